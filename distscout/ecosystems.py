@@ -1,0 +1,80 @@
+"""Per-ecosystem naming rules: how names compare, and which package URL (purl) a name has.
+
+Registry rows and manifest declarations both go through these, so an orphan check compares like with like.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from packageurl import PackageURL
+
+_PEP503_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def _pep503(name: str) -> str:
+    return _PEP503_SEPARATORS.sub("-", name).lower()
+
+
+def _lower(name: str) -> str:
+    return name.lower()
+
+
+def _cargo(name: str) -> str:
+    # crates.io treats '-' and '_' as the same and ignores case when it resolves a crate name.
+    return name.lower().replace("_", "-")
+
+
+def _exact(name: str) -> str:
+    return name
+
+
+_NORMALIZERS: dict[str, Callable[[str], str]] = {
+    "pypi": _pep503,
+    "cargo": _cargo,
+    "nuget": _lower,
+    "hackage": _lower,
+    "cran": _lower,
+    "bioconductor": _lower,
+    "conda": _lower,
+    "composer": _lower,
+    "conan": _lower,
+    "swiftpm": _lower,
+}
+
+# purl types differ from our ecosystem names where the purl spec chose otherwise.
+_PURL_TYPES = {
+    "rubygems": "gem",
+    "go": "golang",
+    "swiftpm": "swift",
+    "homebrew": "brew",
+}
+
+
+def normalize_name(ecosystem: str, name: str) -> str:
+    """The form under which two spellings of one package compare equal in `ecosystem`."""
+    return _NORMALIZERS.get(ecosystem, _exact)(name.strip())
+
+
+def purl_for(ecosystem: str, name: str) -> str | None:
+    """A package URL without version for `name` in `ecosystem`; None where no purl can be formed."""
+    name = name.strip()
+    if not name:
+        return None
+    purl_type = _PURL_TYPES.get(ecosystem, ecosystem)
+    namespace: str | None = None
+    if ecosystem == "npm" and name.startswith("@") and "/" in name:
+        namespace, name = name.split("/", 1)
+    elif ecosystem == "maven":
+        if ":" not in name:
+            return None
+        namespace, name = name.split(":", 1)
+    elif ecosystem in ("composer", "go", "swiftpm") and "/" in name:
+        namespace, name = name.rsplit("/", 1)
+    if ecosystem == "pypi":
+        name = _pep503(name)
+    try:
+        return PackageURL(type=purl_type, namespace=namespace, name=name).to_string()
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""One module per manifest format. Each defines `PARSER`, a `ManifestParser`; the registry finds them."""

@@ -1,0 +1,134 @@
+"""The registry of manifest parsers, and the one guarded entry point that reads a manifest.
+
+Each module in `distscout.manifests.parsers` declares the file names it claims and a pure
+`parse(text, filename) -> Declaration`. `read_manifest` is the only caller: it caps the size, decodes,
+contains every failure as a recorded status, and applies the rules that hold for every format
+(location-based intent, name normalization, purl).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+from distscout.ecosystems import normalize_name, purl_for
+from distscout.manifests import parsers as _parsers_package
+from distscout.manifests.declaration import Declaration, ParseStatus
+from distscout.manifests.location import non_package_location
+
+MAX_MANIFEST_BYTES = 1024 * 1024
+
+ParseFunction = Callable[[str, str], Declaration]
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestParser:
+    """A parser, the ecosystem it speaks for, and the files it wants."""
+
+    manifest_type: str
+    key: str  # stable id of this parser, part of the recorded parser version
+    version: int  # bump whenever the parser's output can change: affected rows become stale
+    parse: ParseFunction
+    filenames: frozenset[str] = field(default_factory=frozenset)
+    suffixes: tuple[str, ...] = ()  # lower-case, with the dot: (".csproj",)
+
+    def claims(self, filename: str) -> bool:
+        return filename in self.filenames or (
+            bool(self.suffixes) and filename.lower().endswith(self.suffixes) and not filename.startswith(".")
+        )
+
+    @property
+    def parser_version(self) -> str:
+        return f"{self.key}/{self.version}"
+
+
+@cache
+def all_parsers() -> tuple[ManifestParser, ...]:
+    found = []
+    for module_info in pkgutil.iter_modules(_parsers_package.__path__):
+        module = importlib.import_module(f"{_parsers_package.__name__}.{module_info.name}")
+        parser = getattr(module, "PARSER", None)
+        if isinstance(parser, ManifestParser):
+            found.append(parser)
+    return tuple(sorted(found, key=lambda p: p.key))
+
+
+@cache
+def _by_filename() -> dict[str, ManifestParser]:
+    return {name: parser for parser in all_parsers() for name in parser.filenames}
+
+
+def parser_for(filename: str) -> ManifestParser | None:
+    """The parser that claims a file of this name (a base name, not a path), if any."""
+    parser = _by_filename().get(filename)
+    if parser is not None:
+        return parser
+    for candidate in all_parsers():
+        if candidate.suffixes and candidate.claims(filename):
+            return candidate
+    return None
+
+
+def is_manifest(path: str) -> bool:
+    return parser_for(path.rsplit("/", 1)[-1]) is not None
+
+
+def read_manifest(path: str, data: bytes | str, *, max_bytes: int = MAX_MANIFEST_BYTES) -> Declaration | None:
+    """Read the manifest at `path` (relative to the repo root); None when no parser claims the file."""
+    parser = parser_for(path.rsplit("/", 1)[-1])
+    if parser is None:
+        return None
+    return _complete(_parse_guarded(parser, path, data, max_bytes), parser, path)
+
+
+def read_manifests(files: Iterable[tuple[str, bytes | str]]) -> list[Declaration]:
+    return [d for path, data in files if (d := read_manifest(path, data)) is not None]
+
+
+def _parse_guarded(parser: ManifestParser, path: str, data: bytes | str, max_bytes: int) -> Declaration:
+    size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+    if size > max_bytes:
+        return Declaration(
+            ParseStatus.TOO_LARGE,
+            intent_reason="not read: over the size cap",
+            detail=f"{size} bytes > {max_bytes}",
+        )
+    text = data if isinstance(data, str) else decode_text(data)
+    if "\x00" in text:
+        return Declaration.malformed("binary content (NUL bytes)")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return parser.parse(text, path.rsplit("/", 1)[-1])
+    except Exception as exc:  # noqa: BLE001 - a parser bug must become a recorded status, never a crash
+        return Declaration.malformed(f"{parser.key} parser failed: {type(exc).__name__}")
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, else Latin-1 (which never fails)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _complete(declaration: Declaration, parser: ManifestParser, path: str) -> Declaration:
+    declaration = replace(
+        declaration, path=path, manifest_type=parser.manifest_type, parser_version=parser.parser_version
+    )
+    if declaration.name is not None:
+        declaration = replace(
+            declaration,
+            normalized_name=normalize_name(parser.manifest_type, declaration.name),
+            purl=purl_for(parser.manifest_type, declaration.name),
+        )
+    if declaration.intent and (where := non_package_location(path)) is not None:
+        declaration = declaration.without_intent(f"under {where}/: not a package location")
+    return declaration
