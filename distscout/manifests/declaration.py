@@ -32,6 +32,12 @@ class Declaration:
     normalized_name: str | None = None
     purl: str | None = None
     parser_version: str = ""
+    # Format-specific partial values that a repo-level resolver combines with other files
+    # (Gradle: the `group` and project name). Pairs, so the declaration stays hashable.
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def fact(self, key: str) -> str | None:
+        return next((value for k, value in self.facts if k == key), None)
 
     @classmethod
     def named(cls, name: str, *, intent: bool = True, reason: str = "declares a package name") -> Declaration:
@@ -46,7 +52,9 @@ class Declaration:
 
     @classmethod
     def malformed(cls, detail: str) -> Declaration:
-        return cls(ParseStatus.MALFORMED, intent=False, intent_reason="the file could not be read", detail=detail)
+        return cls(
+            ParseStatus.MALFORMED, intent=False, intent_reason="the file could not be read", detail=detail
+        )
 
     @classmethod
     def unsupported(cls, detail: str) -> Declaration:

@@ -22,6 +22,10 @@ from distscout.manifests.location import non_package_location
 MAX_MANIFEST_BYTES = 1024 * 1024
 
 ParseFunction = Callable[[str, str], Declaration]
+# Reads another file of the same repository by its repo-relative path; None when it does not exist.
+ContextReader = Callable[[str], str | None]
+# Completes a declaration from other files of the repo (Gradle: settings.gradle, the root build file).
+ResolveFunction = Callable[[Declaration, str, ContextReader], Declaration]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,10 @@ class ManifestParser:
     parse: ParseFunction
     filenames: frozenset[str] = field(default_factory=frozenset)
     suffixes: tuple[str, ...] = ()  # lower-case, with the dot: (".csproj",)
+    # Optional: `resolve(declaration, path, read)` may read `context_files` (repo-relative) to finish
+    # what one file cannot say alone. It must stay pure apart from `read`.
+    resolve: ResolveFunction | None = None
+    context_files: tuple[str, ...] = ()
 
     def claims(self, filename: str) -> bool:
         return filename in self.filenames or (
@@ -76,16 +84,36 @@ def is_manifest(path: str) -> bool:
     return parser_for(path.rsplit("/", 1)[-1]) is not None
 
 
-def read_manifest(path: str, data: bytes | str, *, max_bytes: int = MAX_MANIFEST_BYTES) -> Declaration | None:
-    """Read the manifest at `path` (relative to the repo root); None when no parser claims the file."""
+def context_files() -> frozenset[str]:
+    """Every repo-relative file some resolver may ask for: a walk reads these when they exist."""
+    return frozenset(name for parser in all_parsers() for name in parser.context_files)
+
+
+def read_manifest(
+    path: str,
+    data: bytes | str,
+    *,
+    context: ContextReader | None = None,
+    max_bytes: int = MAX_MANIFEST_BYTES,
+) -> Declaration | None:
+    """Read the manifest at `path` (relative to the repo root); None when no parser claims the file.
+
+    `context` lets a parser's resolver read other files of the same repository; without it a
+    declaration is what the file alone says.
+    """
     parser = parser_for(path.rsplit("/", 1)[-1])
     if parser is None:
         return None
-    return _complete(_parse_guarded(parser, path, data, max_bytes), parser, path)
+    declaration = _parse_guarded(parser, path, data, max_bytes)
+    if parser.resolve is not None and context is not None and declaration.status is not ParseStatus.TOO_LARGE:
+        declaration = _resolve_guarded(parser, parser.resolve, declaration, path, context)
+    return _complete(declaration, parser, path)
 
 
-def read_manifests(files: Iterable[tuple[str, bytes | str]]) -> list[Declaration]:
-    return [d for path, data in files if (d := read_manifest(path, data)) is not None]
+def read_manifests(
+    files: Iterable[tuple[str, bytes | str]], *, context: ContextReader | None = None
+) -> list[Declaration]:
+    return [d for path, data in files if (d := read_manifest(path, data, context=context)) is not None]
 
 
 def _parse_guarded(parser: ManifestParser, path: str, data: bytes | str, max_bytes: int) -> Declaration:
@@ -104,6 +132,15 @@ def _parse_guarded(parser: ManifestParser, path: str, data: bytes | str, max_byt
         return parser.parse(text, path.rsplit("/", 1)[-1])
     except Exception as exc:  # noqa: BLE001 - a parser bug must become a recorded status, never a crash
         return Declaration.malformed(f"{parser.key} parser failed: {type(exc).__name__}")
+
+
+def _resolve_guarded(
+    parser: ManifestParser, resolve: ResolveFunction, declaration: Declaration, path: str, read: ContextReader
+) -> Declaration:
+    try:
+        return resolve(declaration, path, read)
+    except Exception as exc:  # noqa: BLE001 - same rule as parsing: record, never crash
+        return replace(declaration, detail=f"{parser.key} resolver failed: {type(exc).__name__}")
 
 
 def decode_text(data: bytes) -> str:

@@ -22,7 +22,9 @@ def parse(text: str, filename: str = "Cargo.toml") -> Declaration:
         return Declaration.no_name("[package] has no name")
     publish = package.get("publish")
     if publish is False or publish == []:
-        return Declaration.named(name, intent=False, reason=f"publish = {'false' if publish is False else '[]'}")
+        return Declaration.named(
+            name, intent=False, reason=f"publish = {'false' if publish is False else '[]'}"
+        )
     return Declaration.named(name)
 
 
