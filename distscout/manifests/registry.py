@@ -110,6 +110,15 @@ def read_manifest(
     return _complete(declaration, parser, path)
 
 
+def unreadable_manifest(path: str, reason: str) -> Declaration | None:
+    """The record of a manifest that was planned but could not be read (so it is not silently lost)."""
+    parser = parser_for(path.rsplit("/", 1)[-1])
+    if parser is None:
+        return None
+    failed = Declaration(ParseStatus.UNSUPPORTED, intent_reason="the file could not be read", detail=reason)
+    return _complete(failed, parser, path)
+
+
 def read_manifests(
     files: Iterable[tuple[str, bytes | str]], *, context: ContextReader | None = None
 ) -> list[Declaration]:

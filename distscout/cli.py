@@ -1,0 +1,90 @@
+"""The distscout command line: a thin layer over the library.
+
+Every failure the user can cause ends in one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from distscout import __version__
+from distscout.manifests.checkout import CheckoutError, CheckoutScan, scan_checkout
+from distscout.manifests.walk import WalkMode
+
+app = typer.Typer(
+    name="distscout",
+    help="Where is each repository published, and how does it declare itself?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    _err.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        _out.print(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+def manifests(
+    path: Annotated[Path, typer.Argument(help="A local checkout of a repository.")],
+    plan: Annotated[
+        WalkMode, typer.Option(help="baseline: root + first-level dirs; deep: monorepos too.")
+    ] = (WalkMode.DEEP),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
+) -> None:
+    """Find and read every package manifest in a local checkout (nothing is executed)."""
+    try:
+        scan = scan_checkout(path, plan)
+    except CheckoutError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    if as_json:
+        sys.stdout.write(json.dumps([d.as_dict() for d in scan.declarations], indent=2) + "\n")
+        return
+    _print_manifest_table(scan)
+
+
+def _print_manifest_table(scan: CheckoutScan) -> None:
+    table = Table(title=f"{len(scan.declarations)} manifests ({scan.plan.mode} plan)")
+    for column in ("path", "type", "name", "intent", "status"):
+        table.add_column(column)
+    for d in scan.declarations:
+        intent = "yes" if d.intent else f"no ({d.intent_reason})"
+        status = d.status.value + (f": {d.detail}" if d.detail else "")
+        table.add_row(d.path, d.manifest_type, d.name or "-", intent, status)
+    _out.print(table)
+    if scan.plan.omitted:
+        _err.print(f"note: {scan.plan.omitted} manifests beyond the plan's bounds were not read")
+    if scan.listing_truncated:
+        _err.print("note: the tree is larger than the listing bound; only part of it was planned")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the CLI contract: one line, never a traceback
+        _err.print(f"error: unexpected {type(exc).__name__}: {exc}", markup=False)
+        sys.exit(1)
