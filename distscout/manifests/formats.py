@@ -34,12 +34,32 @@ def load_toml(text: str) -> dict[str, Any]:
         raise ManifestError(f"invalid TOML: {_first_line(exc)}") from None
 
 
+MAX_YAML_DEPTH = 200
+
+_OPENING = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSING = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
 def load_yaml(text: str) -> Any:
     """YAML with every scalar kept a string (`1.10` stays "1.10", `no` stays "no")."""
     try:
+        _refuse_deep_nesting(text)
         return yaml.load(text, Loader=yaml.CBaseLoader)  # noqa: S506 - BaseLoader builds no objects
     except (yaml.YAMLError, RecursionError) as exc:
         raise ManifestError(f"invalid YAML: {_first_line(exc)}") from None
+
+
+def _refuse_deep_nesting(text: str) -> None:
+    # libyaml's composer recurses in C: tens of thousands of nested levels crash the whole process
+    # (a segfault, not an exception). The event stream is flat, so count depth there first.
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CBaseLoader):
+        if isinstance(event, _OPENING):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise ManifestError(f"refused YAML: nested deeper than {MAX_YAML_DEPTH} levels")
+        elif isinstance(event, _CLOSING):
+            depth -= 1
 
 
 def parse_xml(text: str) -> Element:
