@@ -1,0 +1,44 @@
+"""Conditional requests: remember each answer's ETag, and the body it stood for.
+
+A 304 means "the same as the body you cached" — never "empty". The cache is pluggable so the store can
+persist it (a rescan of an unchanged repository then costs no primary rate limit).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    etag: str
+    body: bytes
+    content_type: str = ""
+
+
+class ConditionalCache(Protocol):
+    def lookup(self, key: str) -> CachedAnswer | None: ...
+
+    def store(self, key: str, answer: CachedAnswer) -> None: ...
+
+
+class MemoryConditionalCache:
+    """An in-process LRU cache, bounded in entries."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self._max = max_entries
+
+    def lookup(self, key: str) -> CachedAnswer | None:
+        answer = self._entries.get(key)
+        if answer is not None:
+            self._entries.move_to_end(key)
+        return answer
+
+    def store(self, key: str, answer: CachedAnswer) -> None:
+        self._entries[key] = answer
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)

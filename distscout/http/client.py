@@ -1,0 +1,268 @@
+"""One resilient client per upstream. Every call ends in a `Fetched` with one `Outcome`; none raises.
+
+Retries (stamina, jittered exponential backoff) cover transient answers only. Waits that an upstream
+asks for (Retry-After, a spent budget until its reset) go through the injectable clock; a wait longer
+than `max_wait` is not slept through: the call ends `transient` and the scheduler comes back later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import stamina
+
+from distscout.http.breaker import CircuitBreaker
+from distscout.http.cache import CachedAnswer, ConditionalCache, MemoryConditionalCache
+from distscout.http.clock import Clock, SystemClock
+from distscout.http.outcome import Outcome, classify_status
+from distscout.http.ratelimit import RateLimitState
+from distscout.http.redact import redact_text, redact_url
+
+log = logging.getLogger("distscout.http")
+
+_KEPT_HEADERS = ("content-type", "etag", "link", "location", "retry-after", "last-modified")
+DEFAULT_USER_AGENT = "distscout/0.1 (+https://github.com/distscout/distscout)"
+
+
+@dataclass(frozen=True)
+class UpstreamConfig:
+    name: str  # "depsdev", "ecosystems", "github"
+    base_url: str
+    token: str | None = field(default=None, repr=False)
+    user_agent: str = DEFAULT_USER_AGENT
+    default_params: tuple[tuple[str, str], ...] = ()  # e.g. (("mailto", "ops@example.org"),)
+    timeout: float = 30.0
+    attempts: int = 3
+    max_bytes: int = 16 * 1024 * 1024
+    max_wait: float = 60.0  # the longest Retry-After / reset wait slept through inside one call
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One upstream call: how it ended, and the raw answer behind it (the capture's material)."""
+
+    outcome: Outcome
+    url: str  # redacted; the final URL after redirects
+    status: int | None = None  # 304 answered from the cache keeps 304 here
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    data: Any = None  # the parsed JSON of an OK answer
+    error: str = ""
+    from_cache: bool = False
+    redirected_from: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.OK
+
+
+class _Retry(Exception):
+    def __init__(self, fetched: Fetched) -> None:
+        self.fetched = fetched
+
+
+class UpstreamClient:
+    def __init__(
+        self,
+        config: UpstreamConfig,
+        *,
+        breaker: CircuitBreaker | None = None,
+        cache: ConditionalCache | None = None,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.breaker = breaker or CircuitBreaker(config.name, clock=self.clock)
+        self.cache = cache if cache is not None else MemoryConditionalCache()
+        self.rate = RateLimitState()
+        headers = {"User-Agent": config.user_agent}
+        if config.token:
+            headers["Authorization"] = f"Bearer {config.token}"
+        self._http = httpx.AsyncClient(
+            base_url=config.base_url.rstrip("/"),
+            headers=headers,
+            timeout=config.timeout,
+            follow_redirects=True,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        miss_statuses: frozenset[int] = frozenset({404}),
+        expect_json: bool = True,
+    ) -> Fetched:
+        """GET `path` (already percent-encoded as the upstream wants) relative to the base URL."""
+        return await self.request(
+            "GET", path, params=params, headers=headers, miss_statuses=miss_statuses, expect_json=expect_json
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        miss_statuses: frozenset[int] = frozenset({404}),
+        expect_json: bool = True,
+    ) -> Fetched:
+        if not self.breaker.allow():
+            return Fetched(Outcome.CIRCUIT_OPEN, url=redact_url(self._url(path)), error="circuit open")
+        call = _Call(
+            method,
+            path,
+            {**dict(self.config.default_params), **(params or {})},
+            dict(headers or {}),
+            json_body,
+            miss_statuses,
+            expect_json,
+        )
+        fetched = await self._with_retries(call)
+        self.breaker.record(fetched.outcome)
+        log.debug("%s %s %s -> %s %s", self.config.name, method, fetched.url, fetched.status, fetched.outcome)
+        return fetched
+
+    async def _with_retries(self, call: _Call) -> Fetched:
+        try:
+            async for attempt in stamina.retry_context(
+                on=_Retry, attempts=self.config.attempts, timeout=None, wait_initial=0.5, wait_max=10.0
+            ):
+                with attempt:
+                    fetched = await self._attempt(call)
+                    if (
+                        fetched.outcome is Outcome.TRANSIENT
+                        and fetched.error != "rate limited: wait too long"
+                    ):
+                        raise _Retry(fetched)
+                    return fetched
+        except _Retry as exhausted:
+            return exhausted.fetched
+        raise AssertionError("unreachable: stamina yields at least one attempt")  # pragma: no cover
+
+    async def _attempt(self, call: _Call) -> Fetched:
+        wait = self.rate.delay(self.clock)
+        if wait > self.config.max_wait:
+            call.retry_helps = False  # the upstream asked for a long pause: the scheduler comes back later
+            return Fetched(
+                Outcome.TRANSIENT, url=redact_url(self._url(call.path)), error="rate limited: wait too long"
+            )
+        if wait > 0:
+            await self.clock.sleep(wait)
+        call.cache_key = (
+            self._url(call.path) + "?" + "&".join(f"{k}={v}" for k, v in sorted(call.params.items()))
+        )
+        call.cached = self.cache.lookup(call.cache_key) if call.method == "GET" else None
+        if call.cached is not None:
+            call.headers["If-None-Match"] = call.cached.etag
+        started = time.perf_counter()
+        try:
+            response, body = await self._send(call)
+        except _TooLarge as exc:
+            return Fetched(Outcome.PERMANENT, url=redact_url(self._url(call.path)), error=str(exc))
+        except httpx.TimeoutException:
+            return Fetched(Outcome.TRANSIENT, url=redact_url(self._url(call.path)), error="timeout")
+        except httpx.HTTPError as exc:  # transport errors, too many redirects, bad URLs
+            error = redact_text(f"{type(exc).__name__}", self._secrets())
+            return Fetched(Outcome.TRANSIENT, url=redact_url(self._url(call.path)), error=error)
+        return self._interpret(call, response, body, time.perf_counter() - started)
+
+    async def _send(self, call: _Call) -> tuple[httpx.Response, bytes]:
+        request = self._http.build_request(
+            call.method, call.path, params=call.params or None, headers=call.headers, json=call.json_body
+        )
+        response = await self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.config.max_bytes:
+                raise _TooLarge(f"response too large: {declared} bytes")
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.config.max_bytes:
+                    raise _TooLarge(f"response too large: over {self.config.max_bytes} bytes")
+                chunks.append(chunk)
+            return response, b"".join(chunks)
+        finally:
+            await response.aclose()
+
+    def _interpret(self, call: _Call, response: httpx.Response, body: bytes, elapsed: float) -> Fetched:
+        headers = {
+            k: v for k, v in response.headers.items() if k in _KEPT_HEADERS or k.startswith("x-ratelimit")
+        }
+        url = redact_url(str(response.url))
+        redirected = redact_url(str(response.history[0].url)) if response.history else None
+        common: dict[str, Any] = {
+            "url": url,
+            "status": response.status_code,
+            "headers": headers,
+            "redirected_from": redirected,
+            "elapsed": elapsed,
+        }
+        cached = call.cached
+        if response.status_code == 304:
+            if cached is None:  # an answer to a question we did not ask: never read it as "empty"
+                return Fetched(Outcome.TRANSIENT, error="unsolicited 304 (no cached body)", **common)
+            return Fetched(
+                Outcome.OK, body=cached.body, data=_json_or_none(cached.body), from_cache=True, **common
+            )
+        rate_limited = self.rate.observe(response.status_code, response.headers, self.clock)
+        outcome = classify_status(response.status_code, call.miss_statuses, rate_limited)
+        if outcome is not Outcome.OK:
+            return Fetched(outcome, body=body, error=f"HTTP {response.status_code}", **common)
+        data = _json_or_none(body) if call.expect_json else None
+        if call.expect_json and data is None:
+            return Fetched(Outcome.TRANSIENT, body=body, error="malformed JSON body", **common)
+        etag = response.headers.get("etag")
+        if etag and call.method == "GET":
+            self.cache.store(
+                call.cache_key, CachedAnswer(etag, body, response.headers.get("content-type", ""))
+            )
+        return Fetched(Outcome.OK, body=body, data=data, **common)
+
+    def _url(self, path: str) -> str:
+        return self.config.base_url.rstrip("/") + path
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self.config.token,) if self.config.token else ()
+
+
+@dataclass
+class _Call:
+    method: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    json_body: Any
+    miss_statuses: frozenset[int]
+    expect_json: bool
+    cache_key: str = ""
+    cached: CachedAnswer | None = None
+    retry_helps: bool = True
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _json_or_none(body: bytes) -> Any:
+    """The parsed body; None when it is not JSON (a JSON `null` body is not an answer either)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None

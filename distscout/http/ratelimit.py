@@ -1,0 +1,55 @@
+"""What an upstream says about its budget: remaining calls, when it resets, when to come back.
+
+GitHub: x-ratelimit-remaining/reset (epoch seconds), 403/429 when spent, `retry-after` for secondary
+limits. ecosyste.ms: the same headers, 429 without `retry-after` (wait for the reset). deps.dev: plain
+429. The state is per upstream and read by the dispatcher to pace itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from distscout.http.clock import Clock
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class RateLimitState:
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: float | None = None  # epoch seconds
+    not_before: float | None = None  # monotonic seconds: no call before this
+
+    def observe(self, status: int, headers: Mapping[str, str], clock: Clock) -> bool:
+        """Record an answer's headers; True when the answer means "rate limited"."""
+        limit, remaining = (
+            _number(headers.get("x-ratelimit-limit")),
+            _number(headers.get("x-ratelimit-remaining")),
+        )
+        reset = _number(headers.get("x-ratelimit-reset"))
+        if limit is not None:
+            self.limit = int(limit)
+        if remaining is not None:
+            self.remaining = int(remaining)
+        if reset is not None:
+            self.reset_at = reset
+        retry_after = _number(headers.get("retry-after"))
+        spent = remaining == 0 and status in (403, 429)
+        if retry_after is not None and status in (403, 429, 503):
+            self.not_before = clock.monotonic() + max(0.0, retry_after)
+        elif (spent or status == 429) and reset is not None:
+            self.not_before = clock.monotonic() + max(0.0, reset - clock.wall())
+        return spent or status == 429
+
+    def delay(self, clock: Clock) -> float:
+        """Seconds to wait before the next call may go out (0 when it may go now)."""
+        if self.not_before is None:
+            return 0.0
+        return max(0.0, self.not_before - clock.monotonic())
