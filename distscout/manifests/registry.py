@@ -112,11 +112,18 @@ def read_manifest(
 
 def unreadable_manifest(path: str, reason: str) -> Declaration | None:
     """The record of a manifest that was planned but could not be read (so it is not silently lost)."""
-    parser = parser_for(path.rsplit("/", 1)[-1])
-    if parser is None:
-        return None
     failed = Declaration(ParseStatus.UNSUPPORTED, intent_reason="the file could not be read", detail=reason)
-    return _complete(failed, parser, path)
+    return _complete_for(path, failed)
+
+
+def too_large_manifest(path: str, size: int, max_bytes: int = MAX_MANIFEST_BYTES) -> Declaration | None:
+    """The record of a manifest known (from a listing) to be over the cap, without reading it."""
+    return _complete_for(path, _too_large(size, max_bytes))
+
+
+def _complete_for(path: str, declaration: Declaration) -> Declaration | None:
+    parser = parser_for(path.rsplit("/", 1)[-1])
+    return None if parser is None else _complete(declaration, parser, path)
 
 
 def read_manifests(
@@ -128,11 +135,7 @@ def read_manifests(
 def _parse_guarded(parser: ManifestParser, path: str, data: bytes | str, max_bytes: int) -> Declaration:
     size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
     if size > max_bytes:
-        return Declaration(
-            ParseStatus.TOO_LARGE,
-            intent_reason="not read: over the size cap",
-            detail=f"{size} bytes > {max_bytes}",
-        )
+        return _too_large(size, max_bytes)
     text = data if isinstance(data, str) else decode_text(data)
     if "\x00" in text:
         return Declaration.malformed("binary content (NUL bytes)")
@@ -141,6 +144,14 @@ def _parse_guarded(parser: ManifestParser, path: str, data: bytes | str, max_byt
         return parser.parse(text, path.rsplit("/", 1)[-1])
     except Exception as exc:  # noqa: BLE001 - a parser bug must become a recorded status, never a crash
         return Declaration.malformed(f"{parser.key} parser failed: {type(exc).__name__}")
+
+
+def _too_large(size: int, max_bytes: int) -> Declaration:
+    return Declaration(
+        ParseStatus.TOO_LARGE,
+        intent_reason="not read: over the size cap",
+        detail=f"{size} bytes > {max_bytes}",
+    )
 
 
 def _resolve_guarded(

@@ -97,15 +97,20 @@ def _baseline(listing: list[str], candidates: list[str]) -> set[str]:
     return {p for p in candidates if p.count("/") == 0 or (p.count("/") == 1 and p.split("/")[0] in allowed)}
 
 
+def workspace_declarations(paths: Iterable[str]) -> tuple[str, ...]:
+    """The workspace files a deep plan of this listing reads: fetch them first when reads are remote."""
+    return tuple(
+        p
+        for p in sorted({p.strip("/").removeprefix("./") for p in paths if _eligible(p)})
+        if p.count("/") <= WORKSPACE_FILE_MAX_DEPTH and reader_for(p.rsplit("/", 1)[-1]) is not None
+    )
+
+
 def _deep(
     listing: list[str], candidates: list[str], read: ContextReader | None
 ) -> tuple[set[str], tuple[str, ...]]:
     chosen = {p for p in candidates if p.count("/") <= DEEP_MAX_DEPTH}
-    workspace_files = tuple(
-        p
-        for p in listing
-        if p.count("/") <= WORKSPACE_FILE_MAX_DEPTH and reader_for(p.rsplit("/", 1)[-1]) is not None
-    )
+    workspace_files = workspace_declarations(listing)
     if read is None:
         return chosen, ()
     include: list[re.Pattern[str]] = []

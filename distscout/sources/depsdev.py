@@ -1,0 +1,46 @@
+"""deps.dev: the reverse lookup `:packageversions`, then one package call per distinct package for dates.
+
+The project id is lower-cased and percent-encoded as ONE path segment (`github.com%2Facme%2Fwidget`):
+escaping it per segment once made every lookup a silent 404, read as "no packages", for a whole fleet.
+A failed detail call leaves that package's dates empty and makes the source incomplete, not failed.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from distscout.http import Outcome, UpstreamClient
+from distscout.interpret import interpret_depsdev
+from distscout.repos import RepoRef
+from distscout.sources.base import DEPSDEV, SourceResult, capture_of
+
+
+def packageversions_path(repo: RepoRef) -> str:
+    return f"/v3/projects/{quote(repo.depsdev_project_id, safe='')}:packageversions"
+
+
+def package_path(system: str, name: str) -> str:
+    return f"/v3/systems/{quote(system.lower(), safe='')}/packages/{quote(name, safe='')}"
+
+
+async def collect(client: UpstreamClient, repo: RepoRef) -> SourceResult:
+    fetched = await client.get(packageversions_path(repo))
+    if not fetched.outcome.is_answer:
+        return SourceResult(DEPSDEV, fetched.outcome, detail=fetched.error)
+    captures = [capture_of(DEPSDEV, "depsdev.packageversions", fetched)]
+    if fetched.outcome is Outcome.MISS:  # no mapping known: an answer, not an error (google/deps.dev#42)
+        return SourceResult(DEPSDEV, Outcome.MISS, tuple(captures))
+    failed: list[str] = []
+    for row in interpret_depsdev(captures):
+        detail = await client.get(package_path(row.ecosystem, row.package_name))
+        if detail.outcome.is_answer:
+            captures.append(
+                capture_of(DEPSDEV, "depsdev.package", detail, subject=f"{row.ecosystem}:{row.package_name}")
+            )
+        else:
+            failed.append(f"{row.ecosystem}:{row.package_name} ({detail.error or detail.outcome})")
+    outcome = Outcome.TRANSIENT if failed else Outcome.OK
+    detail_text = f"package details missing: {', '.join(failed)}" if failed else ""
+    return SourceResult(
+        DEPSDEV, outcome, tuple(captures), tuple(interpret_depsdev(captures)), detail=detail_text
+    )

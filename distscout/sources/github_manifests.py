@@ -1,0 +1,206 @@
+"""The repository's own manifests, read through the GitHub REST API.
+
+- deep (default): one recursive tree listing (walked sub-tree by sub-tree when GitHub truncates it), the
+  workspace declarations it names, then the planned manifests by blob SHA.
+- baseline: the seed's plan — the root listing, every first-level directory listing (Contents API), then
+  each manifest's contents. A Contents listing silently stops at 1,000 entries: at that size the tree API
+  is asked instead.
+
+A listing or file read that fails makes the source `transient`: a partial manifest snapshot is never
+presented as complete. An empty repository (409) is a miss.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from distscout.captures import Capture, utc_now
+from distscout.http import Fetched, Outcome, UpstreamClient
+from distscout.interpret import interpret_manifests
+from distscout.manifests.registry import MAX_MANIFEST_BYTES
+from distscout.manifests.walk import (
+    BASELINE_MAX_DIRECTORIES,
+    MEMBER_MAX_DEPTH,
+    WalkMode,
+    is_skipped_directory,
+    plan_walk,
+    workspace_declarations,
+)
+from distscout.repos import RepoRef
+from distscout.sources.base import MANIFESTS, SourceResult, capture_of, worst
+
+CONTENTS_LISTING_CAP = 1000  # GitHub's silent cap on a Contents directory listing
+MAX_SUBTREE_CALLS = 200  # bound on the walk of a truncated tree
+_EMPTY_OR_GONE = frozenset({404, 409})
+
+
+async def collect(
+    client: UpstreamClient, repo: RepoRef, ref: str = "HEAD", mode: WalkMode = WalkMode.DEEP
+) -> SourceResult:
+    walker = _Walker(client, f"/repos/{repo.owner}/{repo.name}", ref)
+    await (walker.list_tree() if mode is WalkMode.DEEP else walker.list_baseline())
+    if walker.outcomes and walker.outcomes[0] is Outcome.MISS:  # 404 repo, or 409: empty repository
+        return SourceResult(MANIFESTS, Outcome.MISS, tuple(walker.captures))
+    if not walker.sizes and worst(walker.outcomes) is not Outcome.OK:
+        return walker.result()
+    texts: dict[str, str | None] = {}
+    for path in workspace_declarations(walker.sizes) if mode is WalkMode.DEEP else ():
+        texts[path] = await walker.read(path, kind="github.context")
+    plan = plan_walk(walker.sizes, mode, texts.get)
+    for path in plan.context:
+        if path not in texts:
+            texts[path] = await walker.read(path, kind="github.context")
+    for path in plan.manifests:
+        await walker.read(path, kind="github.file")
+    notes = (f"{plan.omitted} manifests beyond the plan's bounds",) if plan.omitted else ()
+    return walker.result(notes)
+
+
+@dataclass
+class _Walker:
+    client: UpstreamClient
+    base: str  # /repos/{owner}/{name}
+    ref: str
+    sizes: dict[str, int] = field(default_factory=dict)  # every blob's path -> size
+    shas: dict[str, str] = field(default_factory=dict)
+    outcomes: list[Outcome] = field(default_factory=list)
+    captures: list[Capture] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def result(self, notes: tuple[str, ...] = ()) -> SourceResult:
+        manifests = tuple(interpret_manifests(self.captures))
+        return SourceResult(
+            MANIFESTS,
+            worst(self.outcomes),
+            tuple(self.captures),
+            manifests=manifests,
+            notes=notes,
+            detail="; ".join(self.errors),
+        )
+
+    def _record(self, fetched: Fetched, kind: str, subject: str) -> bool:
+        self.outcomes.append(fetched.outcome)
+        if fetched.outcome.is_answer:
+            self.captures.append(capture_of(MANIFESTS, kind, fetched, subject=subject))
+            return fetched.ok
+        self.errors.append(f"{subject}: {fetched.error or fetched.outcome}")
+        return False
+
+    async def list_tree(self) -> None:
+        fetched = await self.client.get(
+            f"{self.base}/git/trees/{quote(self.ref, safe='')}",
+            params={"recursive": "1"},
+            miss_statuses=_EMPTY_OR_GONE,
+        )
+        if not self._record(fetched, "github.tree", self.ref) or not isinstance(fetched.data, dict):
+            return
+        if fetched.data.get("truncated"):
+            await self._walk_subtrees(str(fetched.data.get("sha", self.ref)))
+        else:
+            self._add(fetched.data.get("tree"), prefix="")
+
+    async def _walk_subtrees(self, root_sha: str) -> None:
+        """GitHub truncated the recursive listing: walk it one non-recursive tree at a time, bounded."""
+        queue, calls = [("", root_sha)], 0
+        while queue and calls < MAX_SUBTREE_CALLS:
+            prefix, sha = queue.pop(0)
+            calls += 1
+            fetched = await self.client.get(f"{self.base}/git/trees/{sha}")
+            if not self._record(fetched, "github.tree", prefix or "/") or not isinstance(fetched.data, dict):
+                continue
+            for entry in _entries(fetched.data.get("tree")):
+                path = prefix + entry["path"]
+                wanted = entry["type"] == "tree" and not is_skipped_directory(entry["path"])
+                if wanted and path.count("/") < MEMBER_MAX_DEPTH:
+                    queue.append((path + "/", entry["sha"]))
+            self._add(fetched.data.get("tree"), prefix)
+        if queue:
+            self.outcomes.append(Outcome.TRANSIENT)
+            self.errors.append(f"tree too large: {len(queue)} sub-trees not listed")
+
+    async def list_baseline(self) -> None:
+        root = await self.client.get(
+            f"{self.base}/contents", params={"ref": self.ref}, miss_statuses=_EMPTY_OR_GONE
+        )
+        if not self._record(root, "github.contents", "/") or not isinstance(root.data, list):
+            return
+        if len(root.data) >= CONTENTS_LISTING_CAP:  # silently truncated: the tree API lists everything
+            await self.list_tree()
+            return
+        self._add(root.data, prefix="")
+        directories = sorted(e["path"] for e in _entries(root.data) if e["type"] == "tree")
+        for directory in directories[:BASELINE_MAX_DIRECTORIES]:
+            fetched = await self.client.get(
+                f"{self.base}/contents/{quote(directory)}", params={"ref": self.ref}
+            )
+            if not self._record(fetched, "github.contents", directory) or not isinstance(fetched.data, list):
+                continue
+            if len(fetched.data) >= CONTENTS_LISTING_CAP:
+                await self.list_tree()
+                return
+            self._add(fetched.data, prefix="")
+
+    def _add(self, raw: object, prefix: str) -> None:
+        for entry in _entries(raw):
+            if entry["type"] == "blob":
+                path = prefix + entry["path"]
+                self.sizes[path] = int(entry["size"]) if entry["size"].isdigit() else 0
+                self.shas[path] = entry["sha"]
+
+    async def read(self, path: str, kind: str) -> str | None:
+        """Read one file into a capture of its decoded body; None when it could not be read."""
+        if self.sizes.get(path, 0) > MAX_MANIFEST_BYTES:  # the listing says so: no need to spend a request
+            body = json.dumps({"size": self.sizes[path]}).encode()
+            self.captures.append(
+                Capture(
+                    MANIFESTS,
+                    "github.file_too_large",
+                    f"(listing) {path}",
+                    200,
+                    body,
+                    utc_now(),
+                    subject=path,
+                )
+            )
+            return None
+        if sha := self.shas.get(path):
+            fetched = await self.client.get(f"{self.base}/git/blobs/{sha}")
+        else:
+            fetched = await self.client.get(f"{self.base}/contents/{quote(path)}", params={"ref": self.ref})
+        content = _decoded(fetched)
+        if content is None:
+            # Listed a moment ago, so even a 404 now is a failed read, not "no file".
+            self.outcomes.append(Outcome.TRANSIENT if fetched.outcome.is_answer else fetched.outcome)
+            self.errors.append(f"{path}: {fetched.error or 'undecodable content'}")
+            return None
+        self.outcomes.append(Outcome.OK)
+        self.captures.append(capture_of(MANIFESTS, kind, fetched, subject=path, body=content))
+        return content.decode("utf-8", "replace")
+
+
+def _entries(raw: object) -> list[dict[str, str]]:
+    """Tree or Contents entries as path/type/sha/size, Contents' "dir"/"file" spelled as tree/blob."""
+    entries = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            kind = {"dir": "tree", "file": "blob"}.get(str(item.get("type")), str(item.get("type")))
+            size = str(item.get("size", 0))
+            entries.append(
+                {"path": item["path"], "type": kind, "sha": str(item.get("sha", "")), "size": size}
+            )
+    return entries
+
+
+def _decoded(fetched: Fetched) -> bytes | None:
+    if not fetched.ok or not isinstance(fetched.data, dict):
+        return None
+    content, encoding = fetched.data.get("content"), fetched.data.get("encoding", "base64")
+    if not isinstance(content, str) or encoding != "base64":
+        return None
+    try:
+        return base64.b64decode(content, validate=False)
+    except ValueError:
+        return None

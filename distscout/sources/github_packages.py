@@ -1,0 +1,54 @@
+"""GitHub Packages: the owner's packages of each type, filtered to this repository.
+
+There is no per-repository endpoint: list the owner's packages (user route, or org route) and keep those
+whose `repository.full_name` is this repo. 403 and 404 mean "nothing visible here", not a failure.
+"""
+
+from __future__ import annotations
+
+from distscout.http import Fetched, Outcome, UpstreamClient
+from distscout.interpret import interpret_github_packages
+from distscout.repos import RepoRef
+from distscout.sources.base import GITHUB_PACKAGES, SourceResult, capture_of, worst
+
+PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
+_EMPTY = frozenset({403, 404})
+MAX_PAGES = 10
+
+
+async def collect(client: UpstreamClient, repo: RepoRef, owner_type: str | None = None) -> SourceResult:
+    routes = {"User": ("users",), "Organization": ("orgs",)}.get(owner_type or "", ("users", "orgs"))
+    captures, outcomes, errors = [], [], []
+    for package_type in PACKAGE_TYPES:
+        for route in routes:
+            pages = await _list_packages(client, f"/{route}/{repo.owner}/packages", package_type)
+            outcome = worst([p.outcome for p in pages])
+            captures += [
+                capture_of(GITHUB_PACKAGES, "github.packages", p, subject=package_type)
+                for p in pages
+                if p.outcome.is_answer
+            ]
+            errors += [p.error for p in pages if not p.outcome.is_answer]
+            if outcome is not Outcome.MISS:  # the user route answered: no need to ask the org route
+                break
+        outcomes.append(outcome)
+    observations = tuple(interpret_github_packages(captures, repo.full_name))
+    return SourceResult(
+        GITHUB_PACKAGES, worst(outcomes), tuple(captures), observations, detail="; ".join(errors)
+    )
+
+
+async def _list_packages(client: UpstreamClient, path: str, package_type: str) -> list[Fetched]:
+    pages: list[Fetched] = []
+    for page in range(1, MAX_PAGES + 1):
+        fetched = await client.get(
+            path,
+            params={"package_type": package_type, "per_page": "100", "page": str(page)},
+            miss_statuses=_EMPTY,
+        )
+        if fetched.ok and not isinstance(fetched.data, list):
+            fetched = Fetched(Outcome.TRANSIENT, url=fetched.url, status=fetched.status, error="not a list")
+        pages.append(fetched)
+        if not fetched.ok or 'rel="next"' not in fetched.headers.get("link", ""):
+            break
+    return pages
