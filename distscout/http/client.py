@@ -37,6 +37,7 @@ class UpstreamConfig:
     token: str | None = field(default=None, repr=False)
     user_agent: str = DEFAULT_USER_AGENT
     default_params: tuple[tuple[str, str], ...] = ()  # e.g. (("mailto", "ops@example.org"),)
+    default_headers: tuple[tuple[str, str], ...] = ()  # e.g. GitHub's Accept and API version
     timeout: float = 30.0
     attempts: int = 3
     max_bytes: int = 16 * 1024 * 1024
@@ -83,7 +84,7 @@ class UpstreamClient:
         self.breaker = breaker or CircuitBreaker(config.name, clock=self.clock)
         self.cache = cache if cache is not None else MemoryConditionalCache()
         self.rate = RateLimitState()
-        headers = {"User-Agent": config.user_agent}
+        headers = {"User-Agent": config.user_agent, **dict(config.default_headers)}
         if config.token:
             headers["Authorization"] = f"Bearer {config.token}"
         self._http = httpx.AsyncClient(

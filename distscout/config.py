@@ -1,0 +1,103 @@
+"""Configuration: a TOML file plus environment variables (which win), each setting with its default.
+
+The file is `$DISTSCOUT_CONFIG`, else `~/.config/distscout/config.toml` when it exists. Every setting has
+an environment variable `DISTSCOUT_<NAME>`; the GitHub token is also read from `GITHUB_TOKEN`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ALL_SOURCES = ("deps.dev", "ecosyste.ms", "github_release_asset", "github_packages", "manifest")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def default_config_path() -> Path:
+    explicit = os.environ.get("DISTSCOUT_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "distscout" / "config.toml"
+
+
+def default_database_url() -> str:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite:///{base / 'distscout' / 'distscout.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DISTSCOUT_", extra="forbid", populate_by_name=True)
+
+    database_url: str = Field(default_factory=default_database_url)
+    depsdev_url: str = "https://api.deps.dev"
+    ecosystems_url: str = "https://packages.ecosyste.ms"
+    github_api_url: str = "https://api.github.com"
+    github_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISTSCOUT_GITHUB_TOKEN", "GITHUB_TOKEN", "github_token")
+    )
+    polite_email: str | None = None  # sent to ecosyste.ms as mailto= and in the User-Agent (polite pool)
+    user_agent: str = "distscout/0.1 (+https://github.com/distscout/distscout)"
+    sources: tuple[str, ...] = ALL_SOURCES
+    cadence_days: float = Field(default=180, gt=0)
+    workers: int = Field(default=4, ge=1, le=256)
+    start_interval: float = Field(default=30.0, ge=0)
+    cross_check: bool = True  # query both deps.dev and ecosyste.ms
+    immediate_partial_reclaim: bool = True
+    request_timeout: float = Field(default=30.0, gt=0)
+    breaker_threshold: int = Field(default=10, ge=1)
+    breaker_open_seconds: float = Field(default=3600.0, ge=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = default_config_path()
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=path if path.is_file() else None)
+        return (init_settings, env_settings, toml)
+
+    def effective_user_agent(self) -> str:
+        if self.polite_email and "@" not in self.user_agent:
+            return f"{self.user_agent.rstrip(')')}; mailto:{self.polite_email})"
+        return self.user_agent
+
+    def shown(self) -> dict[str, Any]:
+        """Every setting, secrets masked: what `config show` prints."""
+        values = self.model_dump()
+        values["github_token"] = "***" if self.github_token else None
+        return values
+
+
+def load_settings(**overrides: Any) -> Settings:
+    unknown_sources = set(overrides.get("sources", ())) - set(ALL_SOURCES)
+    if unknown_sources:
+        raise ConfigError(f"unknown sources: {', '.join(sorted(unknown_sources))}")
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "config"
+        raise ConfigError(f"{where}: {first['msg']}") from None
+    except (OSError, ValueError) as exc:  # an unreadable or malformed TOML file
+        raise ConfigError(f"{default_config_path()}: {exc}") from None
+    bad = set(settings.sources) - set(ALL_SOURCES)
+    if bad:
+        raise ConfigError(f"sources: unknown {', '.join(sorted(bad))} (known: {', '.join(ALL_SOURCES)})")
+    return settings

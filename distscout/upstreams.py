@@ -1,0 +1,53 @@
+"""The three upstream clients, built from settings: deps.dev, ecosyste.ms and GitHub."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from distscout.config import Settings
+from distscout.http import CircuitBreaker, Clock, SystemClock, UpstreamClient, UpstreamConfig
+from distscout.http.cache import ConditionalCache
+
+GITHUB_HEADERS = (("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"))
+
+
+@dataclass
+class Upstreams:
+    depsdev: UpstreamClient
+    ecosystems: UpstreamClient
+    github: UpstreamClient
+
+    def all(self) -> tuple[UpstreamClient, ...]:
+        return (self.depsdev, self.ecosystems, self.github)
+
+    async def aclose(self) -> None:
+        for client in self.all():
+            await client.aclose()
+
+
+def build_upstreams(
+    settings: Settings, clock: Clock | None = None, cache: ConditionalCache | None = None
+) -> Upstreams:
+    clock = clock or SystemClock()
+    agent = settings.effective_user_agent()
+    mailto = (("mailto", settings.polite_email),) if settings.polite_email else ()
+    token = settings.github_token.get_secret_value() if settings.github_token else None
+
+    def client(config: UpstreamConfig) -> UpstreamClient:
+        breaker = CircuitBreaker(
+            config.name, settings.breaker_threshold, settings.breaker_open_seconds, clock
+        )
+        return UpstreamClient(config, breaker=breaker, clock=clock, cache=cache)
+
+    def config(name: str, base_url: str) -> UpstreamConfig:
+        return UpstreamConfig(
+            name=name, base_url=base_url, user_agent=agent, timeout=settings.request_timeout
+        )
+
+    github = replace(config("github", settings.github_api_url), token=token, default_headers=GITHUB_HEADERS)
+    ecosystems = replace(config("ecosystems", settings.ecosystems_url), default_params=mailto)
+    return Upstreams(
+        depsdev=client(config("depsdev", settings.depsdev_url)),
+        ecosystems=client(ecosystems),
+        github=client(github),
+    )

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from distscout.config import ConfigError, load_settings
+from distscout.upstreams import build_upstreams
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("GITHUB_TOKEN", "DISTSCOUT_GITHUB_TOKEN", "DISTSCOUT_DATABASE_URL", "DISTSCOUT_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISTSCOUT_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.cadence_days == 180 and settings.workers == 4 and settings.start_interval == 30
+    assert settings.cross_check and settings.immediate_partial_reclaim
+    assert settings.database_url.startswith("sqlite:///") and settings.github_token is None
+
+
+def test_environment_and_github_token_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_from_github_env")
+    monkeypatch.setenv("DISTSCOUT_DEPSDEV_URL", "http://127.0.0.1:1/depsdev")
+    settings = load_settings()
+    assert (
+        settings.github_token is not None
+        and settings.github_token.get_secret_value() == "ghp_from_github_env"
+    )
+    assert settings.depsdev_url == "http://127.0.0.1:1/depsdev"
+    assert settings.shown()["github_token"] == "***"
+    assert "ghp_from_github_env" not in repr(settings)
+
+
+def test_distscout_token_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "generic")
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKEN", "specific")
+    token = load_settings().github_token
+    assert token is not None and token.get_secret_value() == "specific"
+
+
+def test_toml_file_and_environment_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        'workers = 8\ncadence_days = 30\npolite_email = "ops@example.org"\n'
+    )
+    monkeypatch.setenv("DISTSCOUT_WORKERS", "2")
+    settings = load_settings()
+    assert (settings.workers, settings.cadence_days) == (2, 30)
+    assert "mailto:ops@example.org" in settings.effective_user_agent()
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("workers = 0\n", "workers"),
+        ("workers = [\n", "config.toml"),
+        ("bogus = 1\n", "bogus"),
+        ('sources = ["deps.dev", "pypi"]\n', "sources"),
+    ],
+)
+def test_bad_configuration_is_a_clear_error(tmp_path: Path, toml: str, message: str) -> None:
+    (tmp_path / "config.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+async def test_clients_carry_the_polite_pool_and_github_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISTSCOUT_POLITE_EMAIL", "ops@example.org")
+    monkeypatch.setenv("GITHUB_TOKEN", "t0k")
+    upstreams = build_upstreams(load_settings())
+    assert dict(upstreams.ecosystems.config.default_params) == {"mailto": "ops@example.org"}
+    assert dict(upstreams.github.config.default_headers)["X-GitHub-Api-Version"] == "2022-11-28"
+    assert upstreams.github.config.token == "t0k" and upstreams.depsdev.config.token is None
+    await upstreams.aclose()
