@@ -95,11 +95,18 @@ class TestPyproject:
             ('[project]\nname = "app"\n[tool.uv]\npackage = false\n', "uv"),
             ('[project]\nname = "app"\n[tool.pdm]\ndistribution = false\n', "pdm"),
             ('[project]\nname = "app"\nclassifiers = ["Private :: Do Not Upload"]\n', "Private"),
+            ('[project]\nname = "app"\nclassifiers = ["Private :: Internal"]\n', "Private :: Internal"),
+            ('[tool.poetry]\nname = "app"\nclassifiers = ["private :: any reason"]\n', "private ::"),
+            ('[tool.flit.metadata]\nmodule = "app"\nclassifiers = ["Private :: Do Not Upload"]\n', "Private"),
         ],
     )
     def test_no_publish_signals_of_each_tool(self, text: str, reason: str) -> None:
         d = pyproject.parse(text)
         assert d.name == "app" and not d.intent and reason in d.intent_reason
+
+    def test_filtering_private_classifiers_is_not_one(self) -> None:
+        text = '[project]\nname = "app"\nclassifiers = ["Private ::", 3, "Topic :: Private :: X"]\n'
+        assert pyproject.parse(text).intent
 
     def test_non_package_mode_without_name(self) -> None:
         d = pyproject.parse("[tool.poetry]\npackage-mode = false\n")

@@ -1,8 +1,8 @@
 """pyproject.toml: PEP 621 `[project].name`, else `[tool.poetry].name` (or legacy flit metadata).
 
 No-publish signals, as each tool spells them: Poetry `package-mode = false`, uv `package = false`,
-PDM `distribution = false`, and the PyPI classifier `Private :: Do Not Upload` (PyPI refuses uploads
-that carry it).
+PDM `distribution = false`, and any `Private ::` classifier such as `Private :: Do Not Upload` (PyPI
+refuses uploads that carry one), in `[project]`, `[tool.poetry]` or legacy flit metadata.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from typing import Any
 
 from distscout.manifests.declaration import Declaration
 from distscout.manifests.formats import ManifestError, load_toml, string, table
+from distscout.manifests.parsers._pypi_classifiers import private_classifier
 from distscout.manifests.registry import ManifestParser
-
-_PRIVATE_CLASSIFIER = "private :: do not upload"
 
 
 def parse(text: str, filename: str = "pyproject.toml") -> Declaration:
@@ -30,7 +29,7 @@ def parse(text: str, filename: str = "pyproject.toml") -> Declaration:
         or string(flit_metadata.get("dist-name"))
         or string(flit_metadata.get("module"))
     )
-    opt_out = _no_publish_reason(tool, project, poetry)
+    opt_out = _no_publish_reason(tool, project, poetry, flit_metadata)
     if name is None:
         if opt_out:
             return Declaration.no_name(opt_out)
@@ -40,21 +39,28 @@ def parse(text: str, filename: str = "pyproject.toml") -> Declaration:
     return Declaration.named(name)
 
 
-def _no_publish_reason(tool: dict[str, Any], project: dict[str, Any], poetry: dict[str, Any]) -> str | None:
+def _no_publish_reason(
+    tool: dict[str, Any], project: dict[str, Any], poetry: dict[str, Any], flit_metadata: dict[str, Any]
+) -> str | None:
     if poetry.get("package-mode") is False:
         return "[tool.poetry] package-mode = false"
     if table(tool, "uv").get("package") is False:
         return "[tool.uv] package = false"
     if table(tool, "pdm").get("distribution") is False:
         return "[tool.pdm] distribution = false"
-    for classifiers in (project.get("classifiers"), poetry.get("classifiers")):
-        if isinstance(classifiers, list) and any(
-            isinstance(c, str) and c.strip().lower() == _PRIVATE_CLASSIFIER for c in classifiers
-        ):
-            return "classifier Private :: Do Not Upload"
-    return None
+    return private_classifier(_classifiers(project, poetry, flit_metadata))
+
+
+def _classifiers(*metadata_tables: dict[str, Any]) -> list[str]:
+    """The string classifiers of each table (a value of the wrong type is no classifier)."""
+    found: list[str] = []
+    for metadata in metadata_tables:
+        listed = metadata.get("classifiers")
+        if isinstance(listed, list):
+            found.extend(value for value in listed if isinstance(value, str))
+    return found
 
 
 PARSER = ManifestParser(
-    manifest_type="pypi", key="pyproject", version=1, parse=parse, filenames=frozenset({"pyproject.toml"})
+    manifest_type="pypi", key="pyproject", version=2, parse=parse, filenames=frozenset({"pyproject.toml"})
 )
