@@ -173,20 +173,36 @@ def interpret_ecosystems(captures: list[Capture]) -> list[RegistryObservation]:
             if not raw or not isinstance(name, str) or not name:
                 continue
             ecosystem = _ECOSYSTEMS_NAMES.get(raw, raw)
-            count = package.get("versions_count")
+            dates = ("first_release_published_at", "latest_release_published_at")
             rows.setdefault(
                 (ecosystem, name),
-                RegistryObservation(
-                    ecosystem=ecosystem,
-                    package_name=name,
-                    source=ECOSYSTEMS,
-                    version_count=count if isinstance(count, int) else None,
-                    first_published_at=_time(package.get("first_release_published_at")),
-                    latest_published_at=_time(package.get("latest_release_published_at")),
-                    noise=ecosystem in NOISE_ECOSYSTEMS,
+                _package_row(
+                    ecosystem, name, ECOSYSTEMS, package, count_field="versions_count", date_fields=dates
                 ),
             )
     return [rows[key] for key in sorted(rows)]
+
+
+def _package_row(
+    ecosystem: str,
+    name: str,
+    source: str,
+    package: dict[str, Any],
+    *,
+    count_field: str,
+    date_fields: tuple[str, str],
+) -> RegistryObservation:
+    """A row from a registry-style package object: a version count and first / latest dates."""
+    count = package.get(count_field)
+    return RegistryObservation(
+        ecosystem=ecosystem,
+        package_name=name,
+        source=source,
+        version_count=count if isinstance(count, int) else None,
+        first_published_at=_time(package.get(date_fields[0])),
+        latest_published_at=_time(package.get(date_fields[1])),
+        noise=ecosystem in NOISE_ECOSYSTEMS,
+    )
 
 
 # --- GitHub release assets ---------------------------------------------------------------------------
@@ -264,17 +280,11 @@ def interpret_github_packages(captures: list[Capture], repo_full_name: str) -> l
                 continue
             if ecosystem is None or not isinstance(name, str):
                 continue
-            count = package.get("version_count")
+            dates = ("created_at", "updated_at")
             rows.setdefault(
                 (ecosystem, name),
-                RegistryObservation(
-                    ecosystem=ecosystem,
-                    package_name=name,
-                    source=GITHUB_PACKAGES,
-                    version_count=count if isinstance(count, int) else None,
-                    first_published_at=_time(package.get("created_at")),
-                    latest_published_at=_time(package.get("updated_at")),
-                    noise=ecosystem in NOISE_ECOSYSTEMS,
+                _package_row(
+                    ecosystem, name, GITHUB_PACKAGES, package, count_field="version_count", date_fields=dates
                 ),
             )
     return [rows[key] for key in sorted(rows)]
