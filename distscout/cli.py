@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from distscout import __version__
+from distscout.emulator.cli import emulator_app
 from distscout.manifests.checkout import CheckoutError, CheckoutScan, scan_checkout
 from distscout.manifests.walk import WalkMode
 
@@ -24,6 +25,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+)
+app.add_typer(
+    emulator_app, name="emulator", help="Serve a world offline as deps.dev, ecosyste.ms and GitHub."
 )
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)

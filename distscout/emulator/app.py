@@ -1,0 +1,172 @@
+"""The emulator as one Starlette app: deps.dev, ecosyste.ms and GitHub under path prefixes on one port.
+
+    /depsdev/...     deps.dev v3            /ecosystems/...  ecosyste.ms packages     /github/...  GitHub REST
+    GET  /_emulator/stats    answered requests per service and route template, and their rate-limit cost
+    POST /_emulator/reset    zero the counters, the rate-limit budgets and the fault plan's state
+    POST /_emulator/faults   replace the fault plan (body: a fault plan, see faults.py)
+
+Requests are routed on the raw path (scope `raw_path`), so the percent-encoding a client really sent decides
+which route matches, as upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from distscout.emulator.budget import Limits
+from distscout.emulator.depsdev import DepsdevService
+from distscout.emulator.ecosystems import EcosystemsService
+from distscout.emulator.faults import (
+    SERVICES,
+    Clock,
+    FaultPlanError,
+    FaultsInput,
+    FaultState,
+    load_fault_plan,
+)
+from distscout.emulator.github import GithubService
+from distscout.emulator.model import World
+from distscout.emulator.replies import Call, Reply
+from distscout.emulator.service import Service
+
+PREFIXES = {name: f"/{name}" for name in SERVICES}
+UNMATCHED = "(unmatched)"
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class Emulator:
+    """The three services over one world, their counters and fault plan, and the ASGI app serving them."""
+
+    def __init__(
+        self,
+        world: World,
+        faults: FaultsInput = None,
+        *,
+        clock: Clock | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        limits = limits or Limits()
+        self.world = world
+        self.clock: Clock = clock or time.time
+        self.started_at = self.clock()
+        self.services: dict[str, Service] = {
+            "depsdev": DepsdevService(world, limits),
+            "ecosystems": EcosystemsService(world, limits),
+            "github": GithubService(world, limits),
+        }
+        # The server thread answers while tests read stats or swap faults from theirs.
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[Counter[str], list[int]]] = {}
+        self.set_faults(faults)
+        self._clear_counts()
+        self.app = Starlette(
+            routes=[
+                Route("/_emulator/stats", self._stats_route, methods=["GET"]),
+                Route("/_emulator/reset", self._reset_route, methods=["POST"]),
+                Route("/_emulator/faults", self._faults_route, methods=["POST"]),
+                Route("/{rest:path}", self._answer, methods=_METHODS),
+            ]
+        )
+
+    def set_faults(self, faults: FaultsInput) -> None:
+        """Install a fault plan (FaultPlan, dict, JSON file, or None for none); raises FaultPlanError."""
+        plan = load_fault_plan(faults)
+        with self._lock:
+            self._plan = plan
+            self._faults = {name: FaultState(plan.for_service(name), name) for name in SERVICES}
+
+    def reset(self) -> None:
+        """Zero the counters and the rate-limit budgets, and restart the fault plan's random streams."""
+        with self._lock:
+            self._clear_counts()
+            for service in self.services.values():
+                service.reset()
+            self._faults = {name: FaultState(self._plan.for_service(name), name) for name in SERVICES}
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                name: {"requests": sum(routes.values()), "by_route": dict(routes), "rate_limit_cost": cost[0]}
+                for name, (routes, cost) in self._counts.items()
+            }
+
+    def _clear_counts(self) -> None:
+        self._counts = {name: (Counter(), [0]) for name in SERVICES}
+
+    async def _answer(self, request: Request) -> Response:
+        raw_path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
+        name, _, rest = raw_path.removeprefix("/").partition("/")
+        service = self.services.get(name)
+        if service is None:
+            return JSONResponse(
+                {"error": f"no such service {name!r}; try {', '.join(PREFIXES.values())}"}, 404
+            )
+        faults = self._faults[name]
+        with self._lock:
+            rolls = faults.roll()
+        if faults.faults.latency_ms:
+            await asyncio.sleep(faults.faults.latency_ms / 1000)
+        call = await _call(request, "/" + rest, PREFIXES[name])
+        matched = service.routes.match(request.method, call.path)
+        with self._lock:
+            now = self.clock()
+            injected = faults.inject(rolls, now - self.started_at, now)
+            if injected is not None:
+                reply, charged = service.refuse(injected, call, now), False
+            else:
+                reply, charged = service.serve(call, matched, now)
+                if reply.status == 200 and faults.malformed(rolls):
+                    reply = replace(reply, body=reply.body[: len(reply.body) // 2] or b"<", etag=None)
+            routes, cost = self._counts[name]
+            routes[matched[0].template if matched else UNMATCHED] += 1
+            cost[0] += service.cost(reply, charged)
+        return _response(reply)
+
+    async def _stats_route(self, request: Request) -> Response:
+        return JSONResponse(self.stats())
+
+    async def _reset_route(self, request: Request) -> Response:
+        self.reset()
+        return JSONResponse({"reset": True})
+
+    async def _faults_route(self, request: Request) -> Response:
+        try:
+            self.set_faults(await request.json())
+        except ValueError as exc:  # FaultPlanError, or a body that is not JSON
+            message = str(exc) if isinstance(exc, FaultPlanError) else f"the body is not JSON: {exc}"
+            return JSONResponse({"error": message}, 400)
+        return JSONResponse({"faults": "installed"})
+
+
+async def _call(request: Request, path: str, prefix: str) -> Call:
+    scope = request.scope
+    host = request.headers.get("host") or "{}:{}".format(*scope.get("server") or ("127.0.0.1", 80))
+    return Call(
+        params={},
+        query=request.query_params,
+        query_items=request.query_params.multi_items(),
+        path=path,
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        api_base=f"{scope.get('scheme', 'http')}://{host}{prefix}",
+        headers=request.headers,
+        client=request.client.host if request.client else "unknown",
+        body=await request.body() if request.method in ("POST", "PUT", "PATCH") else b"",
+    )
+
+
+def _response(reply: Reply) -> Response:
+    headers = dict(reply.headers)
+    if reply.etag is not None:
+        headers["etag"] = reply.etag
+    media_type = None if reply.status == 304 else reply.media_type
+    return Response(reply.body, reply.status, headers, media_type)

@@ -1,0 +1,54 @@
+"""Per-caller rate-limit windows (GitHub's primary limit, ecosyste.ms's hourly quota), and the limits used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Budgets and caps; the defaults are the real upstreams' (tests shrink them)."""
+
+    github_token_per_hour: int = 5000
+    github_anonymous_per_hour: int = 60
+    ecosystems_anonymous_per_hour: int = 5000
+    ecosystems_polite_per_hour: int = 15000
+    ecosystems_api_key_per_hour: int = 100_000
+    tree_entry_cap: int = 100_000  # git/trees answers truncated:true above this many entries
+    contents_entry_cap: int = 1000  # contents/ directory listings are cut here, silently
+
+
+@dataclass(slots=True)
+class Window:
+    """One caller's budget for the current window."""
+
+    limit: int
+    reset_at: int  # epoch seconds
+    tier: str = ""
+    used: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.limit
+
+
+class Budgets:
+    """Hour-long windows per caller: from the first request (GitHub) or on the clock hour (ecosyste.ms)."""
+
+    def __init__(self, aligned_to_hour: bool) -> None:
+        self._aligned = aligned_to_hour
+        self._windows: dict[str, Window] = {}
+
+    def window(self, key: str, limit: int, tier: str, now: float) -> Window:
+        current = self._windows.get(key)
+        if current is None or now >= current.reset_at:
+            reset_at = (int(now) // 3600 + 1) * 3600 if self._aligned else int(now) + 3600
+            current = self._windows[key] = Window(limit, reset_at, tier)
+        return current
+
+    def clear(self) -> None:
+        self._windows.clear()

@@ -1,0 +1,119 @@
+"""ecosyste.ms packages API as the emulator serves it (upstream-apis.md §2): lookup and bulk_lookup.
+
+`repository_url` matches exactly, ignoring case only: `http://`, `.git` or trailing-slash variants find
+nothing, as upstream. Every answer carries the `x-ratelimit-*` headers of the caller's hourly window
+(clock-hour aligned); the tier is `polite` when an email is in `mailto=` or the User-Agent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+from distscout.emulator.budget import Budgets, Limits, Window
+from distscout.emulator.ecosystems_records import package_record, served_ecosystem
+from distscout.emulator.faults import Injected
+from distscout.emulator.model import World
+from distscout.emulator.replies import Call, Reply, Route, json_reply, link_header, page_window, route
+from distscout.emulator.service import Service
+
+_EMAIL = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}")
+_BULK_MAX_RESULTS = 1000
+_RATE_LIMITED = {"error_msg": "Rate limit exceeded. See https://ecosyste.ms/api for details."}
+
+Record = dict[str, Any]
+
+
+class EcosystemsService(Service):
+    name = "ecosystems"
+    etags: ClassVar = "weak"  # Rails' fresh_when
+
+    def __init__(self, world: World, limits: Limits) -> None:
+        super().__init__(world, limits)
+        self.budgets = Budgets(aligned_to_hour=True)
+
+    def build_routes(self) -> Iterable[Route]:
+        by_url: dict[str, list[Record]] = defaultdict(list)
+        by_name: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        for package in self.world.packages:
+            if "ecosystems" in package.sources:
+                record = package_record(package)
+                by_url[package.repository_url.lower()].append(record)
+                by_name[(served_ecosystem(package), package.name.lower())].append(record)
+        self._by_url = {url: tuple(records) for url, records in by_url.items()}
+        self._by_name = {key: tuple(records) for key, records in by_name.items()}
+        return (
+            route("GET", "/api/v1/packages/lookup", self._lookup),
+            route("POST", "/api/v1/packages/bulk_lookup", self._bulk_lookup, cacheable=False),
+        )
+
+    def error(self, status: int, message: str) -> Reply:
+        return json_reply(_RATE_LIMITED if status == 429 else {"error": message}, status)
+
+    def caller_budget(self, call: Call, now: float) -> Window:
+        key = call.headers.get("apikey") or call.query.get("apikey")
+        if key:
+            return self.budgets.window(f"key:{key}", self.limits.ecosystems_api_key_per_hour, "api_key", now)
+        polite = _EMAIL.search(call.query.get("mailto", "")) or _EMAIL.search(
+            call.headers.get("user-agent", "")
+        )
+        tier, limit = (
+            ("polite", self.limits.ecosystems_polite_per_hour)
+            if polite
+            else ("anonymous", self.limits.ecosystems_anonymous_per_hour)
+        )
+        return self.budgets.window(f"{tier}:{call.client}", limit, tier, now)
+
+    def quota_headers(self, window: Window) -> tuple[tuple[str, str], ...]:
+        return (
+            ("x-ratelimit-limit", str(window.limit)),
+            ("x-ratelimit-remaining", str(window.remaining)),
+            ("x-ratelimit-reset", str(window.reset_at)),
+            ("x-ratelimit-tier", window.tier),
+        )
+
+    def refusal(self, injected: Injected, window: Window | None) -> Reply:
+        return self.error(
+            injected.status, "Service Unavailable" if injected.kind == "outage" else "Internal Server Error"
+        )
+
+    def _lookup(self, call: Call) -> Reply:
+        query = call.query
+        if "repository_url" in query:
+            found = self._by_url.get(query["repository_url"].lower(), ())
+        elif query.get("purl", "").startswith("pkg:github/"):
+            slug = query["purl"].removeprefix("pkg:github/").partition("@")[0].partition("?")[0]
+            found = self._by_url.get(f"https://github.com/{slug}".lower(), ())
+        elif "ecosystem" in query and "name" in query:
+            found = self._by_name.get((query["ecosystem"], query["name"].lower()), ())
+        else:
+            return self.error(400, "repository_url, purl or ecosystem and name is required")
+        if "ecosystem" in query:
+            found = tuple(record for record in found if record["ecosystem"] == query["ecosystem"])
+        return self._page(call, found)
+
+    def _page(self, call: Call, found: Sequence[Record]) -> Reply:
+        per_page, page = page_window(call.query, 100, 1000)
+        rows = found[(page - 1) * per_page : page * per_page]
+        headers = [("current-page", str(page)), ("page-items", str(len(rows)))]
+        link = link_header(call, page, per_page, len(found), with_last=False)
+        return json_reply(list(rows), headers=[*headers, ("link", link)] if link else headers)
+
+    def _bulk_lookup(self, call: Call) -> Reply:
+        try:
+            body = json.loads(call.body or b"null")
+        except ValueError:
+            return self.error(400, "the body is not JSON")
+        urls = body.get("repository_urls") if isinstance(body, dict) else None
+        if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+            return self.error(400, "repository_urls must be a list of URLs")
+        wanted = body.get("ecosystem")
+        results: dict[int, Record] = {}
+        for url in urls:
+            for record in self._by_url.get(url.lower(), ()):
+                if wanted is None or record["ecosystem"] == wanted:
+                    results.setdefault(record["id"], record)
+        return json_reply(list(results.values())[:_BULK_MAX_RESULTS])

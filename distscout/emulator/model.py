@@ -1,0 +1,154 @@
+"""The typed, immutable world the emulator serves, with the indexes every request needs precomputed."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+from distscout.emulator.tree import RepoTree
+
+DEPSDEV_ECOSYSTEMS = frozenset({"npm", "pypi", "cargo", "maven", "rubygems", "nuget", "go"})
+ECOSYSTEMS = DEPSDEV_ECOSYSTEMS | {
+    "composer", "hex", "pub", "hackage", "cran", "bioconductor", "conda", "julia", "swiftpm", "cocoapods",
+    "conan", "deb", "rpm", "apk", "homebrew",
+}  # fmt: skip
+SOURCES = frozenset({"depsdev", "ecosystems"})
+PROVENANCES = frozenset(
+    {
+        "SLSA_ATTESTATION",
+        "GO_ORIGIN",
+        "PYPI_PUBLISH_ATTESTATION",
+        "RUBYGEMS_PUBLISH_ATTESTATION",
+        "UNVERIFIED_METADATA",
+        "UNKNOWN_PROJECT_RELATION_PROVENANCE",
+    }
+)
+OWNER_TYPES = frozenset({"User", "Organization"})
+GITHUB_PACKAGE_TYPES = frozenset({"npm", "maven", "rubygems", "docker", "nuget", "container"})
+
+_PEP503_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def registry_key(ecosystem: str, name: str) -> str:
+    """The spelling under which a registry treats two names as one package (PyPI PEP 503, NuGet any case)."""
+    if ecosystem == "pypi":
+        return _PEP503_SEPARATORS.sub("-", name).lower()
+    return name.lower() if ecosystem == "nuget" else name
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    tag_name: str
+    published_at: datetime | None
+    draft: bool
+    prerelease: bool
+    assets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GithubPackage:
+    name: str
+    package_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    host: str
+    owner: str
+    name: str
+    default_branch: str
+    archived: bool
+    owner_type: str
+    renamed_from: tuple[str, ...]  # former "owner/name"s, as written
+    releases: tuple[Release, ...]  # newest first
+    github_packages: tuple[GithubPackage, ...]
+    tree: RepoTree = field(repr=False)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def key(self) -> str:
+        return self.full_name.lower()
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}/{self.full_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    version: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    ecosystem: str
+    name: str
+    repository_url: str
+    sources: frozenset[str]
+    provenance: str
+    versions: tuple[Version, ...]  # oldest first; undated versions first, in the world's order
+
+    @property
+    def latest(self) -> Version | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def first_published_at(self) -> datetime | None:
+        return min((v.published_at for v in self.versions if v.published_at), default=None)
+
+    @property
+    def latest_published_at(self) -> datetime | None:
+        return max((v.published_at for v in self.versions if v.published_at), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    login: str
+    owner_type: str
+    repos: tuple[Repo, ...]  # by lower-cased full name
+
+
+@dataclass(frozen=True)
+class World:
+    repos: tuple[Repo, ...]
+    packages: tuple[Package, ...]
+    repos_by_key: Mapping[str, Repo]  # lower-cased "owner/name"
+    renamed_from: Mapping[str, Repo]  # lower-cased former "owner/name" -> current repo
+    owners: Mapping[str, Owner]  # lower-cased login
+    packages_by_name: Mapping[tuple[str, str], Package]  # (ecosystem, registry_key(name))
+    packages_by_repository_url: Mapping[str, tuple[Package, ...]]  # lower-cased repository_url
+
+    @classmethod
+    def build(cls, repos: Iterable[Repo], packages: Iterable[Package]) -> World:
+        """Index validated repos and packages (uniqueness is the loader's job)."""
+        repos, packages = tuple(repos), tuple(packages)
+        renamed = {old.lower(): repo for repo in repos for old in repo.renamed_from}
+        by_owner: dict[str, list[Repo]] = defaultdict(list)
+        for repo in repos:
+            by_owner[repo.owner.lower()].append(repo)
+        owners = {
+            login: Owner(group[0].owner, group[0].owner_type, tuple(sorted(group, key=lambda r: r.key)))
+            for login, group in by_owner.items()
+        }
+        by_url: dict[str, list[Package]] = defaultdict(list)
+        for package in packages:
+            by_url[package.repository_url.lower()].append(package)
+        return cls(
+            repos=repos,
+            packages=packages,
+            repos_by_key=MappingProxyType({repo.key: repo for repo in repos}),
+            renamed_from=MappingProxyType(renamed),
+            owners=MappingProxyType(owners),
+            packages_by_name=MappingProxyType(
+                {(p.ecosystem, registry_key(p.ecosystem, p.name)): p for p in packages}
+            ),
+            packages_by_repository_url=MappingProxyType({url: tuple(group) for url, group in by_url.items()}),
+        )

@@ -1,0 +1,272 @@
+"""Load and validate an emulator world (format 1, /work/shared/spec/world-format.md).
+
+A world is `world.json` plus optional repository files on disk under `repos/<host>/<owner>/<name>/`. A
+repository's tree is the union of its `paths`, its `files` keys and its on-disk files (inline `files` win on a
+clash). Anything off-format raises `WorldError` naming the file and the field, e.g.
+`world.json: repos[3].releases[0].assets: expected a list of strings, got 'x.whl'`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from distscout.emulator.checks import (
+    Where,
+    as_bool,
+    as_choice,
+    as_datetime,
+    as_list,
+    as_object,
+    as_str,
+    as_str_list,
+    describe,
+)
+from distscout.emulator.model import (
+    DEPSDEV_ECOSYSTEMS,
+    ECOSYSTEMS,
+    GITHUB_PACKAGE_TYPES,
+    OWNER_TYPES,
+    PROVENANCES,
+    SOURCES,
+    GithubPackage,
+    Package,
+    Release,
+    Repo,
+    Version,
+    World,
+    registry_key,
+)
+from distscout.emulator.tree import RepoTree
+from distscout.emulator.world_disk import HOST, WorldError, disk_files
+
+__all__ = ["WORLD_FILE", "WorldError", "load_world", "parse_github_url", "world_from_dict"]
+
+WORLD_FILE = "world.json"
+FORMAT = 1
+_GITHUB_URL = re.compile(r"https://github\.com/([A-Za-z0-9][A-Za-z0-9-]{0,38})/([A-Za-z0-9._-]{1,100})")
+_REPO_FIELDS = (
+    "default_branch",
+    "archived",
+    "owner_type",
+    "renamed_from",
+    "paths",
+    "files",
+    "releases",
+    "github_packages",
+)
+_PACKAGE_FIELDS = ("sources", "provenance", "versions")
+_UNDATED = datetime.min.replace(tzinfo=UTC)
+
+
+def load_world(directory: str | os.PathLike[str]) -> World:
+    """Read and validate the world in `directory` (its world.json and its repos/ files)."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise WorldError(f"{root}: not a directory (a world is a folder holding {WORLD_FILE})")
+    try:
+        data = json.loads((root / WORLD_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WorldError(f"{WORLD_FILE}: missing in {root}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise WorldError(f"{WORLD_FILE}: not readable JSON: {exc}") from None
+    return world_from_dict(data, root=root)
+
+
+def world_from_dict(data: Any, root: Path | None = None) -> World:
+    """Validate a parsed world.json; `root` (the world folder) supplies on-disk repository files."""
+    where = Where(WORLD_FILE, error=WorldError)
+    top = as_object(data, where, required=("format",), optional=("repos", "packages"))
+    if top["format"] != FORMAT or isinstance(top["format"], bool):
+        where.key("format").fail(
+            f"unsupported format {describe(top['format'])} (this emulator reads {FORMAT})"
+        )
+    disk = disk_files(root) if root is not None else {}
+    repos = _parse_repos(as_list(top.get("repos", []), where.key("repos")), where.key("repos"), disk)
+    if disk:
+        stray = sorted(disk)[0]
+        raise WorldError(f"repos/{HOST}/{stray}: no repo in {WORLD_FILE} has the url https://{HOST}/{stray}")
+    packages = _parse_packages(as_list(top.get("packages", []), where.key("packages")), where.key("packages"))
+    return World.build(repos, packages)
+
+
+def parse_github_url(value: Any, where: Where) -> tuple[str, str]:
+    """(owner, name) of a canonical `https://github.com/<owner>/<name>` URL."""
+    text = as_str(value, where)
+    if "@" in urlsplit(text).netloc:
+        where.fail("credentials in a URL are refused")
+    match = _GITHUB_URL.fullmatch(text)
+    if match is None or match[2].endswith(".git") or match[2] in (".", ".."):
+        where.fail(
+            f"expected https://github.com/<owner>/<name> (no .git, no trailing /), got {describe(text)}"
+        )
+    return match[1], match[2]
+
+
+def _parse_repos(items: list[Any], where: Where, disk: dict[str, dict[str, bytes]]) -> list[Repo]:
+    repos: list[Repo] = []
+    claimed: dict[str, str] = {}  # lower-cased owner/name -> where it was declared
+    owner_types: dict[str, tuple[str, str]] = {}  # lower-cased owner -> (type, where it was declared)
+    for position, item in enumerate(items):
+        at = where.index(position)
+        repo, explicit_owner_type = _parse_repo(item, at, disk)
+        for index, name in [(None, repo.full_name), *enumerate(repo.renamed_from)]:
+            field_at = at.key("url") if index is None else at.key("renamed_from").index(index)
+            if name.lower() in claimed:
+                field_at.fail(
+                    f"duplicate repo https://github.com/{name} (already at {claimed[name.lower()]})"
+                )
+            claimed[name.lower()] = field_at.path
+        if explicit_owner_type:
+            known = owner_types.setdefault(repo.owner.lower(), (repo.owner_type, at.path))
+            if known[0] != repo.owner_type:
+                at.key("owner_type").fail(
+                    f"conflicts with {known[1]}, where owner {repo.owner!r} is {known[0]}"
+                )
+        repos.append(repo)
+    return [
+        replace(repo, owner_type=owner_types.get(repo.owner.lower(), ("Organization", ""))[0])
+        for repo in repos
+    ]
+
+
+def _parse_repo(raw: Any, where: Where, disk: dict[str, dict[str, bytes]]) -> tuple[Repo, bool]:
+    repo = as_object(raw, where, required=("url",), optional=_REPO_FIELDS)
+    owner, name = parse_github_url(repo["url"], where.key("url"))
+    renamed = tuple(
+        "/".join(parse_github_url(url, where.key("renamed_from").index(i)))
+        for i, url in enumerate(as_list(repo.get("renamed_from", []), where.key("renamed_from")))
+    )
+    releases_at, packages_at = where.key("releases"), where.key("github_packages")
+    return Repo(
+        host=HOST,
+        owner=owner,
+        name=name,
+        default_branch=as_str(repo.get("default_branch", "main"), where.key("default_branch")),
+        archived=as_bool(repo.get("archived", False), where.key("archived")),
+        owner_type=as_choice(repo.get("owner_type", "Organization"), where.key("owner_type"), OWNER_TYPES),
+        renamed_from=renamed,
+        releases=tuple(
+            _parse_release(item, releases_at.index(i))
+            for i, item in enumerate(as_list(repo.get("releases", []), releases_at))
+        ),
+        github_packages=tuple(
+            _parse_github_package(item, packages_at.index(i))
+            for i, item in enumerate(as_list(repo.get("github_packages", []), packages_at))
+        ),
+        tree=_build_tree(repo, where, disk.pop(f"{owner}/{name}".lower(), {})),
+    ), "owner_type" in repo
+
+
+def _parse_release(raw: Any, where: Where) -> Release:
+    release = as_object(
+        raw, where, required=("tag_name",), optional=("published_at", "draft", "prerelease", "assets")
+    )
+    published = release.get("published_at")
+    return Release(
+        tag_name=as_str(release["tag_name"], where.key("tag_name")),
+        published_at=None if published is None else as_datetime(published, where.key("published_at")),
+        draft=as_bool(release.get("draft", False), where.key("draft")),
+        prerelease=as_bool(release.get("prerelease", False), where.key("prerelease")),
+        assets=as_str_list(release.get("assets", []), where.key("assets")),
+    )
+
+
+def _parse_github_package(raw: Any, where: Where) -> GithubPackage:
+    package = as_object(raw, where, required=("name", "package_type"), optional=())
+    return GithubPackage(
+        name=as_str(package["name"], where.key("name")),
+        package_type=as_choice(package["package_type"], where.key("package_type"), GITHUB_PACKAGE_TYPES),
+    )
+
+
+def _build_tree(repo: Mapping[str, Any], where: Where, on_disk: dict[str, bytes]) -> RepoTree:
+    files = dict(on_disk)
+    paths_at, files_at = where.key("paths"), where.key("files")
+    for i, path in enumerate(as_str_list(repo.get("paths", []), paths_at)):
+        files.setdefault(_check_path(path, paths_at.index(i)), b"")
+    inline = repo.get("files", {})
+    if not isinstance(inline, Mapping):
+        files_at.fail(f"expected an object of path -> text, got {describe(inline)}")
+    for path, text in inline.items():
+        if not isinstance(text, str):
+            files_at.key(path).fail(f"expected the file's text, got {describe(text)}")
+        files[_check_path(path, files_at.key(path))] = text.encode("utf-8", "surrogatepass")
+    for path in files:
+        parent = path.rpartition("/")[0]
+        while parent:
+            if parent in files:
+                where.fail(f"{parent!r} is both a file and a directory (it holds {path!r})")
+            parent = parent.rpartition("/")[0]
+    return RepoTree(files)
+
+
+def _check_path(path: str, where: Where) -> str:
+    segments = path.split("/")
+    if "\x00" in path or any(segment in ("", ".", "..") for segment in segments):
+        where.fail(f"expected a relative file path like 'src/a.py', got {describe(path)}")
+    return path
+
+
+def _parse_packages(items: list[Any], where: Where) -> list[Package]:
+    packages: list[Package] = []
+    seen: dict[tuple[str, str], str] = {}
+    for position, item in enumerate(items):
+        at = where.index(position)
+        package = _parse_package(item, at)
+        key = (package.ecosystem, registry_key(package.ecosystem, package.name))
+        if key in seen:
+            at.key("name").fail(
+                f"duplicate {package.ecosystem} package {package.name!r} (already at {seen[key]})"
+            )
+        seen[key] = at.path
+        packages.append(package)
+    return packages
+
+
+def _parse_package(raw: Any, where: Where) -> Package:
+    package = as_object(
+        raw, where, required=("ecosystem", "name", "repository_url"), optional=_PACKAGE_FIELDS
+    )
+    ecosystem = as_choice(package["ecosystem"], where.key("ecosystem"), ECOSYSTEMS)
+    parse_github_url(package["repository_url"], where.key("repository_url"))
+    default_sources = ["depsdev", "ecosystems"] if ecosystem in DEPSDEV_ECOSYSTEMS else ["ecosystems"]
+    sources_at = where.key("sources")
+    sources = as_list(package.get("sources", default_sources), sources_at, "a list of sources")
+    for i, source in enumerate(sources):
+        as_choice(source, sources_at.index(i), SOURCES)
+        if source == "depsdev" and ecosystem not in DEPSDEV_ECOSYSTEMS:
+            supported = ", ".join(sorted(DEPSDEV_ECOSYSTEMS))
+            sources_at.index(i).fail(f"deps.dev serves only {supported}, not {ecosystem}")
+    return Package(
+        ecosystem=ecosystem,
+        name=as_str(package["name"], where.key("name")),
+        repository_url=package["repository_url"],
+        sources=frozenset(sources),
+        provenance=as_choice(
+            package.get("provenance", "UNVERIFIED_METADATA"), where.key("provenance"), PROVENANCES
+        ),
+        versions=_parse_versions(package.get("versions", []), where.key("versions")),
+    )
+
+
+def _parse_versions(raw: Any, where: Where) -> tuple[Version, ...]:
+    versions: dict[str, Version] = {}
+    for i, item in enumerate(as_list(raw, where)):
+        at = where.index(i)
+        version = as_object(item, at, required=("version",), optional=("published_at",))
+        number = as_str(version["version"], at.key("version"))
+        if number in versions:
+            at.key("version").fail(f"duplicate version {number!r}")
+        published = version.get("published_at")
+        date = None if published is None else as_datetime(published, at.key("published_at"))
+        versions[number] = Version(number, date)
+    # Oldest first; undated versions keep their order, ahead of the dated ones.
+    return tuple(sorted(versions.values(), key=lambda v: v.published_at or _UNDATED))

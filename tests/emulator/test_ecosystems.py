@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from distscout.emulator.budget import Limits
+from distscout.emulator.faults import ManualClock
+from distscout.emulator.server import EmulatorServer
+from tests.emulator.fixtures import EmulatorFactory
+from tests.emulator.worlds import client, tiny_world
+
+LOOKUP = "/api/v1/packages/lookup"
+WIDGET = "https://github.com/acme/widget"
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Iterator[EmulatorServer]:
+    with EmulatorServer(tiny_world()) as server:
+        yield server
+
+
+def test_lookup_shape(tiny: EmulatorServer) -> None:
+    with client(tiny, "ecosystems") as ecosystems:
+        answer = ecosystems.get(LOOKUP, params={"repository_url": WIDGET})
+    assert answer.status_code == 200
+    records = {(r["ecosystem"], r["name"]): r for r in answer.json()}
+    # maven is deps.dev-only in this world; composer is called packagist upstream
+    assert set(records) == {
+        ("npm", "@acme/widget"),
+        ("pypi", "Acme_Widget"),
+        ("packagist", "acme/widget"),
+        ("cargo", "widget-ecosystems-only"),
+    }
+    npm = records[("npm", "@acme/widget")]
+    assert npm["purl"] == "pkg:npm/%40acme/widget"
+    assert npm["namespace"] == "@acme"
+    assert npm["repository_url"] == WIDGET
+    assert npm["versions_count"] == 2
+    assert npm["first_release_published_at"] == "2025-01-10T09:30:12.000Z"
+    assert npm["latest_release_published_at"] == "2025-03-02T17:04:55.000Z"
+    assert npm["latest_release_number"] == "2.3.0"
+    assert npm["registry"]["name"] == "npmjs.org"
+    assert npm["registry"]["ecosystem"] == "npm"
+    assert npm["status"] is None
+    assert npm["metadata"] == {}
+    assert isinstance(npm["id"], int)
+    assert records[("packagist", "acme/widget")]["purl"] == "pkg:composer/acme/widget"
+    empty = records[("packagist", "acme/widget")]
+    assert (empty["versions_count"], empty["latest_release_number"], empty["first_release_published_at"]) == (
+        0,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "count"),
+    [
+        (WIDGET, 4),
+        ("HTTPS://GITHUB.COM/ACME/WIDGET", 4),  # case-insensitive
+        ("http://github.com/acme/widget", 0),
+        ("https://github.com/acme/widget.git", 0),
+        ("https://github.com/acme/widget/", 0),
+        ("https://github.com/acme/widget/tree/main", 0),
+        ("https://www.github.com/acme/widget", 0),
+        ("https://github.com/acme/gadget", 0),
+    ],
+)
+def test_lookup_is_an_exact_match(tiny: EmulatorServer, url: str, count: int) -> None:
+    with client(tiny, "ecosystems") as ecosystems:
+        answer = ecosystems.get(LOOKUP, params={"repository_url": url})
+    assert answer.status_code == 200
+    assert len(answer.json()) == count
+
+
+def test_lookup_filters_and_other_modes(tiny: EmulatorServer) -> None:
+    with client(tiny, "ecosystems") as ecosystems:
+        pypi = ecosystems.get(LOOKUP, params={"repository_url": WIDGET, "ecosystem": "pypi"}).json()
+        assert [r["name"] for r in pypi] == ["Acme_Widget"]
+        assert ecosystems.get(LOOKUP, params={"repository_url": WIDGET, "ecosystem": "composer"}).json() == []
+        by_purl = ecosystems.get(LOOKUP, params={"purl": "pkg:github/acme/widget"}).json()
+        assert len(by_purl) == 4
+        by_name = ecosystems.get(LOOKUP, params={"ecosystem": "cargo", "name": "solo-tool"}).json()
+        assert [r["repository_url"] for r in by_name] == ["https://github.com/Solo/Tool"]
+        assert ecosystems.get(LOOKUP).status_code == 400
+
+
+def test_lookup_pagination(tiny: EmulatorServer) -> None:
+    with client(tiny, "ecosystems") as ecosystems:
+        first = ecosystems.get(LOOKUP, params={"repository_url": WIDGET, "per_page": 3})
+        assert len(first.json()) == 3
+        assert first.headers["current-page"] == "1"
+        assert 'rel="next"' in first.headers["link"]
+        assert 'rel="last"' not in first.headers["link"]  # pagy countless: no last
+        second = ecosystems.get(first.links["next"]["url"])
+        assert len(second.json()) == 1
+        assert 'rel="next"' not in second.headers["link"]
+        assert {r["id"] for r in first.json()}.isdisjoint(r["id"] for r in second.json())
+
+
+def test_bulk_lookup(tiny: EmulatorServer) -> None:
+    bulk = "/api/v1/packages/bulk_lookup"
+    with client(tiny, "ecosystems") as ecosystems:
+        urls = [WIDGET, "https://github.com/solo/tool", "https://github.com/nobody/nothing", WIDGET]
+        answer = ecosystems.post(bulk, json={"repository_urls": urls})
+        assert answer.status_code == 200
+        assert sorted(r["repository_url"] for r in answer.json()) == [
+            "https://github.com/Solo/Tool",
+            *[WIDGET] * 4,
+        ]
+        only_cargo = ecosystems.post(bulk, json={"repository_urls": urls, "ecosystem": "cargo"}).json()
+        assert {r["name"] for r in only_cargo} == {"widget-ecosystems-only", "solo-tool"}
+        assert ecosystems.post(bulk, json={"repository_urls": "x"}).status_code == 400
+        assert ecosystems.post(bulk, content=b"{oops").status_code == 400
+        assert ecosystems.get(bulk).status_code == 404
+
+
+def test_bulk_lookup_caps_at_1000(emulator_factory: EmulatorFactory) -> None:
+    world = tiny_world()
+    world["packages"] = [
+        {"ecosystem": "npm", "name": f"p{i}", "repository_url": f"https://github.com/o/r{i % 3}"}
+        for i in range(1200)
+    ]
+    server = emulator_factory(world)
+    with client(server, "ecosystems") as ecosystems:
+        urls = [f"https://github.com/o/r{i}" for i in range(3)]
+        assert (
+            len(ecosystems.post("/api/v1/packages/bulk_lookup", json={"repository_urls": urls}).json())
+            == 1000
+        )
+
+
+def test_rate_limit_headers_and_tiers(tiny: EmulatorServer) -> None:
+    tiny.reset()
+    with client(tiny, "ecosystems") as anonymous:
+        headers = anonymous.get(LOOKUP, params={"repository_url": WIDGET}).headers
+        assert (headers["x-ratelimit-tier"], headers["x-ratelimit-limit"]) == ("anonymous", "5000")
+        assert headers["x-ratelimit-remaining"] == "4999"
+        assert int(headers["x-ratelimit-reset"]) % 3600 == 0  # the end of the clock hour
+        polite = anonymous.get(LOOKUP, params={"repository_url": WIDGET, "mailto": "ops@example.org"}).headers
+        assert (polite["x-ratelimit-tier"], polite["x-ratelimit-limit"]) == ("polite", "15000")
+    with client(tiny, "ecosystems", User_Agent="scout/1 (mailto:ops@example.org)") as polite_ua:
+        assert (
+            polite_ua.get(LOOKUP, params={"repository_url": WIDGET}).headers["x-ratelimit-tier"] == "polite"
+        )
+    with client(tiny, "ecosystems", apikey="k1") as keyed:
+        assert keyed.get(LOOKUP, params={"repository_url": WIDGET}).headers["x-ratelimit-tier"] == "api_key"
+
+
+def test_etag_and_304(tiny: EmulatorServer) -> None:
+    with client(tiny, "ecosystems") as ecosystems:
+        first = ecosystems.get(LOOKUP, params={"repository_url": WIDGET})
+        etag = first.headers["etag"]
+        assert etag.startswith('W/"')
+        again = ecosystems.get(LOOKUP, params={"repository_url": WIDGET}, headers={"If-None-Match": etag})
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again.headers["etag"] == etag
+        other = ecosystems.get(
+            LOOKUP, params={"repository_url": WIDGET}, headers={"If-None-Match": '"other"'}
+        )
+        assert other.status_code == 200
+
+
+def test_quota_exhaustion_answers_429_without_retry_after(emulator_factory: EmulatorFactory) -> None:
+    clock = ManualClock(start=7200.0)
+    server = emulator_factory(tiny_world(), clock=clock, limits=Limits(ecosystems_anonymous_per_hour=2))
+    with client(server, "ecosystems") as ecosystems:
+        for _ in range(2):
+            assert ecosystems.get(LOOKUP, params={"repository_url": WIDGET}).status_code == 200
+        refused = ecosystems.get(LOOKUP, params={"repository_url": WIDGET})
+        assert refused.status_code == 429
+        assert refused.json() == {
+            "error_msg": "Rate limit exceeded. See https://ecosyste.ms/api for details."
+        }
+        assert "retry-after" not in refused.headers
+        assert refused.headers["x-ratelimit-remaining"] == "0"
+        assert refused.headers["x-ratelimit-reset"] == "10800"
+        clock.advance(3600)  # the next clock hour: a fresh window
+        assert ecosystems.get(LOOKUP, params={"repository_url": WIDGET}).status_code == 200
+
+
+def test_corpus_lookup(corpus_emulator: EmulatorServer) -> None:
+    with client(corpus_emulator, "ecosystems") as ecosystems:
+        records = ecosystems.get(
+            LOOKUP, params={"repository_url": "https://github.com/BurntSushi/ripgrep"}
+        ).json()
+    assert {"homebrew", "conda", "cargo"} <= {r["ecosystem"] for r in records}
