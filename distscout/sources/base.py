@@ -44,7 +44,8 @@ def capture_of(
         source=source,
         kind=kind,
         request=f"GET {request}",
-        status=fetched.status or 0,
+        # A 304 answered from the cache stands for the cached 200 body: record it as that answer.
+        status=200 if fetched.from_cache else fetched.status or 0,
         body=fetched.body if body is None else body,
         fetched_at=utc_now(),
         subject=subject,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 from distscout.captures import Capture, utc_now
@@ -69,6 +69,7 @@ class _Walker:
     outcomes: list[Outcome] = field(default_factory=list)
     captures: list[Capture] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    files_read: dict[str, int] = field(default_factory=dict)  # path -> index of its capture
 
     def result(self, notes: tuple[str, ...] = ()) -> SourceResult:
         manifests = tuple(interpret_manifests(self.captures))
@@ -111,6 +112,9 @@ class _Walker:
             fetched = await self.client.get(f"{self.base}/git/trees/{sha}")
             if not self._record(fetched, "github.tree", prefix or "/") or not isinstance(fetched.data, dict):
                 continue
+            if fetched.data.get("truncated"):  # even one directory is too large to list: say so
+                self.outcomes.append(Outcome.TRANSIENT)
+                self.errors.append(f"{prefix or '/'}: tree listing truncated")
             for entry in _entries(fetched.data.get("tree")):
                 path = prefix + entry["path"]
                 wanted = entry["type"] == "tree" and not is_skipped_directory(entry["path"])
@@ -151,7 +155,16 @@ class _Walker:
                 self.shas[path] = entry["sha"]
 
     async def read(self, path: str, kind: str) -> str | None:
-        """Read one file into a capture of its decoded body; None when it could not be read."""
+        """Read one file into a capture of its decoded body; None when it could not be read.
+
+        A file read once (a workspace declaration that is also a manifest) is not fetched again; a
+        manifest read earlier as context is re-labelled, so it is parsed as a manifest.
+        """
+        if (index := self.files_read.get(path)) is not None:
+            earlier = self.captures[index]
+            if kind == "github.file":
+                self.captures[index] = replace(earlier, kind=kind)
+            return earlier.body.decode("utf-8", "replace")
         if self.sizes.get(path, 0) > MAX_MANIFEST_BYTES:  # the listing says so: no need to spend a request
             body = json.dumps({"size": self.sizes[path]}).encode()
             self.captures.append(
@@ -177,6 +190,7 @@ class _Walker:
             self.errors.append(f"{path}: {fetched.error or 'undecodable content'}")
             return None
         self.outcomes.append(Outcome.OK)
+        self.files_read[path] = len(self.captures)
         self.captures.append(capture_of(MANIFESTS, kind, fetched, subject=path, body=content))
         return content.decode("utf-8", "replace")
 

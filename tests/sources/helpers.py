@@ -1,0 +1,38 @@
+"""Real distscout clients pointed at an emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from distscout.config import Settings
+from distscout.emulator.server import EmulatorServer
+from distscout.http.clock import Clock
+from distscout.upstreams import Upstreams, build_upstreams
+
+TEST_TOKEN = "ghp_emulator_test_token_0123456789"
+
+
+def settings_for(server: EmulatorServer, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "depsdev_url": server.url_for("depsdev"),
+        "ecosystems_url": server.url_for("ecosystems"),
+        "github_api_url": server.url_for("github"),
+        "github_token": TEST_TOKEN,
+        "polite_email": "tests@distscout.example",
+        "database_url": "sqlite://",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def upstreams_for(
+    server: EmulatorServer, clock: Clock | None = None, **overrides: Any
+) -> AsyncIterator[Upstreams]:
+    upstreams = build_upstreams(settings_for(server, **overrides), clock=clock)
+    try:
+        yield upstreams
+    finally:
+        await upstreams.aclose()
