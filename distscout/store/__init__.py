@@ -1,0 +1,4 @@
+"""Storage: schema, migrations, rotation, claims and queries.
+
+SQLite and PostgreSQL, through SQLAlchemy Core.
+"""

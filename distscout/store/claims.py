@@ -1,0 +1,162 @@
+"""Claims: which repository a worker scans next, and the guarantee that no two workers scan one at once.
+
+Due = not archived, outside its failure backoff, and (a partial last scan, never run, or older than the
+cadence). Order: partial first, then never-run, then oldest; then id. Three small queries, each an index
+range scan (`ix_repos_claim_partial`, `ix_repos_claim_due`).
+
+- PostgreSQL: `FOR UPDATE SKIP LOCKED` in a transaction held open for the whole scan; the rotation runs
+  in that transaction. A worker that dies rolls back, which releases its claim at once.
+- SQLite (no row locks): a lease (`distribution_claimed_by/_until`) set by a guarded UPDATE; the rotation
+  checks the lease is still held. A dead worker's lease runs out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, RootTransaction, Select, false, or_, select, update
+
+from distscout.scanner import ScanResult, Verdict
+from distscout.store.repos import TrackedRepo
+from distscout.store.rotation import record_scan
+from distscout.store.schema import repos
+
+DEFAULT_LEASE = timedelta(minutes=30)
+
+
+class ClaimLost(Exception):
+    """The lease ran out and another worker took the repository: this scan's result is not stored."""
+
+
+@dataclass
+class Claim:
+    repo: TrackedRepo
+    token: str
+    partial: bool
+    connection: Connection | None = field(default=None, repr=False)  # PostgreSQL: holds the row lock
+    transaction: RootTransaction | None = field(default=None, repr=False)
+
+
+def due_queries(
+    now: datetime, cadence: timedelta, *, partial_first: bool, leases: bool
+) -> list[Select[tuple[object, ...]]]:
+    common = [
+        repos.c.archived == false(),
+        or_(repos.c.distribution_retry_at.is_(None), repos.c.distribution_retry_at <= now),
+    ]
+    if leases:
+        common.append(
+            or_(repos.c.distribution_claimed_until.is_(None), repos.c.distribution_claimed_until <= now)
+        )
+    last_run, ident = repos.c.distribution_last_run, repos.c.id
+    partial = select(repos).where(
+        *common, repos.c.distribution_scan_complete == false(), last_run.is_not(None)
+    )
+    never = select(repos).where(*common, last_run.is_(None))
+    stale = select(repos).where(*common, last_run < now - cadence)
+    queries = [never.order_by(ident), stale.order_by(last_run, ident)]
+    return [partial.order_by(last_run, ident), *queries] if partial_first else queries
+
+
+def claim_next(
+    engine: Engine,
+    now: datetime,
+    cadence: timedelta,
+    *,
+    partial_first: bool = True,
+    lease: timedelta = DEFAULT_LEASE,
+) -> Claim | None:
+    """Claim the next due repository, or None when nothing is due."""
+    postgres = engine.dialect.name == "postgresql"
+    queries = due_queries(now, cadence, partial_first=partial_first, leases=not postgres)
+    return _claim_locked(engine, queries) if postgres else _claim_leased(engine, queries, now, lease)
+
+
+def claim_repo(
+    engine: Engine, repo_id: int, now: datetime, *, lease: timedelta = DEFAULT_LEASE
+) -> Claim | None:
+    """Claim one given repository whatever its schedule (a forced scan); None while another worker has it."""
+    query = select(repos).where(repos.c.id == repo_id)
+    if engine.dialect.name == "postgresql":
+        return _claim_locked(engine, [query])
+    free = or_(repos.c.distribution_claimed_until.is_(None), repos.c.distribution_claimed_until <= now)
+    return _claim_leased(engine, [query.where(free)], now, lease)
+
+
+def _claim_locked(engine: Engine, queries: list[Select[tuple[object, ...]]]) -> Claim | None:
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        for query in queries:
+            row = connection.execute(query.limit(1).with_for_update(skip_locked=True, of=repos)).first()
+            if row is not None:
+                repo = TrackedRepo.from_row(row)
+                return Claim(repo, uuid.uuid4().hex, repo.scan_complete is False, connection, transaction)
+    except BaseException:
+        transaction.rollback()
+        connection.close()
+        raise
+    transaction.rollback()
+    connection.close()
+    return None
+
+
+def _claim_leased(
+    engine: Engine, queries: list[Select[tuple[object, ...]]], now: datetime, lease: timedelta
+) -> Claim | None:
+    token = uuid.uuid4().hex
+    with engine.begin() as connection:
+        for query in queries:
+            for row in connection.execute(query.limit(8)).all():
+                taken = connection.execute(
+                    update(repos)
+                    .where(repos.c.id == row.id)
+                    .where(
+                        or_(
+                            repos.c.distribution_claimed_until.is_(None),
+                            repos.c.distribution_claimed_until <= now,
+                        )
+                    )
+                    .values(distribution_claimed_by=token, distribution_claimed_until=now + lease)
+                ).rowcount
+                if taken == 1:
+                    repo = TrackedRepo.from_row(row)
+                    return Claim(repo, token, repo.scan_complete is False)
+    return None
+
+
+def finish(engine: Engine, claim: Claim, scan: ScanResult, now: datetime, cadence: timedelta) -> Verdict:
+    """Store the scan (rotation or failure) and release the claim, in one transaction."""
+    if claim.connection is not None and claim.transaction is not None:
+        try:
+            verdict = record_scan(claim.connection, claim.repo.id, scan, now, cadence)
+            claim.transaction.commit()
+            return verdict
+        finally:
+            if claim.transaction.is_active:
+                claim.transaction.rollback()
+            claim.connection.close()
+    with engine.begin() as connection:
+        holder = connection.execute(
+            select(repos.c.distribution_claimed_by).where(repos.c.id == claim.repo.id)
+        ).scalar_one_or_none()
+        if holder != claim.token:
+            raise ClaimLost(f"{claim.repo.ref.full_name}: the lease ran out and another worker took it")
+        return record_scan(connection, claim.repo.id, scan, now, cadence)
+
+
+def release(engine: Engine, claim: Claim) -> None:
+    """Give a claim back without storing anything (shutdown, or a scan that was abandoned)."""
+    if claim.connection is not None and claim.transaction is not None:
+        if claim.transaction.is_active:
+            claim.transaction.rollback()
+        claim.connection.close()
+        return
+    with engine.begin() as connection:
+        connection.execute(
+            update(repos)
+            .where(repos.c.id == claim.repo.id, repos.c.distribution_claimed_by == claim.token)
+            .values(distribution_claimed_by=None, distribution_claimed_until=None)
+        )

@@ -1,0 +1,215 @@
+"""Reports over the current rows: the fleet rollup, orphans, unclaimed repos, one repo's drill-down.
+
+Registry evidence for these reports means a package registry: deps.dev, ecosyste.ms or GitHub Packages.
+Release assets are shown, but a `.whl` on a GitHub release is not a PyPI release. Noise rows (go /
+actions / docker where the repo does not declare them) never count.
+
+An orphan is a manifest that declares intent (status ok) whose ecosystem and normalized name match no
+registry row of the same repo. SwiftPM identifies packages by repository URL, so any SwiftPM row
+matches the repo's Package.swift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, false, func, or_, select, true, union_all
+
+from distscout.repos import RepoRef
+from distscout.store.schema import (
+    repo_distribution,
+    repo_distribution_history,
+    repo_distribution_manifest,
+    repo_distribution_manifest_history,
+    repos,
+    scan_runs,
+)
+
+REGISTRY_SOURCES = ("deps.dev", "ecosyste.ms", "github_packages")
+d, m = repo_distribution, repo_distribution_manifest
+
+
+def _registry_evidence() -> Any:
+    return and_(d.c.source.in_(REGISTRY_SOURCES), d.c.noise == false())
+
+
+def _orphan_condition() -> Any:
+    matched = exists().where(
+        d.c.repo_id == m.c.repo_id,
+        _registry_evidence(),
+        d.c.ecosystem == m.c.manifest_type,
+        or_(d.c.normalized_name == m.c.normalized_name, m.c.manifest_type == "swiftpm"),
+    )
+    return and_(m.c.intent == true(), m.c.status == "ok", ~matched)
+
+
+@dataclass(frozen=True)
+class FleetStats:
+    total: int
+    scanned: int
+    with_registry: int
+    with_manifest: int
+    orphans: int
+    unclaimed: int
+    archived: int
+    partial: int
+    failing: int
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def fleet_stats(connection: Connection) -> FleetStats:
+    def count(*conditions: Any) -> int:
+        return int(
+            connection.execute(select(func.count()).select_from(repos).where(*conditions)).scalar_one()
+        )
+
+    has_registry = exists().where(d.c.repo_id == repos.c.id, _registry_evidence())
+    has_manifest = exists().where(m.c.repo_id == repos.c.id)
+    orphaned = exists().where(m.c.repo_id == repos.c.id, _orphan_condition())
+    scanned = repos.c.distribution_scan_complete.is_not(None)
+    return FleetStats(
+        total=count(),
+        scanned=count(scanned),
+        with_registry=count(has_registry),
+        with_manifest=count(has_manifest),
+        orphans=count(orphaned),
+        unclaimed=count(has_registry, ~has_manifest, scanned),
+        archived=count(repos.c.archived == true()),
+        partial=count(repos.c.distribution_scan_complete == false()),
+        failing=count(repos.c.distribution_failed_attempts > 0),
+    )
+
+
+def orphans(connection: Connection) -> list[dict[str, Any]]:
+    query = (
+        select(
+            repos.c.owner,
+            repos.c.name,
+            m.c.manifest_path,
+            m.c.manifest_type,
+            m.c.package_name_declared,
+            m.c.normalized_name,
+            m.c.purl,
+            m.c.intent_reason,
+        )
+        .join(repos, repos.c.id == m.c.repo_id)
+        .where(_orphan_condition())
+        .order_by(repos.c.owner, repos.c.name, m.c.manifest_path)
+    )
+    return [
+        {
+            "repo": f"{r.owner}/{r.name}",
+            "manifest_path": r.manifest_path,
+            "manifest_type": r.manifest_type,
+            "package_name_declared": r.package_name_declared,
+            "normalized_name": r.normalized_name,
+            "purl": r.purl,
+            "intent_reason": r.intent_reason,
+        }
+        for r in connection.execute(query)
+    ]
+
+
+def unclaimed(connection: Connection) -> list[dict[str, Any]]:
+    has_manifest = exists().where(m.c.repo_id == repos.c.id)
+    query = (
+        select(repos.c.owner, repos.c.name, d.c.ecosystem, d.c.package_name, d.c.source, d.c.purl)
+        .join(repos, repos.c.id == d.c.repo_id)
+        .where(_registry_evidence(), ~has_manifest, repos.c.distribution_scan_complete.is_not(None))
+        .order_by(repos.c.owner, repos.c.name, d.c.ecosystem, d.c.package_name, d.c.source)
+    )
+    return [
+        {
+            "repo": f"{r.owner}/{r.name}",
+            "ecosystem": r.ecosystem,
+            "package_name": r.package_name,
+            "source": r.source,
+            "purl": r.purl,
+        }
+        for r in connection.execute(query)
+    ]
+
+
+def repo_report(connection: Connection, ref: RepoRef) -> dict[str, Any] | None:
+    repo = connection.execute(select(repos).where(repos.c.repo_key == ref.key)).first()
+    if repo is None:
+        return None
+    distribution = connection.execute(
+        select(d).where(d.c.repo_id == repo.id).order_by(d.c.ecosystem, d.c.package_name, d.c.source)
+    ).all()
+    manifests = connection.execute(select(m).where(m.c.repo_id == repo.id).order_by(m.c.manifest_path)).all()
+    return {
+        "repo": f"{repo.owner}/{repo.name}",
+        "url": repo.url,
+        "archived": repo.archived,
+        "state": _state(repo._mapping),
+        "distribution": [_row(r._mapping, skip=("id", "repo_id")) for r in distribution],
+        "manifests": [_row(r._mapping, skip=("id", "repo_id")) for r in manifests],
+        "history": history_summary(connection, repo.id),
+    }
+
+
+def history_summary(connection: Connection, repo_id: int) -> dict[str, Any]:
+    """When each package and manifest was first and last seen (current rows and snapshots together)."""
+    dh, mh = repo_distribution_history, repo_distribution_manifest_history
+    runs = connection.execute(
+        select(scan_runs.c.finished_at, scan_runs.c.verdict)
+        .where(scan_runs.c.repo_id == repo_id)
+        .order_by(scan_runs.c.finished_at.desc())
+        .limit(20)
+    ).all()
+
+    def package_key(table: Any) -> Any:
+        return table.c.ecosystem + "/" + table.c.package_name + " via " + table.c.source
+
+    def manifest_key(table: Any) -> Any:
+        return table.c.manifest_path
+
+    return {
+        "scans": [{"finished_at": _iso(r.finished_at), "verdict": r.verdict} for r in runs],
+        "packages": _spans(connection, repo_id, d, dh, package_key),
+        "manifests": _spans(connection, repo_id, m, mh, manifest_key),
+    }
+
+
+def _spans(
+    connection: Connection, repo_id: int, current: Any, history: Any, key: Any
+) -> list[dict[str, Any]]:
+    seen = union_all(
+        select(key(history).label("key"), history.c.data_collection_date.label("at")).where(
+            history.c.repo_id == repo_id
+        ),
+        select(key(current).label("key"), current.c.data_collection_date.label("at")).where(
+            current.c.repo_id == repo_id
+        ),
+    ).subquery()
+    rows = connection.execute(
+        select(seen.c.key, func.min(seen.c.at), func.max(seen.c.at)).group_by(seen.c.key).order_by(seen.c.key)
+    ).all()
+    present = set(connection.execute(select(key(current)).where(current.c.repo_id == repo_id)).scalars())
+    return [
+        {"key": r[0], "first_seen": _iso(r[1]), "last_seen": _iso(r[2]), "present": r[0] in present}
+        for r in rows
+    ]
+
+
+def _state(values: Any) -> dict[str, Any]:
+    return {
+        "last_run": _iso(values["distribution_last_run"]),
+        "scan_complete": values["distribution_scan_complete"],
+        "failed_attempts": values["distribution_failed_attempts"],
+        "last_failed_at": _iso(values["distribution_last_failed_at"]),
+        "retry_at": _iso(values["distribution_retry_at"]),
+        "last_error": values["distribution_last_error"],
+    }
+
+
+def _row(values: Any, skip: tuple[str, ...]) -> dict[str, Any]:
+    return {k: _iso(v) if hasattr(v, "isoformat") else v for k, v in values.items() if k not in skip}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

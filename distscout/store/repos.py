@@ -1,0 +1,82 @@
+"""Tracked repositories: add, list, find."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Row, func, select
+
+from distscout.repos import RepoRef
+from distscout.store.schema import repos
+
+
+@dataclass(frozen=True)
+class TrackedRepo:
+    id: int
+    ref: RepoRef
+    archived: bool
+    last_run: datetime | None
+    scan_complete: bool | None
+    failed_attempts: int
+    last_error: str | None
+
+    @classmethod
+    def from_row(cls, row: Row[tuple[object, ...]]) -> TrackedRepo:
+        values = row._mapping
+        return cls(
+            id=values["id"],
+            ref=RepoRef(values["host"], values["owner"], values["name"]),
+            archived=values["archived"],
+            last_run=values["distribution_last_run"],
+            scan_complete=values["distribution_scan_complete"],
+            failed_attempts=values["distribution_failed_attempts"],
+            last_error=values["distribution_last_error"],
+        )
+
+
+def add_repos(
+    connection: Connection, refs: Iterable[RepoRef], now: datetime
+) -> tuple[list[RepoRef], list[RepoRef]]:
+    """Track `refs`; returns (added, already tracked). Identity is case-insensitive."""
+    added, existing, seen = [], [], set()
+    known = set(connection.execute(select(repos.c.repo_key)).scalars())
+    for ref in refs:
+        if ref.key in known or ref.key in seen:
+            existing.append(ref)
+            continue
+        seen.add(ref.key)
+        added.append(ref)
+    if added:
+        connection.execute(
+            repos.insert(),
+            [
+                {
+                    "host": r.host,
+                    "owner": r.owner,
+                    "name": r.name,
+                    "repo_key": r.key,
+                    "url": r.url,
+                    "added_at": now,
+                }
+                for r in added
+            ],
+        )
+    return added, existing
+
+
+def find_repo(connection: Connection, ref: RepoRef) -> TrackedRepo | None:
+    row = connection.execute(select(repos).where(repos.c.repo_key == ref.key)).first()
+    return TrackedRepo.from_row(row) if row is not None else None
+
+
+def list_repos(connection: Connection, limit: int | None = None) -> Sequence[TrackedRepo]:
+    query = select(repos).order_by(repos.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [TrackedRepo.from_row(row) for row in connection.execute(query)]
+
+
+def count_repos(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(repos)).scalar_one())

@@ -1,0 +1,248 @@
+"""Rotation: store a scan's evidence in one transaction (design §4).
+
+Current rows are copied to history, the rows of every source that answered are replaced by the fresh
+observations, and the repo's scheduler columns are stamped. A source that failed keeps its previous
+rows and captures (when it has any), so a partial scan never shrinks the evidence; it is re-claimed
+first. A failed scan stores nothing and grows the failure count, with a quadratic backoff, and is
+sidelined until the cadence at the 10th consecutive failure.
+
+The caller owns the transaction: a crash anywhere inside leaves the previous state intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, and_, delete, insert, literal, select, update
+
+from distscout.captures import Capture
+from distscout.ecosystems import normalize_name
+from distscout.interpret import NOISE_ECOSYSTEMS, interpreter_version
+from distscout.manifests.declaration import Declaration
+from distscout.observations import RegistryObservation
+from distscout.scanner import ScanResult, Verdict
+from distscout.sources.base import GITHUB_REPO, MANIFESTS
+from distscout.store.bodies import digest_of, store_bodies
+from distscout.store.schema import (
+    captures,
+    repo_distribution,
+    repo_distribution_history,
+    repo_distribution_manifest,
+    repo_distribution_manifest_history,
+    repos,
+    scan_runs,
+)
+
+BACKOFF_UNIT = timedelta(seconds=120)
+SIDELINE_AFTER = 10
+
+
+def backoff(failures: int) -> timedelta:
+    """120 s × n²: 2 min, 8 min, 18 min, 32 min …"""
+    return BACKOFF_UNIT * max(failures, 1) ** 2
+
+
+def record_scan(
+    connection: Connection, repo_id: int, scan: ScanResult, now: datetime, cadence: timedelta
+) -> Verdict:
+    verdict = scan.verdict
+    if verdict is Verdict.FAILED:
+        record_failure(connection, repo_id, now, cadence, _error_summary(scan))
+    else:
+        rotate(connection, repo_id, scan, now)
+    connection.execute(
+        insert(scan_runs).values(
+            repo_id=repo_id,
+            finished_at=now,
+            verdict=verdict.value,
+            outcomes=json.dumps(scan.outcomes(), sort_keys=True),
+            interpreter_version=_version_tag(),
+        )
+    )
+    return verdict
+
+
+def rotate(connection: Connection, repo_id: int, scan: ScanResult, now: datetime) -> None:
+    previous_sources = set(
+        connection.execute(
+            select(captures.c.source).where(captures.c.repo_id == repo_id).distinct()
+        ).scalars()
+    )
+    replaced = {
+        source
+        for source, result in scan.results.items()
+        if result.outcome.is_answer or (result.has_data and source not in previous_sources)
+    }
+    snapshot(connection, repo_id, now)
+    registry_sources = replaced - {MANIFESTS}
+    connection.execute(
+        delete(repo_distribution).where(
+            and_(repo_distribution.c.repo_id == repo_id, repo_distribution.c.source.in_(registry_sources))
+        )
+    )
+    if MANIFESTS in replaced:
+        connection.execute(
+            delete(repo_distribution_manifest).where(repo_distribution_manifest.c.repo_id == repo_id)
+        )
+    replaced_captures = replaced | ({GITHUB_REPO} if scan.metadata_capture is not None else set())
+    connection.execute(
+        delete(captures).where(and_(captures.c.repo_id == repo_id, captures.c.source.in_(replaced_captures)))
+    )
+    fresh = [scan.results[source] for source in sorted(replaced)]
+    declared = {d.manifest_type for r in scan.results.values() for d in r.manifests}
+    insert_registry_rows(connection, repo_id, [o for r in fresh for o in r.registry], declared, now)
+    insert_manifest_rows(connection, repo_id, [d for r in fresh for d in r.manifests], now)
+    new_captures = [c for r in fresh for c in r.captures]
+    if scan.metadata_capture is not None:
+        new_captures.append(scan.metadata_capture)
+    insert_captures(connection, repo_id, new_captures)
+    connection.execute(
+        update(repos)
+        .where(repos.c.id == repo_id)
+        .values(
+            distribution_last_run=now,
+            distribution_scan_complete=scan.verdict is Verdict.COMPLETE,
+            distribution_failed_attempts=0,
+            distribution_last_failed_at=None,
+            distribution_retry_at=None,
+            distribution_last_error=_error_summary(scan) or None,
+            distribution_claimed_by=None,
+            distribution_claimed_until=None,
+            **_metadata_values(scan),
+        )
+    )
+
+
+def snapshot(connection: Connection, repo_id: int, now: datetime) -> None:
+    """Copy the repo's current rows into the history tables, stamped `now`."""
+    for current, history in (
+        (repo_distribution, repo_distribution_history),
+        (repo_distribution_manifest, repo_distribution_manifest_history),
+    ):
+        columns = [c.name for c in current.columns if c.name != "id"]
+        stamp = literal(now, type_=history.c.rotated_at.type).label("rotated_at")
+        source = select(*[current.c[name] for name in columns], stamp).where(current.c.repo_id == repo_id)
+        connection.execute(insert(history).from_select([*columns, "rotated_at"], source))
+
+
+def record_failure(
+    connection: Connection, repo_id: int, now: datetime, cadence: timedelta, error: str
+) -> None:
+    failures = (
+        int(
+            connection.execute(
+                select(repos.c.distribution_failed_attempts).where(repos.c.id == repo_id)
+            ).scalar_one()
+        )
+        + 1
+    )
+    values: dict[str, object] = {
+        "distribution_failed_attempts": failures,
+        "distribution_last_failed_at": now,
+        "distribution_retry_at": now + backoff(failures),
+        "distribution_last_error": error[:2000],
+        "distribution_claimed_by": None,
+        "distribution_claimed_until": None,
+    }
+    if failures >= SIDELINE_AFTER:  # sidelined: not tried again before the cadence comes round
+        values.update(distribution_last_run=now, distribution_retry_at=now + cadence)
+    connection.execute(update(repos).where(repos.c.id == repo_id).values(**values))
+
+
+def insert_registry_rows(
+    connection: Connection,
+    repo_id: int,
+    rows: Iterable[RegistryObservation],
+    declared: set[str],
+    now: datetime,
+) -> None:
+    values = {}
+    for row in rows:
+        values[row.key] = {
+            "repo_id": repo_id,
+            "ecosystem": row.ecosystem,
+            "package_name": row.package_name,
+            "normalized_name": normalize_name(row.ecosystem, row.package_name),
+            "source": row.source,
+            "purl": row.purl,
+            "version_count": row.version_count,
+            "first_published_at": row.first_published_at,
+            "latest_published_at": row.latest_published_at,
+            "provenance": row.provenance,
+            # go/actions/docker rows are noise unless the repo itself declares that ecosystem
+            "noise": row.ecosystem in NOISE_ECOSYSTEMS and row.ecosystem not in declared,
+            "interpreter_version": _version_tag(),
+            "data_collection_date": now,
+        }
+    if values:
+        connection.execute(insert(repo_distribution), list(values.values()))
+
+
+def insert_manifest_rows(
+    connection: Connection, repo_id: int, rows: Iterable[Declaration], now: datetime
+) -> None:
+    values = {
+        d.path: {
+            "repo_id": repo_id,
+            "manifest_path": d.path,
+            "manifest_type": d.manifest_type,
+            "package_name_declared": d.name,
+            "normalized_name": d.normalized_name,
+            "purl": d.purl,
+            "intent": d.intent,
+            "intent_reason": d.intent_reason[:300],
+            "status": d.status.value,
+            "detail": d.detail[:500],
+            "parser_version": d.parser_version,
+            "data_collection_date": now,
+        }
+        for d in rows
+    }
+    if values:
+        connection.execute(insert(repo_distribution_manifest), list(values.values()))
+
+
+def insert_captures(connection: Connection, repo_id: int, items: list[Capture]) -> None:
+    if not items:
+        return
+    store_bodies(connection, (c.body for c in items))
+    connection.execute(
+        insert(captures),
+        [
+            {
+                "repo_id": repo_id,
+                "source": c.source,
+                "kind": c.kind,
+                "request": c.request[:2000],
+                "status": c.status,
+                "subject": c.subject[:1000],
+                "from_cache": c.from_cache,
+                "fetched_at": c.fetched_at,
+                "digest": digest_of(c.body),
+            }
+            for c in items
+        ],
+    )
+
+
+def _metadata_values(scan: ScanResult) -> dict[str, object]:
+    if scan.metadata is None:
+        return {}
+    meta = scan.metadata
+    return {"archived": meta.archived, "default_branch": meta.default_branch, "owner_type": meta.owner_type}
+
+
+def _error_summary(scan: ScanResult) -> str:
+    return "; ".join(
+        f"{s}: {r.outcome.value} {r.detail}".strip()
+        for s, r in sorted(scan.results.items())
+        if not r.outcome.is_answer
+    )
+
+
+def _version_tag() -> str:
+    """A short, stable tag of the interpreter + parser versions (the full string is long)."""
+    return "v" + hashlib.sha256(interpreter_version().encode()).hexdigest()[:12]

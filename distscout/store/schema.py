@@ -1,0 +1,188 @@
+"""The schema (design §4). One definition serves SQLite and PostgreSQL; Alembic migrations create it.
+
+- `repos` with the scheduler columns and the indexes the claim query walks;
+- current evidence: `repo_distribution` (one row per package per source) and `repo_distribution_manifest`;
+- their `_history` twins: snapshots, so no natural-key UNIQUE there;
+- `captures` + `capture_bodies`: the committed input (raw answers, manifest bodies), content-addressed and
+  compressed, behind the current rows;
+- `scan_runs`: one row per finished scan (verdict and per-source outcomes).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's rowid alias must be INTEGER
+When = DateTime(timezone=True)
+
+repos = Table(
+    "repos",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("host", String(100), nullable=False),
+    Column("owner", String(100), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("repo_key", String(310), nullable=False, unique=True),  # lower-cased host/owner/name
+    Column("url", String(400), nullable=False),
+    Column("archived", Boolean, nullable=False, server_default=false()),
+    Column("default_branch", String(255)),
+    Column("owner_type", String(20)),
+    Column("renamed_from", String(400)),
+    Column("added_at", When, nullable=False),
+    Column("distribution_last_run", When),
+    Column("distribution_failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("distribution_last_failed_at", When),
+    Column("distribution_retry_at", When),  # end of the failure backoff window
+    Column("distribution_scan_complete", Boolean),
+    Column("distribution_last_error", Text),
+    # SQLite has no row locks: a lease says who is scanning a repo, and until when.
+    Column("distribution_claimed_by", String(64)),
+    Column("distribution_claimed_until", When),
+)
+# The claim query walks these: never-run and oldest first among repos that are not archived, and the
+# (usually few) partial scans first of all.
+Index(
+    "ix_repos_claim_due",
+    repos.c.distribution_last_run,
+    repos.c.id,
+    postgresql_where=repos.c.archived == false(),
+    sqlite_where=repos.c.archived == false(),
+)
+Index(
+    "ix_repos_claim_partial",
+    repos.c.distribution_last_run,
+    repos.c.id,
+    postgresql_where=(repos.c.archived == false()) & (repos.c.distribution_scan_complete == false()),
+    sqlite_where=(repos.c.archived == false()) & (repos.c.distribution_scan_complete == false()),
+)
+
+
+def _distribution_columns() -> list[Column[object]]:
+    return [
+        Column("ecosystem", String(40), nullable=False),
+        Column("package_name", String(500), nullable=False),
+        Column("normalized_name", String(500), nullable=False),  # compared with manifests' names
+        Column("source", String(40), nullable=False),
+        Column("purl", String(700)),
+        Column("version_count", Integer),
+        Column("first_published_at", When),
+        Column("latest_published_at", When),
+        Column("provenance", String(60)),
+        Column("noise", Boolean, nullable=False, server_default=false()),
+        Column("interpreter_version", String(40), nullable=False),
+        Column("data_collection_date", When, nullable=False),
+    ]
+
+
+def _manifest_columns() -> list[Column[object]]:
+    return [
+        Column("manifest_path", String(1000), nullable=False),
+        Column("manifest_type", String(40), nullable=False),
+        Column("package_name_declared", String(500)),
+        Column("normalized_name", String(500)),
+        Column("purl", String(700)),
+        Column("intent", Boolean, nullable=False),
+        Column("intent_reason", String(300), nullable=False, server_default=""),
+        Column("status", String(20), nullable=False),
+        Column("detail", String(500), nullable=False, server_default=""),
+        Column("parser_version", String(40), nullable=False),
+        Column("data_collection_date", When, nullable=False),
+    ]
+
+
+def _repo_id() -> Column[int]:
+    return Column("repo_id", Id, ForeignKey("repos.id", ondelete="CASCADE"), nullable=False)
+
+
+repo_distribution = Table(
+    "repo_distribution",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _repo_id(),
+    *_distribution_columns(),
+    UniqueConstraint("repo_id", "ecosystem", "package_name", "source"),
+)
+repo_distribution_manifest = Table(
+    "repo_distribution_manifest",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _repo_id(),
+    *_manifest_columns(),
+    UniqueConstraint("repo_id", "manifest_path"),
+)
+repo_distribution_history = Table(
+    "repo_distribution_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _repo_id(),
+    *_distribution_columns(),
+    Column("rotated_at", When, nullable=False),
+    Index("ix_repo_distribution_history_repo", "repo_id", "rotated_at"),
+)
+repo_distribution_manifest_history = Table(
+    "repo_distribution_manifest_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _repo_id(),
+    *_manifest_columns(),
+    Column("rotated_at", When, nullable=False),
+    Index("ix_repo_distribution_manifest_history_repo", "repo_id", "rotated_at"),
+)
+
+capture_bodies = Table(
+    "capture_bodies",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # sha256 of the uncompressed body
+    Column("size", Integer, nullable=False),
+    Column("encoding", String(10), nullable=False),  # "zlib" or "raw"
+    Column("content", LargeBinary, nullable=False),
+)
+captures = Table(
+    "captures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _repo_id(),
+    Column("source", String(40), nullable=False),
+    Column("kind", String(60), nullable=False),
+    Column("request", String(2000), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("subject", String(1000), nullable=False, server_default=""),
+    Column("from_cache", Boolean, nullable=False, server_default=false()),
+    Column("fetched_at", When, nullable=False),
+    Column("digest", String(64), ForeignKey("capture_bodies.digest"), nullable=False),
+    Index("ix_captures_repo_source", "repo_id", "source"),
+)
+
+scan_runs = Table(
+    "scan_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _repo_id(),
+    Column("finished_at", When, nullable=False),
+    Column("verdict", String(20), nullable=False),  # complete | partial | failed
+    Column("outcomes", Text, nullable=False),  # JSON: source -> outcome
+    Column("interpreter_version", String(40), nullable=False),
+    Index("ix_scan_runs_repo", "repo_id", "finished_at"),
+)

@@ -1,0 +1,59 @@
+"""Scan one claimed repository and store the result; the claim is released whatever happens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from distscout.config import Settings
+from distscout.scanner import ScanResult, Verdict, scan_repo
+from distscout.store.claims import Claim, ClaimLost, finish, release
+from distscout.upstreams import Upstreams
+
+Now = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    repo: str
+    verdict: Verdict | None  # None: the claim was lost and nothing was stored
+    outcomes: dict[str, str]
+    registry_rows: int
+    manifest_rows: int
+    detail: str = ""
+
+
+async def run_claim(
+    engine: Engine, upstreams: Upstreams, settings: Settings, claim: Claim, now: Now = utc_now
+) -> ScanReport:
+    try:
+        scan = await scan_repo(upstreams, claim.repo.ref, settings)
+    except BaseException:
+        release(engine, claim)  # cancelled (shutdown) or a bug: nothing half-written survives
+        raise
+    try:
+        verdict = finish(engine, claim, scan, now(), timedelta(days=settings.cadence_days))
+    except ClaimLost as lost:
+        return _report(claim, scan, None, str(lost))
+    except BaseException:
+        release(engine, claim)
+        raise
+    return _report(claim, scan, verdict)
+
+
+def _report(claim: Claim, scan: ScanResult, verdict: Verdict | None, detail: str = "") -> ScanReport:
+    return ScanReport(
+        repo=claim.repo.ref.full_name,
+        verdict=verdict,
+        outcomes=scan.outcomes(),
+        registry_rows=sum(len(r.registry) for r in scan.results.values()),
+        manifest_rows=sum(len(r.manifests) for r in scan.results.values()),
+        detail=detail,
+    )
