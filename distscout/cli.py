@@ -71,18 +71,18 @@ def manifests(
     _print_manifest_table(scan)
 
 
-def _print_manifest_table(scan: CheckoutScan) -> None:
-    table = Table(title=f"{len(scan.declarations)} manifests ({scan.plan.mode} plan)")
+def _print_manifest_table(result: CheckoutScan) -> None:
+    table = Table(title=f"{len(result.declarations)} manifests ({result.plan.mode} plan)")
     for column in ("path", "type", "name", "intent", "status"):
         table.add_column(column)
-    for d in scan.declarations:
+    for d in result.declarations:
         intent = "yes" if d.intent else f"no ({d.intent_reason})"
         status = d.status.value + (f": {d.detail}" if d.detail else "")
         table.add_row(d.path, d.manifest_type, d.name or "-", intent, status)
     _out.print(table)
-    if scan.plan.omitted:
-        _err.print(f"note: {scan.plan.omitted} manifests beyond the plan's bounds were not read")
-    if scan.listing_truncated:
+    if result.plan.omitted:
+        _err.print(f"note: {result.plan.omitted} manifests beyond the plan's bounds were not read")
+    if result.listing_truncated:
         _err.print("note: the tree is larger than the listing bound; only part of it was planned")
 
 

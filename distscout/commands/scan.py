@@ -1,9 +1,123 @@
-"""Placeholder: being written in this session."""
+"""`distscout scan`: scan repositories now, with a progress bar and a result table."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
+from distscout.config import Settings
+from distscout.repos import RepoRefError, parse_repo_ref
+from distscout.scanner import Verdict
+from distscout.store.claims import due_repos
+from distscout.store.repos import TrackedRepo, find_repo, list_repos
+from distscout.upstreams import build_upstreams
+from distscout.worker.batch import BatchScan
+from distscout.worker.runner import ScanReport, utc_now
 
 
 def register(app: typer.Typer) -> None:
-    """Adds nothing yet."""
+    app.command()(scan)
+
+
+def scan(
+    repos: Annotated[
+        list[str] | None, typer.Argument(help="owner/name or URLs of tracked repositories.")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every tracked repository, due or not.")] = False,
+    due: Annotated[bool, typer.Option("--due", help="Only repositories due now (the default).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Include archived repositories.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Scan repositories now: the given ones, --all, or (by default) those due. Exit 1 if a scan failed."""
+    if repos and (every or due):
+        raise fail("give repositories, or --all, or --due — not several", EXIT_USAGE)
+    current = settings()
+    with database(current) as engine:
+        targets = _targets(engine, current, repos or [], every=every, force=force)
+        reports, busy = _run(engine, current, targets, show_progress=not as_json)
+    if as_json:
+        emit_json(
+            {
+                "scanned": [r.__dict__ | {"verdict": r.verdict and r.verdict.value} for r in reports],
+                "busy": busy,
+            }
+        )
+    else:
+        _print(reports, busy)
+    if any(r.verdict is Verdict.FAILED for r in reports):
+        raise typer.Exit(1)
+
+
+def _targets(
+    engine: Engine, current: Settings, names: list[str], *, every: bool, force: bool
+) -> list[TrackedRepo]:
+    if names:
+        try:
+            refs = [parse_repo_ref(name) for name in names]
+        except RepoRefError as exc:
+            raise fail(str(exc), EXIT_USAGE) from None
+        with engine.connect() as connection:
+            found = [(ref, find_repo(connection, ref)) for ref in refs]
+        missing = [ref.full_name for ref, repo in found if repo is None]
+        if missing:
+            raise fail(f"not tracked: {', '.join(missing)} (add with: distscout repos add)")
+        chosen = [repo for _, repo in found if repo is not None]
+    elif every:
+        with engine.connect() as connection:
+            chosen = list(list_repos(connection))
+    else:
+        cadence = timedelta(days=current.cadence_days)
+        chosen = due_repos(engine, utc_now(), cadence, partial_first=current.immediate_partial_reclaim)
+    skipped = [repo.ref.full_name for repo in chosen if repo.archived and not force]
+    if skipped:
+        err.print(f"skipping {len(skipped)} archived (use --force): {', '.join(skipped[:5])}", markup=False)
+    return [repo for repo in chosen if force or not repo.archived]
+
+
+def _run(
+    engine: Engine, current: Settings, targets: list[TrackedRepo], *, show_progress: bool
+) -> tuple[list[ScanReport], list[str]]:
+    async def go(progress: Progress | None) -> tuple[list[ScanReport], list[str]]:
+        upstreams = build_upstreams(current)
+        task = progress.add_task("scanning", total=len(targets)) if progress else None
+        batch = BatchScan(
+            engine,
+            upstreams,
+            current,
+            on_report=(lambda _: progress.advance(task)) if progress and task is not None else None,
+        )
+        try:
+            return await batch.run(targets), batch.busy
+        finally:
+            await upstreams.aclose()
+
+    if not show_progress or not targets:
+        return asyncio.run(go(None))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        return asyncio.run(go(progress))
+
+
+def _print(reports: list[ScanReport], busy: list[str]) -> None:
+    if not reports:
+        out.print("nothing to scan" + (f" ({len(busy)} busy with another worker)" if busy else ""))
+        return
+    table = Table(title=f"{len(reports)} scanned")
+    for column in ("repo", "verdict", "registry", "manifests", "not ok"):
+        table.add_column(column)
+    for r in sorted(reports, key=lambda r: r.repo.lower()):
+        problems = ", ".join(f"{s}: {o}" for s, o in sorted(r.outcomes.items()) if o not in ("ok", "miss"))
+        verdict = r.verdict.value if r.verdict else "lost claim"
+        table.add_row(
+            r.repo, verdict, str(r.registry_rows), str(r.manifest_rows), problems or r.detail or "-"
+        )
+    out.print(table)
+    if busy:
+        err.print(f"{len(busy)} busy with another worker, not scanned: {', '.join(busy[:5])}", markup=False)

@@ -160,3 +160,16 @@ def release(engine: Engine, claim: Claim) -> None:
             .where(repos.c.id == claim.repo.id, repos.c.distribution_claimed_by == claim.token)
             .values(distribution_claimed_by=None, distribution_claimed_until=None)
         )
+
+
+def due_repos(
+    engine: Engine, now: datetime, cadence: timedelta, *, partial_first: bool = True, limit: int | None = None
+) -> list[TrackedRepo]:
+    """The repositories due now, in claim order (no claim is taken: a one-off scan's work list)."""
+    found: dict[int, TrackedRepo] = {}
+    with engine.connect() as connection:
+        for query in due_queries(now, cadence, partial_first=partial_first, leases=True):
+            for row in connection.execute(query if limit is None else query.limit(limit)):
+                found.setdefault(row.id, TrackedRepo.from_row(row))
+    ordered = list(found.values())
+    return ordered if limit is None else ordered[:limit]

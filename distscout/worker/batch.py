@@ -1,0 +1,43 @@
+"""One-off scans (the `scan` command): given repositories, or whatever is due now."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from distscout.config import Settings
+from distscout.store.claims import claim_repo
+from distscout.store.repos import TrackedRepo
+from distscout.upstreams import Upstreams
+from distscout.worker.runner import Now, ScanReport, run_claim, utc_now
+
+
+@dataclass
+class BatchScan:
+    engine: Engine
+    upstreams: Upstreams
+    settings: Settings
+    on_report: Callable[[ScanReport], None] | None = None
+    now: Now = utc_now
+    reports: list[ScanReport] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)  # held by another worker (the daemon): not scanned now
+
+    async def run(self, targets: Sequence[TrackedRepo]) -> list[ScanReport]:
+        """Scan `targets` now, `workers` at a time."""
+        gate = asyncio.Semaphore(self.settings.workers)
+        await asyncio.gather(*(self._one(repo, gate) for repo in targets))
+        return self.reports
+
+    async def _one(self, repo: TrackedRepo, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            claim = claim_repo(self.engine, repo.id, self.now())
+            if claim is None:
+                self.busy.append(repo.ref.full_name)
+                return
+            report = await run_claim(self.engine, self.upstreams, self.settings, claim, self.now)
+            self.reports.append(report)
+            if self.on_report is not None:
+                self.on_report(report)

@@ -1,0 +1,119 @@
+"""The daemon's loop: claim due repositories and scan them, paced, bounded, and polite to upstreams.
+
+- at most one new scan per `start_interval` seconds, and at most `workers` at once;
+- while an upstream's circuit breaker is open, no new scan starts (checked again every `health_recheck`
+  seconds) instead of burning the fleet into partial scans;
+- `stop()` (SIGINT/SIGTERM) stops dispatching and waits for running scans: each finishes and commits or
+  rolls back; a second stop cancels them (their claims are released, nothing half-written survives).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from distscout.config import Settings
+from distscout.store.claims import Claim, claim_next
+from distscout.upstreams import Upstreams
+from distscout.worker.health import open_breakers
+from distscout.worker.runner import Now, ScanReport, run_claim, utc_now
+
+log = logging.getLogger("distscout.dispatcher")
+
+
+@dataclass
+class DispatcherStats:
+    started: int = 0
+    finished: int = 0
+    errors: int = 0
+    paused_for: list[str] = field(default_factory=list)  # upstreams whose breaker paused us last
+    verdicts: dict[str, int] = field(default_factory=dict)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        upstreams: Upstreams,
+        settings: Settings,
+        *,
+        now: Now = utc_now,
+        on_report: Callable[[ScanReport], None] | None = None,
+        idle_poll: float = 5.0,
+        health_recheck: float = 60.0,
+        exit_when_idle: bool = False,
+    ) -> None:
+        self.engine, self.upstreams, self.settings = engine, upstreams, settings
+        self.now, self.on_report = now, on_report
+        self.idle_poll, self.health_recheck, self.exit_when_idle = idle_poll, health_recheck, exit_when_idle
+        self.stats = DispatcherStats()
+        self._stopping = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+
+    def stop(self) -> None:
+        """First call: drain. Second call: cancel running scans."""
+        if self._stopping.is_set():
+            for task in self._running:
+                task.cancel()
+        self._stopping.set()
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    async def run(self) -> DispatcherStats:
+        cadence = timedelta(days=self.settings.cadence_days)
+        while not self._stopping.is_set():
+            paused = open_breakers(self.upstreams, self.settings)
+            self.stats.paused_for = paused
+            if paused:
+                log.warning("dispatch paused: circuit open for %s", ", ".join(paused))
+                await self._sleep(self.health_recheck)
+                continue
+            if len(self._running) >= self.settings.workers:
+                await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            claim = claim_next(
+                self.engine, self.now(), cadence, partial_first=self.settings.immediate_partial_reclaim
+            )
+            if claim is None:
+                if self.exit_when_idle and not self._running:
+                    break
+                await self._sleep(self.idle_poll if not self._running else min(self.idle_poll, 0.5))
+                continue
+            task = asyncio.create_task(self._scan(claim))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+            self.stats.started += 1
+            await self._sleep(self.settings.start_interval)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        return self.stats
+
+    async def _scan(self, claim: Claim) -> None:
+        try:
+            report = await run_claim(self.engine, self.upstreams, self.settings, claim, self.now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug in one scan must not stop the daemon: log it, the claim was released
+            log.exception("scan failed")
+            self.stats.errors += 1
+            return
+        self.stats.finished += 1
+        verdict = report.verdict.value if report.verdict else "lost"
+        self.stats.verdicts[verdict] = self.stats.verdicts.get(verdict, 0) + 1
+        if self.on_report is not None:
+            self.on_report(report)
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
