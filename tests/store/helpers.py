@@ -30,6 +30,11 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    @classmethod
+    def real(cls) -> Clock:
+        """Starting at the wall-clock time (for work shared with processes that use the real clock)."""
+        return cls(datetime.now(UTC))
+
 
 def tracked(url: str, refs: Iterable[RepoRef | str], clock: Clock) -> Engine:
     engine = open_engine(url)

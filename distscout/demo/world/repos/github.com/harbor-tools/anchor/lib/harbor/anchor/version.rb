@@ -1,0 +1,7 @@
+# frozen_string_literal: true
+
+module Harbor
+  module Anchor
+    VERSION = "1.8.0"
+  end
+end
