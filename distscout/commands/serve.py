@@ -1,9 +1,75 @@
-"""Placeholder: being written in this session."""
+"""`distscout serve`: the daemon — the dispatcher and its workers, until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
+from typing import Annotated
+
 import typer
+from sqlalchemy import Engine
+
+from distscout.commands.common import database, err, settings
+from distscout.config import Settings
+from distscout.upstreams import build_upstreams
+from distscout.worker.dispatcher import Dispatcher, DispatcherStats
+from distscout.worker.runner import ScanReport
 
 
 def register(app: typer.Typer) -> None:
-    """Adds nothing yet."""
+    app.command()(serve)
+
+
+def serve(
+    workers: Annotated[
+        int | None, typer.Option(help="Scans at once (default: the `workers` setting).")
+    ] = None,
+    start_interval: Annotated[
+        float | None,
+        typer.Option(help="Seconds between scan starts (default: the `start_interval` setting)."),
+    ] = None,
+    workers_only: Annotated[
+        bool, typer.Option("--workers-only", help="Run the dispatcher and workers only (fleet workers).")
+    ] = False,
+    exit_when_idle: Annotated[
+        bool, typer.Option(help="Stop once nothing is due (batch runs, tests).")
+    ] = False,
+) -> None:
+    """Run the scheduler: claim due repositories and scan them, paced, until Ctrl-C (twice cancels scans)."""
+    current = settings()
+    overrides = {
+        k: v for k, v in {"workers": workers, "start_interval": start_interval}.items() if v is not None
+    }
+    current = current.model_copy(update=overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns what matters
+    with database(current) as engine:
+        err.print(
+            f"distscout serve: {current.workers} workers, one start per {current.start_interval:g} s, "
+            f"cadence {current.cadence_days:g} days"
+            + ("" if workers_only else " (web surfaces: not built yet)"),
+            markup=False,
+        )
+        stats = asyncio.run(_run(engine, current, exit_when_idle))
+    err.print(f"stopped: {stats.finished} scans finished, {stats.errors} errors", markup=False)
+
+
+async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> DispatcherStats:
+    upstreams = build_upstreams(current)
+    dispatcher = Dispatcher(engine, upstreams, current, on_report=_log, exit_when_idle=exit_when_idle)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, dispatcher.stop)
+    try:
+        return await dispatcher.run()
+    finally:
+        await upstreams.aclose()
+
+
+def _log(report: ScanReport) -> None:
+    verdict = report.verdict.value if report.verdict else "claim lost"
+    err.print(
+        f"{report.repo}: {verdict} ({report.registry_rows} registry, {report.manifest_rows} manifests)",
+        markup=False,
+    )
