@@ -13,10 +13,20 @@ import typer
 import uvicorn
 
 from distscout.emulator.app import PREFIXES, Emulator
+from distscout.emulator.budget import Limits
 from distscout.emulator.checks import FormatError
 from distscout.emulator.faults import load_fault_plan
 from distscout.emulator.server import base_url_of, bind_loopback, server_config
 from distscout.emulator.world import load_world
+
+_PLENTY = 10**12
+UNLIMITED = Limits(
+    github_token_per_hour=_PLENTY,
+    github_anonymous_per_hour=_PLENTY,
+    ecosystems_anonymous_per_hour=_PLENTY,
+    ecosystems_polite_per_hour=_PLENTY,
+    ecosystems_api_key_per_hour=_PLENTY,
+)
 
 # The environment variables distscout's own settings read (distscout.config).
 SETTING_NAMES = {
@@ -48,10 +58,14 @@ def serve(
     faults: Annotated[
         Path | None, typer.Option(help="A fault plan (JSON), see distscout.emulator.faults.")
     ] = None,
+    unlimited: Annotated[
+        bool, typer.Option(help="No rate-limit budgets (benchmarks); requests are still counted.")
+    ] = False,
 ) -> None:
     """Serve WORLD_DIR until Ctrl-C; print the URLs to point distscout at."""
+    limits = UNLIMITED if unlimited else None
     try:
-        emulator = Emulator(load_world(world_dir), load_fault_plan(faults))
+        emulator = Emulator(load_world(world_dir), load_fault_plan(faults), limits=limits)
     except FormatError as exc:
         _fail(str(exc))
     try:

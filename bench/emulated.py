@@ -1,0 +1,65 @@
+"""Run the emulator as its own process (so it does not share the benchmark's interpreter and GIL)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+@contextmanager
+def emulator_process(
+    world: Path, *, faults: Path | None = None, unlimited: bool = True
+) -> Iterator[dict[str, str]]:
+    """Serve `world`; yields the DISTSCOUT_* URL settings printed by `distscout emulator serve`."""
+    command = [sys.executable, "-m", "distscout.emulator", "serve", str(world), "--port", "0"]
+    if unlimited:
+        command.append("--unlimited")
+    if faults is not None:
+        command += ["--faults", str(faults)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        urls: dict[str, str] = {}
+        assert process.stdout is not None
+        while len(urls) < 4:
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError(
+                    f"the emulator did not start: {process.stderr.read() if process.stderr else ''}"
+                )
+            key, _, value = line.strip().partition("=")
+            urls[key] = value
+        _wait_until_serving(urls["DISTSCOUT_EMULATOR_URL"])
+        yield urls
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_until_serving(base: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(base + "/_emulator/stats", timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def emulator_stats(urls: dict[str, str], reset: bool = False) -> dict[str, Any]:
+    base = urls["DISTSCOUT_EMULATOR_URL"]
+    if reset:
+        urllib.request.urlopen(
+            urllib.request.Request(base + "/_emulator/reset", method="POST"), timeout=10
+        ).read()
+        return {}
+    with urllib.request.urlopen(base + "/_emulator/stats", timeout=10) as answer:
+        return json.loads(answer.read())  # type: ignore[no-any-return]

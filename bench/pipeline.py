@@ -1,0 +1,158 @@
+"""Collection pipeline benchmark: a generated world served by the emulator (its own process, no latency).
+
+    .venv/bin/python bench/pipeline.py [--repos 10000] [--workers 16] [--backends sqlite,postgresql]
+
+Prints, per backend: repositories/second end to end (every source, rotation included), upstream
+requests per repository, the local cost per repository (interpretation, and rotation into the store,
+timed apart from the network), and the peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import stamina
+
+from bench.emulated import emulator_process, emulator_stats
+from bench.worlds import write_world
+from distscout.config import Settings
+from distscout.interpret import interpret
+from distscout.repos import parse_repo_ref
+from distscout.scanner import scan_repo
+from distscout.store.engine import open_engine
+from distscout.store.repos import add_repos, list_repos
+from distscout.store.rotation import record_scan
+from distscout.upstreams import build_upstreams
+from distscout.worker.batch import BatchScan
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def database(backend: str, scratch: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{scratch / f'bench-{time.monotonic_ns()}.db'}"
+        return
+    from tests.databases import Cluster, PostgresServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit("PostgreSQL binaries not found: apt-get install postgresql")
+    cluster = Cluster(bindir)
+    cluster.start()
+    server = PostgresServer(url=cluster.url(), prefix="bench_")
+    try:
+        with server.database() as url:
+            yield url
+    finally:
+        server.close()
+        cluster.stop()
+
+
+def settings_for(urls: dict[str, str], database_url: str, workers: int) -> Settings:
+    return Settings(
+        database_url=database_url,
+        depsdev_url=urls["DISTSCOUT_DEPSDEV_URL"],
+        ecosystems_url=urls["DISTSCOUT_ECOSYSTEMS_URL"],
+        github_api_url=urls["DISTSCOUT_GITHUB_API_URL"],
+        github_token="bench-token",
+        polite_email="bench@distscout.example",
+        workers=workers,
+        start_interval=0,
+    )
+
+
+async def end_to_end(settings: Settings, count: int) -> tuple[float, Counter[str]]:
+    engine = open_engine(settings.database_url, pool_size=settings.workers + 4)
+    with engine.begin() as connection:
+        add_repos(
+            connection, [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(count)], datetime.now(UTC)
+        )
+    with engine.connect() as connection:
+        targets = list(list_repos(connection))
+    upstreams = build_upstreams(settings)
+    started = time.perf_counter()
+    reports = await BatchScan(engine, upstreams, settings).run(targets)
+    elapsed = time.perf_counter() - started
+    await upstreams.aclose()
+    engine.dispose()
+    return elapsed, Counter(r.verdict.value if r.verdict else "lost" for r in reports)
+
+
+async def local_cost(settings: Settings, sample: int) -> tuple[float, float]:
+    """Milliseconds per repository for interpretation and for rotation, the network excluded."""
+    upstreams = build_upstreams(settings)
+    scans = [
+        await scan_repo(upstreams, parse_repo_ref(f"org{i % 97}/repo-{i:05}"), settings)
+        for i in range(sample)
+    ]
+    await upstreams.aclose()
+    started = time.perf_counter()
+    for scan in scans:
+        interpret([c for r in scan.results.values() for c in r.captures], scan.current_ref.full_name)
+    interpreting = (time.perf_counter() - started) / sample * 1000
+    engine = open_engine(settings.database_url.replace("bench-", "local-"), pool_size=4)
+    with engine.begin() as connection:
+        add_repos(connection, [s.ref for s in scans], datetime.now(UTC))
+    ids = {r.ref.key: r.id for r in list_repos(engine.connect())}
+    started = time.perf_counter()
+    for scan in scans:
+        with engine.begin() as connection:
+            record_scan(connection, ids[scan.ref.key], scan, datetime.now(UTC), timedelta(days=180))
+    rotating = (time.perf_counter() - started) / sample * 1000
+    engine.dispose()
+    return interpreting, rotating
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repos", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--local-sample", type=int, default=500)
+    options = parser.parse_args()
+    stamina.set_active(False)
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        world = write_world(scratch / "world", options.repos)
+        with emulator_process(world) as urls:
+            for backend in options.backends.split(","):
+                with database(backend, scratch) as url:
+                    settings = settings_for(urls, url, options.workers)
+                    emulator_stats(urls, reset=True)
+                    elapsed, verdicts = asyncio.run(end_to_end(settings, options.repos))
+                    calls = {k: v["requests"] / options.repos for k, v in emulator_stats(urls).items()}
+                rate = options.repos / elapsed
+                print(
+                    f"[{backend}] {options.repos:,} repos in {elapsed:.1f} s: {rate:,.0f} repos/s end to end "
+                    f"({options.workers} workers); verdicts {dict(verdicts)}"
+                )
+                print(
+                    f"[{backend}] upstream requests per repo: "
+                    + ", ".join(f"{k} {v:.2f}" for k, v in calls.items())
+                )
+                with database(backend, scratch) as url:
+                    sample = options.local_sample
+                    interpreting, rotating = asyncio.run(local_cost(settings_for(urls, url, 1), sample))
+                print(
+                    f"[{backend}] local cost per repo: interpret {interpreting:.2f} ms, "
+                    f"rotation {rotating:.2f} ms (sample of {sample}); peak RSS {peak_mib():.0f} MiB"
+                )
+
+
+if __name__ == "__main__":
+    main()
