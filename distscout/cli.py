@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import stamina
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -87,6 +88,8 @@ def _print_manifest_table(result: CheckoutScan) -> None:
 
 
 def main() -> None:
+    # Retries are reported through each call's outcome; stamina's own log lines would only be noise here.
+    stamina.instrumentation.set_on_retry_hooks([])
     try:
         app()
     except KeyboardInterrupt:

@@ -1,9 +1,93 @@
-"""Placeholder: being written in this session."""
+"""`distscout demo`: the offline main job — the bundled demo world, scanned into a fresh SQLite file."""
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from distscout.commands import stats as stats_command
+from distscout.commands.common import database, err, fail, out, settings
+from distscout.demo.run import DemoRun, run_demo
+from distscout.store.queries import fleet_stats, orphans, unclaimed
+from distscout.worker.runner import ScanReport
 
 
 def register(app: typer.Typer) -> None:
-    """Adds nothing yet."""
+    app.command()(demo)
+
+
+def default_demo_file() -> Path:
+    current = settings()
+    if current.database_url.startswith("sqlite:///"):
+        return Path(current.database_url.removeprefix("sqlite:///")).expanduser().parent / "demo.db"
+    return Path.home() / ".local" / "share" / "distscout" / "demo.db"
+
+
+def demo(
+    database_file: Annotated[
+        Path | None, typer.Option(help="SQLite file to (re)create (default: demo.db in the data directory).")
+    ] = None,
+) -> None:
+    """Scan distscout's bundled demo world (served offline by the emulator) and show what it finds."""
+    path = (database_file or default_demo_file()).expanduser().resolve()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(f"cannot create {path.parent}: {exc.strerror or exc}") from None
+    err.print("Serving the demo world offline (31 fictional repositories) and scanning it…", markup=False)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("scanning", total=None)
+
+        def advance(_: ScanReport) -> None:
+            progress.advance(task)
+
+        result = run_demo(path, on_report=advance)
+    _tell(result, path)
+
+
+def _tell(result: DemoRun, path: Path) -> None:
+    first = Counter(r.verdict.value if r.verdict else "lost" for r in result.first_pass)
+    out.print(
+        f"First pass: {len(result.first_pass)} repositories scanned — "
+        + ", ".join(f"{n} {verdict}" for verdict, n in sorted(first.items())),
+        markup=False,
+    )
+    if result.second_pass:
+        out.print(
+            f"ecosyste.ms was down at first (the demo's fault plan): {len(result.second_pass)} partial "
+            "scans were re-claimed first once it came back, and completed.",
+            markup=False,
+        )
+    with (
+        database(settings().model_copy(update={"database_url": result.database_url})) as engine,
+        engine.connect() as connection,
+    ):
+        stats_command._show_fleet(fleet_stats(connection).as_dict(), as_json=False)
+        stats_command._show_rows(
+            orphans(connection),
+            False,
+            "orphan manifests (intent, never published)",
+            stats_command._ORPHAN_COLUMNS,
+        )
+        stats_command._show_rows(
+            unclaimed(connection),
+            False,
+            "unclaimed packages (published, no manifest)",
+            stats_command._UNCLAIMED_COLUMNS,
+        )
+    url = f"sqlite:///{path}"
+    hints = [
+        f"export DISTSCOUT_DATABASE_URL={url}",
+        "distscout stats --repo lumen-labs/prism-js     # one repository: registry rows, manifests, history",
+        "distscout export --format csv --table orphans  # the orphan report as CSV",
+        "distscout serve                                # the scheduler daemon",
+    ]
+    out.print(f"\nDone in {result.seconds:.1f} s. The results are in {path}. Explore them:", markup=False)
+    for hint in hints:
+        out.print(f"  {hint}", markup=False, soft_wrap=True)

@@ -1,8 +1,9 @@
 """Claims: which repository a worker scans next, and the guarantee that no two workers scan one at once.
 
-Due = not archived, outside its failure backoff, and (a partial last scan, never run, or older than the
-cadence). Order: partial first, then never-run, then oldest; then id. Three small queries, each an index
-range scan (`ix_repos_claim_partial`, `ix_repos_claim_due`).
+Due = outside its failure backoff, and a partial last scan, or (not archived and: never run, or older than
+the cadence). An archived repository is not rescanned; a partial scan of it is still completed.
+Order: partial first, then never-run, then oldest; then id. Three small queries, each an index range
+scan (`ix_repos_claim_partial`, `ix_repos_claim_due`).
 
 - PostgreSQL: `FOR UPDATE SKIP LOCKED` in a transaction held open for the whole scan; the rotation runs
   in that transaction. A worker that dies rolls back, which releases its claim at once.
@@ -42,20 +43,18 @@ class Claim:
 def due_queries(
     now: datetime, cadence: timedelta, *, partial_first: bool, leases: bool
 ) -> list[Select[tuple[object, ...]]]:
-    common = [
-        repos.c.archived == false(),
-        or_(repos.c.distribution_retry_at.is_(None), repos.c.distribution_retry_at <= now),
-    ]
+    common = [or_(repos.c.distribution_retry_at.is_(None), repos.c.distribution_retry_at <= now)]
     if leases:
         common.append(
             or_(repos.c.distribution_claimed_until.is_(None), repos.c.distribution_claimed_until <= now)
         )
-    last_run, ident = repos.c.distribution_last_run, repos.c.id
+    last_run, ident, active = repos.c.distribution_last_run, repos.c.id, repos.c.archived == false()
+    # An archived repo is never rescanned on the cadence, but a partial scan of it is still completed.
     partial = select(repos).where(
         *common, repos.c.distribution_scan_complete == false(), last_run.is_not(None)
     )
-    never = select(repos).where(*common, last_run.is_(None))
-    stale = select(repos).where(*common, last_run < now - cadence)
+    never = select(repos).where(*common, active, last_run.is_(None))
+    stale = select(repos).where(*common, active, last_run < now - cadence)
     queries = [never.order_by(ident), stale.order_by(last_run, ident)]
     return [partial.order_by(last_run, ident), *queries] if partial_first else queries
 

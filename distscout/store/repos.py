@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, func, select, update
 
 from distscout.repos import RepoRef
 from distscout.store.schema import repos
@@ -80,3 +80,21 @@ def list_repos(connection: Connection, limit: int | None = None) -> Sequence[Tra
 
 def count_repos(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(repos)).scalar_one())
+
+
+def set_archived(connection: Connection, refs: Iterable[RepoRef], archived: bool = True) -> int:
+    """Set the `archived` flag of the tracked repos among `refs` (the scheduler never claims archived repos).
+
+    Returns how many rows changed; refs that are not tracked are ignored.
+    """
+    keys = sorted({ref.key for ref in refs})
+    changed = 0
+    for start in range(0, len(keys), 500):  # stay far below any backend's bound-parameter limit
+        chunk = keys[start : start + 500]
+        result = connection.execute(
+            update(repos)
+            .where(repos.c.repo_key.in_(chunk), repos.c.archived != archived)
+            .values(archived=archived)
+        )
+        changed += result.rowcount
+    return changed

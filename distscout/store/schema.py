@@ -99,8 +99,8 @@ Index(
     "ix_repos_claim_partial",
     repos.c.distribution_last_run,
     repos.c.id,
-    postgresql_where=(repos.c.archived == false()) & (repos.c.distribution_scan_complete == false()),
-    sqlite_where=(repos.c.archived == false()) & (repos.c.distribution_scan_complete == false()),
+    postgresql_where=repos.c.distribution_scan_complete == false(),
+    sqlite_where=repos.c.distribution_scan_complete == false(),
 )
 
 

@@ -221,3 +221,19 @@ def _sources(engine: Any) -> set[tuple[str, str]]:
 def _state(engine: Any) -> dict[str, Any]:
     with engine.connect() as connection:
         return dict(connection.execute(select(repos)).one()._mapping)
+
+
+async def test_an_archived_repos_partial_first_scan_is_completed_once(
+    database_url: str, emulator_factory: EmulatorFactory
+) -> None:
+    world = _world(1)
+    world["repos"][0]["archived"] = True
+    server = emulator_factory(world, {"ecosystems": {"error_rate": 1.0}})
+    clock = Clock()
+    engine = tracked(database_url, [world["repos"][0]["url"]], clock)
+    assert [r.verdict for r in await scan_due(engine, server, clock)] == [Verdict.PARTIAL]
+    server.set_faults(None)
+    clock.advance(minutes=1)
+    assert [r.verdict for r in await scan_due(engine, server, clock)] == [Verdict.COMPLETE]
+    clock.advance(days=400)
+    assert await scan_due(engine, server, clock) == [], "archived: no cadence rescans"

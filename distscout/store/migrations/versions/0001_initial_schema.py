@@ -64,8 +64,8 @@ def upgrade() -> None:
             "ix_repos_claim_partial",
             ["distribution_last_run", "id"],
             unique=False,
-            postgresql_where=sa.text("archived = false AND distribution_scan_complete = false"),
-            sqlite_where=sa.text("archived = false AND distribution_scan_complete = false"),
+            postgresql_where=sa.text("distribution_scan_complete = false"),
+            sqlite_where=sa.text("distribution_scan_complete = false"),
         )
 
     op.create_table(
@@ -254,8 +254,8 @@ def downgrade() -> None:
     with op.batch_alter_table("repos", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_repos_claim_partial",
-            postgresql_where=sa.text("archived = false AND distribution_scan_complete = false"),
-            sqlite_where=sa.text("archived = false AND distribution_scan_complete = false"),
+            postgresql_where=sa.text("distribution_scan_complete = false"),
+            sqlite_where=sa.text("distribution_scan_complete = false"),
         )
         batch_op.drop_index(
             "ix_repos_claim_due",

@@ -1,0 +1,87 @@
+"""The offline demo: the demo world served by the emulator, scanned into a fresh SQLite file.
+
+The fault plan puts ecosyste.ms in an outage for the first seconds, so the first pass ends with partial
+scans; the second pass re-claims them first once the upstream is back — the scheduler's recovery, shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from distscout.config import Settings
+from distscout.demo import DEMO_FAULTS, DEMO_WORLD
+from distscout.emulator.faults import load_fault_plan
+from distscout.emulator.server import EmulatorServer
+from distscout.emulator.world import load_world
+from distscout.repos import parse_repo_ref
+from distscout.store.claims import due_repos
+from distscout.store.engine import open_engine
+from distscout.store.repos import TrackedRepo, add_repos, list_repos
+from distscout.upstreams import build_upstreams
+from distscout.worker.batch import BatchScan
+from distscout.worker.runner import ScanReport
+
+OUTAGE_SECONDS = 4.5  # faults.json: ecosyste.ms answers 503 for the emulator's first 4 seconds
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    database_url: str
+    first_pass: list[ScanReport]
+    second_pass: list[ScanReport]
+    seconds: float
+
+
+def fresh_database(path: Path) -> str:
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def run_demo(path: Path, on_report: Callable[[ScanReport], None] | None = None) -> DemoRun:
+    started = time.monotonic()
+    world = load_world(DEMO_WORLD)
+    with EmulatorServer(world, load_fault_plan(DEMO_FAULTS)) as server:
+        settings = Settings(
+            database_url=fresh_database(path),
+            depsdev_url=server.url_for("depsdev"),
+            ecosystems_url=server.url_for("ecosystems"),
+            github_api_url=server.url_for("github"),
+            github_token=SecretStr("demo-token"),
+            polite_email="demo@distscout.invalid",
+            workers=4,
+            start_interval=0,
+            breaker_open_seconds=2.0,
+        )
+        engine = open_engine(settings.database_url)
+        with engine.begin() as connection:
+            add_repos(connection, [parse_repo_ref(repo.url) for repo in world.repos], datetime.now(UTC))
+        with engine.connect() as connection:
+            everything = list(list_repos(connection))
+        first = asyncio.run(_scan(engine, settings, everything, on_report))
+        time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - started)))  # let the outage end
+        partial = due_repos(engine, datetime.now(UTC), timedelta(days=settings.cadence_days))
+        second = asyncio.run(_scan(engine, settings, partial, on_report))
+        engine.dispose()
+    return DemoRun(settings.database_url, first, second, time.monotonic() - started)
+
+
+async def _scan(
+    engine: Engine,
+    settings: Settings,
+    targets: list[TrackedRepo],
+    on_report: Callable[[ScanReport], None] | None,
+) -> list[ScanReport]:
+    upstreams = build_upstreams(settings)
+    try:
+        return await BatchScan(engine, upstreams, settings, on_report=on_report).run(targets)
+    finally:
+        await upstreams.aclose()

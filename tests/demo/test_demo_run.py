@@ -1,0 +1,39 @@
+"""`distscout demo` end to end: the outage is ridden out, and the findings are the answer key's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from distscout.cli import app
+from distscout.demo import DEMO_EXPECTED
+from distscout.store.engine import open_engine
+from distscout.store.queries import fleet_stats, orphans, unclaimed
+
+
+def test_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
+    target = tmp_path / "demo.db"
+    result = CliRunner().invoke(app, ["demo", "--database-file", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "re-claimed first" in result.stdout and "orphan manifests" in result.stdout
+    expected = json.loads(DEMO_EXPECTED.read_text())["repos"]
+    engine = open_engine(f"sqlite:///{target}")
+    with engine.connect() as connection:
+        stats = fleet_stats(connection)
+        found_orphans = {o["repo"] for o in orphans(connection)}
+        found_unclaimed = {u["repo"] for u in unclaimed(connection)}
+    slug = {url: url.removeprefix("https://github.com/") for url in expected}
+    assert found_orphans == {slug[u] for u, r in expected.items() if r["orphan"]}
+    assert found_unclaimed == {slug[u] for u, r in expected.items() if r["unclaimed"]}
+    assert (stats.total, stats.scanned, stats.partial, stats.failing) == (31, 31, 0, 0)
+
+
+def test_demo_reports_an_unusable_location(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = CliRunner().invoke(app, ["demo", "--database-file", str(blocker / "demo.db")])
+    assert result.exit_code == 1 and "cannot create" in result.stderr
