@@ -7,6 +7,7 @@ an environment variable `DISTSCOUT_<NAME>`; the GitHub token is also read from `
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,16 @@ class Settings(BaseSettings):
         return self.user_agent
 
     def shown(self) -> dict[str, Any]:
-        """Every setting, secrets masked: what `config show` prints."""
+        """Every setting, secrets masked (the token, a password in the database URL): `config show`."""
         values = self.model_dump()
         values["github_token"] = "***" if self.github_token else None
+        values["database_url"] = masked_url(self.database_url)
         return values
+
+
+def masked_url(url: str) -> str:
+    """`url` with any password replaced by ***, even when it does not parse as a URL."""
+    return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
 
 
 def load_settings(**overrides: Any) -> Settings:

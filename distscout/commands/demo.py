@@ -68,18 +68,18 @@ def _tell(result: DemoRun, path: Path) -> None:
         database(settings().model_copy(update={"database_url": result.database_url})) as engine,
         engine.connect() as connection,
     ):
-        stats_command._show_fleet(fleet_stats(connection).as_dict(), as_json=False)
-        stats_command._show_rows(
+        stats_command.show_fleet(fleet_stats(connection).as_dict(), as_json=False)
+        stats_command.show_rows(
             orphans(connection),
             False,
             "orphan manifests (intent, never published)",
-            stats_command._ORPHAN_COLUMNS,
+            stats_command.ORPHAN_COLUMNS,
         )
-        stats_command._show_rows(
+        stats_command.show_rows(
             unclaimed(connection),
             False,
             "unclaimed packages (published, no manifest)",
-            stats_command._UNCLAIMED_COLUMNS,
+            stats_command.UNCLAIMED_COLUMNS,
         )
     url = f"sqlite:///{path}"
     hints = [

@@ -1,9 +1,180 @@
-"""Placeholder: being written in this session."""
+"""`distscout stats`: the fleet rollup, orphans, unclaimed packages, and one repository's drill-down."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
 import typer
+from rich.markup import escape
+from rich.table import Table
+
+from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, fail, out
+from distscout.repos import RepoRefError, parse_repo_ref
+from distscout.store.queries import fleet_stats, orphans, repo_report, unclaimed
+
+_LABELS = {
+    "total": "tracked repositories",
+    "scanned": "scanned",
+    "with_registry": "with registry evidence",
+    "with_manifest": "with a manifest",
+    "orphans": "with an orphan manifest",
+    "unclaimed": "unclaimed (registry, no manifest)",
+    "archived": "archived",
+    "partial": "last scan partial",
+    "failing": "failing",
+}
 
 
 def register(app: typer.Typer) -> None:
-    """Adds nothing yet."""
+    app.command("stats")(stats)
+
+
+def stats(
+    show_orphans: Annotated[
+        bool, typer.Option("--orphans", help="Manifests that declare a package no registry has.")
+    ] = False,
+    show_unclaimed: Annotated[
+        bool, typer.Option("--unclaimed", help="Registry packages of repos that have no manifest.")
+    ] = False,
+    repo: Annotated[
+        str | None, typer.Option("--repo", help="One repository's evidence, state and history (owner/name).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The fleet rollup: total / scanned / with registry / with manifest / orphans."""
+    chosen = [flag for flag, on in (("--orphans", show_orphans), ("--unclaimed", show_unclaimed)) if on]
+    if repo is not None:
+        chosen.append("--repo")
+    if len(chosen) > 1:
+        raise fail(f"choose one of {', '.join(chosen)}", EXIT_USAGE)
+    ref = None
+    if repo is not None:
+        try:
+            ref = parse_repo_ref(repo)
+        except RepoRefError as exc:
+            raise fail(f"--repo: {exc}", EXIT_USAGE) from None
+    with database() as engine, engine.connect() as connection:
+        if ref is not None:
+            report = repo_report(connection, ref)
+            if report is None:
+                hint = f"add it with: distscout repos add {ref.full_name}"
+                raise fail(f"{ref.full_name} is not tracked ({hint})")
+            _show_repo(report, as_json)
+        elif show_orphans:
+            show_rows(orphans(connection), as_json, "orphan manifests", ORPHAN_COLUMNS)
+        elif show_unclaimed:
+            show_rows(unclaimed(connection), as_json, "unclaimed packages", UNCLAIMED_COLUMNS)
+        else:
+            show_fleet(fleet_stats(connection).as_dict(), as_json)
+
+
+ORPHAN_COLUMNS = (
+    ("repo", "repo"),
+    ("manifest_path", "manifest"),
+    ("manifest_type", "type"),
+    ("package_name_declared", "declared name"),
+)
+UNCLAIMED_COLUMNS = (
+    ("repo", "repo"),
+    ("ecosystem", "ecosystem"),
+    ("package_name", "package"),
+    ("source", "source"),
+)
+
+
+def show_fleet(values: dict[str, int], as_json: bool) -> None:
+    if as_json:
+        emit_json(values)
+        return
+    table = Table(title="fleet")
+    table.add_column("")
+    table.add_column("repos", justify="right")
+    for key, value in values.items():
+        table.add_row(_LABELS.get(key, key), str(value))
+    out.print(table)
+
+
+def show_rows(
+    rows: list[dict[str, Any]], as_json: bool, title: str, columns: tuple[tuple[str, str], ...]
+) -> None:
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"{len(rows)} {title}")
+    for _, header in columns:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*(_text(row.get(key)) for key, _ in columns))
+    out.print(table)
+
+
+def _show_repo(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(report)
+        return
+    state = report["state"]
+    if state["scan_complete"] is None:
+        scan = "never scanned" if state["last_run"] is None else "no stored scan"
+    else:
+        scan = "complete" if state["scan_complete"] else "partial"
+    archived = "  (archived)" if report["archived"] else ""
+    out.print(f"{report['repo']}  {report['url']}{archived}", markup=False)
+    last_run, failures = _when(state["last_run"]) if state["last_run"] else "never", state["failed_attempts"]
+    out.print(f"last run: {last_run} ({scan}); failed attempts: {failures}", markup=False)
+    if state["last_error"]:
+        out.print(f"last error: {state['last_error']}", markup=False)
+    registry = Table(title=f"{len(report['distribution'])} registry / release rows")
+    for header in ("ecosystem", "package", "source", "versions", "first published", "latest published"):
+        registry.add_column(header)
+    for row in report["distribution"]:
+        registry.add_row(
+            _text(row["ecosystem"]),
+            _text(row["package_name"] + (" (noise)" if row.get("noise") else "")),
+            _text(row["source"]),
+            _text(row.get("version_count")),
+            _when(row.get("first_published_at")),
+            _when(row.get("latest_published_at")),
+        )
+    out.print(registry)
+    manifests = Table(title=f"{len(report['manifests'])} manifests")
+    for header in ("path", "type", "declared name", "intent", "status"):
+        manifests.add_column(header)
+    for row in report["manifests"]:
+        intent = "yes" if row["intent"] else f"no ({row.get('intent_reason') or '-'})"
+        manifests.add_row(
+            _text(row["manifest_path"]),
+            _text(row["manifest_type"]),
+            _text(row["package_name_declared"]),
+            _text(intent),
+            _text(row["status"]),
+        )
+    out.print(manifests)
+    history = report["history"]
+    spans = Table(title=f"history ({len(history['scans'])} recent scans)")
+    for header in ("evidence", "first seen", "last seen", "present"):
+        spans.add_column(header)
+    for kind in ("packages", "manifests"):
+        for span in history[kind]:
+            spans.add_row(
+                _text(span["key"]), _when(span["first_seen"]), _when(span["last_seen"]), _yes(span["present"])
+            )
+    out.print(spans)
+
+
+def _text(value: Any) -> str:
+    """A table cell: never read as rich markup (names and paths may hold brackets)."""
+    return "-" if value is None or value == "" else escape(str(value))
+
+
+def _when(iso: str | None) -> str:
+    """An ISO time for a table cell: to the minute, in UTC."""
+    if not iso:
+        return "-"
+    moment = datetime.fromisoformat(iso)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _yes(value: Any) -> str:
+    return "yes" if value else "no"

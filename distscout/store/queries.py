@@ -34,7 +34,8 @@ def _registry_evidence() -> Any:
     return and_(d.c.source.in_(REGISTRY_SOURCES), d.c.noise == false())
 
 
-def _orphan_condition() -> Any:
+def orphan_condition() -> Any:
+    """The WHERE clause, over `repo_distribution_manifest`, that selects orphan manifests."""
     matched = exists().where(
         d.c.repo_id == m.c.repo_id,
         _registry_evidence(),
@@ -68,7 +69,7 @@ def fleet_stats(connection: Connection) -> FleetStats:
 
     has_registry = exists().where(d.c.repo_id == repos.c.id, _registry_evidence())
     has_manifest = exists().where(m.c.repo_id == repos.c.id)
-    orphaned = exists().where(m.c.repo_id == repos.c.id, _orphan_condition())
+    orphaned = exists().where(m.c.repo_id == repos.c.id, orphan_condition())
     scanned = repos.c.distribution_scan_complete.is_not(None)
     return FleetStats(
         total=count(),
@@ -96,7 +97,7 @@ def orphans(connection: Connection) -> list[dict[str, Any]]:
             m.c.intent_reason,
         )
         .join(repos, repos.c.id == m.c.repo_id)
-        .where(_orphan_condition())
+        .where(orphan_condition())
         .order_by(repos.c.owner, repos.c.name, m.c.manifest_path)
     )
     return [
