@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import resource
 import sys
 import tempfile
@@ -128,7 +129,9 @@ def main() -> None:
     stamina.set_active(False)
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
-        world = write_world(scratch / "world", options.repos)
+        # Built in a child process, so the world's own size does not count in this process's peak memory.
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            world = pool.apply(write_world, (scratch / "world", options.repos))
         with emulator_process(world) as urls:
             for backend in options.backends.split(","):
                 with database(backend, scratch) as url:

@@ -26,18 +26,22 @@ class BatchScan:
     busy: list[str] = field(default_factory=list)  # held by another worker (the daemon): not scanned now
 
     async def run(self, targets: Sequence[TrackedRepo]) -> list[ScanReport]:
-        """Scan `targets` now, `workers` at a time."""
-        gate = asyncio.Semaphore(self.settings.workers)
-        await asyncio.gather(*(self._one(repo, gate) for repo in targets))
+        """Scan `targets` now, `workers` at a time (a fixed pool: memory does not grow with the fleet)."""
+        queue = iter(targets)
+
+        async def worker() -> None:
+            for repo in queue:  # shared iterator: each target goes to exactly one worker
+                await self._one(repo)
+
+        await asyncio.gather(*(worker() for _ in range(self.settings.workers)))
         return self.reports
 
-    async def _one(self, repo: TrackedRepo, gate: asyncio.Semaphore) -> None:
-        async with gate:
-            claim = claim_repo(self.engine, repo.id, self.now())
-            if claim is None:
-                self.busy.append(repo.ref.full_name)
-                return
-            report = await run_claim(self.engine, self.upstreams, self.settings, claim, self.now)
-            self.reports.append(report)
-            if self.on_report is not None:
-                self.on_report(report)
+    async def _one(self, repo: TrackedRepo) -> None:
+        claim = claim_repo(self.engine, repo.id, self.now())
+        if claim is None:
+            self.busy.append(repo.ref.full_name)
+            return
+        report = await run_claim(self.engine, self.upstreams, self.settings, claim, self.now)
+        self.reports.append(report)
+        if self.on_report is not None:
+            self.on_report(report)
