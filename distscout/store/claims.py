@@ -17,12 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, RootTransaction, Select, false, or_, select, update
+from sqlalchemy import Connection, Engine, RootTransaction, Select, delete, false, insert, or_, select, update
 
 from distscout.scanner import ScanResult, Verdict
 from distscout.store.repos import TrackedRepo
 from distscout.store.rotation import record_scan
-from distscout.store.schema import repos
+from distscout.store.schema import active_scans, repos
 
 DEFAULT_LEASE = timedelta(minutes=30)
 
@@ -59,6 +59,26 @@ def due_queries(
     return [partial.order_by(last_run, ident), *queries] if partial_first else queries
 
 
+def _mark_active(engine: Engine, claim: Claim, now: datetime, lease: timedelta) -> Claim:
+    """Record that a scan is running (for `integrity check`'s in_progress), in its own short transaction."""
+    with engine.begin() as connection:
+        connection.execute(delete(active_scans).where(active_scans.c.repo_id == claim.repo.id))
+        connection.execute(
+            insert(active_scans).values(
+                repo_id=claim.repo.id, worker=claim.token, started_at=now, until=now + lease
+            )
+        )
+    return claim
+
+
+def _clear_active(connection: Connection, claim: Claim) -> None:
+    connection.execute(
+        delete(active_scans).where(
+            active_scans.c.repo_id == claim.repo.id, active_scans.c.worker == claim.token
+        )
+    )
+
+
 def claim_next(
     engine: Engine,
     now: datetime,
@@ -70,7 +90,8 @@ def claim_next(
     """Claim the next due repository, or None when nothing is due."""
     postgres = engine.dialect.name == "postgresql"
     queries = due_queries(now, cadence, partial_first=partial_first, leases=not postgres)
-    return _claim_locked(engine, queries) if postgres else _claim_leased(engine, queries, now, lease)
+    claim = _claim_locked(engine, queries) if postgres else _claim_leased(engine, queries, now, lease)
+    return None if claim is None else _mark_active(engine, claim, now, lease)
 
 
 def claim_repo(
@@ -79,9 +100,11 @@ def claim_repo(
     """Claim one given repository whatever its schedule (a forced scan); None while another worker has it."""
     query = select(repos).where(repos.c.id == repo_id)
     if engine.dialect.name == "postgresql":
-        return _claim_locked(engine, [query])
-    free = or_(repos.c.distribution_claimed_until.is_(None), repos.c.distribution_claimed_until <= now)
-    return _claim_leased(engine, [query.where(free)], now, lease)
+        claim = _claim_locked(engine, [query])
+    else:
+        free = or_(repos.c.distribution_claimed_until.is_(None), repos.c.distribution_claimed_until <= now)
+        claim = _claim_leased(engine, [query.where(free)], now, lease)
+    return None if claim is None else _mark_active(engine, claim, now, lease)
 
 
 def _claim_locked(engine: Engine, queries: list[Select[tuple[object, ...]]]) -> Claim | None:
@@ -89,7 +112,10 @@ def _claim_locked(engine: Engine, queries: list[Select[tuple[object, ...]]]) -> 
     transaction = connection.begin()
     try:
         for query in queries:
-            row = connection.execute(query.limit(1).with_for_update(skip_locked=True, of=repos)).first()
+            # NO KEY UPDATE: exclusive between workers, yet rows referencing it (active_scans) may be added
+            row = connection.execute(
+                query.limit(1).with_for_update(skip_locked=True, key_share=True, of=repos)
+            ).first()
             if row is not None:
                 repo = TrackedRepo.from_row(row)
                 return Claim(repo, uuid.uuid4().hex, repo.scan_complete is False, connection, transaction)
@@ -131,6 +157,7 @@ def finish(engine: Engine, claim: Claim, scan: ScanResult, now: datetime, cadenc
     if claim.connection is not None and claim.transaction is not None:
         try:
             verdict = record_scan(claim.connection, claim.repo.id, scan, now, cadence)
+            _clear_active(claim.connection, claim)
             claim.transaction.commit()
             return verdict
         finally:
@@ -143,6 +170,7 @@ def finish(engine: Engine, claim: Claim, scan: ScanResult, now: datetime, cadenc
         ).scalar_one_or_none()
         if holder != claim.token:
             raise ClaimLost(f"{claim.repo.ref.full_name}: the lease ran out and another worker took it")
+        _clear_active(connection, claim)
         return record_scan(connection, claim.repo.id, scan, now, cadence)
 
 
@@ -152,8 +180,11 @@ def release(engine: Engine, claim: Claim) -> None:
         if claim.transaction.is_active:
             claim.transaction.rollback()
         claim.connection.close()
+        with engine.begin() as connection:
+            _clear_active(connection, claim)
         return
     with engine.begin() as connection:
+        _clear_active(connection, claim)
         connection.execute(
             update(repos)
             .where(repos.c.id == claim.repo.id, repos.c.distribution_claimed_by == claim.token)

@@ -11,21 +11,16 @@ The caller owns the transaction: a crash anywhere inside leaves the previous sta
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, delete, insert, literal, select, update
 
 from distscout.captures import Capture
-from distscout.ecosystems import normalize_name
-from distscout.interpret import NOISE_ECOSYSTEMS, interpreter_version
-from distscout.manifests.declaration import Declaration
-from distscout.observations import RegistryObservation
 from distscout.scanner import ScanResult, Verdict
-from distscout.sources.base import GITHUB_REPO, MANIFESTS
+from distscout.sources.base import GITHUB_REPO
 from distscout.store.bodies import digest_of, store_bodies
+from distscout.store.derive import rebuild_rows, version_tag
 from distscout.store.schema import (
     captures,
     repo_distribution,
@@ -59,7 +54,7 @@ def record_scan(
             finished_at=now,
             verdict=verdict.value,
             outcomes=json.dumps(scan.outcomes(), sort_keys=True),
-            interpreter_version=_version_tag(),
+            interpreter_version=version_tag(),
         )
     )
     return verdict
@@ -77,28 +72,15 @@ def rotate(connection: Connection, repo_id: int, scan: ScanResult, now: datetime
         if result.outcome.is_answer or (result.has_data and source not in previous_sources)
     }
     snapshot(connection, repo_id, now)
-    registry_sources = replaced - {MANIFESTS}
-    connection.execute(
-        delete(repo_distribution).where(
-            and_(repo_distribution.c.repo_id == repo_id, repo_distribution.c.source.in_(registry_sources))
-        )
-    )
-    if MANIFESTS in replaced:
-        connection.execute(
-            delete(repo_distribution_manifest).where(repo_distribution_manifest.c.repo_id == repo_id)
-        )
     replaced_captures = replaced | ({GITHUB_REPO} if scan.metadata_capture is not None else set())
     connection.execute(
         delete(captures).where(and_(captures.c.repo_id == repo_id, captures.c.source.in_(replaced_captures)))
     )
-    fresh = [scan.results[source] for source in sorted(replaced)]
-    declared = {d.manifest_type for r in scan.results.values() for d in r.manifests}
-    insert_registry_rows(connection, repo_id, [o for r in fresh for o in r.registry], declared, now)
-    insert_manifest_rows(connection, repo_id, [d for r in fresh for d in r.manifests], now)
-    new_captures = [c for r in fresh for c in r.captures]
+    new_captures = [c for source in sorted(replaced) for c in scan.results[source].captures]
     if scan.metadata_capture is not None:
         new_captures.append(scan.metadata_capture)
     insert_captures(connection, repo_id, new_captures)
+    rebuild_rows(connection, repo_id)  # the rows are what the stored captures stand for, by construction
     connection.execute(
         update(repos)
         .where(repos.c.id == repo_id)
@@ -152,59 +134,6 @@ def record_failure(
     connection.execute(update(repos).where(repos.c.id == repo_id).values(**values))
 
 
-def insert_registry_rows(
-    connection: Connection,
-    repo_id: int,
-    rows: Iterable[RegistryObservation],
-    declared: set[str],
-    now: datetime,
-) -> None:
-    values = {}
-    for row in rows:
-        values[row.key] = {
-            "repo_id": repo_id,
-            "ecosystem": row.ecosystem,
-            "package_name": row.package_name,
-            "normalized_name": normalize_name(row.ecosystem, row.package_name),
-            "source": row.source,
-            "purl": row.purl,
-            "version_count": row.version_count,
-            "first_published_at": row.first_published_at,
-            "latest_published_at": row.latest_published_at,
-            "provenance": row.provenance,
-            # go/actions/docker rows are noise unless the repo itself declares that ecosystem
-            "noise": row.ecosystem in NOISE_ECOSYSTEMS and row.ecosystem not in declared,
-            "interpreter_version": _version_tag(),
-            "data_collection_date": now,
-        }
-    if values:
-        connection.execute(insert(repo_distribution), list(values.values()))
-
-
-def insert_manifest_rows(
-    connection: Connection, repo_id: int, rows: Iterable[Declaration], now: datetime
-) -> None:
-    values = {
-        d.path: {
-            "repo_id": repo_id,
-            "manifest_path": d.path,
-            "manifest_type": d.manifest_type,
-            "package_name_declared": d.name,
-            "normalized_name": d.normalized_name,
-            "purl": d.purl,
-            "intent": d.intent,
-            "intent_reason": d.intent_reason[:300],
-            "status": d.status.value,
-            "detail": d.detail[:500],
-            "parser_version": d.parser_version,
-            "data_collection_date": now,
-        }
-        for d in rows
-    }
-    if values:
-        connection.execute(insert(repo_distribution_manifest), list(values.values()))
-
-
 def insert_captures(connection: Connection, repo_id: int, items: list[Capture]) -> None:
     if not items:
         return
@@ -241,8 +170,3 @@ def _error_summary(scan: ScanResult) -> str:
         for s, r in sorted(scan.results.items())
         if not r.outcome.is_answer
     )
-
-
-def _version_tag() -> str:
-    """A short, stable tag of the interpreter + parser versions (the full string is long)."""
-    return "v" + hashlib.sha256(interpreter_version().encode()).hexdigest()[:12]

@@ -211,3 +211,38 @@ scan_runs = Table(
     Column("interpreter_version", String(40), nullable=False),
     Index("ix_scan_runs_repo", "repo_id", "finished_at"),
 )
+
+
+# --- integrity (design §6) ------------------------------------------------------------------------
+
+derived_outputs = Table(
+    "derived_outputs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(500), nullable=False, unique=True),  # "report:orphans", "card:owner/name", …
+    Column("kind", String(30), nullable=False),  # fleet_report | repo_card | history_summary
+    Column("repo_id", Id, ForeignKey("repos.id", ondelete="CASCADE")),
+    Column("path", String(1000)),  # where a published file was written (exports and cards)
+    Column("fingerprint", String(64), nullable=False),  # sha256 of the content as built
+    Column("inputs", Text, nullable=False),  # JSON lineage: what it was derived from
+    Column("interpreter_version", String(40), nullable=False),
+    Column("built_at", When, nullable=False),
+    Column("content", Text),  # kept in the database for history summaries
+)
+active_scans = Table(
+    "active_scans",
+    metadata,
+    Column("repo_id", Id, ForeignKey("repos.id", ondelete="CASCADE"), primary_key=True),
+    Column("worker", String(64), nullable=False),
+    Column("started_at", When, nullable=False),
+    Column("until", When, nullable=False),  # a dead worker's entry stops counting after this
+)
+integrity_runs = Table(
+    "integrity_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("started_at", When, nullable=False),
+    Column("finished_at", When),
+    Column("until", When, nullable=False),
+    Column("summary", Text),
+)

@@ -180,7 +180,7 @@ def test_claim_queries_are_index_scans(database_url: str) -> None:
         for query in due_queries(clock(), CADENCE, partial_first=True, leases=False):
             compiled = (
                 query.limit(1)
-                .with_for_update(skip_locked=True, of=repos)
+                .with_for_update(skip_locked=True, key_share=True, of=repos)
                 .compile(engine, compile_kwargs={"literal_binds": True})
             )
             plan = "\n".join(connection.execute(text(f"EXPLAIN {compiled}")).scalars())
