@@ -34,15 +34,23 @@ def default_config_path() -> Path:
     return base / "distscout" / "config.toml"
 
 
+def data_directory() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "distscout"
+
+
 def default_database_url() -> str:
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return f"sqlite:///{base / 'distscout' / 'distscout.db'}"
+    return f"sqlite:///{data_directory() / 'distscout.db'}"
+
+
+def default_output_dir() -> Path:
+    return data_directory() / "outputs"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DISTSCOUT_", extra="forbid", populate_by_name=True)
 
     database_url: str = Field(default_factory=default_database_url)
+    output_dir: Path = Field(default_factory=default_output_dir)  # published reports and repo cards
     depsdev_url: str = "https://api.deps.dev"
     ecosystems_url: str = "https://packages.ecosyste.ms"
     github_api_url: str = "https://api.github.com"

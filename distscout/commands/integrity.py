@@ -1,0 +1,103 @@
+"""`distscout integrity check|repair` and `distscout publish`: outputs derived from committed input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, fail, out, settings
+from distscout.integrity.check import CLEAN, IN_PROGRESS, CheckReport, run_check
+from distscout.integrity.repair import publish as publish_outputs
+from distscout.integrity.repair import repair as run_repair
+
+integrity_app = typer.Typer(help="Find missing, stale or malformed outputs; repair them at the root cause.")
+OutputDir = Annotated[
+    Path | None, typer.Option(help="Where outputs are published (default: the output_dir setting).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(integrity_app, name="integrity")
+    app.command()(publish)
+
+
+@integrity_app.command()
+def check(as_json: JsonOption = False, output_dir: OutputDir = None) -> None:
+    """Compare what exists with what should exist. Exit 0 when clean, 1 with findings, 3 while busy."""
+    current = settings()
+    with database(current) as engine:
+        report = run_check(engine, output_dir or current.output_dir, datetime.now(UTC))
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        _print_check(report)
+    raise typer.Exit(_exit_code(report))
+
+
+@integrity_app.command()
+def repair(
+    only: Annotated[str | None, typer.Option(help="Only this action: recheck or reprocess.")] = None,
+    as_json: JsonOption = False,
+    output_dir: OutputDir = None,
+) -> None:
+    """Plan the recovery, carry it out, then say whether findings remain (exit 0: none left to act on)."""
+    if only not in (None, "recheck", "reprocess"):
+        raise fail(f"--only takes recheck or reprocess, not {only!r}", EXIT_USAGE)
+    current = settings()
+    with database(current) as engine:
+        outcome = run_repair(engine, output_dir or current.output_dir, datetime.now(UTC), only=only)
+    if as_json:
+        emit_json(outcome.as_dict())
+    else:
+        _print_check(outcome.check)
+        plan = outcome.plan
+        deferred = f"; deferred until their parents are rechecked: {plan.deferred}" if plan.deferred else ""
+        line = f"plan: recheck {plan.recheck_names or '-'}; reprocess {plan.reprocess_names or '-'}{deferred}"
+        out.print(line, markup=False, soft_wrap=True)
+        out.print(
+            f"done: {len(outcome.rechecks_queued)} rechecks queued for the scheduler, "
+            f"{len(outcome.reprocessed)} rebuilt from stored input (no network)",
+            markup=False,
+        )
+    pending = outcome.check.status == IN_PROGRESS or outcome.plan.deferred or outcome.rechecks_queued
+    raise typer.Exit(1 if pending else 0)
+
+
+def publish(as_json: JsonOption = False, output_dir: OutputDir = None) -> None:
+    """Write the fleet reports and every repository's card, and record their lineage."""
+    current = settings()
+    target = output_dir or current.output_dir
+    with database(current) as engine:
+        try:
+            written = publish_outputs(engine, target, datetime.now(UTC))
+        except OSError as exc:
+            raise fail(f"cannot write to {target}: {exc.strerror or exc}") from None
+    if as_json:
+        emit_json({"output_dir": str(target), "written": written})
+    else:
+        out.print(f"{len(written)} outputs written under {target}", markup=False)
+
+
+def _exit_code(report: CheckReport) -> int:
+    return {CLEAN: 0, IN_PROGRESS: 3}.get(report.status, 1)
+
+
+def _print_check(report: CheckReport) -> None:
+    if report.status == IN_PROGRESS:
+        out.print("in progress: a scan or a repair is running; findings now could not be trusted")
+        return
+    if not report.findings:
+        out.print(f"clean: {report.repos_checked} repositories and {report.outputs_checked} outputs checked")
+        return
+    table = Table(title=f"{len(report.findings)} findings")
+    for column in ("class", "subject", "action", "target", "reason"):
+        table.add_column(column)
+    for finding in report.findings:
+        values = finding.as_dict()
+        table.add_row(*(escape(values[c]) for c in ("class", "subject", "action", "target", "reason")))
+    out.print(table)

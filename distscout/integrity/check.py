@@ -1,0 +1,309 @@
+"""The integrity check: compare what exists with what should exist, and say what to do about it.
+
+Repositories: a scanned repository's rows must be exactly what its stored captures stand for (the same
+derivation rotation uses). No captures → missing primary (recheck). Rows missing → missing secondary;
+rows from older code → stale; rows that contradict their input → malformed (all three: reprocess).
+
+Outputs: every recorded output must exist, parse, carry its fingerprint, and be as new as its input.
+A derivative whose parent repository lacks captures (or lost history snapshots) is blocked by input: the
+parent is rechecked, the derivative waits.
+
+While a scan or a repair is running, the check says `in_progress` instead of findings it cannot trust.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from distscout.integrity.findings import Action, Finding, FindingClass, repo_subject
+from distscout.integrity.outputs import (
+    FLEET_REPORTS,
+    Output,
+    build_card,
+    build_fleet_report,
+    build_history_summary,
+    fingerprint,
+    snapshot_count,
+)
+from distscout.store.derive import derived_rows, load_captures, version_tag
+from distscout.store.schema import (
+    active_scans,
+    derived_outputs,
+    integrity_runs,
+    repo_distribution,
+    repo_distribution_manifest,
+    repos,
+)
+
+CLEAN, ISSUES, IN_PROGRESS = "clean", "issues", "in_progress"
+
+
+@dataclass
+class CheckReport:
+    status: str
+    findings: list[Finding] = field(default_factory=list)
+    repos_checked: int = 0
+    outputs_checked: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "findings": [f.as_dict() for f in self.findings],
+            "repos_checked": self.repos_checked,
+            "outputs_checked": self.outputs_checked,
+        }
+
+
+def busy(connection: Connection, now: datetime, ignore_run: int | None = None) -> bool:
+    scans = connection.execute(
+        select(func.count()).select_from(active_scans).where(active_scans.c.until > now)
+    )
+    running = (
+        select(func.count())
+        .select_from(integrity_runs)
+        .where(integrity_runs.c.finished_at.is_(None), integrity_runs.c.until > now)
+    )
+    if ignore_run is not None:
+        running = running.where(integrity_runs.c.id != ignore_run)
+    return bool(scans.scalar_one()) or bool(connection.execute(running).scalar_one())
+
+
+def run_check(
+    engine: Engine, output_dir: Path, now: datetime, *, ignore_run: int | None = None
+) -> CheckReport:
+    with engine.connect() as connection:
+        if busy(connection, now, ignore_run):
+            return CheckReport(IN_PROGRESS)
+        findings, captureless, checked = repo_findings(connection)
+        output_list, outputs_checked = output_findings(connection, output_dir, captureless)
+    findings += output_list
+    return CheckReport(ISSUES if findings else CLEAN, sorted(set(findings)), checked, outputs_checked)
+
+
+def repo_findings(connection: Connection) -> tuple[list[Finding], set[str], int]:
+    """Findings about repositories' rows; also the repositories whose captures are gone."""
+    findings: list[Finding] = []
+    captureless: set[str] = set()
+    scanned = connection.execute(
+        select(repos.c.id, repos.c.owner, repos.c.name)
+        .where(repos.c.distribution_scan_complete.is_not(None))
+        .order_by(repos.c.id)
+    ).all()
+    for repo_id, owner, name in scanned:
+        full = f"{owner}/{name}"
+        stored = load_captures(connection, repo_id)
+        if not stored:
+            captureless.add(full)
+            findings.append(
+                Finding(
+                    FindingClass.MISSING_PRIMARY,
+                    repo_subject(full),
+                    Action.RECHECK,
+                    full,
+                    "scanned, but its captures (the committed input) are gone",
+                )
+            )
+            continue
+        expected_registry, expected_manifests = derived_rows(repo_id, full, stored)
+        findings += _compare(
+            full,
+            "registry",
+            expected_registry,
+            _rows(connection, repo_distribution, repo_id),
+            key=("ecosystem", "package_name", "source"),
+            version="interpreter_version",
+        )
+        findings += _compare(
+            full,
+            "manifest",
+            expected_manifests,
+            _rows(connection, repo_distribution_manifest, repo_id),
+            key=("manifest_path",),
+            version="parser_version",
+        )
+    return findings, captureless, len(scanned)
+
+
+def _rows(connection: Connection, table: Any, repo_id: int) -> list[dict[str, Any]]:
+    return [
+        {k: v for k, v in row._mapping.items() if k != "id"}
+        for row in connection.execute(select(table).where(table.c.repo_id == repo_id))
+    ]
+
+
+def _compare(
+    full: str,
+    what: str,
+    expected: list[dict[str, Any]],
+    actual: list[dict[str, Any]],
+    *,
+    key: tuple[str, ...],
+    version: str,
+) -> list[Finding]:
+    wanted = {tuple(r[k] for k in key): r for r in expected}
+    have = {tuple(r[k] for k in key): r for r in actual}
+    missing = wanted.keys() - have.keys()
+    stale = {k for k in have.keys() & wanted.keys() if have[k][version] != wanted[k][version]}
+    wrong = {k for k in have.keys() & wanted.keys() - stale if have[k] != wanted[k]} | (
+        have.keys() - wanted.keys()
+    )
+    found = []
+    subject = repo_subject(full)
+    if missing:
+        found.append(
+            Finding(
+                FindingClass.MISSING_SECONDARY,
+                subject,
+                Action.REPROCESS,
+                full,
+                f"{len(missing)} {what} rows missing while their captures are stored",
+            )
+        )
+    if stale:
+        found.append(
+            Finding(
+                FindingClass.STALE_SECONDARY,
+                subject,
+                Action.REPROCESS,
+                full,
+                f"{len(stale)} {what} rows built by older code ({version})",
+            )
+        )
+    if wrong:
+        found.append(
+            Finding(
+                FindingClass.MALFORMED_SECONDARY,
+                subject,
+                Action.REPROCESS,
+                full,
+                f"{len(wrong)} {what} rows contradict their captures",
+            )
+        )
+    return found
+
+
+def output_findings(
+    connection: Connection, output_dir: Path, captureless: set[str]
+) -> tuple[list[Finding], int]:
+    recorded = connection.execute(select(derived_outputs).order_by(derived_outputs.c.name)).all()
+    findings: list[Finding] = []
+    for row in recorded:
+        blocked = _blocked(connection, row, captureless)
+        if blocked:
+            findings += blocked
+            continue
+        rebuilt, newer = _rebuilt(connection, row)
+        findings += _output_state(row, output_dir, rebuilt.fingerprint if rebuilt else None, newer)
+    return findings, len(recorded)
+
+
+def _blocked(connection: Connection, row: Any, captureless: set[str]) -> list[Finding]:
+    """The root causes a derivative waits on: its parents without captures, or lost history snapshots."""
+    parent = row.name.partition(":")[2]
+    if row.name in FLEET_REPORTS:
+        return [
+            Finding(
+                FindingClass.BLOCKED_BY_INPUT,
+                row.name,
+                Action.RECHECK,
+                repo,
+                f"merges {repo}, whose captures are gone",
+            )
+            for repo in sorted(captureless)
+        ]
+    if parent in captureless:
+        return [
+            Finding(
+                FindingClass.BLOCKED_BY_INPUT,
+                row.name,
+                Action.RECHECK,
+                parent,
+                f"derived from {parent}, whose captures are gone",
+            )
+        ]
+    if row.kind == "history_summary":
+        finding = _history_blocked(connection, row, parent)
+        return [finding] if finding else []
+    return []
+
+
+def _rebuilt(connection: Connection, row: Any) -> tuple[Output | None, bool]:
+    """The output as it would be built now, and whether its input is newer than the recorded build."""
+    if row.name in FLEET_REPORTS:
+        latest = connection.execute(select(func.max(repos.c.distribution_last_run))).scalar_one_or_none()
+        return build_fleet_report(connection, row.name), latest is not None and latest > row.built_at
+    if row.repo_id is None:
+        return None, False
+    if row.kind == "repo_card":
+        card = build_card(connection, row.repo_id)
+        recorded_run = json.loads(row.inputs).get("last_run")
+        return card, card is not None and card.inputs["last_run"] != recorded_run
+    return build_history_summary(connection, row.repo_id), False
+
+
+def _history_blocked(connection: Connection, row: Any, parent: str) -> Finding | None:
+    recorded = json.loads(row.inputs).get("snapshots", 0)
+    now = snapshot_count(connection, row.repo_id) if row.repo_id is not None else 0
+    if now < recorded:
+        return Finding(
+            FindingClass.BLOCKED_BY_INPUT,
+            row.name,
+            Action.RECHECK,
+            parent,
+            f"summarizes {recorded} history snapshots of {parent}, {recorded - now} of them are gone",
+        )
+    return None
+
+
+def _output_state(row: Any, output_dir: Path, current: str | None, newer: bool) -> list[Finding]:
+    document, problem = _read_document(row, output_dir)
+    if problem == "missing":
+        return [
+            Finding(
+                FindingClass.MISSING_SECONDARY,
+                row.name,
+                Action.REPROCESS,
+                row.name,
+                f"{row.path or 'the stored summary'} is gone",
+            )
+        ]
+    if problem:
+        return [Finding(FindingClass.MALFORMED_SECONDARY, row.name, Action.REPROCESS, row.name, problem)]
+    if (
+        row.interpreter_version != version_tag()
+        or newer
+        or (current is not None and current != row.fingerprint)
+    ):
+        why = "built by older code" if row.interpreter_version != version_tag() else "its input changed since"
+        return [Finding(FindingClass.STALE_SECONDARY, row.name, Action.REPROCESS, row.name, why)]
+    del document
+    return []
+
+
+def _read_document(row: Any, output_dir: Path) -> tuple[Any, str]:
+    if row.path is not None:
+        try:
+            text = (output_dir / row.path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None, "missing"
+        except OSError as exc:
+            return None, f"unreadable: {exc.strerror or exc}"
+    elif row.content is None:
+        return None, "missing"
+    else:
+        text = row.content
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None, "does not parse as JSON (truncated or damaged)"
+    if not isinstance(document, dict) or "data" not in document or document.get("name") != row.name:
+        return None, "not a distscout output document"
+    if fingerprint(document["data"]) != row.fingerprint:
+        return None, "its content does not match its recorded fingerprint"
+    return document, ""

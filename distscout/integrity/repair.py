@@ -1,0 +1,154 @@
+"""Carry out a recovery plan. Reprocess rebuilds from stored input and never opens a network connection;
+recheck queues the repository for the scheduler, ahead of cadence work (as a partial scan would be)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from distscout.integrity.check import IN_PROGRESS, CheckReport, run_check
+from distscout.integrity.outputs import (
+    FLEET_REPORTS,
+    Output,
+    build_card,
+    build_fleet_report,
+    build_history_summary,
+    save,
+)
+from distscout.integrity.plan import RecoveryPlan, is_output, make_plan
+from distscout.store.derive import rebuild_rows
+from distscout.store.schema import derived_outputs, integrity_runs, repos
+
+RUN_LEASE = timedelta(hours=1)
+
+
+@dataclass
+class RepairOutcome:
+    check: CheckReport
+    plan: RecoveryPlan
+    rechecks_queued: list[str] = field(default_factory=list)
+    reprocessed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.check.as_dict(),
+            **self.plan.as_dict(),
+            "rechecks_queued": self.rechecks_queued,
+            "reprocessed": self.reprocessed,
+        }
+
+
+def repair(engine: Engine, output_dir: Path, now: datetime, *, only: str | None = None) -> RepairOutcome:
+    run_id = _start_run(engine, now)
+    try:
+        report = run_check(engine, output_dir, now, ignore_run=run_id)
+        plan = make_plan(report.findings) if report.status != IN_PROGRESS else RecoveryPlan([], [])
+        outcome = RepairOutcome(report, plan)
+        if only in (None, "recheck"):
+            outcome.rechecks_queued = queue_rechecks(engine, plan.recheck_names)
+        if only in (None, "reprocess"):
+            outcome.reprocessed = reprocess(engine, plan.reprocess_names, output_dir, now)
+    finally:
+        _finish_run(engine, run_id, now)
+    return outcome
+
+
+def queue_rechecks(engine: Engine, names: list[str]) -> list[str]:
+    """Mark each repository's evidence incomplete, outside any backoff: claimed first, like a partial scan."""
+    queued = []
+    with engine.begin() as connection:
+        for name in names:
+            owner, _, repo = name.partition("/")
+            done = connection.execute(
+                update(repos)
+                .where(repos.c.owner == owner, repos.c.name == repo)
+                .values(
+                    distribution_scan_complete=False,
+                    distribution_retry_at=None,
+                    distribution_failed_attempts=0,
+                )
+            ).rowcount
+            if done:
+                queued.append(name)
+    return queued
+
+
+def reprocess(engine: Engine, names: list[str], output_dir: Path, now: datetime) -> list[str]:
+    """Rebuild repositories' rows from their captures, then the outputs derived from them."""
+    done = []
+    repo_names = [n for n in names if not is_output(n)]
+    for name in repo_names:
+        owner, _, repo = name.partition("/")
+        with engine.begin() as connection:  # one transaction per repository: rotation-safe
+            repo_id = connection.execute(
+                select(repos.c.id).where(repos.c.owner == owner, repos.c.name == repo)
+            ).scalar_one_or_none()
+            if repo_id is not None:
+                rebuild_rows(connection, repo_id)
+                done.append(name)
+    with engine.begin() as connection:
+        recorded = set(connection.execute(select(derived_outputs.c.name)).scalars())
+        # Outputs named in the plan, plus the recorded ones derived from what was just rebuilt.
+        touched = {n for n in names if is_output(n)}
+        touched |= {
+            n for n in recorded if n.partition(":")[2] in repo_names or (repo_names and n in FLEET_REPORTS)
+        }
+        for name in sorted(touched):
+            output = build_output(connection, name)
+            if output is not None:
+                save(connection, output, output_dir, now)
+                done.append(name)
+    return done
+
+
+def build_output(connection: Connection, name: str) -> Output | None:
+    if name in FLEET_REPORTS:
+        return build_fleet_report(connection, name)
+    kind, _, full = name.partition(":")
+    owner, _, repo = full.partition("/")
+    repo_id = connection.execute(
+        select(repos.c.id).where(repos.c.owner == owner, repos.c.name == repo)
+    ).scalar_one_or_none()
+    if repo_id is None:
+        return None
+    return build_card(connection, repo_id) if kind == "card" else build_history_summary(connection, repo_id)
+
+
+def publish(engine: Engine, output_dir: Path, now: datetime) -> list[str]:
+    """(Re)build every output: the fleet reports, and a card and history summary per scanned repository."""
+    written = []
+    with engine.begin() as connection:
+        for name in FLEET_REPORTS:
+            save(connection, build_fleet_report(connection, name), output_dir, now)
+            written.append(name)
+        scanned = connection.execute(
+            select(repos.c.id).where(repos.c.distribution_scan_complete.is_not(None))
+        )
+        for repo_id in scanned.scalars().all():
+            for output in (build_card(connection, repo_id), build_history_summary(connection, repo_id)):
+                if output is not None:
+                    save(connection, output, output_dir, now)
+                    written.append(output.name)
+    return written
+
+
+def _start_run(engine: Engine, now: datetime) -> int:
+    with engine.begin() as connection:
+        return int(
+            connection.execute(
+                insert(integrity_runs)
+                .values(started_at=now, until=now + RUN_LEASE)
+                .returning(integrity_runs.c.id)
+            ).scalar_one()
+        )
+
+
+def _finish_run(engine: Engine, run_id: int, now: datetime) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            update(integrity_runs).where(integrity_runs.c.id == run_id).values(finished_at=now)
+        )
