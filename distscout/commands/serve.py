@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 
 from distscout.commands.common import database, err, settings
 from distscout.config import Settings
+from distscout.integrity.repair import repair
 from distscout.upstreams import build_upstreams
 from distscout.worker.dispatcher import Dispatcher, DispatcherStats
 from distscout.worker.runner import ScanReport
@@ -57,7 +59,14 @@ def serve(
 
 async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> DispatcherStats:
     upstreams = build_upstreams(current)
-    dispatcher = Dispatcher(engine, upstreams, current, on_report=_log, exit_when_idle=exit_when_idle)
+    dispatcher = Dispatcher(
+        engine,
+        upstreams,
+        current,
+        on_report=_log,
+        exit_when_idle=exit_when_idle,
+        on_settled=lambda: _integrity(engine, current),
+    )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, dispatcher.stop)
@@ -65,6 +74,19 @@ async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> Dispa
         return await dispatcher.run()
     finally:
         await upstreams.aclose()
+
+
+def _integrity(engine: Engine, current: Settings) -> None:
+    """Check, and repair what can be repaired: reprocess locally, queue rechecks for the scheduler."""
+    outcome = repair(engine, current.output_dir, datetime.now(UTC))
+    if outcome.check.status == "clean":
+        err.print("integrity: clean", markup=False)
+        return
+    err.print(
+        f"integrity: {outcome.check.status}, {len(outcome.check.findings)} findings; "
+        f"{len(outcome.rechecks_queued)} rechecks queued, {len(outcome.reprocessed)} rebuilt locally",
+        markup=False,
+    )
 
 
 def _log(report: ScanReport) -> None:

@@ -3,6 +3,8 @@
 - at most one new scan per `start_interval` seconds, and at most `workers` at once;
 - while an upstream's circuit breaker is open, no new scan starts (checked again every `health_recheck`
   seconds) instead of burning the fleet into partial scans;
+- when a cycle settles (nothing due, nothing running) and at start-up, `on_settled` runs once: the daemon's
+  integrity check and repair;
 - `stop()` (SIGINT/SIGTERM) stops dispatching and waits for running scans: each finishes and commits or
   rolls back; a second stop cancels them (their claims are released, nothing half-written survives).
 """
@@ -48,10 +50,13 @@ class Dispatcher:
         idle_poll: float = 5.0,
         health_recheck: float = 60.0,
         exit_when_idle: bool = False,
+        on_settled: Callable[[], None] | None = None,
     ) -> None:
         self.engine, self.upstreams, self.settings = engine, upstreams, settings
         self.now, self.on_report = now, on_report
         self.idle_poll, self.health_recheck, self.exit_when_idle = idle_poll, health_recheck, exit_when_idle
+        self.on_settled = on_settled  # run at start-up and whenever a cycle settles (integrity check)
+        self._unsettled = True
         self.stats = DispatcherStats()
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
@@ -69,6 +74,7 @@ class Dispatcher:
 
     async def run(self) -> DispatcherStats:
         cadence = timedelta(days=self.settings.cadence_days)
+        self._settle()  # at start-up
         while not self._stopping.is_set():
             paused = open_breakers(self.upstreams, self.settings)
             self.stats.paused_for = paused
@@ -83,6 +89,8 @@ class Dispatcher:
                 self.engine, self.now(), cadence, partial_first=self.settings.immediate_partial_reclaim
             )
             if claim is None:
+                if not self._running:
+                    self._settle()
                 if self.exit_when_idle and not self._running:
                     break
                 await self._sleep(self.idle_poll if not self._running else min(self.idle_poll, 0.5))
@@ -106,10 +114,21 @@ class Dispatcher:
             self.stats.errors += 1
             return
         self.stats.finished += 1
+        self._unsettled = True
         verdict = report.verdict.value if report.verdict else "lost"
         self.stats.verdicts[verdict] = self.stats.verdicts.get(verdict, 0) + 1
         if self.on_report is not None:
             self.on_report(report)
+
+    def _settle(self) -> None:
+        """The cycle has settled (nothing due, nothing running): run the hook once per settled cycle."""
+        if self.on_settled is None or not self._unsettled:
+            return
+        self._unsettled = False
+        try:
+            self.on_settled()
+        except Exception:  # the hook must not stop the daemon
+            log.exception("settled-cycle hook failed")
 
     async def _sleep(self, seconds: float) -> None:
         if seconds <= 0:

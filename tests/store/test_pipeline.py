@@ -237,3 +237,27 @@ async def test_an_archived_repos_partial_first_scan_is_completed_once(
     assert [r.verdict for r in await scan_due(engine, server, clock)] == [Verdict.COMPLETE]
     clock.advance(days=400)
     assert await scan_due(engine, server, clock) == [], "archived: no cadence rescans"
+
+
+async def test_dispatcher_runs_the_settled_hook_at_start_and_after_a_cycle(
+    database_url: str, corpus_emulator: EmulatorServer
+) -> None:
+    from distscout.worker.dispatcher import Dispatcher
+    from tests.sources.helpers import settings_for, upstreams_for
+
+    clock = Clock()
+    engine = tracked(database_url, ["pallets/flask", "psf/requests"], clock)
+    settled: list[int] = []
+    settings = settings_for(corpus_emulator, start_interval=0)
+    async with upstreams_for(corpus_emulator) as upstreams:
+        dispatcher = Dispatcher(
+            engine,
+            upstreams,
+            settings,
+            now=clock,
+            idle_poll=0.01,
+            exit_when_idle=True,
+            on_settled=lambda: settled.append(dispatcher.stats.finished),
+        )
+        stats = await dispatcher.run()
+    assert stats.finished == 2 and settled == [0, 2], "at start-up, then once after the cycle settled"
