@@ -27,6 +27,7 @@ from distscout.http.redact import redact_text, redact_url
 log = logging.getLogger("distscout.http")
 
 _KEPT_HEADERS = ("content-type", "etag", "link", "location", "retry-after", "last-modified")
+MEMO_ENTRIES = 20_000
 DEFAULT_USER_AGENT = "distscout/0.1 (+https://github.com/distscout/distscout)"
 
 
@@ -84,6 +85,7 @@ class UpstreamClient:
         self.breaker = breaker or CircuitBreaker(config.name, clock=self.clock)
         self.cache = cache if cache is not None else MemoryConditionalCache()
         self.rate = RateLimitState()
+        self._memo: dict[str, tuple[float, Fetched]] = {}
         headers = {"User-Agent": config.user_agent, **dict(config.default_headers)}
         if config.token:
             headers["Authorization"] = f"Bearer {config.token}"
@@ -106,11 +108,37 @@ class UpstreamClient:
         headers: Mapping[str, str] | None = None,
         miss_statuses: frozenset[int] = frozenset({404}),
         expect_json: bool = True,
+        memo_seconds: float = 0.0,
     ) -> Fetched:
-        """GET `path` (already percent-encoded as the upstream wants) relative to the base URL."""
+        """GET `path` (already percent-encoded as the upstream wants) relative to the base URL.
+
+        With `memo_seconds`, an answer is reused for that long by every caller asking the same question:
+        an owner's package listing serves all its repositories, a package's details every repo it maps to.
+        """
+        if memo_seconds > 0:
+            return await self._memoized(path, params, memo_seconds, miss_statuses, expect_json)
         return await self.request(
             "GET", path, params=params, headers=headers, miss_statuses=miss_statuses, expect_json=expect_json
         )
+
+    async def _memoized(
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        seconds: float,
+        miss: frozenset[int],
+        expect_json: bool,
+    ) -> Fetched:
+        key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+        remembered = self._memo.get(key)
+        if remembered is not None and remembered[0] > self.clock.monotonic():
+            return remembered[1]
+        fetched = await self.request("GET", path, params=params, miss_statuses=miss, expect_json=expect_json)
+        if fetched.outcome.is_answer:  # failures are never remembered
+            self._memo[key] = (self.clock.monotonic() + seconds, fetched)
+            if len(self._memo) > MEMO_ENTRIES:
+                self._memo.pop(next(iter(self._memo)))
+        return fetched
 
     async def request(
         self,

@@ -14,6 +14,8 @@ from distscout.interpret import interpret_depsdev
 from distscout.repos import RepoRef
 from distscout.sources.base import DEPSDEV, SourceResult, capture_of
 
+DETAIL_MEMO = 3600.0  # a package is detailed once per run, not once per repository that maps to it
+
 
 def packageversions_path(repo: RepoRef) -> str:
     return f"/v3/projects/{quote(repo.depsdev_project_id, safe='')}:packageversions"
@@ -32,7 +34,7 @@ async def collect(client: UpstreamClient, repo: RepoRef) -> SourceResult:
         return SourceResult(DEPSDEV, Outcome.MISS, tuple(captures))
     failed: list[str] = []
     for row in interpret_depsdev(captures):
-        detail = await client.get(package_path(row.ecosystem, row.package_name))
+        detail = await client.get(package_path(row.ecosystem, row.package_name), memo_seconds=DETAIL_MEMO)
         if detail.outcome.is_answer:
             captures.append(
                 capture_of(DEPSDEV, "depsdev.package", detail, subject=f"{row.ecosystem}:{row.package_name}")

@@ -14,6 +14,8 @@ from distscout.sources.base import GITHUB_PACKAGES, SourceResult, capture_of, wo
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 _EMPTY = frozenset({403, 404})
 MAX_PAGES = 10
+OWNER_LISTING_MEMO = 600.0  # one owner's listing serves all its repositories scanned within ten minutes
+OWNER_LISTING_MEMO = 600.0  # one owner's listing serves all its repositories scanned within ten minutes
 
 
 async def collect(client: UpstreamClient, repo: RepoRef, owner_type: str | None = None) -> SourceResult:
@@ -45,6 +47,7 @@ async def _list_packages(client: UpstreamClient, path: str, package_type: str) -
             path,
             params={"package_type": package_type, "per_page": "100", "page": str(page)},
             miss_statuses=_EMPTY,
+            memo_seconds=OWNER_LISTING_MEMO,
         )
         if fetched.ok and not isinstance(fetched.data, list):
             fetched = Fetched(Outcome.TRANSIENT, url=fetched.url, status=fetched.status, error="not a list")
