@@ -16,6 +16,7 @@ class Upstreams:
     depsdev: UpstreamClient
     ecosystems: UpstreamClient
     github: UpstreamClient
+    cache: ConditionalCache | None = None  # shared by the three; flushed on close when it buffers writes
 
     def all(self) -> tuple[UpstreamClient, ...]:
         return (self.depsdev, self.ecosystems, self.github)
@@ -23,6 +24,9 @@ class Upstreams:
     async def aclose(self) -> None:
         for client in self.all():
             await client.aclose()
+        flush = getattr(self.cache, "flush", None)
+        if flush is not None:
+            flush()
 
 
 def build_upstreams(
@@ -50,4 +54,5 @@ def build_upstreams(
         depsdev=client(config("depsdev", settings.depsdev_url)),
         ecosystems=client(ecosystems),
         github=client(github),
+        cache=cache,
     )

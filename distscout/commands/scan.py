@@ -16,6 +16,7 @@ from distscout.config import Settings
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.scanner import Verdict
 from distscout.store.claims import due_repos
+from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import TrackedRepo, find_repo, list_repos
 from distscout.upstreams import build_upstreams
 from distscout.worker.batch import BatchScan
@@ -85,7 +86,7 @@ def _run(
     engine: Engine, current: Settings, targets: list[TrackedRepo], *, show_progress: bool
 ) -> tuple[list[ScanReport], list[str]]:
     async def go(progress: Progress | None) -> tuple[list[ScanReport], list[str]]:
-        upstreams = build_upstreams(current)
+        upstreams = build_upstreams(current, cache=StoreConditionalCache(engine))
         task = progress.add_task("scanning", total=len(targets)) if progress else None
         batch = BatchScan(
             engine,

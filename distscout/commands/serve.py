@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from distscout.commands.common import database, err, settings
 from distscout.config import Settings
 from distscout.integrity.repair import repair
+from distscout.store.http_cache import StoreConditionalCache
 from distscout.upstreams import build_upstreams
 from distscout.worker.dispatcher import Dispatcher, DispatcherStats
 from distscout.worker.runner import ScanReport
@@ -58,7 +59,7 @@ def serve(
 
 
 async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> DispatcherStats:
-    upstreams = build_upstreams(current)
+    upstreams = build_upstreams(current, cache=StoreConditionalCache(engine))
     dispatcher = Dispatcher(
         engine,
         upstreams,

@@ -24,6 +24,7 @@ from distscout.emulator.world import load_world
 from distscout.repos import parse_repo_ref
 from distscout.store.claims import due_repos
 from distscout.store.engine import open_engine
+from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import TrackedRepo, add_repos, list_repos
 from distscout.upstreams import build_upstreams
 from distscout.worker.batch import BatchScan
@@ -80,7 +81,7 @@ async def _scan(
     targets: list[TrackedRepo],
     on_report: Callable[[ScanReport], None] | None,
 ) -> list[ScanReport]:
-    upstreams = build_upstreams(settings)
+    upstreams = build_upstreams(settings, cache=StoreConditionalCache(engine))
     try:
         return await BatchScan(engine, upstreams, settings, on_report=on_report).run(targets)
     finally:

@@ -246,3 +246,17 @@ integrity_runs = Table(
     Column("until", When, nullable=False),
     Column("summary", Text),
 )
+
+
+# --- conditional requests (ETags), persisted so a rescan from any process can ask "changed since?" ------
+
+http_cache = Table(
+    "http_cache",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),  # sha256 of the request key (URLs can be long)
+    Column("request_key", Text, nullable=False),
+    Column("etag", String(500), nullable=False),
+    Column("digest", String(64), ForeignKey("capture_bodies.digest"), nullable=False),
+    Column("content_type", String(200), nullable=False, server_default=""),
+    Column("stored_at", When, nullable=False),
+)

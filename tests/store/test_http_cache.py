@@ -1,0 +1,90 @@
+"""The persisted ETag cache: an unchanged rescan from a new process costs no GitHub rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import stamina
+from sqlalchemy import Engine, select
+
+from distscout.emulator.server import EmulatorServer
+from distscout.store.http_cache import StoreConditionalCache
+from distscout.store.repos import list_repos
+from distscout.store.schema import repo_distribution, repo_distribution_manifest
+from distscout.upstreams import build_upstreams
+from distscout.worker.batch import BatchScan
+from tests.sources.helpers import settings_for
+from tests.store.helpers import Clock, tracked
+
+REPOS = ["BurntSushi/ripgrep", "vitejs/vite", "pallets/flask", "square/okhttp"]
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=2):
+        yield
+
+
+async def _scan_all(engine: Engine, server: EmulatorServer) -> list[Any]:
+    settings = settings_for(server)
+    upstreams = build_upstreams(settings, cache=StoreConditionalCache(engine))  # as a new process would
+    try:
+        with engine.connect() as connection:
+            targets = list(list_repos(connection))
+        return await BatchScan(engine, upstreams, settings).run(targets)
+    finally:
+        await upstreams.aclose()
+
+
+def _evidence(engine: Engine) -> set[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        registry = connection.execute(
+            select(
+                repo_distribution.c.repo_id,
+                repo_distribution.c.package_name,
+                repo_distribution.c.source,
+                repo_distribution.c.version_count,
+            )
+        ).all()
+        manifests = connection.execute(
+            select(
+                repo_distribution_manifest.c.repo_id,
+                repo_distribution_manifest.c.manifest_path,
+                repo_distribution_manifest.c.package_name_declared,
+            )
+        ).all()
+    return {("r", *row) for row in registry} | {("m", *row) for row in manifests}
+
+
+async def test_unchanged_rescan_is_free_and_identical(
+    database_url: str, corpus_emulator: EmulatorServer
+) -> None:
+    engine = tracked(database_url, REPOS, Clock.real())
+    first = await _scan_all(engine, corpus_emulator)
+    before = _evidence(engine)
+    first_cost = corpus_emulator.stats()["github"]["rate_limit_cost"]
+    corpus_emulator.reset()
+    second = await _scan_all(engine, corpus_emulator)
+    stats = corpus_emulator.stats()
+    assert {r.verdict.value for r in first + second} == {"complete"}
+    assert first_cost > 0 and stats["github"]["rate_limit_cost"] == 0, "every GitHub answer was a free 304"
+    assert stats["github"]["requests"] > 0 and stats["ecosystems"]["rate_limit_cost"] == 0
+    assert _evidence(engine) == before, "a 304 stands for the cached body: the evidence is identical"
+
+
+def test_cache_round_trip_survives_a_new_instance(sqlite_url: str) -> None:
+    from distscout.http.cache import CachedAnswer
+    from distscout.store.engine import open_engine
+
+    engine = open_engine(sqlite_url)
+    cache = StoreConditionalCache(engine)
+    cache.store("https://x/a?b=1", CachedAnswer('W/"e1"', b'{"a": 1}', "application/json"))
+    assert StoreConditionalCache(engine).lookup("https://x/a?b=1") is None, "buffered until flushed"
+    cache.flush()
+    again = StoreConditionalCache(engine).lookup("https://x/a?b=1")
+    assert again == CachedAnswer('W/"e1"', b'{"a": 1}', "application/json")
+    cache.store("https://x/a?b=1", CachedAnswer('W/"e2"', b"[]", ""))
+    cache.flush()
+    assert StoreConditionalCache(engine).lookup("https://x/a?b=1") == CachedAnswer('W/"e2"', b"[]", "")
