@@ -88,7 +88,7 @@ def main() -> None:
         scratch = Path(scratch_name)
         world = write_world(scratch / "world", SAMPLE)
         with emulator_process(world) as urls, database(options.backend, scratch) as url:
-            engine = open_engine(url, pool_size=4)
+            engine = open_engine(url, pool_size=20)
             asyncio.run(scan_sample(engine, urls, url))
             replicate(engine, options.repos)
             with engine.connect() as connection:

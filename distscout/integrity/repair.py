@@ -24,6 +24,7 @@ from distscout.store.derive import rebuild_rows
 from distscout.store.schema import derived_outputs, integrity_runs, repos
 
 RUN_LEASE = timedelta(hours=1)
+REPROCESS_BATCH = 100  # repositories per transaction
 
 
 @dataclass
@@ -79,17 +80,18 @@ def queue_rechecks(engine: Engine, names: list[str]) -> list[str]:
 
 def reprocess(engine: Engine, names: list[str], output_dir: Path, now: datetime) -> list[str]:
     """Rebuild repositories' rows from their captures, then the outputs derived from them."""
-    done = []
+    done: list[str] = []
     repo_names = [n for n in names if not is_output(n)]
-    for name in repo_names:
-        owner, _, repo = name.partition("/")
-        with engine.begin() as connection:  # one transaction per repository: rotation-safe
-            repo_id = connection.execute(
-                select(repos.c.id).where(repos.c.owner == owner, repos.c.name == repo)
-            ).scalar_one_or_none()
-            if repo_id is not None:
-                rebuild_rows(connection, repo_id)
-                done.append(name)
+    for start in range(0, len(repo_names), REPROCESS_BATCH):
+        with engine.begin() as connection:  # a whole batch or nothing: a crash leaves the previous rows
+            for name in repo_names[start : start + REPROCESS_BATCH]:
+                owner, _, repo = name.partition("/")
+                repo_id = connection.execute(
+                    select(repos.c.id).where(repos.c.owner == owner, repos.c.name == repo)
+                ).scalar_one_or_none()
+                if repo_id is not None:
+                    rebuild_rows(connection, repo_id)
+                    done.append(name)
     with engine.begin() as connection:
         recorded = set(connection.execute(select(derived_outputs.c.name)).scalars())
         # Outputs named in the plan, plus the recorded ones derived from what was just rebuilt.
