@@ -52,7 +52,8 @@ def repair(engine: Engine, output_dir: Path, now: datetime, *, only: str | None 
         if only in (None, "recheck"):
             outcome.rechecks_queued = queue_rechecks(engine, plan.recheck_names)
         if only in (None, "reprocess"):
-            outcome.reprocessed = reprocess(engine, plan.reprocess_names, output_dir, now)
+            held = set(plan.recheck_names)
+            outcome.reprocessed = reprocess(engine, plan.reprocess_names, output_dir, now, hold=held)
     finally:
         _finish_run(engine, run_id, now)
     return outcome
@@ -78,8 +79,15 @@ def queue_rechecks(engine: Engine, names: list[str]) -> list[str]:
     return queued
 
 
-def reprocess(engine: Engine, names: list[str], output_dir: Path, now: datetime) -> list[str]:
-    """Rebuild repositories' rows from their captures, then the outputs derived from them."""
+def reprocess(
+    engine: Engine, names: list[str], output_dir: Path, now: datetime, *, hold: set[str] | None = None
+) -> list[str]:
+    """Rebuild repositories' rows from their captures, then the outputs derived from them.
+
+    Outputs derived from a repository in `hold` (queued for recheck) — its card and history summary, and
+    every fleet report — are not rebuilt now: their input is incomplete until the recheck settles.
+    """
+    hold = hold or set()
     done: list[str] = []
     repo_names = [n for n in names if not is_output(n)]
     for start in range(0, len(repo_names), REPROCESS_BATCH):
@@ -100,6 +108,8 @@ def reprocess(engine: Engine, names: list[str], output_dir: Path, now: datetime)
             n for n in recorded if n.partition(":")[2] in repo_names or (repo_names and n in FLEET_REPORTS)
         }
         for name in sorted(touched):
+            if hold and (name in FLEET_REPORTS or name.partition(":")[2] in hold):
+                continue
             output = build_output(connection, name)
             if output is not None:
                 save(connection, output, output_dir, now)

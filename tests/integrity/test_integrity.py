@@ -150,9 +150,15 @@ async def test_deleted_captures_mean_a_recheck_of_that_repo_and_block_the_fleet_
         "history:BurntSushi/ripgrep",
     }
     assert {f.target for f in blocked} == {"BurntSushi/ripgrep"}, "the derivatives point at their parent"
+    _corrupt_a_row(engine, "flask")  # a reprocess elsewhere must not rebuild the blocked fleet reports
+    orphans_before = (tmp_path / "orphans.json").read_text()
     outcome = repair(engine, tmp_path, clock())
     assert outcome.plan.recheck_names == ["BurntSushi/ripgrep"]
-    assert outcome.plan.reprocess_names == [], "nothing is rebuilt from input that is missing"
+    assert outcome.plan.reprocess_names == ["card:pallets/flask", "pallets/flask"]
+    assert (
+        "report:orphans" not in outcome.reprocessed and "card:BurntSushi/ripgrep" not in outcome.reprocessed
+    )
+    assert (tmp_path / "orphans.json").read_text() == orphans_before, "the derivative waits for its parent"
     corpus_emulator.reset()
     clock.advance(minutes=1)
     reports = await scan_due(engine, corpus_emulator, clock)  # the recheck: claimed first
@@ -239,6 +245,16 @@ async def test_parser_version_bump_is_repaired_without_upstream_requests(
         assert _rows(engine) == _rows(fresh), "rebuilt rows equal a fresh scan's rows"
     finally:
         object.__setattr__(npm, "version", npm.version - 1)
+
+
+def _corrupt_a_row(engine: Engine, name: str) -> None:
+    with engine.begin() as connection:
+        repo_id = connection.execute(select(repos.c.id).where(repos.c.name == name)).scalar_one()
+        connection.execute(
+            repo_distribution_manifest.update()
+            .where(repo_distribution_manifest.c.repo_id == repo_id)
+            .values(intent_reason="edited by hand")
+        )
 
 
 def _drop_captures(engine: Engine, name: str) -> None:
