@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from distscout.commands.common import EXIT_USAGE, database, err, fail
-from distscout.store.queries import orphan_condition
+from distscout.store.queries import orphans_query
 from distscout.store.schema import repo_distribution, repo_distribution_manifest, repos
 
 FORMATS = ("csv", "jsonl", "parquet")
@@ -147,21 +147,7 @@ def _manifests() -> Select[Any]:
 
 
 def _orphans() -> Select[Any]:
-    return (
-        select(
-            _repo_label(),
-            m.c.manifest_path,
-            m.c.manifest_type,
-            m.c.package_name_declared,
-            m.c.normalized_name,
-            m.c.purl,
-            m.c.intent_reason,
-            m.c.data_collection_date,
-        )
-        .join(repos, repos.c.id == m.c.repo_id)
-        .where(orphan_condition())
-        .order_by(m.c.repo_id, m.c.manifest_path)
-    )
+    return orphans_query()
 
 
 def _repos() -> Select[Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, false, func, or_, select, true, union_all
+from sqlalchemy import Connection, Select, and_, exists, false, func, literal, or_, select, true, union_all
 
 from distscout.repos import RepoRef
 from distscout.store.schema import (
@@ -84,34 +84,36 @@ def fleet_stats(connection: Connection) -> FleetStats:
     )
 
 
-def orphans(connection: Connection) -> list[dict[str, Any]]:
-    query = (
+def orphans_query() -> Select[Any]:
+    """Orphan manifests, one row each with the repository as `owner/name` (the report and the export)."""
+    return (
         select(
-            repos.c.owner,
-            repos.c.name,
+            (repos.c.owner + literal("/") + repos.c.name).label("repo"),
             m.c.manifest_path,
             m.c.manifest_type,
             m.c.package_name_declared,
             m.c.normalized_name,
             m.c.purl,
             m.c.intent_reason,
+            m.c.data_collection_date,
         )
         .join(repos, repos.c.id == m.c.repo_id)
         .where(orphan_condition())
         .order_by(repos.c.owner, repos.c.name, m.c.manifest_path)
     )
-    return [
-        {
-            "repo": f"{r.owner}/{r.name}",
-            "manifest_path": r.manifest_path,
-            "manifest_type": r.manifest_type,
-            "package_name_declared": r.package_name_declared,
-            "normalized_name": r.normalized_name,
-            "purl": r.purl,
-            "intent_reason": r.intent_reason,
-        }
-        for r in connection.execute(query)
-    ]
+
+
+def orphans(connection: Connection) -> list[dict[str, Any]]:
+    shown = (
+        "repo",
+        "manifest_path",
+        "manifest_type",
+        "package_name_declared",
+        "normalized_name",
+        "purl",
+        "intent_reason",
+    )
+    return [{key: row._mapping[key] for key in shown} for row in connection.execute(orphans_query())]
 
 
 def unclaimed(connection: Connection) -> list[dict[str, Any]]:
