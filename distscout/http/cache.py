@@ -16,6 +16,7 @@ class CachedAnswer:
     etag: str
     body: bytes
     content_type: str = ""
+    link: str = ""  # pagination: a 304 carries no Link header, yet the cached page still has a next one
 
 
 class ConditionalCache(Protocol):

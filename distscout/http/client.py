@@ -247,6 +247,8 @@ class UpstreamClient:
         if response.status_code == 304:
             if cached is None:  # an answer to a question we did not ask: never read it as "empty"
                 return Fetched(Outcome.TRANSIENT, error="unsolicited 304 (no cached body)", **common)
+            if cached.link:  # the 304 carries no Link header; the cached page still has its next page
+                common["headers"] = {**headers, "link": cached.link}
             return Fetched(
                 Outcome.OK, body=cached.body, data=_json_or_none(cached.body), from_cache=True, **common
             )
@@ -260,7 +262,10 @@ class UpstreamClient:
         etag = response.headers.get("etag")
         if etag and call.method == "GET":
             self.cache.store(
-                call.cache_key, CachedAnswer(etag, body, response.headers.get("content-type", ""))
+                call.cache_key,
+                CachedAnswer(
+                    etag, body, response.headers.get("content-type", ""), response.headers.get("link", "")
+                ),
             )
         return Fetched(Outcome.OK, body=body, data=data, **common)
 

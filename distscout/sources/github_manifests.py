@@ -70,6 +70,8 @@ class _Walker:
     captures: list[Capture] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     files_read: dict[str, int] = field(default_factory=dict)  # path -> index of its capture
+    bodies_by_sha: dict[str, bytes] = field(default_factory=dict)  # blob SHA -> content already read
+    _path_of: dict[str, str] = field(default_factory=dict)  # blob SHA -> the path it was read under
 
     def result(self, notes: tuple[str, ...] = ()) -> SourceResult:
         manifests = tuple(interpret_manifests(self.captures))
@@ -179,7 +181,16 @@ class _Walker:
                 )
             )
             return None
-        if sha := self.shas.get(path):
+        sha = self.shas.get(path)
+        if sha and sha in self.bodies_by_sha:  # the same content under another path: read once
+            body = self.bodies_by_sha[sha]
+            self.files_read[path] = len(self.captures)
+            self.captures.append(
+                replace(self.captures[self.files_read[self._path_of[sha]]], kind=kind, subject=path)
+            )
+            self.outcomes.append(Outcome.OK)
+            return body.decode("utf-8", "replace")
+        if sha:
             fetched = await self.client.get(f"{self.base}/git/blobs/{sha}")
         else:
             fetched = await self.client.get(f"{self.base}/contents/{quote(path)}", params={"ref": self.ref})
@@ -192,6 +203,8 @@ class _Walker:
         self.outcomes.append(Outcome.OK)
         self.files_read[path] = len(self.captures)
         self.captures.append(capture_of(MANIFESTS, kind, fetched, subject=path, body=content))
+        if sha:
+            self.bodies_by_sha[sha], self._path_of[sha] = content, path
         return content.decode("utf-8", "replace")
 
 

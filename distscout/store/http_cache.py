@@ -40,7 +40,7 @@ class StoreConditionalCache:
             body = load_bodies(connection, [row.digest]).get(row.digest)
         if body is None:
             return None
-        answer = CachedAnswer(row.etag, body, row.content_type)
+        answer = CachedAnswer(row.etag, body, row.content_type, row.link)
         self._remember(key, answer)
         return answer
 
@@ -62,6 +62,7 @@ class StoreConditionalCache:
                 "etag": answer.etag,
                 "digest": digest_of(answer.body),
                 "content_type": answer.content_type,
+                "link": answer.link,
                 "stored_at": now,
             }
             for key, answer in pending.items()
@@ -75,7 +76,7 @@ class StoreConditionalCache:
                     index_elements=["key_hash"],
                     set_={
                         name: statement.excluded[name]
-                        for name in ("etag", "digest", "content_type", "stored_at")
+                        for name in ("etag", "digest", "content_type", "link", "stored_at")
                     },
                 ),
                 rows,

@@ -258,5 +258,6 @@ http_cache = Table(
     Column("etag", String(500), nullable=False),
     Column("digest", String(64), ForeignKey("capture_bodies.digest"), nullable=False),
     Column("content_type", String(200), nullable=False, server_default=""),
+    Column("link", Text, nullable=False, server_default=""),  # a cached page's pagination
     Column("stored_at", When, nullable=False),
 )

@@ -238,3 +238,14 @@ def test_memory_cache_is_bounded() -> None:
     for key in "abc":
         cache.store(key, CachedAnswer('"e"', json.dumps(key).encode()))
     assert cache.lookup("a") is None and cache.lookup("c") is not None
+
+
+async def test_a_304_keeps_the_cached_pages_link() -> None:
+    link = '<https://api.upstream.test/x?page=2>; rel="next"'
+    handler, _ = _sequence(
+        httpx.Response(200, json=[1], headers={"etag": '"p1"', "link": link}), httpx.Response(304)
+    )
+    client = _client(handler)
+    await client.get("/x")
+    again = await client.get("/x")
+    assert again.from_cache and again.headers["link"] == link

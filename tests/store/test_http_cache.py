@@ -88,3 +88,26 @@ def test_cache_round_trip_survives_a_new_instance(sqlite_url: str) -> None:
     cache.store("https://x/a?b=1", CachedAnswer('W/"e2"', b"[]", ""))
     cache.flush()
     assert StoreConditionalCache(engine).lookup("https://x/a?b=1") == CachedAnswer('W/"e2"', b"[]", "")
+
+
+async def test_a_cached_page_keeps_its_next_page_link(database_url: str, emulator_factory: Any) -> None:
+    packages = [{"name": f"image-{i:03}", "package_type": "container"} for i in range(150)]
+    world = {
+        "format": 1,
+        "repos": [
+            {"url": "https://github.com/big/a", "files": {"README.md": "a"}, "github_packages": packages},
+            {
+                "url": "https://github.com/big/b",
+                "files": {"README.md": "b"},
+                "github_packages": [{"name": "zzz-last", "package_type": "container"}],
+            },
+        ],
+        "packages": [],
+    }
+    server = emulator_factory(world)
+    engine = tracked(database_url, ["big/a", "big/b"], Clock.real())
+    await _scan_all(engine, server)
+    before = _evidence(engine)
+    assert len([e for e in before if e[0] == "r"]) == 151, "two pages of the owner's listing"
+    await _scan_all(engine, server)  # every page answered 304 from the cache
+    assert _evidence(engine) == before, "page two is still read on the rescan"

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("etag", sa.String(length=500), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("content_type", sa.String(length=200), server_default="", nullable=False),
+        sa.Column("link", sa.Text(), server_default="", nullable=False),
         sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["digest"], ["capture_bodies.digest"], name=op.f("fk_http_cache_digest_capture_bodies")

@@ -1,0 +1,371 @@
+"""Upstream cost benchmark (issue #6): upstream requests and GitHub rate limit spent per repository.
+
+    .venv/bin/python bench/upstream_cost.py            # corpus world + a generated world of 5,000 repos
+    .venv/bin/python bench/upstream_cost.py --quick    # the generated world has 300 repos
+    .venv/bin/python bench/upstream_cost.py --repos 2000 --workers 16 --routes
+
+The emulator runs as its own process (`--unlimited`: budgets never run out, requests are still counted and
+charged) over (a) the shared corpus world (`tests.corpus.CORPUS / "world"`) and (b) a generated world shaped
+like the corpus (`bench.worlds`). Each world is scanned in three modes:
+
+- baseline:   the seed system's plan, composed in `baseline_scan` from distscout's source functions: per repo
+              the GitHub metadata call, releases, GitHub Packages through the user route then the org route
+              for all six types, the manifests with `WalkMode.BASELINE` (root listing, first-level directory
+              listings, one read per manifest), deps.dev and ecosyste.ms. Every repository gets fresh clients
+              (no memo) and no conditional requests are sent, as the seed sent none.
+- first scan: distscout's default plan, `scan_repo` with one shared `Upstreams` (memoized owner listings and
+              package details) and `WalkMode.DEEP`, starting from an empty conditional (ETag) cache.
+- rescan:     the same repositories again, nothing changed, with the conditional cache kept from the first
+              scan: the store-persisted `StoreConditionalCache` over a SQLite file, reopened on a new engine
+              under a new `Upstreams` (no memo, no in-memory cache: as a new process would start).
+
+Columns:
+- depsdev/r, ecosys/r, github/r: requests answered by each emulated upstream, per repository (a 304 counts
+  as a request here).
+- GH cost/r: GitHub rate-limit cost per repository (the emulator's `rate_limit_cost`: REST requests charged
+  to the primary limit — a 304 is not — plus GraphQL points) / repositories.
+- repos/h/token: repositories per hour one token's 5,000-unit budget allows at that cost ("unbounded" at 0).
+- wall s, repos/s: wall time of the mode and end-to-end throughput against the local emulator (no latency).
+- registry: whether each repository's registry evidence — the set of (ecosystem, package_name, source) from
+  deps.dev, ecosyste.ms, github_packages and github_release_asset — is identical to the baseline's.
+Below each table: manifests found (path, name, intent, status) per mode. The baseline's walk is shallower by
+design, so the deep walk finding more is expected and not a failure; a manifest the baseline found and the
+deep walk did not would be, and is reported.
+
+Benchmarks are not tests: this runs outside CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+import stamina
+
+from bench.emulated import emulator_process, emulator_stats
+from bench.worlds import write_world
+from distscout.config import Settings
+from distscout.http import CachedAnswer, UpstreamClient
+from distscout.manifests.walk import WalkMode
+from distscout.repos import RepoRef, parse_repo_ref
+from distscout.scanner import judge, scan_repo
+from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
+from distscout.sources.base import (
+    DEPSDEV,
+    ECOSYSTEMS,
+    GITHUB_PACKAGES,
+    MANIFESTS,
+    RELEASE_ASSETS,
+    SourceResult,
+)
+from distscout.sources.github_repo import fetch_metadata
+from distscout.store.engine import open_engine
+from distscout.store.http_cache import StoreConditionalCache
+from distscout.upstreams import build_upstreams
+from tests.corpus import CORPUS
+
+TOKEN_BUDGET = 5000  # GitHub: REST requests (or GraphQL points) per hour per token
+REGISTRY_SOURCES = (DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES, RELEASE_ASSETS)
+UPSTREAMS = ("depsdev", "ecosystems", "github")
+Registry = frozenset[tuple[str, str, str]]
+Manifests = frozenset[tuple[str, str | None, bool, str]]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    registry: Registry
+    manifests: Manifests
+
+
+@dataclass
+class ModeRun:
+    name: str
+    repos: int
+    elapsed: float
+    stats: dict[str, Any]
+    evidence: dict[str, Evidence]
+    verdicts: Counter[str]
+
+
+def evidence_of(results: Mapping[str, SourceResult]) -> Evidence:
+    registry = frozenset(
+        row.key for source in REGISTRY_SOURCES if source in results for row in results[source].registry
+    )
+    manifests = frozenset(
+        (d.path, d.name, d.intent, str(d.status))
+        for d in (results[MANIFESTS].manifests if MANIFESTS in results else ())
+    )
+    return Evidence(registry, manifests)
+
+
+def settings_for(urls: dict[str, str], database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        depsdev_url=urls["DISTSCOUT_DEPSDEV_URL"],
+        ecosystems_url=urls["DISTSCOUT_ECOSYSTEMS_URL"],
+        github_api_url=urls["DISTSCOUT_GITHUB_API_URL"],
+        github_token="bench-token",
+        polite_email="bench@distscout.example",
+        start_interval=0,
+    )
+
+
+# -- the seed's plan ------------------------------------------------------------------------------------
+
+
+class _KeptOpen(httpx.AsyncBaseTransport):
+    """One connection pool under many short-lived clients (a new httpx client costs ~20 ms to build).
+
+    Sharing sockets is invisible upstream: every request is still made, nothing is memoized or cached.
+    """
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:  # the per-repository clients close; the pool stays
+        pass
+
+
+class _NoConditionalCache:
+    """The seed sent no conditional requests: nothing is remembered, so every answer is a full 200."""
+
+    def lookup(self, key: str) -> CachedAnswer | None:
+        return None
+
+    def store(self, key: str, answer: CachedAnswer) -> None:
+        pass
+
+
+class BaselinePlan:
+    """The seed system's plan, with a fresh client per upstream per repository."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.template = build_upstreams(settings)  # distscout's configs: agent, token, headers, mailto
+        self.configs = {c.config.name: c.config for c in self.template.all()}
+        self.transport = _KeptOpen()
+
+    async def scan(self, repo: RepoRef) -> tuple[Evidence, str]:
+        clients = {
+            name: UpstreamClient(config, cache=_NoConditionalCache(), transport=self.transport)
+            for name, config in self.configs.items()
+        }
+        try:
+            results = await baseline_scan(clients["depsdev"], clients["ecosystems"], clients["github"], repo)
+        finally:
+            for client in clients.values():
+                await client.aclose()
+        return evidence_of(results), judge(list(results.values())).value
+
+    async def aclose(self) -> None:
+        await self.template.aclose()
+        await self.transport.inner.aclose()
+
+
+async def baseline_scan(
+    depsdev_client: UpstreamClient, ecosystems_client: UpstreamClient, github: UpstreamClient, repo: RepoRef
+) -> dict[str, SourceResult]:
+    metadata, _fetched, _capture = await fetch_metadata(github, repo)
+    current = metadata.ref if metadata is not None else repo
+    renamed = (metadata.renamed_from,) if metadata is not None and metadata.renamed_from else ()
+    branch = metadata.default_branch if metadata is not None else "HEAD"
+    return {
+        DEPSDEV: await depsdev.collect(depsdev_client, current),
+        ECOSYSTEMS: await ecosystems.collect(ecosystems_client, current, also=renamed),
+        RELEASE_ASSETS: await github_releases.collect(github, current),
+        # owner_type=None: the user route, then the org route where the user route has nothing
+        GITHUB_PACKAGES: await github_packages.collect(github, current, None),
+        MANIFESTS: await github_manifests.collect(github, current, branch, WalkMode.BASELINE),
+    }
+
+
+# -- running a mode -------------------------------------------------------------------------------------
+
+
+async def run_pool(
+    refs: list[RepoRef], scan: Callable[[RepoRef], Awaitable[tuple[Evidence, str]]], workers: int
+) -> tuple[float, dict[str, Evidence], Counter[str]]:
+    evidence: dict[str, Evidence] = {}
+    verdicts: Counter[str] = Counter()
+    pending = iter(refs)
+
+    async def worker() -> None:
+        for ref in pending:  # one shared iterator: each repository is taken by exactly one worker
+            found, verdict = await scan(ref)
+            evidence[ref.key] = found
+            verdicts[verdict] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return time.perf_counter() - started, evidence, verdicts
+
+
+def measured(
+    name: str, urls: dict[str, str], refs: list[RepoRef], body: Callable[[], Awaitable[Any]]
+) -> ModeRun:
+    emulator_stats(urls, reset=True)
+    elapsed, evidence, verdicts = asyncio.run(body())
+    return ModeRun(name, len(refs), elapsed, emulator_stats(urls), evidence, verdicts)
+
+
+def run_world(urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers: int) -> list[ModeRun]:
+    database_url = f"sqlite:///{scratch / f'cache-{time.monotonic_ns()}.db'}"
+    settings = settings_for(urls, database_url)
+
+    async def baseline() -> Any:
+        plan = BaselinePlan(settings)
+        try:
+            return await run_pool(refs, plan.scan, workers)
+        finally:
+            await plan.aclose()
+
+    async def default_plan() -> Any:
+        # A new engine, cache and Upstreams per mode: only the SQLite file carries over to the rescan.
+        engine = open_engine(database_url)
+        cache = StoreConditionalCache(engine)
+        upstreams = build_upstreams(settings, cache=cache)
+
+        async def scan(ref: RepoRef) -> tuple[Evidence, str]:
+            result = await scan_repo(upstreams, ref, settings)
+            return evidence_of(result.results), result.verdict.value
+
+        try:
+            return await run_pool(refs, scan, workers)
+        finally:
+            await upstreams.aclose()
+            cache.flush()  # Upstreams.aclose flushes it too; the rescan must find every entry
+            engine.dispose()
+
+    return [
+        measured("baseline", urls, refs, baseline),
+        measured("first scan", urls, refs, default_plan),
+        measured("rescan", urls, refs, default_plan),
+    ]
+
+
+# -- the report -----------------------------------------------------------------------------------------
+
+
+def registry_differences(run: ModeRun, reference: ModeRun) -> list[str]:
+    return [
+        key
+        for key, found in reference.evidence.items()
+        if run.evidence.get(key, _NONE).registry != found.registry
+    ]
+
+
+_NONE = Evidence(frozenset(), frozenset())
+
+
+def manifest_count(run: ModeRun) -> int:
+    return sum(len(e.manifests) for e in run.evidence.values())
+
+
+def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
+    baseline = runs[0]
+    repos = baseline.repos
+    print(f"\n== {title}: {repos:,} repositories")
+    header = (
+        f"{'mode':<11} {'depsdev/r':>9} {'ecosys/r':>9} {'github/r':>9} {'GH cost/r':>10} "
+        f"{'repos/h/token':>14} {'wall s':>8} {'repos/s':>8}  registry vs baseline"
+    )
+    print(header)
+    print("-" * len(header))
+    for run in runs:
+        per = {u: run.stats.get(u, {}).get("requests", 0) / repos for u in UPSTREAMS}
+        cost = run.stats.get("github", {}).get("rate_limit_cost", 0) / repos
+        allowed = f"{TOKEN_BUDGET / cost:,.0f}" if cost > 0 else "unbounded"
+        if run is baseline:
+            same = "(reference)"
+        else:
+            differ = registry_differences(run, baseline)
+            same = "identical" if not differ else f"DIFFERS in {len(differ)} repos (e.g. {differ[0]})"
+        print(
+            f"{run.name:<11} {per['depsdev']:>9.2f} {per['ecosystems']:>9.2f} {per['github']:>9.2f} "
+            f"{cost:>10.3f} {allowed:>14} {run.elapsed:>8.1f} {repos / run.elapsed:>8.1f}  {same}"
+        )
+    first, rescan = runs[1], runs[2]
+    lost = [
+        key
+        for key, found in baseline.evidence.items()
+        if not found.manifests <= first.evidence.get(key, _NONE).manifests
+    ]
+    print(
+        f"manifests: baseline {manifest_count(baseline):,}, "
+        f"first scan {manifest_count(first):,} (deep finds more)"
+        + (
+            f"; baseline found some the deep walk did not in {len(lost)} repos (e.g. {lost[0]})"
+            if lost
+            else ""
+        )
+    )
+    rescan_changed = [k for k, e in first.evidence.items() if rescan.evidence.get(k) != e]
+    print(
+        "rescan evidence (registry + manifests) identical to the first scan's: "
+        + (
+            "yes"
+            if not rescan_changed
+            else f"NO, {len(rescan_changed)} repos differ (e.g. {rescan_changed[0]})"
+        )
+    )
+    print("verdicts: " + "; ".join(f"{r.name} {dict(r.verdicts)}" for r in runs))
+    if show_routes:
+        for run in runs:
+            routes = run.stats.get("github", {}).get("by_route", {})
+            shown = ", ".join(
+                f"{route} {n / repos:.2f}" for route, n in sorted(routes.items(), key=lambda x: -x[1])
+            )
+            print(f"  github routes per repo, {run.name}: {shown}")
+
+
+def world_refs(world: Path) -> list[RepoRef]:
+    data = json.loads((world / "world.json").read_text(encoding="utf-8"))
+    return [parse_repo_ref(repo["url"]) for repo in data["repos"]]
+
+
+def run_and_report(title: str, world: Path, scratch: Path, workers: int, show_routes: bool) -> None:
+    refs = world_refs(world)
+    started = time.perf_counter()
+    with emulator_process(world, unlimited=True) as urls:
+        runs = run_world(urls, refs, scratch, workers)
+    report(title, runs, show_routes)
+    print(f"({title}: {time.perf_counter() - started:.1f} s including the emulator's start)")
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repos", type=int, default=5000, help="repositories in the generated world")
+    parser.add_argument("--quick", action="store_true", help="a generated world of 300 repositories")
+    parser.add_argument("--workers", type=int, default=16, help="repositories scanned concurrently")
+    parser.add_argument("--routes", action="store_true", help="also print GitHub requests per route")
+    parser.add_argument("--skip-corpus", action="store_true", help="only the generated world")
+    options = parser.parse_args(list(argv) if argv is not None else None)
+    count = 300 if options.quick else options.repos
+    stamina.set_active(False)
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        if not options.skip_corpus:
+            run_and_report("corpus world", CORPUS / "world", scratch, options.workers, options.routes)
+        generated = write_world(scratch / "world", count)
+        run_and_report("generated world", generated, scratch, options.workers, options.routes)
+
+
+if __name__ == "__main__":
+    main()
