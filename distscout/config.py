@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     cadence_days: float = Field(default=180, gt=0)
     workers: int = Field(default=4, ge=1, le=256)
     start_interval: float = Field(default=30.0, ge=0)
+    pace_by_budget: bool = True  # once rate-limit headers are known, pace scans to spread the budget
     cross_check: bool = True  # query both deps.dev and ecosyste.ms
     immediate_partial_reclaim: bool = True
     request_timeout: float = Field(default=30.0, gt=0)

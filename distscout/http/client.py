@@ -86,6 +86,7 @@ class UpstreamClient:
         self.cache = cache if cache is not None else MemoryConditionalCache()
         self.rate = RateLimitState()
         self._memo: dict[str, tuple[float, Fetched]] = {}
+        self.charged = 0  # answers that count against a rate limit: everything but a 304
         headers = {"User-Agent": config.user_agent, **dict(config.default_headers)}
         if config.token:
             headers["Authorization"] = f"Bearer {config.token}"
@@ -209,6 +210,8 @@ class UpstreamClient:
         except httpx.HTTPError as exc:  # transport errors, too many redirects, bad URLs
             error = redact_text(f"{type(exc).__name__}", self._secrets())
             return Fetched(Outcome.TRANSIENT, url=redact_url(self._url(call.path)), error=error)
+        if response.status_code != 304:
+            self.charged += 1
         return self._interpret(call, response, body, time.perf_counter() - started)
 
     async def _send(self, call: _Call) -> tuple[httpx.Response, bytes]:

@@ -1,6 +1,7 @@
 """The daemon's loop: claim due repositories and scan them, paced, bounded, and polite to upstreams.
 
-- at most one new scan per `start_interval` seconds, and at most `workers` at once;
+- at most `workers` scans at once, started at the pace the upstreams' remaining budgets allow until their
+  reset (`pacing`), or one per `start_interval` seconds while no budget is known (or `pace_by_budget` is off);
 - while an upstream's circuit breaker is open, no new scan starts (checked again every `health_recheck`
   seconds) instead of burning the fleet into partial scans;
 - when a cycle settles (nothing due, nothing running) and at start-up, `on_settled` runs once: the daemon's
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,6 +26,7 @@ from distscout.config import Settings
 from distscout.store.claims import Claim, claim_next
 from distscout.upstreams import Upstreams
 from distscout.worker.health import open_breakers
+from distscout.worker.pacing import next_interval
 from distscout.worker.runner import Now, ScanReport, run_claim, utc_now
 
 log = logging.getLogger("distscout.dispatcher")
@@ -99,7 +102,7 @@ class Dispatcher:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
             self.stats.started += 1
-            await self._sleep(self.settings.start_interval)
+            await self._sleep(self._pace())
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         return self.stats
@@ -119,6 +122,13 @@ class Dispatcher:
         self.stats.verdicts[verdict] = self.stats.verdicts.get(verdict, 0) + 1
         if self.on_report is not None:
             self.on_report(report)
+
+    def _pace(self) -> float:
+        """Seconds until the next scan may start: by the upstreams' budgets when known, else the setting."""
+        if not self.settings.pace_by_budget:
+            return self.settings.start_interval
+        budgeted = [self.upstreams.github, self.upstreams.ecosystems]
+        return next_interval(budgeted, self.stats.finished, time.time(), self.settings.start_interval)
 
     def _settle(self) -> None:
         """The cycle has settled (nothing due, nothing running): run the hook once per settled cycle."""

@@ -22,6 +22,7 @@ def settings_for(server: EmulatorServer, **overrides: Any) -> Settings:
         "github_token": TEST_TOKEN,
         "polite_email": "tests@distscout.example",
         "database_url": "sqlite://",
+        "pace_by_budget": False,  # tests run at full speed; pacing has tests of its own
     }
     values.update(overrides)
     return Settings(**values)

@@ -23,7 +23,7 @@ from distscout.worker.dispatcher import Dispatcher
 
 
 async def dispatch(url: str) -> None:
-    settings = load_settings(database_url=url, start_interval=0, workers=2)
+    settings = load_settings(database_url=url, start_interval=0, workers=2, pace_by_budget=False)
     engine = open_engine(url, migrate=False)
     upstreams = build_upstreams(settings)
     try:
@@ -34,7 +34,7 @@ async def dispatch(url: str) -> None:
 
 
 async def rotate_and_hang(url: str, marker: str) -> None:
-    settings = load_settings(database_url=url, start_interval=0, workers=1)
+    settings = load_settings(database_url=url, start_interval=0, workers=1, pace_by_budget=False)
     engine = open_engine(url, migrate=False)
 
     @event.listens_for(engine, "after_execute")

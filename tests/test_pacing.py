@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from distscout.http import UpstreamClient, UpstreamConfig
+from distscout.worker.pacing import MINIMUM_INTERVAL, budget_interval, next_interval
+
+
+def _client(remaining: int | None, reset_in: float, charged: int) -> UpstreamClient:
+    client = UpstreamClient(UpstreamConfig(name="github", base_url="http://127.0.0.1:1"))
+    client.rate.remaining, client.rate.reset_at, client.charged = remaining, 1000.0 + reset_in, charged
+    return client
+
+
+def test_unknown_budget_falls_back_to_start_interval() -> None:
+    assert budget_interval(_client(None, 100, 0), 0, 1000.0) is None
+    assert next_interval([_client(None, 100, 5)], 3, 1000.0, fallback=30.0) == 30.0
+
+
+def test_budget_is_spread_evenly_until_the_reset() -> None:
+    # 10 charged calls a scan, 100 calls left, 1,000 s to the reset: 10 scans, one every 100 s.
+    assert budget_interval(_client(100, 1000, 50), 5, 1000.0) == 100.0
+    # A plentiful budget goes faster than a fixed 30 s interval would.
+    assert budget_interval(_client(4900, 3600, 10), 10, 1000.0) < 1.0
+
+
+def test_spent_budget_waits_for_the_reset_and_free_rescans_do_not_wait() -> None:
+    assert budget_interval(_client(3, 600, 100), 10, 1000.0) == 600.0
+    assert budget_interval(_client(5000, 3600, 0), 10, 1000.0) == MINIMUM_INTERVAL
+
+
+def test_the_slowest_upstream_sets_the_pace() -> None:
+    fast, slow = _client(5000, 3600, 10), _client(100, 1000, 100)
+    assert next_interval([fast, slow], 10, 1000.0, fallback=30.0) == 100.0
+
+
+async def test_the_dispatcher_paces_by_budget_unless_told_not_to() -> None:
+    from sqlalchemy import create_engine
+
+    from distscout.config import Settings
+    from distscout.upstreams import build_upstreams
+    from distscout.worker.dispatcher import Dispatcher
+
+    settings = Settings(database_url="sqlite://", start_interval=30.0)
+    upstreams = build_upstreams(settings)
+    dispatcher = Dispatcher(create_engine("sqlite://"), upstreams, settings)
+    assert dispatcher._pace() == 30.0, "nothing known yet: the configured interval"
+    github = upstreams.github
+    github.rate.remaining, github.rate.reset_at, github.charged = 100, 10**10, 50
+    dispatcher.stats.finished = 5
+    assert 0 < dispatcher._pace() != 30.0
+    dispatcher.settings = settings.model_copy(update={"pace_by_budget": False})
+    assert dispatcher._pace() == 30.0
+    await upstreams.aclose()
