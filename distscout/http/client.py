@@ -110,16 +110,39 @@ class UpstreamClient:
         miss_statuses: frozenset[int] = frozenset({404}),
         expect_json: bool = True,
         memo_seconds: float = 0.0,
+        immutable: bool = False,
     ) -> Fetched:
         """GET `path` (already percent-encoded as the upstream wants) relative to the base URL.
 
         With `memo_seconds`, an answer is reused for that long by every caller asking the same question:
         an owner's package listing serves all its repositories, a package's details every repo it maps to.
+        With `immutable`, a cached answer is used without asking at all (a Git blob by SHA never changes).
         """
+        if immutable and (known := self._immutable_answer(path, params)) is not None:
+            return known
         if memo_seconds > 0:
             return await self._memoized(path, params, memo_seconds, miss_statuses, expect_json)
         return await self.request(
             "GET", path, params=params, headers=headers, miss_statuses=miss_statuses, expect_json=expect_json
+        )
+
+    def _immutable_answer(self, path: str, params: Mapping[str, str] | None) -> Fetched | None:
+        """A cached answer to a question that never changes (a Git object by SHA): no request at all."""
+        cached = self.cache.lookup(
+            self._cache_key(path, {**dict(self.config.default_params), **(params or {})})
+        )
+        if cached is None:
+            return None
+        data = _json_or_none(cached.body)
+        if data is None:
+            return None
+        return Fetched(
+            Outcome.OK,
+            url=redact_url(self._url(path)),
+            status=200,
+            body=cached.body,
+            data=data,
+            from_cache=True,
         )
 
     async def _memoized(
@@ -194,9 +217,7 @@ class UpstreamClient:
             )
         if wait > 0:
             await self.clock.sleep(wait)
-        call.cache_key = (
-            self._url(call.path) + "?" + "&".join(f"{k}={v}" for k, v in sorted(call.params.items()))
-        )
+        call.cache_key = self._cache_key(call.path, call.params)
         call.cached = self.cache.lookup(call.cache_key) if call.method == "GET" else None
         if call.cached is not None:
             call.headers["If-None-Match"] = call.cached.etag
@@ -271,6 +292,10 @@ class UpstreamClient:
                 ),
             )
         return Fetched(Outcome.OK, body=body, data=data, **common)
+
+    def _cache_key(self, path: str, params: Mapping[str, str]) -> str:
+        """The conditional cache's key: the URL with its (complete) query, in a stable order."""
+        return self._url(path) + "?" + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
 
     def _url(self, path: str) -> str:
         return self.config.base_url.rstrip("/") + path

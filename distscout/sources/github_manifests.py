@@ -191,7 +191,9 @@ class _Walker:
             self.outcomes.append(Outcome.OK)
             return body.decode("utf-8", "replace")
         if sha:
-            fetched = await self.client.get(f"{self.base}/git/blobs/{sha}")
+            fetched = await self.client.get(
+                f"{self.base}/git/blobs/{sha}", immutable=True
+            )  # by SHA: never changes
         else:
             fetched = await self.client.get(f"{self.base}/contents/{quote(path)}", params={"ref": self.ref})
         content = _decoded(fetched)

@@ -249,3 +249,13 @@ async def test_a_304_keeps_the_cached_pages_link() -> None:
     await client.get("/x")
     again = await client.get("/x")
     assert again.from_cache and again.headers["link"] == link
+
+
+async def test_immutable_answers_need_no_request_once_cached() -> None:
+    handler, seen = _sequence(httpx.Response(200, json={"content": "eA=="}, headers={"etag": '"b1"'}))
+    client = _client(handler)
+    first = await client.get("/git/blobs/abc", immutable=True)
+    again = await client.get("/git/blobs/abc", immutable=True)
+    assert len(seen) == 1 and again.from_cache and again.data == first.data
+    fresh = await client.get("/git/blobs/def", immutable=True)
+    assert fresh.ok and len(seen) == 2, "nothing cached: asked as usual"

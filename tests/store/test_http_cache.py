@@ -71,6 +71,9 @@ async def test_unchanged_rescan_is_free_and_identical(
     assert {r.verdict.value for r in first + second} == {"complete"}
     assert first_cost > 0 and stats["github"]["rate_limit_cost"] == 0, "every GitHub answer was a free 304"
     assert stats["github"]["requests"] > 0 and stats["ecosystems"]["rate_limit_cost"] == 0
+    assert "/repos/{owner}/{repo}/git/blobs/{sha}" not in stats["github"]["by_route"], (
+        "a blob is immutable by SHA: an unchanged tree needs no manifest reads at all"
+    )
     assert _evidence(engine) == before, "a 304 stands for the cached body: the evidence is identical"
 
 
