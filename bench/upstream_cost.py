@@ -55,6 +55,7 @@ import httpx
 import stamina
 
 from bench.emulated import emulator_process, emulator_stats
+from bench.pipeline import settings_for
 from bench.worlds import write_world
 from distscout.config import Settings
 from distscout.http import CachedAnswer, UpstreamClient
@@ -108,18 +109,6 @@ def evidence_of(results: Mapping[str, SourceResult]) -> Evidence:
         for d in (results[MANIFESTS].manifests if MANIFESTS in results else ())
     )
     return Evidence(registry, manifests)
-
-
-def settings_for(urls: dict[str, str], database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        depsdev_url=urls["DISTSCOUT_DEPSDEV_URL"],
-        ecosystems_url=urls["DISTSCOUT_ECOSYSTEMS_URL"],
-        github_api_url=urls["DISTSCOUT_GITHUB_API_URL"],
-        github_token="bench-token",
-        polite_email="bench@distscout.example",
-        start_interval=0,
-    )
 
 
 # -- the seed's plan ------------------------------------------------------------------------------------
@@ -225,7 +214,7 @@ def measured(
 
 def run_world(urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers: int) -> list[ModeRun]:
     database_url = f"sqlite:///{scratch / f'cache-{time.monotonic_ns()}.db'}"
-    settings = settings_for(urls, database_url)
+    settings = settings_for(urls, database_url, workers)
 
     async def baseline() -> Any:
         plan = BaselinePlan(settings)
