@@ -26,11 +26,12 @@ class ConditionalCache(Protocol):
 
 
 class MemoryConditionalCache:
-    """An in-process LRU cache, bounded in entries."""
+    """An in-process LRU cache, bounded in bytes of body (bodies vary from bytes to megabytes)."""
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
         self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
-        self._max = max_entries
+        self._max = max_bytes
+        self._size = 0
 
     def lookup(self, key: str) -> CachedAnswer | None:
         answer = self._entries.get(key)
@@ -39,7 +40,13 @@ class MemoryConditionalCache:
         return answer
 
     def store(self, key: str, answer: CachedAnswer) -> None:
+        previous = self._entries.pop(key, None)
+        if previous is not None:
+            self._size -= len(previous.body)
+        if len(answer.body) > self._max:
+            return
         self._entries[key] = answer
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self._size += len(answer.body)
+        while self._size > self._max:
+            _, evicted = self._entries.popitem(last=False)
+            self._size -= len(evicted.body)

@@ -27,7 +27,7 @@ from distscout.http.redact import redact_text, redact_url
 log = logging.getLogger("distscout.http")
 
 _KEPT_HEADERS = ("content-type", "etag", "link", "location", "retry-after", "last-modified")
-MEMO_ENTRIES = 20_000
+MEMO_ENTRIES = 2_000  # memoized answers kept (owner listings, package details): memory stays flat
 DEFAULT_USER_AGENT = "distscout/0.1 (+https://github.com/distscout/distscout)"
 
 

@@ -20,7 +20,7 @@ from distscout.store.bodies import digest_of, load_bodies, store_bodies
 from distscout.store.schema import http_cache
 
 FLUSH_EVERY = 200
-MEMORY_ENTRIES = 5_000
+MEMORY_ENTRIES = 1_000  # recent answers kept in memory too; the rest is a database read away
 
 
 class StoreConditionalCache:

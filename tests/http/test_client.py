@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 
@@ -231,13 +230,15 @@ class TestBreaker:
         assert breaker.state is BreakerState.OPEN
 
 
-def test_memory_cache_is_bounded() -> None:
+def test_memory_cache_is_bounded_in_bytes() -> None:
     from distscout.http.cache import CachedAnswer
 
-    cache = MemoryConditionalCache(max_entries=2)
+    cache = MemoryConditionalCache(max_bytes=10)
     for key in "abc":
-        cache.store(key, CachedAnswer('"e"', json.dumps(key).encode()))
-    assert cache.lookup("a") is None and cache.lookup("c") is not None
+        cache.store(key, CachedAnswer('"e"', b"1234"))  # 4 bytes each: only two fit
+    assert cache.lookup("a") is None and cache.lookup("b") is not None and cache.lookup("c") is not None
+    cache.store("huge", CachedAnswer('"e"', b"x" * 11))
+    assert cache.lookup("huge") is None and cache.lookup("c") is not None, "too large to keep: not kept"
 
 
 async def test_a_304_keeps_the_cached_pages_link() -> None:
