@@ -37,6 +37,7 @@ from distscout.store.repos import add_repos, list_repos
 from distscout.store.rotation import record_scan
 from distscout.upstreams import build_upstreams
 from distscout.worker.batch import BatchScan
+from distscout.worker.runner import ScanReport
 
 
 def peak_mib() -> float:
@@ -86,12 +87,17 @@ async def end_to_end(settings: Settings, count: int) -> tuple[float, Counter[str
     with engine.connect() as connection:
         targets = list(list_repos(connection))
     upstreams = build_upstreams(settings)
+    verdicts: Counter[str] = Counter()
+
+    def tally(report: ScanReport) -> None:
+        verdicts[report.verdict.value if report.verdict else "lost"] += 1
+
     started = time.perf_counter()
-    reports = await BatchScan(engine, upstreams, settings).run(targets)
+    await BatchScan(engine, upstreams, settings, on_report=tally, keep_reports=False).run(targets)
     elapsed = time.perf_counter() - started
     await upstreams.aclose()
     engine.dispose()
-    return elapsed, Counter(r.verdict.value if r.verdict else "lost" for r in reports)
+    return elapsed, verdicts
 
 
 async def local_cost(settings: Settings, sample: int) -> tuple[float, float]:

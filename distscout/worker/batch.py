@@ -22,6 +22,7 @@ class BatchScan:
     settings: Settings
     on_report: Callable[[ScanReport], None] | None = None
     now: Now = utc_now
+    keep_reports: bool = True  # the CLI prints them all; a long batch that only counts can drop them
     reports: list[ScanReport] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # held by another worker (the daemon): not scanned now
 
@@ -42,6 +43,7 @@ class BatchScan:
             self.busy.append(repo.ref.full_name)
             return
         report = await run_claim(self.engine, self.upstreams, self.settings, claim, self.now)
-        self.reports.append(report)
+        if self.keep_reports:
+            self.reports.append(report)
         if self.on_report is not None:
             self.on_report(report)

@@ -1,0 +1,102 @@
+"""`distscout scan` through the command line, against the emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stamina
+from typer.testing import CliRunner
+
+from distscout.cli import app
+from distscout.emulator.server import EmulatorServer
+from tests.emulator.fixtures import EmulatorFactory
+from tests.sources.helpers import TEST_TOKEN
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=2):
+        yield
+
+
+def _point_at(monkeypatch: pytest.MonkeyPatch, server: EmulatorServer, tmp_path: Path) -> None:
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
+    monkeypatch.setenv("DISTSCOUT_DEPSDEV_URL", server.url_for("depsdev"))
+    monkeypatch.setenv("DISTSCOUT_ECOSYSTEMS_URL", server.url_for("ecosystems"))
+    monkeypatch.setenv("DISTSCOUT_GITHUB_API_URL", server.url_for("github"))
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKEN", TEST_TOKEN)
+
+
+def _scan(*args: str) -> tuple[int, dict[str, object]]:
+    result = runner.invoke(app, ["scan", "--json", *args])
+    return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def _repos(body: dict[str, object]) -> set[str]:
+    return {r["repo"] for r in body["scanned"]}  # type: ignore[attr-defined, index]
+
+
+def test_due_then_given_then_all(
+    monkeypatch: pytest.MonkeyPatch, corpus_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    _point_at(monkeypatch, corpus_emulator, tmp_path)
+    assert (
+        runner.invoke(app, ["repos", "add", "pallets/flask", "psf/requests", "dart-lang/path"]).exit_code == 0
+    )
+    code, body = _scan()
+    assert code == 0 and _repos(body) == {"pallets/flask", "psf/requests", "dart-lang/path"}
+    assert all(r["verdict"] == "complete" for r in body["scanned"])  # type: ignore[attr-defined]
+    code, body = _scan()
+    assert code == 0 and body["scanned"] == [], "nothing is due any more"
+    code, body = _scan("https://github.com/pallets/flask")
+    assert code == 0 and _repos(body) == {"pallets/flask"}, "given repositories are scanned now"
+    code, body = _scan("--all")
+    assert _repos(body) == {"pallets/flask", "psf/requests"}, "the archived one is skipped"
+    code, body = _scan("--all", "--force")
+    assert "dart-lang/path" in _repos(body)
+
+
+def test_table_output(
+    monkeypatch: pytest.MonkeyPatch, corpus_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    _point_at(monkeypatch, corpus_emulator, tmp_path)
+    runner.invoke(app, ["repos", "add", "pallets/flask"])
+    result = runner.invoke(app, ["scan"])
+    assert result.exit_code == 0 and "pallets/flask" in result.stdout and "complete" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (["nobody/here"], 1, "not tracked"),
+        (["https://u:secret@github.com/a/b"], 2, "credentials"),
+        (["pallets/flask", "--all"], 2, "not several"),
+    ],
+)
+def test_bad_input(
+    monkeypatch: pytest.MonkeyPatch,
+    corpus_emulator: EmulatorServer,
+    tmp_path: Path,
+    case: tuple[list[str], int, str],
+) -> None:
+    args, code, message = case
+    _point_at(monkeypatch, corpus_emulator, tmp_path)
+    runner.invoke(app, ["repos", "add", "pallets/flask"])
+    result = runner.invoke(app, ["scan", *args])
+    assert result.exit_code == code and message in result.stderr and "secret" not in result.output
+
+
+def test_a_failed_scan_exits_1(
+    monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    world = {"format": 1, "repos": [{"url": "https://github.com/down/all", "files": {}}], "packages": []}
+    server = emulator_factory(world, {s: {"error_rate": 1.0} for s in ("depsdev", "ecosystems", "github")})
+    _point_at(monkeypatch, server, tmp_path)
+    runner.invoke(app, ["repos", "add", "down/all"])
+    code, body = _scan()
+    assert code == 1 and [r["verdict"] for r in body["scanned"]] == ["failed"]  # type: ignore[attr-defined]
