@@ -262,7 +262,7 @@ def _history_blocked(connection: Connection, row: Any, parent: str) -> Finding |
 
 
 def _output_state(row: Any, output_dir: Path, current: str | None, newer: bool) -> list[Finding]:
-    document, problem = _read_document(row, output_dir)
+    problem = _document_problem(row, output_dir)
     if problem == "missing":
         return [
             Finding(
@@ -282,28 +282,28 @@ def _output_state(row: Any, output_dir: Path, current: str | None, newer: bool) 
     ):
         why = "built by older code" if row.interpreter_version != version_tag() else "its input changed since"
         return [Finding(FindingClass.STALE_SECONDARY, row.name, Action.REPROCESS, row.name, why)]
-    del document
     return []
 
 
-def _read_document(row: Any, output_dir: Path) -> tuple[Any, str]:
+def _document_problem(row: Any, output_dir: Path) -> str:
+    """What is wrong with the stored output ("missing", or why it cannot be trusted); "" when it is sound."""
     if row.path is not None:
         try:
             text = (output_dir / row.path).read_text(encoding="utf-8")
         except FileNotFoundError:
-            return None, "missing"
+            return "missing"
         except OSError as exc:
-            return None, f"unreadable: {exc.strerror or exc}"
+            return f"unreadable: {exc.strerror or exc}"
     elif row.content is None:
-        return None, "missing"
+        return "missing"
     else:
         text = row.content
     try:
         document = json.loads(text)
     except ValueError:
-        return None, "does not parse as JSON (truncated or damaged)"
+        return "does not parse as JSON (truncated or damaged)"
     if not isinstance(document, dict) or "data" not in document or document.get("name") != row.name:
-        return None, "not a distscout output document"
+        return "not a distscout output document"
     if fingerprint(document["data"]) != row.fingerprint:
-        return None, "its content does not match its recorded fingerprint"
-    return document, ""
+        return "its content does not match its recorded fingerprint"
+    return ""
