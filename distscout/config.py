@@ -19,7 +19,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-ALL_SOURCES = ("deps.dev", "ecosyste.ms", "github_release_asset", "github_packages", "manifest")
+from distscout.captures import EVIDENCE_SOURCES
+
+ALL_SOURCES = EVIDENCE_SOURCES
 
 
 class ConfigError(Exception):

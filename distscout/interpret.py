@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from distscout.captures import Capture
+from distscout.captures import DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES, MANIFESTS, RELEASE_ASSETS, Capture
 from distscout.manifests.declaration import Declaration
 from distscout.manifests.registry import (
     MAX_MANIFEST_BYTES,
@@ -27,12 +27,6 @@ from distscout.observations import RegistryObservation
 
 INTERPRETER_VERSION = 1
 
-DEPSDEV, ECOSYSTEMS, RELEASE_ASSETS, GITHUB_PACKAGES = (
-    "deps.dev",
-    "ecosyste.ms",
-    "github_release_asset",
-    "github_packages",
-)
 NOISE_ECOSYSTEMS = frozenset({"go", "actions", "docker"})
 _DEPSDEV_SYSTEMS = {
     "NPM": "npm",
@@ -89,7 +83,7 @@ def interpret(captures: Iterable[Capture], repo_full_name: str) -> Interpretatio
         *interpret_release_assets(by_source[RELEASE_ASSETS]),
         *interpret_github_packages(by_source[GITHUB_PACKAGES], repo_full_name),
     ]
-    return Interpretation(tuple(registry), tuple(interpret_manifests(by_source["manifest"])))
+    return Interpretation(tuple(registry), tuple(interpret_manifests(by_source[MANIFESTS])))
 
 
 def _json(capture: Capture) -> Any:

@@ -11,20 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from distscout.captures import Capture
+from distscout.captures import DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES, MANIFESTS, RELEASE_ASSETS, Capture
 from distscout.config import Settings
 from distscout.http import Outcome
 from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef
 from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
-from distscout.sources.base import (
-    DEPSDEV,
-    ECOSYSTEMS,
-    GITHUB_PACKAGES,
-    MANIFESTS,
-    RELEASE_ASSETS,
-    SourceResult,
-)
+from distscout.sources.base import SourceResult
 from distscout.sources.github_repo import RepoMetadata, fetch_metadata
 from distscout.upstreams import Upstreams
 

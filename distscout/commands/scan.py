@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
+from distscout.captures import utc_now
 from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
 from distscout.config import Settings
 from distscout.repos import RepoRefError, parse_repo_ref
@@ -20,7 +21,7 @@ from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import TrackedRepo, find_repo, list_repos
 from distscout.upstreams import build_upstreams
 from distscout.worker.batch import BatchScan
-from distscout.worker.runner import ScanReport, utc_now
+from distscout.worker.runner import ScanReport
 
 
 def register(app: typer.Typer) -> None:

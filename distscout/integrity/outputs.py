@@ -23,9 +23,10 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from distscout.captures import REGISTRY_SOURCES
 from distscout.repos import RepoRef
 from distscout.store.derive import version_tag
-from distscout.store.queries import REGISTRY_SOURCES, fleet_stats, orphans, repo_report
+from distscout.store.queries import fleet_stats, orphans, repo_report
 from distscout.store.schema import (
     derived_outputs,
     repo_distribution,

@@ -10,13 +10,6 @@ from distscout.http import Fetched, Outcome
 from distscout.manifests.declaration import Declaration
 from distscout.observations import RegistryObservation
 
-DEPSDEV = "deps.dev"
-ECOSYSTEMS = "ecosyste.ms"
-RELEASE_ASSETS = "github_release_asset"
-GITHUB_PACKAGES = "github_packages"
-MANIFESTS = "manifest"
-GITHUB_REPO = "github_repo"  # repository metadata: archived, default branch, renames (not evidence itself)
-
 
 @dataclass(frozen=True)
 class SourceResult:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from distscout.captures import DEPSDEV
 from distscout.http import Outcome, UpstreamClient
 from distscout.interpret import interpret_depsdev
 from distscout.repos import RepoRef
-from distscout.sources.base import DEPSDEV, SourceResult, capture_of
+from distscout.sources.base import SourceResult, capture_of
 
 DETAIL_MEMO = 3600.0  # a package is detailed once per run, not once per repository that maps to it
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from distscout.captures import ECOSYSTEMS
 from distscout.http import Outcome, UpstreamClient
 from distscout.interpret import interpret_ecosystems
 from distscout.repos import RepoRef
-from distscout.sources.base import ECOSYSTEMS, SourceResult, capture_of, worst
+from distscout.sources.base import SourceResult, capture_of, worst
 
 LOOKUP_PATH = "/api/v1/packages/lookup"
 

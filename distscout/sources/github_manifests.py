@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
-from distscout.captures import Capture, utc_now
+from distscout.captures import MANIFESTS, Capture, utc_now
 from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.interpret import interpret_manifests
 from distscout.manifests.registry import MAX_MANIFEST_BYTES
@@ -30,7 +30,7 @@ from distscout.manifests.walk import (
     workspace_declarations,
 )
 from distscout.repos import RepoRef
-from distscout.sources.base import MANIFESTS, SourceResult, capture_of, worst
+from distscout.sources.base import SourceResult, capture_of, worst
 
 CONTENTS_LISTING_CAP = 1000  # GitHub's silent cap on a Contents directory listing
 MAX_SUBTREE_CALLS = 200  # bound on the walk of a truncated tree

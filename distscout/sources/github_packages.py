@@ -6,10 +6,11 @@ whose `repository.full_name` is this repo. 403 and 404 mean "nothing visible her
 
 from __future__ import annotations
 
+from distscout.captures import GITHUB_PACKAGES
 from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.interpret import interpret_github_packages
 from distscout.repos import RepoRef
-from distscout.sources.base import GITHUB_PACKAGES, SourceResult, capture_of, worst
+from distscout.sources.base import SourceResult, capture_of, worst
 
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 _EMPTY = frozenset({403, 404})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from distscout.captures import RELEASE_ASSETS
 from distscout.http import Outcome, UpstreamClient
 from distscout.interpret import interpret_release_assets
 from distscout.repos import RepoRef
-from distscout.sources.base import RELEASE_ASSETS, SourceResult, capture_of
+from distscout.sources.base import SourceResult, capture_of
 
 
 async def collect(client: UpstreamClient, repo: RepoRef) -> SourceResult:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from distscout.captures import Capture
+from distscout.captures import GITHUB_REPO, Capture
 from distscout.http import Fetched, UpstreamClient
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
-from distscout.sources.base import GITHUB_REPO, capture_of
+from distscout.sources.base import capture_of
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ parser upgrade rebuilds exactly what a fresh scan of the same answers would stor
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from distscout.captures import Capture
+from distscout.captures import MANIFESTS, Capture
 from distscout.ecosystems import normalize_name
 from distscout.interpret import NOISE_ECOSYSTEMS, interpret, interpreter_version
 from distscout.store.bodies import load_bodies
@@ -91,7 +90,7 @@ def derived_rows(
             "status": d.status.value,
             "detail": d.detail[:500],
             "parser_version": d.parser_version,
-            "data_collection_date": collected["manifest"],
+            "data_collection_date": collected[MANIFESTS],
         }
         for d in result.manifests
     }
@@ -111,10 +110,3 @@ def rebuild_rows(connection: Connection, repo_id: int) -> tuple[int, int]:
     if manifests:
         connection.execute(insert(repo_distribution_manifest), manifests)
     return len(registry), len(manifests)
-
-
-def by_source(stored: list[Capture]) -> dict[str, list[Capture]]:
-    grouped: dict[str, list[Capture]] = defaultdict(list)
-    for capture in stored:
-        grouped[capture.source].append(capture)
-    return grouped

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, exists, false, func, literal, or_, select, true, union_all
 
+from distscout.captures import REGISTRY_SOURCES
 from distscout.repos import RepoRef
 from distscout.store.schema import (
     repo_distribution,
@@ -26,7 +27,6 @@ from distscout.store.schema import (
     scan_runs,
 )
 
-REGISTRY_SOURCES = ("deps.dev", "ecosyste.ms", "github_packages")
 d, m = repo_distribution, repo_distribution_manifest
 
 

@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, delete, insert, literal, select, update
 
-from distscout.captures import Capture
+from distscout.captures import GITHUB_REPO, Capture
 from distscout.scanner import ScanResult, Verdict
-from distscout.sources.base import GITHUB_REPO
 from distscout.store.bodies import digest_of, store_bodies
 from distscout.store.derive import rebuild_rows, version_tag
 from distscout.store.schema import (

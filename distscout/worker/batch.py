@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.store.claims import claim_repo
 from distscout.store.repos import TrackedRepo
 from distscout.upstreams import Upstreams
-from distscout.worker.runner import Now, ScanReport, run_claim, utc_now
+from distscout.worker.runner import Now, ScanReport, run_claim
 
 
 @dataclass

@@ -22,12 +22,13 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.store.claims import Claim, claim_next
 from distscout.upstreams import Upstreams
 from distscout.worker.health import open_breakers
 from distscout.worker.pacing import next_interval
-from distscout.worker.runner import Now, ScanReport, run_claim, utc_now
+from distscout.worker.runner import Now, ScanReport, run_claim
 
 log = logging.getLogger("distscout.dispatcher")
 

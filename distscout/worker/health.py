@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from distscout.captures import DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES, MANIFESTS, RELEASE_ASSETS
 from distscout.config import Settings
-from distscout.sources.base import DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES, MANIFESTS, RELEASE_ASSETS
 from distscout.upstreams import Upstreams
 
 _SERVICE_OF = {

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.scanner import ScanResult, Verdict, scan_repo
 from distscout.store.claims import Claim, ClaimLost, finish, release
 from distscout.upstreams import Upstreams
 
 Now = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
