@@ -153,7 +153,7 @@ class UpstreamClient:
         miss: frozenset[int],
         expect_json: bool,
     ) -> Fetched:
-        key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+        key = self._cache_key(path, params or {})
         remembered = self._memo.get(key)
         if remembered is not None and remembered[0] > self.clock.monotonic():
             return remembered[1]
