@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import stamina
+from pydantic import SecretStr
 
 from bench.emulated import emulator_process, emulator_stats
 from bench.worlds import write_world
@@ -71,7 +72,7 @@ def settings_for(urls: dict[str, str], database_url: str, workers: int) -> Setti
         depsdev_url=urls["DISTSCOUT_DEPSDEV_URL"],
         ecosystems_url=urls["DISTSCOUT_ECOSYSTEMS_URL"],
         github_api_url=urls["DISTSCOUT_GITHUB_API_URL"],
-        github_token="bench-token",
+        github_token=SecretStr("bench-token"),
         polite_email="bench@distscout.example",
         workers=workers,
         start_interval=0,

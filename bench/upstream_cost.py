@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,20 +57,14 @@ import stamina
 from bench.emulated import emulator_process, emulator_stats
 from bench.pipeline import settings_for
 from bench.worlds import write_world
+from distscout.captures import DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES, MANIFESTS, RELEASE_ASSETS
 from distscout.config import Settings
 from distscout.http import CachedAnswer, UpstreamClient
 from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef, parse_repo_ref
 from distscout.scanner import judge, scan_repo
 from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
-from distscout.sources.base import (
-    DEPSDEV,
-    ECOSYSTEMS,
-    GITHUB_PACKAGES,
-    MANIFESTS,
-    RELEASE_ASSETS,
-    SourceResult,
-)
+from distscout.sources.base import SourceResult
 from distscout.sources.github_repo import fetch_metadata
 from distscout.store.engine import open_engine
 from distscout.store.http_cache import StoreConditionalCache
@@ -185,10 +179,12 @@ async def baseline_scan(
 
 # -- running a mode -------------------------------------------------------------------------------------
 
+PoolRun = tuple[float, dict[str, "Evidence"], Counter[str]]  # wall seconds, evidence per repo, verdicts
+
 
 async def run_pool(
     refs: list[RepoRef], scan: Callable[[RepoRef], Awaitable[tuple[Evidence, str]]], workers: int
-) -> tuple[float, dict[str, Evidence], Counter[str]]:
+) -> PoolRun:
     evidence: dict[str, Evidence] = {}
     verdicts: Counter[str] = Counter()
     pending = iter(refs)
@@ -205,7 +201,10 @@ async def run_pool(
 
 
 def measured(
-    name: str, urls: dict[str, str], refs: list[RepoRef], body: Callable[[], Awaitable[Any]]
+    name: str,
+    urls: dict[str, str],
+    refs: list[RepoRef],
+    body: Callable[[], Coroutine[Any, Any, PoolRun]],
 ) -> ModeRun:
     emulator_stats(urls, reset=True)
     elapsed, evidence, verdicts = asyncio.run(body())
@@ -216,14 +215,14 @@ def run_world(urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers:
     database_url = f"sqlite:///{scratch / f'cache-{time.monotonic_ns()}.db'}"
     settings = settings_for(urls, database_url, workers)
 
-    async def baseline() -> Any:
+    async def baseline() -> PoolRun:
         plan = BaselinePlan(settings)
         try:
             return await run_pool(refs, plan.scan, workers)
         finally:
             await plan.aclose()
 
-    async def default_plan() -> Any:
+    async def default_plan() -> PoolRun:
         # A new engine, cache and Upstreams per mode: only the SQLite file carries over to the rescan.
         engine = open_engine(database_url)
         cache = StoreConditionalCache(engine)

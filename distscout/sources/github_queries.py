@@ -1,0 +1,79 @@
+"""The GitHub GraphQL selections distscout sends (upstream-apis.md §3.7), one per question.
+
+Each function returns the selection for ONE repository; `github_graphql.GraphQLBatcher` puts many of them
+under aliases in a single query (`r0: repository(owner: "…", name: "…") { … }`), followed by
+`rateLimit { cost remaining resetAt }`. The emulator answers exactly these shapes.
+
+Cost, as GitHub counts it: one request per connection (a field with `first:`), times the `first:` of every
+connection above it; the sum divided by 100, rounded, at least 1 point. So:
+- `METADATA`: one `releases(first: 100)` connection per repository: 50 repositories = 50 requests = 1 point.
+- `tree(...)`: `Tree.entries` is not a connection: 1 point per query, however deep and however many aliases.
+- `blobs(...)`: plain `object(oid:)` lookups: 1 point per query.
+- `releases(n)`: 1 request for the releases plus n for their assets: (1 + n) / 100 points per repository,
+  asked only for repositories whose release list changed, with n = how many releases they have (≤ 100).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+TREE_DEPTH = 9  # nested `entries` levels: paths with up to 8 slashes (MEMBER_MAX_DEPTH)
+MAX_RELEASES = 100  # the newest 100 releases, as the REST source reads
+MAX_ASSETS = 100  # assets per release in one page; more → the REST source reads that repository
+
+# The release list's fingerprint comes along with the metadata: a rescan whose newest releases kept their
+# ids and update times reuses the stored answer instead of asking for the assets again.
+METADATA = """
+nameWithOwner
+isArchived
+owner { __typename login }
+defaultBranchRef { name target { ... on Commit { oid tree { oid } } } }
+releases(first: 100, orderBy: {field: CREATED_AT, direction: DESC}) {
+  totalCount
+  nodes { databaseId tagName isDraft publishedAt updatedAt }
+}
+"""
+
+
+def literal(value: str) -> str:
+    """A GraphQL string literal (its escapes are JSON's)."""
+    return json.dumps(value)
+
+
+def repository(owner: str, name: str, selection: str) -> str:
+    return f"repository(owner: {literal(owner)}, name: {literal(name)}) {{{selection}}}"
+
+
+def releases(count: int) -> str:
+    """The newest `count` releases with their asset names (drafts included: interpretation drops them)."""
+    return (
+        f"releases(first: {count}, orderBy: {{field: CREATED_AT, direction: DESC}}) {{ nodes {{ "
+        f"tagName isDraft publishedAt "
+        f"releaseAssets(first: {MAX_ASSETS}) {{ pageInfo {{ hasNextPage }} nodes {{ name }} }} }} }}"
+    )
+
+
+def tree(tree_oid: str, depth: int = TREE_DEPTH) -> str:
+    """The whole tree `depth` levels deep, by the root tree's oid (a consistent snapshot)."""
+    inner = "path type oid size"
+    for _ in range(depth - 1):
+        inner = f"path type oid size object {{ ... on Tree {{ entries {{ {inner} }} }} }}"
+    return f"object(oid: {literal(tree_oid)}) {{ ... on Tree {{ oid entries {{ {inner} }} }} }}"
+
+
+def blobs(oids: Iterable[str]) -> str:
+    """Blob texts by oid, aliased b0, b1, … in the order given."""
+    return " ".join(
+        f"b{i}: object(oid: {literal(oid)}) {{ ... on Blob {{ oid byteSize isBinary isTruncated text }} }}"
+        for i, oid in enumerate(oids)
+    )
+
+
+RATE_LIMIT = "rateLimit { cost remaining resetAt }"
+
+
+def document(aliased: Iterable[tuple[str, str]]) -> str:
+    """One query: each (alias, field) pair as `alias: field`, then the rate-limit status."""
+    body = " ".join(f"{alias}: {field}" for alias, field in aliased)
+    return f"query {{ {body} {RATE_LIMIT} }}"
