@@ -1,0 +1,318 @@
+"""A small parser for the executable GraphQL subset distscout sends to GitHub (upstream-apis.md §3.7).
+
+One anonymous or named `query` (or a bare selection set): fields with an optional alias and arguments,
+nested selection sets, inline fragments `... on Type { }`, and argument values that are strings (JSON-style
+escapes, or `\"\"\"block strings\"\"\"`), ints, floats, booleans, null, enums, lists and object literals.
+Commas are whitespace and `#` starts a comment. Variables, directives, named fragments, mutations and
+subscriptions are refused with a `GraphqlSyntaxError`, as is any query deeper or longer than the guards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NoReturn, TypeAlias
+
+MAX_QUERY_CHARS = 1_000_000  # a generous bound: distscout's biggest batches are a few hundred KB
+MAX_DEPTH = 40  # nested selection sets (the deep tree query uses 20)
+
+
+class GraphqlSyntaxError(ValueError):
+    """The document is not a query this parser reads; `line`/`column` point at the offending token."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class EnumValue:
+    name: str
+
+
+Value: TypeAlias = str | int | float | bool | EnumValue | list["Value"] | Mapping[str, "Value"] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    alias: str | None
+    arguments: Mapping[str, Value]
+    selections: tuple[Selection, ...]
+    line: int
+    column: int
+
+    @property
+    def key(self) -> str:
+        """The name this field answers under."""
+        return self.alias or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class InlineFragment:
+    type_condition: str | None
+    selections: tuple[Selection, ...]
+    line: int
+    column: int
+
+
+Selection = Field | InlineFragment
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    name: str | None
+    selections: tuple[Selection, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # NAME, INT, FLOAT, STRING, PUNCT, EOF
+    text: str
+    value: str  # a string's decoded value; otherwise the text
+    line: int
+    column: int
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<skip>[\s,\ufeff]+|\#[^\n\r]*)
+  | (?P<BLOCK>\"\"\"(?:\\\"\"\"|[^"]|"(?!""))*\"\"\")
+  | (?P<STRING>"(?:[^"\\\n\r]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*")
+  | (?P<FLOAT>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+))
+  | (?P<INT>-?(?:0|[1-9][0-9]*))
+  | (?P<NAME>[_A-Za-z][_0-9A-Za-z]*)
+  | (?P<PUNCT>\.\.\.|[{}():\[\]!$=@|&])
+    """,
+    re.VERBOSE,
+)
+_PUNCT_NAMES = {
+    "{": "LCURLY", "}": "RCURLY", "(": "LPAREN", ")": "RPAREN", ":": "COLON", "[": "LBRACKET",
+    "]": "RBRACKET", "!": "BANG", "$": "VAR_SIGN", "=": "EQUALS", "@": "DIR_SIGN", "...": "ELLIPSIS",
+    "|": "PIPE", "&": "AMP",
+}  # fmt: skip
+
+
+def tokens(text: str) -> Iterator[Token]:
+    line, line_start, position = 1, 0, 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        column = position - line_start + 1
+        if match is None:
+            shown = text[position]
+            where = f"at [{line}, {column}]"
+            message = (
+                f"Parse error on an unterminated string or a bad escape {where}"
+                if shown == '"'
+                else f"Parse error on {json.dumps(shown)} (UNKNOWN_CHAR) {where}"
+            )
+            raise GraphqlSyntaxError(message, line, column)
+        kind = match.lastgroup or "skip"
+        chunk = match.group()
+        if kind != "skip":
+            yield Token(*_token_parts(kind, chunk), line=line, column=column)
+        newlines = chunk.count("\n")
+        if newlines:
+            line += newlines
+            line_start = match.start() + chunk.rindex("\n") + 1
+        position = match.end()
+    yield Token("EOF", "", "", line, position - line_start + 1)
+
+
+def _token_parts(kind: str, chunk: str) -> tuple[str, str, str]:
+    if kind == "STRING":
+        return "STRING", chunk, json.loads(chunk, strict=False)
+    if kind == "BLOCK":
+        return "STRING", chunk, _block_string(chunk[3:-3].replace('\\"""', '"""'))
+    return kind, chunk, chunk
+
+
+def _block_string(raw: str) -> str:
+    lines = raw.splitlines()
+    indents = [len(line) - len(line.lstrip(" \t")) for line in lines[1:] if line.strip(" \t")]
+    common = min(indents, default=0)
+    lines = lines[:1] + [line[common:] for line in lines[1:]]
+    while lines and not lines[0].strip(" \t"):
+        lines.pop(0)
+    while lines and not lines[-1].strip(" \t"):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def parse(text: str) -> Document:
+    """The one query in `text`; raises GraphqlSyntaxError."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise GraphqlSyntaxError(
+            f"Query is too large: {len(text):,} characters (the emulator reads at most {MAX_QUERY_CHARS:,})",
+            1,
+            1,
+        )
+    return _Parser(text).document()
+
+
+@dataclass(slots=True)
+class _Parser:
+    text: str
+    _tokens: Iterator[Token] = field(init=False)
+    _current: Token = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._tokens = tokens(self.text)
+        self._current = next(self._tokens)
+
+    def document(self) -> Document:
+        name = None
+        start = self._current
+        if start.kind == "NAME" and start.value in ("mutation", "subscription"):
+            raise GraphqlSyntaxError(
+                f"The emulator answers queries only, not a {start.value}", start.line, start.column
+            )
+        if start.kind == "NAME" and start.value == "fragment":
+            self._unsupported("named fragments")
+        if start.kind == "NAME" and start.value == "query":
+            self._advance()
+            if self._current.kind == "NAME":
+                name = self._advance().value
+            if self._at("("):
+                self._unsupported("variables")
+        selections = self._selection_set(1)
+        if self._current.kind != "EOF":
+            self._fail()
+        return Document(name, selections)
+
+    def _selection_set(self, depth: int) -> tuple[Selection, ...]:
+        opening = self._expect("{")
+        if depth > MAX_DEPTH:
+            raise GraphqlSyntaxError(
+                f"Query has too many nested selections (more than {MAX_DEPTH} levels)",
+                opening.line,
+                opening.column,
+            )
+        selections: list[Selection] = [self._selection(depth)]
+        while not self._at("}"):
+            selections.append(self._selection(depth))
+        self._advance()
+        return tuple(selections)
+
+    def _selection(self, depth: int) -> Selection:
+        start = self._current
+        if self._at("..."):
+            self._advance()
+            condition = None
+            if self._current.kind == "NAME" and self._current.value == "on":
+                self._advance()
+                condition = self._name()
+            elif self._current.kind == "NAME":
+                self._unsupported("named fragment spreads")
+            self._no_directives()
+            return InlineFragment(condition, self._selection_set(depth + 1), start.line, start.column)
+        name = self._name()
+        alias = None
+        if self._at(":"):
+            self._advance()
+            alias, name = name, self._name()
+        arguments = self._arguments() if self._at("(") else MappingProxyType({})
+        self._no_directives()
+        selections: tuple[Selection, ...] = ()
+        if self._at("{"):
+            selections = self._selection_set(depth + 1)
+        return Field(name, alias, arguments, selections, start.line, start.column)
+
+    def _arguments(self) -> Mapping[str, Value]:
+        self._expect("(")
+        arguments: dict[str, Value] = {}
+        while not arguments or not self._at(")"):
+            key = self._current
+            name = self._name()
+            if name in arguments:
+                raise GraphqlSyntaxError(
+                    f'There can be only one argument named "{name}"', key.line, key.column
+                )
+            self._expect(":")
+            arguments[name] = self._value()
+        self._advance()
+        return MappingProxyType(arguments)
+
+    def _value(self) -> Value:
+        token = self._current
+        if token.kind == "STRING":
+            return self._advance().value
+        if token.kind == "INT":
+            return int(self._advance().value)
+        if token.kind == "FLOAT":
+            return float(self._advance().value)
+        if token.kind == "NAME":
+            self._advance()
+            if token.value in ("true", "false"):
+                return token.value == "true"
+            return None if token.value == "null" else EnumValue(token.value)
+        if self._at("["):
+            self._advance()
+            items: list[Value] = []
+            while not self._at("]"):
+                items.append(self._value())
+            self._advance()
+            return items
+        if self._at("{"):
+            self._advance()
+            fields: dict[str, Value] = {}
+            while not self._at("}"):
+                name = self._name()
+                self._expect(":")
+                fields[name] = self._value()
+            self._advance()
+            return MappingProxyType(fields)
+        if self._at("$"):
+            self._unsupported("variables")
+        return self._fail()
+
+    def _no_directives(self) -> None:
+        if self._at("@"):
+            self._unsupported("directives")
+
+    def _name(self) -> str:
+        if self._current.kind != "NAME":
+            self._fail()
+        return self._advance().value
+
+    def _at(self, punct: str) -> bool:
+        return self._current.kind == "PUNCT" and self._current.text == punct
+
+    def _expect(self, punct: str) -> Token:
+        if not self._at(punct):
+            self._fail()
+        return self._advance()
+
+    def _advance(self) -> Token:
+        token = self._current
+        if token.kind != "EOF":
+            self._current = next(self._tokens)
+        return token
+
+    def _fail(self, token: Token | None = None) -> NoReturn:
+        token = token or self._current
+        if token.kind == "EOF":
+            raise GraphqlSyntaxError(
+                f"Parse error on end of input (unexpected end of document) at [{token.line}, {token.column}]",
+                token.line,
+                token.column,
+            )
+        kind = _PUNCT_NAMES.get(token.text, "PUNCT") if token.kind == "PUNCT" else token.kind
+        shown = token.text if len(token.text) <= 40 else token.text[:37] + "..."
+        raise GraphqlSyntaxError(
+            f'Parse error on "{shown}" ({kind}) at [{token.line}, {token.column}]', token.line, token.column
+        )
+
+    def _unsupported(self, what: str) -> NoReturn:
+        token = self._current
+        raise GraphqlSyntaxError(
+            f'Parse error on "{token.text}": the emulator does not support {what} '
+            f"at [{token.line}, {token.column}]",
+            token.line,
+            token.column,
+        )
