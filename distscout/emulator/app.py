@@ -2,6 +2,7 @@
 
     /depsdev/...     deps.dev v3            /ecosystems/...  ecosyste.ms packages     /github/...  GitHub REST
     GET  /_emulator/stats    answered requests per service and route template, and their rate-limit cost
+                             (GitHub: REST requests charged plus GraphQL points; `graphql_points` alone)
     POST /_emulator/reset    zero the counters, the rate-limit budgets and the fault plan's state
     POST /_emulator/faults   replace the fault plan (body: a fault plan, see faults.py)
 
@@ -66,7 +67,7 @@ class Emulator:
         }
         # The server thread answers while tests read stats or swap faults from theirs.
         self._lock = threading.Lock()
-        self._counts: dict[str, tuple[Counter[str], list[int]]] = {}
+        self._counts: dict[str, tuple[Counter[str], list[int]]] = {}  # routes, [cost, graphql points]
         self.set_faults(faults)
         self._clear_counts()
         self.app = Starlette(
@@ -95,13 +96,21 @@ class Emulator:
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return {
-                name: {"requests": sum(routes.values()), "by_route": dict(routes), "rate_limit_cost": cost[0]}
-                for name, (routes, cost) in self._counts.items()
-            }
+            return {name: self._service_stats(name) for name in self._counts}
+
+    def _service_stats(self, name: str) -> dict[str, Any]:
+        routes, (cost, points) = self._counts[name]
+        answer: dict[str, Any] = {
+            "requests": sum(routes.values()),
+            "by_route": dict(routes),
+            "rate_limit_cost": cost,
+        }
+        if self.services[name].reports_points:
+            answer["graphql_points"] = points
+        return answer
 
     def _clear_counts(self) -> None:
-        self._counts = {name: (Counter(), [0]) for name in SERVICES}
+        self._counts = {name: (Counter(), [0, 0]) for name in SERVICES}
 
     async def _answer(self, request: Request) -> Response:
         raw_path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
@@ -130,6 +139,7 @@ class Emulator:
             routes, cost = self._counts[name]
             routes[matched[0].template if matched else UNMATCHED] += 1
             cost[0] += service.cost(reply, charged)
+            cost[1] += reply.points
         return _response(reply)
 
     async def _stats_route(self, request: Request) -> Response:
@@ -161,6 +171,7 @@ async def _call(request: Request, path: str, prefix: str) -> Call:
         headers=request.headers,
         client=request.client.host if request.client else "unknown",
         body=await request.body() if request.method in ("POST", "PUT", "PATCH") else b"",
+        method=request.method,
     )
 
 

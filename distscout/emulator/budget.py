@@ -11,6 +11,8 @@ class Limits:
 
     github_token_per_hour: int = 5000
     github_anonymous_per_hour: int = 60
+    github_graphql_points_per_hour: int = 5000  # per token; no anonymous GraphQL
+    github_graphql_max_nodes: int = 500_000  # nodes one GraphQL query may ask for (not a budget)
     ecosystems_anonymous_per_hour: int = 5000
     ecosystems_polite_per_hour: int = 15000
     ecosystems_api_key_per_hour: int = 100_000
@@ -49,6 +51,10 @@ class Budgets:
             reset_at = (int(now) // 3600 + 1) * 3600 if self._aligned else int(now) + 3600
             current = self._windows[key] = Window(limit, reset_at, tier)
         return current
+
+    def peek(self, key: str) -> Window | None:
+        """The caller's current window, if it has one (not started by looking)."""
+        return self._windows.get(key)
 
     def clear(self) -> None:
         self._windows.clear()

@@ -23,6 +23,7 @@ _PLENTY = 10**12
 UNLIMITED = Limits(
     github_token_per_hour=_PLENTY,
     github_anonymous_per_hour=_PLENTY,
+    github_graphql_points_per_hour=_PLENTY,
     ecosystems_anonymous_per_hour=_PLENTY,
     ecosystems_polite_per_hour=_PLENTY,
     ecosystems_api_key_per_hour=_PLENTY,

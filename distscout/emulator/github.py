@@ -1,24 +1,26 @@
-"""The GitHub REST API as the emulator serves it (upstream-apis.md §3).
+"""The GitHub REST API as the emulator serves it (upstream-apis.md §3), and `POST /graphql` (§3.7).
 
 Every answer carries the `x-ratelimit-*` headers of the caller's primary budget: per Authorization header
 value (5,000/h), or per client address without one (60/h). A 304 and `/rate_limit` are free; an exhausted
 budget answers 403 with `x-ratelimit-remaining: 0`. Renamed repositories answer 301 on every
-`/repos/{old}/...` route, to the same route under the new name.
+`/repos/{old}/...` route, to the same route under the new name. GraphQL has its own budget per token, in
+points (github_graphql.py), reported with `x-ratelimit-resource: graphql`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import ClassVar
 
-from distscout.emulator import github_git, github_repos
+from distscout.emulator import github_git, github_graphql, github_repos
 from distscout.emulator.budget import Limits, Window
 from distscout.emulator.faults import Injected
 from distscout.emulator.github_common import github_error, not_found
 from distscout.emulator.model import Repo
 from distscout.emulator.replies import Call, Handler, Reply, Route, json_reply, route
-from distscout.emulator.service import Service
+from distscout.emulator.service import Matched, Service
 
 API_VERSIONS = frozenset({"2022-11-28", "2026-03-10"})
 _RATE_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
@@ -34,6 +36,7 @@ RepoHandler = Callable[[Call, Repo], Reply]
 class GithubService(Service):
     name = "github"
     etags: ClassVar = "strong"
+    reports_points: ClassVar = True
 
     def build_routes(self) -> Iterable[Route]:
         world, limits, scoped = self.world, self.limits, self._repo_scoped
@@ -43,6 +46,12 @@ class GithubService(Service):
 
         return (
             route("GET", "/rate_limit", self._rate_limit, cacheable=False, free=True),
+            route(
+                "POST",
+                github_graphql.PATH,
+                lambda call: github_graphql.answer(call, world, call.quota, limits),
+                cacheable=False,
+            ),
             route("GET", "/repos/{owner}/{repo}", scoped(github_repos.repository)),
             route("GET", "/repos/{owner}/{repo}/releases", scoped(github_repos.releases)),
             route("GET", "/repos/{owner}/{repo}/contents", scoped(with_limits(github_git.contents))),
@@ -83,6 +92,17 @@ class GithubService(Service):
 
         return scoped
 
+    def serve(self, call: Call, matched: Matched, now: float) -> tuple[Reply, bool]:
+        """GraphQL answers are charged in points by their handler, never answer 304, and carry no ETag."""
+        if matched is None or matched[0].template != github_graphql.PATH:
+            return super().serve(call, matched, now)
+        window = self.caller_budget(call, now)
+        early = self.admit(call)
+        if early is not None:
+            return self.decorate(early, window), False
+        reply = matched[0].handler(replace(call, quota=window))
+        return self.decorate(reply, window), reply.points > 0
+
     def error(self, status: int, message: str) -> Reply:
         return github_error(status, message)
 
@@ -94,7 +114,13 @@ class GithubService(Service):
             return github_error(400, f"API version {version!r} is not supported.")
         return None
 
-    def caller_budget(self, call: Call, now: float) -> Window:
+    def caller_budget(self, call: Call, now: float) -> Window | None:
+        if github_graphql.is_graphql(call):
+            key = github_graphql.budget_key(call)
+            if key is None:
+                return None
+            limit = self.limits.github_graphql_points_per_hour
+            return self.budgets.window(key, limit, github_graphql.TIER, now)
         token = call.headers.get("authorization")
         if token:
             return self.budgets.window(f"token:{token}", self.limits.github_token_per_hour, "token", now)
@@ -108,7 +134,7 @@ class GithubService(Service):
             ("x-ratelimit-remaining", str(window.remaining)),
             ("x-ratelimit-used", str(min(window.used, window.limit))),
             ("x-ratelimit-reset", str(window.reset_at)),
-            ("x-ratelimit-resource", "core"),
+            ("x-ratelimit-resource", "graphql" if window.tier == github_graphql.TIER else "core"),
         )
 
     def over_quota(self, window: Window) -> Reply:
@@ -125,7 +151,8 @@ class GithubService(Service):
         )
 
     def cost(self, reply: Reply, charged: bool) -> int:
-        return int(charged)
+        """A charged REST answer costs 1; a GraphQL answer its points."""
+        return reply.points or int(charged)
 
     def _rate_limit(self, call: Call) -> Reply:
         window = call.quota
@@ -137,8 +164,23 @@ class GithubService(Service):
             "remaining": window.remaining,
             "reset": window.reset_at,
         }
-        graphql = {**core, "used": 0, "remaining": window.limit}
-        return json_reply({"resources": {"core": core, "graphql": graphql}, "rate": core})
+        return json_reply(
+            {"resources": {"core": core, "graphql": self._graphql_status(call, window)}, "rate": core}
+        )
+
+    def _graphql_status(self, call: Call, core: Window) -> dict[str, int]:
+        """The caller's GraphQL budget as /rate_limit reports it (none for anonymous callers)."""
+        limit = self.limits.github_graphql_points_per_hour if core.tier == "token" else 0
+        key = github_graphql.budget_key(call)
+        points = self.budgets.peek(key) if key is not None and core.tier == "token" else None
+        if points is None:  # no GraphQL request yet (or a stale window, renewed by the next one)
+            return {"limit": limit, "used": 0, "remaining": limit, "reset": core.reset_at}
+        return {
+            "limit": points.limit,
+            "used": points.used,
+            "remaining": points.remaining,
+            "reset": points.reset_at,
+        }
 
 
 def _moved(call: Call, repo: Repo) -> Reply:

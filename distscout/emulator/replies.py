@@ -25,6 +25,7 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
     media_type: str = JSON_TYPE
     etag: str | None = None
+    points: int = 0  # GraphQL points charged for this answer (GitHub's /graphql)
 
 
 def json_reply(payload: Any, status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> Reply:
@@ -61,6 +62,7 @@ class Call:
     client: str  # the caller's address: GitHub and ecosyste.ms budget anonymous callers per IP
     body: bytes = b""
     quota: Window | None = None  # the caller's rate-limit window, for routes that report it
+    method: str = "GET"
 
 
 Handler = Callable[[Call], Reply]

@@ -24,6 +24,7 @@ Matched = tuple[Route, dict[str, str]] | None
 class Service:
     name: ClassVar[str]
     etags: ClassVar[Literal["strong", "weak", "none"]] = "none"
+    reports_points: ClassVar[bool] = False  # its stats carry `graphql_points` (GitHub)
 
     def __init__(self, world: World, limits: Limits) -> None:
         self.world = world

@@ -62,6 +62,7 @@ def test_counters_per_service_and_route(emulator_factory: EmulatorFactory) -> No
                 "/repos/{owner}/{repo}/contents/{path}": 1,
             },
             "rate_limit_cost": 3,
+            "graphql_points": 0,
         },
     }
 
@@ -73,8 +74,9 @@ def test_stats_and_reset_over_http(emulator_factory: EmulatorFactory) -> None:
         assert admin.get("/_emulator/stats").json() == server.stats()
         assert admin.post("/_emulator/reset").status_code == 200
         assert admin.get("/_emulator/stats").json() == {
-            name: {"requests": 0, "by_route": {}, "rate_limit_cost": 0}
-            for name in ("depsdev", "ecosystems", "github")
+            "depsdev": {"requests": 0, "by_route": {}, "rate_limit_cost": 0},
+            "ecosystems": {"requests": 0, "by_route": {}, "rate_limit_cost": 0},
+            "github": {"requests": 0, "by_route": {}, "rate_limit_cost": 0, "graphql_points": 0},
         }
         assert admin.get("/elsewhere").status_code == 404  # not a service: not counted
     assert server.stats()["github"]["requests"] == 0
