@@ -59,12 +59,15 @@ class Settings(BaseSettings):
     github_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISTSCOUT_GITHUB_TOKEN", "GITHUB_TOKEN", "github_token")
     )
+    github_graphql: bool = True  # with a token: GitHub through batched GraphQL queries (REST without one)
+    ecosystems_bulk: bool = True  # concurrent scans' ecosyste.ms lookups in one bulk_lookup request
     polite_email: str | None = None  # sent to ecosyste.ms as mailto= and in the User-Agent (polite pool)
     user_agent: str = "distscout/0.1 (+https://github.com/distscout/distscout)"
     sources: tuple[str, ...] = ALL_SOURCES
     cadence_days: float = Field(default=180, gt=0)
     workers: int = Field(default=4, ge=1, le=256)
     start_interval: float = Field(default=30.0, ge=0)
+    start_burst: int = Field(default=25, ge=1)  # with batching: scans started together (≤ workers)
     pace_by_budget: bool = True  # once rate-limit headers are known, pace scans to spread the budget
     cross_check: bool = True  # query both deps.dev and ecosyste.ms
     immediate_partial_reclaim: bool = True

@@ -215,12 +215,30 @@ def asset_package_name(filename: str, ecosystem: str) -> str:
     return match.group("name") if match else stem
 
 
+_RELEASE_KINDS = frozenset({"github.releases", "github.graphql.releases"})
+
+
+def _releases(capture: Capture) -> list[dict[str, Any]]:
+    """Releases in REST's spelling, from a REST list or a GraphQL `releases { nodes }` answer."""
+    if capture.kind == "github.releases":
+        return list(map(_dict, _list(_json(capture))))
+    nodes = _list(_dict(_dict(_json(capture)).get("releases")).get("nodes"))
+    return [
+        {
+            "draft": node.get("isDraft"),
+            "published_at": node.get("publishedAt"),
+            "assets": _list(_dict(node.get("releaseAssets")).get("nodes")),
+        }
+        for node in map(_dict, nodes)
+    ]
+
+
 def interpret_release_assets(captures: list[Capture]) -> list[RegistryObservation]:
     seen: dict[str, list[tuple[datetime | None, str]]] = defaultdict(list)
     for capture in captures:
-        if capture.kind != "github.releases" or capture.status != 200:
+        if capture.kind not in _RELEASE_KINDS or capture.status != 200:
             continue
-        for release in map(_dict, _list(_json(capture))):
+        for release in _releases(capture):
             if release.get("draft"):
                 continue
             published = _time(release.get("published_at"))

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -16,9 +18,16 @@ from distscout.config import Settings
 from distscout.http import Outcome
 from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef
-from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
+from distscout.sources import (
+    depsdev,
+    ecosystems,
+    github_manifests,
+    github_manifests_graphql,
+    github_packages,
+    github_releases,
+)
 from distscout.sources.base import SourceResult
-from distscout.sources.github_repo import RepoMetadata, fetch_metadata
+from distscout.sources.github_repo import RepoMetadata, fetch_metadata, fetch_metadata_graphql
 from distscout.upstreams import Upstreams
 
 
@@ -56,27 +65,68 @@ def judge(results: list[SourceResult]) -> Verdict:
 
 
 async def scan_repo(upstreams: Upstreams, repo: RepoRef, settings: Settings) -> ScanResult:
+    """Every enabled source for one repository: the metadata first, then the sources side by side.
+
+    Side by side, because concurrent scans then reach each stage together: their GraphQL and bulk
+    questions share queries (`distscout.http.coalesce`).
+    """
     enabled = set(settings.sources)
-    metadata, fetched, capture = await fetch_metadata(upstreams.github, repo)
+    metadata, outcome, error, capture = await _metadata(upstreams, repo)
     current = metadata.ref if metadata is not None else repo
-    github_known = metadata is not None or fetched.outcome is Outcome.MISS
-    results: dict[str, SourceResult] = {}
+    pending: dict[str, Awaitable[SourceResult]] = {}
     if DEPSDEV in enabled and (settings.cross_check or ECOSYSTEMS not in enabled):
-        results[DEPSDEV] = await depsdev.collect(upstreams.depsdev, current)
+        pending[DEPSDEV] = depsdev.collect(upstreams.depsdev, current)
     if ECOSYSTEMS in enabled:
         renamed = (metadata.renamed_from,) if metadata is not None and metadata.renamed_from else ()
-        results[ECOSYSTEMS] = await ecosystems.collect(upstreams.ecosystems, current, also=renamed)
+        pending[ECOSYSTEMS] = ecosystems.collect(
+            upstreams.ecosystems, current, also=renamed, bulk=upstreams.ecosystems_bulk
+        )
     github_sources = {RELEASE_ASSETS, GITHUB_PACKAGES, MANIFESTS} & enabled
-    if github_sources and not github_known:  # GitHub itself failed: every GitHub source failed with it
+    failed: dict[str, SourceResult] = {}
+    if github_sources and metadata is None:
+        # No such repository (a miss for every GitHub source, nothing more to ask), or GitHub failed:
+        # every GitHub source failed with it.
         for source in sorted(github_sources):
-            results[source] = SourceResult(source, fetched.outcome, detail=fetched.error or "metadata failed")
-        return ScanResult(repo, metadata, results, capture)
-    if RELEASE_ASSETS in enabled:
-        results[RELEASE_ASSETS] = await github_releases.collect(upstreams.github, current)
-    if GITHUB_PACKAGES in enabled:
-        owner_type = metadata.owner_type if metadata is not None else None
-        results[GITHUB_PACKAGES] = await github_packages.collect(upstreams.github, current, owner_type)
-    if MANIFESTS in enabled:
-        branch = metadata.default_branch if metadata is not None else "HEAD"
-        results[MANIFESTS] = await github_manifests.collect(upstreams.github, current, branch, WalkMode.DEEP)
+            failed[source] = SourceResult(source, outcome, detail=error or "metadata failed")
+    else:
+        if RELEASE_ASSETS in enabled:
+            pending[RELEASE_ASSETS] = _releases(upstreams, current, metadata)
+        if GITHUB_PACKAGES in enabled:
+            owner_type = metadata.owner_type if metadata is not None else None
+            pending[GITHUB_PACKAGES] = github_packages.collect(upstreams.github, current, owner_type)
+        if MANIFESTS in enabled:
+            pending[MANIFESTS] = _manifests(upstreams, current, metadata)
+    answered = await asyncio.gather(*pending.values())
+    results = dict(zip(pending, answered, strict=True)) | failed
     return ScanResult(repo, metadata, results, capture)
+
+
+async def _metadata(
+    upstreams: Upstreams, repo: RepoRef
+) -> tuple[RepoMetadata | None, Outcome, str, Capture | None]:
+    """The repository's metadata: through batched GraphQL when configured, REST otherwise or as fallback."""
+    if upstreams.graphql is not None:
+        metadata, answer, capture = await fetch_metadata_graphql(upstreams.graphql, repo)
+        if answer.outcome is not Outcome.PERMANENT:
+            return metadata, answer.outcome, answer.error, capture
+    metadata, fetched, capture = await fetch_metadata(upstreams.github, repo)
+    return metadata, fetched.outcome, fetched.error, capture
+
+
+async def _releases(upstreams: Upstreams, repo: RepoRef, metadata: RepoMetadata | None) -> SourceResult:
+    if upstreams.graphql is not None and metadata is not None and metadata.releases is not None:
+        return await github_releases.collect_graphql(
+            upstreams.graphql, upstreams.github, repo, metadata.releases
+        )
+    return await github_releases.collect(upstreams.github, repo)
+
+
+async def _manifests(upstreams: Upstreams, repo: RepoRef, metadata: RepoMetadata | None) -> SourceResult:
+    branch = metadata.default_branch if metadata is not None else "HEAD"
+    if upstreams.graphql is not None and metadata is not None and metadata.releases is not None:
+        if metadata.tree_oid is None:  # GraphQL's word for an empty repository (REST: 409)
+            return SourceResult(MANIFESTS, Outcome.MISS)
+        return await github_manifests_graphql.collect(
+            upstreams.graphql, upstreams.github, repo, branch, metadata.tree_oid
+        )
+    return await github_manifests.collect(upstreams.github, repo, branch, WalkMode.DEEP)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from distscout.config import Settings
 from distscout.http import CircuitBreaker, Clock, SystemClock, UpstreamClient, UpstreamConfig
 from distscout.http.cache import ConditionalCache
+from distscout.sources.ecosystems import EcosystemsBatcher
+from distscout.sources.github_graphql import GraphQLBatcher
 
 GITHUB_HEADERS = (("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"))
 
@@ -17,13 +19,23 @@ class Upstreams:
     ecosystems: UpstreamClient
     github: UpstreamClient
     cache: ConditionalCache | None = None  # shared by the three; flushed on close when it buffers writes
+    # GitHub's GraphQL API, batched (its own client: GraphQL has its own budget; the breaker is shared).
+    graphql: GraphQLBatcher | None = None
+    ecosystems_bulk: EcosystemsBatcher | None = None  # lookups of concurrent scans in one bulk request
 
     def all(self) -> tuple[UpstreamClient, ...]:
         return (self.depsdev, self.ecosystems, self.github)
 
+    def budgeted(self) -> tuple[UpstreamClient, ...]:
+        """The clients whose rate-limit budget paces the dispatcher."""
+        graphql = (self.graphql.client,) if self.graphql is not None else ()
+        return (self.github, *graphql, self.ecosystems)
+
     async def aclose(self) -> None:
         for client in self.all():
             await client.aclose()
+        if self.graphql is not None:
+            await self.graphql.client.aclose()
         flush = getattr(self.cache, "flush", None)
         if flush is not None:
             flush()
@@ -37,8 +49,8 @@ def build_upstreams(
     mailto = (("mailto", settings.polite_email),) if settings.polite_email else ()
     token = settings.github_token.get_secret_value() if settings.github_token else None
 
-    def client(config: UpstreamConfig) -> UpstreamClient:
-        breaker = CircuitBreaker(
+    def client(config: UpstreamConfig, breaker: CircuitBreaker | None = None) -> UpstreamClient:
+        breaker = breaker or CircuitBreaker(
             config.name, settings.breaker_threshold, settings.breaker_open_seconds, clock
         )
         return UpstreamClient(config, breaker=breaker, clock=clock, cache=cache)
@@ -50,9 +62,18 @@ def build_upstreams(
 
     github = replace(config("github", settings.github_api_url), token=token, default_headers=GITHUB_HEADERS)
     ecosystems = replace(config("ecosystems", settings.ecosystems_url), default_params=mailto)
+    github_client = client(github)
+    graphql = None
+    if token and settings.github_graphql:  # GitHub answers GraphQL to authenticated callers only
+        graphql_config = replace(github, name="github-graphql", default_headers=())
+        graphql = GraphQLBatcher(client(graphql_config, breaker=github_client.breaker))
+    ecosystems_client = client(ecosystems)
+    bulk = EcosystemsBatcher(ecosystems_client) if settings.ecosystems_bulk else None
     return Upstreams(
         depsdev=client(config("depsdev", settings.depsdev_url)),
-        ecosystems=client(ecosystems),
-        github=client(github),
+        ecosystems=ecosystems_client,
+        ecosystems_bulk=bulk,
+        github=github_client,
         cache=cache,
+        graphql=graphql,
     )

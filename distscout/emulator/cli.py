@@ -73,6 +73,7 @@ def serve(
         sock = bind_loopback("127.0.0.1", port)
     except OSError as exc:
         _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+    sock.listen(2048)  # before the URLs are printed: early connections wait in the backlog, never refused
     base = base_url_of(sock)
     typer.echo(f"DISTSCOUT_EMULATOR_URL={base}")
     for name, prefix in PREFIXES.items():

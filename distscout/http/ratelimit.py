@@ -48,6 +48,13 @@ class RateLimitState:
             self.not_before = clock.monotonic() + max(0.0, reset - clock.wall())
         return spent or status == 429
 
+    def wait_for_reset(self, headers: Mapping[str, str], clock: Clock) -> None:
+        """The budget is spent though the status said otherwise (GraphQL answers 200): wait for the reset."""
+        self.observe(200, headers, clock)
+        if self.reset_at is not None:
+            self.not_before = clock.monotonic() + max(0.0, self.reset_at - clock.wall())
+        self.remaining = 0
+
     def delay(self, clock: Clock) -> float:
         """Seconds to wait before the next call may go out (0 when it may go now)."""
         if self.not_before is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
@@ -40,27 +41,28 @@ _EMPTY_OR_GONE = frozenset({404, 409})
 async def collect(
     client: UpstreamClient, repo: RepoRef, ref: str = "HEAD", mode: WalkMode = WalkMode.DEEP
 ) -> SourceResult:
-    walker = _Walker(client, f"/repos/{repo.owner}/{repo.name}", ref)
+    walker = Walker(client, f"/repos/{repo.owner}/{repo.name}", ref)
     await (walker.list_tree() if mode is WalkMode.DEEP else walker.list_baseline())
+    return await read_planned(walker, mode)
+
+
+async def read_planned(walker: Walker, mode: WalkMode) -> SourceResult:
+    """Given the listing: read the workspace declarations, plan the walk, read what the plan chose."""
     if walker.outcomes and walker.outcomes[0] is Outcome.MISS:  # 404 repo, or 409: empty repository
         return SourceResult(MANIFESTS, Outcome.MISS, tuple(walker.captures))
     if not walker.sizes and worst(walker.outcomes) is not Outcome.OK:
         return walker.result()
-    texts: dict[str, str | None] = {}
-    for path in workspace_declarations(walker.sizes) if mode is WalkMode.DEEP else ():
-        texts[path] = await walker.read(path, kind="github.context")
+    declarations = workspace_declarations(walker.sizes) if mode is WalkMode.DEEP else ()
+    texts = await walker.read_many(declarations, kind="github.context")
     plan = plan_walk(walker.sizes, mode, texts.get)
-    for path in plan.context:
-        if path not in texts:
-            texts[path] = await walker.read(path, kind="github.context")
-    for path in plan.manifests:
-        await walker.read(path, kind="github.file")
+    texts.update(await walker.read_many([p for p in plan.context if p not in texts], "github.context"))
+    await walker.read_many(plan.manifests, kind="github.file")
     notes = (f"{plan.omitted} manifests beyond the plan's bounds",) if plan.omitted else ()
     return walker.result(notes)
 
 
 @dataclass
-class _Walker:
+class Walker:
     client: UpstreamClient
     base: str  # /repos/{owner}/{name}
     ref: str
@@ -156,17 +158,46 @@ class _Walker:
                 self.sizes[path] = int(entry["size"]) if entry["size"].isdigit() else 0
                 self.shas[path] = entry["sha"]
 
+    async def read_many(self, paths: Iterable[str], kind: str) -> dict[str, str | None]:
+        """Read files one by one (a subclass batches them); each text, None when it could not be read."""
+        return {path: await self.read(path, kind) for path in paths}
+
     async def read(self, path: str, kind: str) -> str | None:
-        """Read one file into a capture of its decoded body; None when it could not be read.
+        """Read one file into a capture of its decoded body; None when it could not be read."""
+        handled, text = self.known(path, kind)
+        if handled:
+            return text
+        sha = self.shas.get(path)
+        if sha:
+            fetched = await self.client.get(
+                f"{self.base}/git/blobs/{sha}", immutable=True
+            )  # by SHA: never changes
+        else:
+            fetched = await self.client.get(f"{self.base}/contents/{quote(path)}", params={"ref": self.ref})
+        content = _decoded(fetched)
+        if content is None:
+            # Listed a moment ago, so even a 404 now is a failed read, not "no file".
+            self.failed(
+                path,
+                fetched.outcome if not fetched.outcome.is_answer else Outcome.TRANSIENT,
+                fetched.error or "undecodable content",
+            )
+            return None
+        self.remember(path, capture_of(MANIFESTS, kind, fetched, subject=path, body=content))
+        return content.decode("utf-8", "replace")
+
+    def known(self, path: str, kind: str) -> tuple[bool, str | None]:
+        """Answer a read without a request when possible: (True, text) if handled, else (False, None).
 
         A file read once (a workspace declaration that is also a manifest) is not fetched again; a
-        manifest read earlier as context is re-labelled, so it is parsed as a manifest.
+        manifest read earlier as context is re-labelled, so it is parsed as a manifest. A file the listing
+        says is too large is recorded as such; the same content under another path is read once.
         """
         if (index := self.files_read.get(path)) is not None:
             earlier = self.captures[index]
             if kind == "github.file":
                 self.captures[index] = replace(earlier, kind=kind)
-            return earlier.body.decode("utf-8", "replace")
+            return True, earlier.body.decode("utf-8", "replace")
         if self.sizes.get(path, 0) > MAX_MANIFEST_BYTES:  # the listing says so: no need to spend a request
             body = json.dumps({"size": self.sizes[path]}).encode()
             self.captures.append(
@@ -180,7 +211,7 @@ class _Walker:
                     subject=path,
                 )
             )
-            return None
+            return True, None
         sha = self.shas.get(path)
         if sha and sha in self.bodies_by_sha:  # the same content under another path: read once
             body = self.bodies_by_sha[sha]
@@ -189,25 +220,20 @@ class _Walker:
                 replace(self.captures[self.files_read[self._path_of[sha]]], kind=kind, subject=path)
             )
             self.outcomes.append(Outcome.OK)
-            return body.decode("utf-8", "replace")
-        if sha:
-            fetched = await self.client.get(
-                f"{self.base}/git/blobs/{sha}", immutable=True
-            )  # by SHA: never changes
-        else:
-            fetched = await self.client.get(f"{self.base}/contents/{quote(path)}", params={"ref": self.ref})
-        content = _decoded(fetched)
-        if content is None:
-            # Listed a moment ago, so even a 404 now is a failed read, not "no file".
-            self.outcomes.append(Outcome.TRANSIENT if fetched.outcome.is_answer else fetched.outcome)
-            self.errors.append(f"{path}: {fetched.error or 'undecodable content'}")
-            return None
+            return True, body.decode("utf-8", "replace")
+        return False, None
+
+    def remember(self, path: str, capture: Capture) -> None:
+        """A file read: its capture, kept under its path and (for reuse) its blob SHA."""
         self.outcomes.append(Outcome.OK)
         self.files_read[path] = len(self.captures)
-        self.captures.append(capture_of(MANIFESTS, kind, fetched, subject=path, body=content))
-        if sha:
-            self.bodies_by_sha[sha], self._path_of[sha] = content, path
-        return content.decode("utf-8", "replace")
+        self.captures.append(capture)
+        if sha := self.shas.get(path):
+            self.bodies_by_sha[sha], self._path_of[sha] = capture.body, path
+
+    def failed(self, path: str, outcome: Outcome, error: str) -> None:
+        self.outcomes.append(outcome)
+        self.errors.append(f"{path}: {error}")
 
 
 def _entries(raw: object) -> list[dict[str, str]]:

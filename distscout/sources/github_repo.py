@@ -1,13 +1,21 @@
-"""GitHub repository metadata: archived flag, default branch, owner type, and renames (301 followed)."""
+"""GitHub repository metadata: archived flag, default branch, owner type, and renames.
+
+Through REST (`GET /repos/{owner}/{name}`, a 301 followed on a rename) or, batched, through GraphQL — which
+also brings the root tree's oid and the newest releases' ids and update times: what later sources need
+to tell whether anything changed since the last scan.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from distscout.captures import GITHUB_REPO, Capture
+from distscout.captures import GITHUB_REPO, Capture, utc_now
 from distscout.http import Fetched, UpstreamClient
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
+from distscout.sources import github_queries
 from distscout.sources.base import capture_of
+from distscout.sources.github_graphql import Answer, GraphQLBatcher, capture_body
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,8 @@ class RepoMetadata:
     default_branch: str
     owner_type: str | None  # "User" | "Organization"
     renamed_from: RepoRef | None  # the name we asked for, when GitHub redirected us
+    tree_oid: str | None = None  # GraphQL only: the default branch's root tree; None for an empty repo
+    releases: Any = None  # GraphQL only: {"totalCount": n, "nodes": [{databaseId, updatedAt, …}]}
 
 
 async def fetch_metadata(
@@ -42,3 +52,46 @@ async def fetch_metadata(
         renamed_from=renamed,
     )
     return metadata, fetched, capture_of(GITHUB_REPO, "github.repo", fetched, subject=current.full_name)
+
+
+async def fetch_metadata_graphql(
+    batcher: GraphQLBatcher, repo: RepoRef
+) -> tuple[RepoMetadata | None, Answer, Capture | None]:
+    field = github_queries.repository(repo.owner, repo.name, github_queries.METADATA)
+    answer = await batcher.ask("metadata", field)
+    if not answer.ok or not isinstance(answer.data, dict):
+        return None, answer, None
+    data: dict[str, Any] = answer.data
+    try:
+        current = parse_repo_ref(f"{repo.host}/{data.get('nameWithOwner') or repo.full_name}")
+    except RepoRefError:
+        current = repo
+    owner = data.get("owner") if isinstance(data.get("owner"), dict) else {}
+    owner_type = owner.get("__typename") if isinstance(owner, dict) else None
+    branch = data.get("defaultBranchRef") if isinstance(data.get("defaultBranchRef"), dict) else None
+    metadata = RepoMetadata(
+        ref=current,
+        archived=data.get("isArchived") is True,
+        default_branch=str(branch.get("name") or "HEAD") if branch else "HEAD",
+        owner_type=str(owner_type) if owner_type in ("User", "Organization") else None,
+        renamed_from=repo if current.key != repo.key else None,
+        tree_oid=_tree_oid(branch),
+        releases=data.get("releases"),
+    )
+    capture = Capture(
+        GITHUB_REPO,
+        "github.graphql.repository",
+        f"POST /graphql repository({repo.full_name}) metadata",
+        200,
+        capture_body(data),
+        utc_now(),
+        subject=current.full_name,
+    )
+    return metadata, answer, capture
+
+
+def _tree_oid(branch: dict[str, Any] | None) -> str | None:
+    target = branch.get("target") if branch else None
+    tree = target.get("tree") if isinstance(target, dict) else None
+    oid = tree.get("oid") if isinstance(tree, dict) else None
+    return oid if isinstance(oid, str) and oid else None

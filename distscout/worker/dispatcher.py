@@ -2,6 +2,9 @@
 
 - at most `workers` scans at once, started at the pace the upstreams' remaining budgets allow until their
   reset (`pacing`), or one per `start_interval` seconds while no budget is known (or `pace_by_budget` is off);
+- with GitHub's GraphQL batching on, scans start in bursts of `start_burst` (then a gap as long as the
+  burst's scans would have taken one by one): scans that start together share their queries, which a
+  trickle of single starts — what a tight budget asks for — would not;
 - while an upstream's circuit breaker is open, no new scan starts (checked again every `health_recheck`
   seconds) instead of burning the fleet into partial scans;
 - when a cycle settles (nothing due, nothing running) and at start-up, `on_settled` runs once: the daemon's
@@ -64,6 +67,9 @@ class Dispatcher:
         self.stats = DispatcherStats()
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
+        batching = upstreams.graphql is not None or upstreams.ecosystems_bulk is not None
+        self.burst = max(1, min(settings.workers, settings.start_burst)) if batching else 1
+        self._burst: list[float] = []  # the paced gaps owed by the scans of the current burst
 
     def stop(self) -> None:
         """First call: drain. Second call: cancel running scans."""
@@ -103,7 +109,10 @@ class Dispatcher:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
             self.stats.started += 1
-            await self._sleep(self._pace())
+            self._burst.append(self._pace())
+            if len(self._burst) >= self.burst:
+                gap, self._burst = sum(self._burst), []
+                await self._sleep(gap)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         return self.stats
@@ -128,7 +137,7 @@ class Dispatcher:
         """Seconds until the next scan may start: by the upstreams' budgets when known, else the setting."""
         if not self.settings.pace_by_budget:
             return self.settings.start_interval
-        budgeted = [self.upstreams.github, self.upstreams.ecosystems]
+        budgeted = list(self.upstreams.budgeted())
         return next_interval(budgeted, self.stats.finished, time.time(), self.settings.start_interval)
 
     def _settle(self) -> None:

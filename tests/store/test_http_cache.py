@@ -27,8 +27,8 @@ def _no_backoff() -> Iterator[None]:
         yield
 
 
-async def _scan_all(engine: Engine, server: EmulatorServer) -> list[Any]:
-    settings = settings_for(server)
+async def _scan_all(engine: Engine, server: EmulatorServer, **overrides: Any) -> list[Any]:
+    settings = settings_for(server, **overrides)
     upstreams = build_upstreams(settings, cache=StoreConditionalCache(engine))  # as a new process would
     try:
         with engine.connect() as connection:
@@ -61,12 +61,14 @@ def _evidence(engine: Engine) -> set[tuple[Any, ...]]:
 async def test_unchanged_rescan_is_free_and_identical(
     database_url: str, corpus_emulator: EmulatorServer
 ) -> None:
+    """REST only: every GitHub and ecosyste.ms answer of the rescan is a free 304."""
+    rest = {"github_graphql": False, "ecosystems_bulk": False}
     engine = tracked(database_url, REPOS, Clock.real())
-    first = await _scan_all(engine, corpus_emulator)
+    first = await _scan_all(engine, corpus_emulator, **rest)
     before = _evidence(engine)
     first_cost = corpus_emulator.stats()["github"]["rate_limit_cost"]
     corpus_emulator.reset()
-    second = await _scan_all(engine, corpus_emulator)
+    second = await _scan_all(engine, corpus_emulator, **rest)
     stats = corpus_emulator.stats()
     assert {r.verdict.value for r in first + second} == {"complete"}
     assert first_cost > 0 and stats["github"]["rate_limit_cost"] == 0, "every GitHub answer was a free 304"
@@ -75,6 +77,23 @@ async def test_unchanged_rescan_is_free_and_identical(
         "a blob is immutable by SHA: an unchanged tree needs no manifest reads at all"
     )
     assert _evidence(engine) == before, "a 304 stands for the cached body: the evidence is identical"
+
+
+async def test_unchanged_rescan_through_graphql_costs_one_metadata_query(
+    database_url: str, corpus_emulator: EmulatorServer
+) -> None:
+    """Batched GraphQL: the rescan asks the metadata query; unchanged trees and releases ask nothing more."""
+    engine = tracked(database_url, REPOS, Clock.real())
+    first = await _scan_all(engine, corpus_emulator)
+    before = _evidence(engine)
+    corpus_emulator.reset()
+    second = await _scan_all(engine, corpus_emulator)
+    stats = corpus_emulator.stats()["github"]
+    assert {r.verdict.value for r in first + second} == {"complete"}
+    assert stats["by_route"].get("/graphql") == 1, "one query: the metadata of all four repositories"
+    assert stats["rate_limit_cost"] == 1, "1 point for the query; every 304 of the Packages listings is free"
+    assert not any("/git/" in route or "/releases" in route for route in stats["by_route"])
+    assert _evidence(engine) == before, "reused trees, blobs and releases give the same evidence"
 
 
 def test_cache_round_trip_survives_a_new_instance(sqlite_url: str) -> None:
