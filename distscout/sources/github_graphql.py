@@ -25,7 +25,7 @@ from distscout.http.coalesce import Coalescer
 from distscout.sources import github_queries
 
 GRAPHQL_PATH = "/graphql"
-WINDOW = 0.01  # seconds a question waits for company before its query goes out
+WINDOW = 0.05  # seconds a question waits for company before its query goes out
 
 
 # Per lane, how much one query carries: aliases; blobs for the blobs lane; possible nodes for releases
