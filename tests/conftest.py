@@ -17,5 +17,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "DISTSCOUT_GITHUB_TOKEN",
         "DISTSCOUT_DATABASE_URL",
         "DISTSCOUT_POLITE_EMAIL",
+        "DISTSCOUT_API_TOKEN",
+        "DISTSCOUT_PROTECT_READS",
     ):
         os.environ.pop(name, None)
