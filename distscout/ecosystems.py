@@ -78,3 +78,20 @@ def purl_for(ecosystem: str, name: str) -> str | None:
         return PackageURL(type=purl_type, namespace=namespace, name=name).to_string()
     except ValueError:
         return None
+
+
+class PackageRefError(ValueError):
+    """The text does not name a package as `ecosystem/name`; the message says why, for the user."""
+
+
+def parse_package_ref(text: str) -> tuple[str, str]:
+    """`pypi/requests` → ("pypi", "requests"); the name keeps any further slashes (`npm/@scope/pkg`)."""
+    ecosystem, _, name = text.strip().partition("/")
+    ecosystem, name = ecosystem.strip().lower(), name.strip()
+    if not ecosystem or not name:
+        raise PackageRefError(f"{text.strip()[:200]!r}: expected ecosystem/name, like pypi/requests")
+    if not ecosystem.isascii() or not ecosystem.replace("-", "").isalnum() or len(ecosystem) > 40:
+        raise PackageRefError(f"{ecosystem[:40]!r}: not an ecosystem name (like pypi, npm, cargo)")
+    if len(name) > 500:
+        raise PackageRefError("the package name is longer than 500 characters")
+    return ecosystem, name
