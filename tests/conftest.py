@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.emulator.fixtures", "tests.databases"]
+pytest_plugins = ["tests.emulator.fixtures", "tests.databases", "tests.scanned"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
