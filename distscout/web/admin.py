@@ -16,7 +16,7 @@ from distscout.store.repos import add_repos
 from distscout.web.auth import require_admin, service
 from distscout.web.errors import errors
 from distscout.web.service import Service
-from distscout.web.status import tracked_name
+from distscout.web.status import Name, Owner, tracked_name
 
 router = APIRouter(
     prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)], responses=errors(401, 503)
@@ -25,7 +25,7 @@ Current = Annotated[Service, Depends(service)]
 
 
 class NewRepos(BaseModel):
-    repos: list[Annotated[str, Field(max_length=500)]] = Field(
+    repos: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
         min_length=1, max_length=10_000, description="URLs or owner/name; one bad entry and none is added."
     )
 
@@ -50,14 +50,14 @@ def add(current: Current, body: NewRepos) -> dict[str, list[str]]:
 
 
 @router.post("/repos/{owner}/{name}/recheck", status_code=202, responses=errors(404, 422))
-def recheck(current: Current, owner: str, name: str) -> dict[str, Any]:
+def recheck(current: Current, owner: Owner, name: Name) -> dict[str, Any]:
     """Queue the repository for the scheduler, ahead of cadence work (as the integrity recovery does)."""
     full_name = tracked_name(current, owner, name)
     return {"queued": queue_rechecks(current.engine, [full_name])}
 
 
 @router.post("/repos/{owner}/{name}/reprocess", responses=errors(404, 409, 422))
-def reprocess(current: Current, owner: str, name: str) -> dict[str, Any]:
+def reprocess(current: Current, owner: Owner, name: Name) -> dict[str, Any]:
     """Rebuild the repository's rows and recorded outputs from its stored captures (no network)."""
     full_name = tracked_name(current, owner, name)
     try:

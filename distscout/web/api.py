@@ -9,14 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response, StreamingResponse
 
-from distscout.ecosystems import PackageRefError, parse_package_ref
+from distscout.ecosystems import PACKAGE_REF_PATTERN, PackageRefError, parse_package_ref
 from distscout.store.exports import EXPORT_TABLES, column_names, csv_text, export_chunks, jsonl_text
 from distscout.store.queries import coverage_by_ecosystem, fleet_stats, orphans, package_search, unclaimed
 from distscout.store.repos import list_repos
 from distscout.web.auth import require_reader, service
 from distscout.web.errors import errors
 from distscout.web.service import Service
-from distscout.web.status import integrity_panel, tracked_repo, worker_status
+from distscout.web.status import Name, Owner, integrity_panel, tracked_repo, worker_status
 
 router = APIRouter(dependencies=[Depends(require_reader)], responses=errors(401, 503))
 Current = Annotated[Service, Depends(service)]
@@ -70,7 +70,7 @@ def repositories(
 
 
 @router.get("/api/repos/{owner}/{name}", tags=["reads"], responses=errors(404, 422))
-def repository(current: Current, owner: str, name: str) -> dict[str, Any]:
+def repository(current: Current, owner: Owner, name: Name) -> dict[str, Any]:
     """One repository: registry rows, manifests, scan and failure state, history summary."""
     return tracked_repo(current, owner, name)
 
@@ -78,7 +78,9 @@ def repository(current: Current, owner: str, name: str) -> dict[str, Any]:
 @router.get("/api/packages", tags=["reads"], responses=errors(422))
 def packages(
     current: Current,
-    package: Annotated[str, Query(max_length=600, description="ecosystem/name, like pypi/requests")],
+    package: Annotated[
+        str, Query(pattern=PACKAGE_REF_PATTERN, description="ecosystem/name, like pypi/requests")
+    ],
 ) -> dict[str, Any]:
     """Which repositories publish a package (registry and release rows), and which manifests declare it."""
     try:

@@ -17,7 +17,7 @@ from distscout.store.queries import coverage_by_ecosystem, fleet_stats, orphans,
 from distscout.store.repos import list_repos
 from distscout.web.auth import COOKIE, require_reader, service, token_matches
 from distscout.web.service import Service
-from distscout.web.status import integrity_panel, tracked_repo, worker_status
+from distscout.web.status import Name, Owner, integrity_panel, tracked_repo, worker_status
 
 TEMPLATES = Path(__file__).parent / "templates"
 Current = Annotated[Service, Depends(service)]
@@ -100,7 +100,7 @@ def repos_page(request: Request, current: Current) -> Response:
 
 
 @reads.get("/repos/{owner}/{name}")
-def repo_page(request: Request, current: Current, owner: str, name: str) -> Response:
+def repo_page(request: Request, current: Current, owner: Owner, name: Name) -> Response:
     report = tracked_repo(current, owner, name)
     by_source: dict[str, list[dict[str, Any]]] = {}
     for row in report["distribution"]:

@@ -4,9 +4,9 @@ path segments, the worker status, and the integrity panel."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Path
 
 from distscout.integrity.check import run_check
 from distscout.integrity.plan import make_plan
@@ -15,11 +15,16 @@ from distscout.store.queries import due_count, recent_scans, repo_report
 from distscout.store.repos import find_repo
 from distscout.web.service import Service
 
+# As `distscout.repos` reads a segment; ".", ".." and a bare ".git" also match, and answer 422.
+_SEGMENT = r"^[A-Za-z0-9_.-]{1,100}$"
+Owner = Annotated[str, Path(pattern=_SEGMENT, description="GitHub owner (user or organization)")]
+Name = Annotated[str, Path(pattern=_SEGMENT, description="repository name")]
+
 
 def repo_ref(owner: str, name: str) -> RepoRef:
     """The repository named by two path segments; 422 with the parser's own message when malformed."""
-    try:
-        return parse_repo_ref(f"{owner}/{name}")
+    try:  # the host is explicit: an owner with a dot is not read as a host name
+        return parse_repo_ref(f"github.com/{owner}/{name}")
     except RepoRefError as exc:
         raise HTTPException(422, str(exc)) from None
 

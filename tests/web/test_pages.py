@@ -57,7 +57,7 @@ def test_page_errors_are_html(client: TestClient) -> None:
     missing = client.get("/repos/nobody/nothing")
     assert missing.status_code == 404 and "is not tracked" in missing.text
     assert missing.headers["content-type"].startswith("text/html")
-    assert client.get("/repos/a..b/c").status_code == 422
+    assert client.get("/repos/acme/.git").status_code == 422
 
 
 async def test_hostile_names_are_escaped_everywhere(
