@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=30.0, gt=0)
     breaker_threshold: int = Field(default=10, ge=1)
     breaker_open_seconds: float = Field(default=3600.0, ge=0)
+    # `distscout serve`: the web surfaces. Loopback by default: exposing them is a deliberate choice.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    api_token: SecretStr | None = None  # bearer token for admin routes; none configured = admin closed
+    protect_reads: bool = False  # also require the token for read routes, pages and /metrics
 
     @classmethod
     def settings_customise_sources(
@@ -94,9 +99,10 @@ class Settings(BaseSettings):
         return self.user_agent
 
     def shown(self) -> dict[str, Any]:
-        """Every setting, secrets masked (the token, a password in the database URL): `config show`."""
+        """Every setting, secrets masked (the tokens, a password in the database URL): `config show`."""
         values = self.model_dump()
         values["github_token"] = "***" if self.github_token else None
+        values["api_token"] = "***" if self.api_token else None
         values["database_url"] = masked_url(self.database_url)
         return values
 

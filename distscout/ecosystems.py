@@ -78,3 +78,25 @@ def purl_for(ecosystem: str, name: str) -> str | None:
         return PackageURL(type=purl_type, namespace=namespace, name=name).to_string()
     except ValueError:
         return None
+
+
+class PackageRefError(ValueError):
+    """The text does not name a package as `ecosystem/name`; the message says why, for the user."""
+
+
+# What `parse_package_ref` accepts, as the API documents it (an OpenAPI `pattern`).
+PACKAGE_REF_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9-]{0,39}/\S.{0,498}$"
+_ECOSYSTEM = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def parse_package_ref(text: str) -> tuple[str, str]:
+    """`pypi/requests` → ("pypi", "requests"); the name keeps any further slashes (`npm/@scope/pkg`)."""
+    ecosystem, _, name = text.strip().partition("/")
+    ecosystem, name = ecosystem.lower(), name.strip()
+    if not ecosystem or not name:
+        raise PackageRefError(f"{text.strip()[:200]!r}: expected ecosystem/name, like pypi/requests")
+    if not _ECOSYSTEM.fullmatch(ecosystem):
+        raise PackageRefError(f"{ecosystem[:40]!r}: not an ecosystem name (like pypi, npm, cargo)")
+    if len(name) > 499:
+        raise PackageRefError("the package name is longer than 499 characters")
+    return ecosystem, name

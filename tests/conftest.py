@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.emulator.fixtures", "tests.databases"]
+pytest_plugins = ["tests.emulator.fixtures", "tests.databases", "tests.scanned"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -17,5 +17,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "DISTSCOUT_GITHUB_TOKEN",
         "DISTSCOUT_DATABASE_URL",
         "DISTSCOUT_POLITE_EMAIL",
+        "DISTSCOUT_API_TOKEN",
+        "DISTSCOUT_PROTECT_READS",
     ):
         os.environ.pop(name, None)

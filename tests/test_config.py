@@ -76,3 +76,18 @@ async def test_clients_carry_the_polite_pool_and_github_headers(monkeypatch: pyt
     assert dict(upstreams.github.config.default_headers)["X-GitHub-Api-Version"] == "2022-11-28"
     assert upstreams.github.config.token == "t0k" and upstreams.depsdev.config.token is None
     await upstreams.aclose()
+
+
+def test_api_token_is_a_masked_secret_and_the_web_binds_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert (defaults.host, defaults.port, defaults.api_token, defaults.protect_reads) == (
+        "127.0.0.1",
+        8080,
+        None,
+        False,
+    )
+    monkeypatch.setenv("DISTSCOUT_API_TOKEN", "admin-secret-123")
+    settings = load_settings()
+    assert settings.api_token is not None and settings.api_token.get_secret_value() == "admin-secret-123"
+    assert settings.shown()["api_token"] == "***"
+    assert "admin-secret-123" not in repr(settings)

@@ -7,31 +7,24 @@ export that fails leaves no half-written file behind.
 
 from __future__ import annotations
 
-import csv
 import importlib
-import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
-from sqlalchemy import Boolean, Connection, DateTime, Integer, Select, literal, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Boolean, DateTime, Integer, Select
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from distscout.commands.common import EXIT_USAGE, database, err, fail
-from distscout.store.queries import orphans_query
-from distscout.store.schema import repo_distribution, repo_distribution_manifest, repos
+from distscout.store.exports import EXPORT_TABLES, Chunks, column_names, csv_text, export_chunks, jsonl_text
 
 FORMATS = ("csv", "jsonl", "parquet")
-TABLES = ("distribution", "manifests", "orphans", "repos")
-CHUNK = 1000
-d, m = repo_distribution, repo_distribution_manifest
+TABLES = tuple(EXPORT_TABLES)
 
 
 def register(app: typer.Typer) -> None:
@@ -68,14 +61,14 @@ def export(
         _require_pyarrow()
     if not to_stdout:
         _check_target(Path(str(output)))
-    query = _QUERIES[chosen_table]()
+    query = EXPORT_TABLES[chosen_table]()
     with database() as engine, engine.connect() as connection:
         if to_stdout:
-            writer(_chunks(connection, query), query, None)
+            writer(export_chunks(connection, query), query, None)
             return
         target = Path(str(output))
         with _replacing(target) as temporary:
-            count = writer(_chunks(connection, query), query, temporary)
+            count = writer(export_chunks(connection, query), query, temporary)
     err.print(f"wrote {count} {chosen_table} rows to {target}", markup=False, soft_wrap=True)
 
 
@@ -122,66 +115,7 @@ def _replacing(target: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
-# -- What each table is --------------------------------------------------------------------------------
-
-
-def _repo_label() -> ColumnElement[str]:
-    return (repos.c.owner + literal("/") + repos.c.name).label("repo")
-
-
-def _evidence_query(table: Any, skip: Sequence[str], order: Sequence[str]) -> Select[Any]:
-    columns = [c for c in table.c if c.name not in ("id", "repo_id", *skip)]
-    return (
-        select(_repo_label(), *columns)
-        .join(repos, repos.c.id == table.c.repo_id)
-        .order_by(table.c.repo_id, *(table.c[name] for name in order))
-    )
-
-
-def _distribution() -> Select[Any]:
-    return _evidence_query(d, (), ("ecosystem", "package_name", "source"))
-
-
-def _manifests() -> Select[Any]:
-    return _evidence_query(m, (), ("manifest_path",))
-
-
-def _orphans() -> Select[Any]:
-    return orphans_query()
-
-
-def _repos() -> Select[Any]:
-    internal = ("id", "repo_key", "distribution_claimed_by", "distribution_claimed_until")
-    return select(_repo_label(), *(c for c in repos.c if c.name not in internal)).order_by(repos.c.id)
-
-
-_QUERIES: dict[str, Callable[[], Select[Any]]] = {
-    "distribution": _distribution,
-    "manifests": _manifests,
-    "orphans": _orphans,
-    "repos": _repos,
-}
-
-
-# -- Streaming and writing -----------------------------------------------------------------------------
-
-
-def _chunks(connection: Connection, query: Select[Any]) -> Iterator[list[dict[str, Any]]]:
-    """The rows in chunks of CHUNK, fetched as they are written (a server-side cursor on PostgreSQL)."""
-    result = connection.execution_options(yield_per=CHUNK).execute(query)
-    for partition in result.mappings().partitions(CHUNK):
-        yield [{key: _utc(value) for key, value in row.items()} for row in partition]
-
-
-def _utc(value: Any) -> Any:
-    """SQLite returns stored UTC times without their zone: every time leaves here zone-aware, in UTC."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value
-
-
-def _names(query: Select[Any]) -> list[str]:
-    return [column.name for column in query.selected_columns]
+# -- Writing ------------------------------------------------------------------------------------------
 
 
 @contextmanager
@@ -194,43 +128,31 @@ def _text_output(path: Path | None) -> Iterator[IO[str]]:
         yield handle
 
 
-def _write_csv(chunks: Iterator[list[dict[str, Any]]], query: Select[Any], path: Path | None) -> int:
-    names, count = _names(query), 0
+def _write_text(pieces: Iterator[str], path: Path | None) -> None:
     with _text_output(path) as handle:
-        writer = csv.writer(handle)
-        writer.writerow(names)
-        for chunk in chunks:
-            writer.writerows([_csv_cell(row[name]) for name in names] for row in chunk)
-            count += len(chunk)
-    return count
+        for piece in pieces:
+            handle.write(piece)
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+def _counted(chunks: Chunks, counter: list[int]) -> Chunks:
+    for chunk in chunks:
+        counter[0] += len(chunk)
+        yield chunk
 
 
-def _write_jsonl(chunks: Iterator[list[dict[str, Any]]], query: Select[Any], path: Path | None) -> int:
-    count = 0
-    with _text_output(path) as handle:
-        for chunk in chunks:
-            handle.write("".join(json.dumps(row, default=_json_value) + "\n" for row in chunk))
-            count += len(chunk)
-    return count
+def _write_csv(chunks: Chunks, query: Select[Any], path: Path | None) -> int:
+    count = [0]
+    _write_text(csv_text(_counted(chunks, count), column_names(query)), path)
+    return count[0]
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot export a {type(value).__name__}")
+def _write_jsonl(chunks: Chunks, query: Select[Any], path: Path | None) -> int:
+    count = [0]
+    _write_text(jsonl_text(_counted(chunks, count)), path)
+    return count[0]
 
 
-def _write_parquet(chunks: Iterator[list[dict[str, Any]]], query: Select[Any], path: Path | None) -> int:
+def _write_parquet(chunks: Chunks, query: Select[Any], path: Path | None) -> int:
     pa = importlib.import_module("pyarrow")  # optional dependency, checked before the export starts
     pq = importlib.import_module("pyarrow.parquet")
 
@@ -258,7 +180,7 @@ def _arrow_type(pa: Any, kind: TypeEngine[Any]) -> Any:
     return pa.string()
 
 
-_WRITERS: dict[str, Callable[[Iterator[list[dict[str, Any]]], Select[Any], Path | None], int]] = {
+_WRITERS: dict[str, Callable[[Chunks, Select[Any], Path | None], int]] = {
     "csv": _write_csv,
     "jsonl": _write_jsonl,
     "parquet": _write_parquet,

@@ -22,7 +22,7 @@ from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_jso
 from distscout.config import Settings
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
 from distscout.sources.github_org import OrgListingError, OrgRepo, list_org_repos, parse_org
-from distscout.store.repos import TrackedRepo, add_repos, list_repos, set_archived
+from distscout.store.repos import add_repos, list_repos, set_archived
 from distscout.upstreams import build_upstreams
 
 repos_app = typer.Typer(
@@ -97,7 +97,7 @@ def list_(
     """Every tracked repository with its last scan, completeness, failures and archived flag."""
     with database() as engine, engine.connect() as connection:
         tracked = list_repos(connection, limit)
-    rows = [_repo_row(repo) for repo in tracked]
+    rows = [repo.as_dict() for repo in tracked]
     if as_json:
         emit_json(rows)
         return
@@ -173,29 +173,6 @@ def _report(
     if archived:
         line += f" ({len(archived)} archived: tracked, never scheduled)"
     out.print(line)
-
-
-def _repo_row(repo: TrackedRepo) -> dict[str, Any]:
-    if repo.scan_complete is not None:
-        scan = "complete" if repo.scan_complete else "partial"
-    else:  # no stored scan: never run, or sidelined after repeated failures
-        scan = "never" if repo.last_run is None else "failed"
-    return {
-        "repo": repo.ref.full_name,
-        "url": repo.ref.url,
-        "archived": repo.archived,
-        "last_run": _iso(repo.last_run),
-        "scan": scan,
-        "scan_complete": repo.scan_complete,
-        "failed_attempts": repo.failed_attempts,
-        "last_error": repo.last_error,
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def _short(iso: str) -> str:

@@ -1,4 +1,6 @@
-"""`distscout serve`: the daemon — the dispatcher and its workers, until SIGINT/SIGTERM."""
+"""`distscout serve`: the daemon — the web surfaces (REST API, dashboard, /metrics) and the dispatcher with
+its workers, in one process, until SIGINT/SIGTERM. `--workers-only` for fleet workers, `--no-workers` for a
+web front of a fleet whose workers run elsewhere."""
 
 from __future__ import annotations
 
@@ -11,11 +13,14 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from distscout.commands.common import database, err, settings
+from distscout.commands.common import EXIT_USAGE, database, err, fail, settings
 from distscout.config import Settings
 from distscout.integrity.repair import repair
 from distscout.store.http_cache import StoreConditionalCache
 from distscout.upstreams import build_upstreams
+from distscout.web.server import Endpoint, ListenError, listen
+from distscout.web.server import serve as serve_web
+from distscout.web.service import Service
 from distscout.worker.dispatcher import Dispatcher, DispatcherStats
 from distscout.worker.runner import ScanReport
 
@@ -25,6 +30,7 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
+    *,
     workers: Annotated[
         int | None, typer.Option(help="Scans at once (default: the `workers` setting).")
     ] = None,
@@ -35,27 +41,66 @@ def serve(
     workers_only: Annotated[
         bool, typer.Option("--workers-only", help="Run the dispatcher and workers only (fleet workers).")
     ] = False,
+    no_workers: Annotated[
+        bool, typer.Option("--no-workers", help="Serve the web only (workers run elsewhere).")
+    ] = False,
+    host: Annotated[
+        str | None, typer.Option(help="Where the web listens (default: the `host` setting, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="The web's port (default: the `port` setting).")
+    ] = None,
     exit_when_idle: Annotated[
         bool, typer.Option(help="Stop once nothing is due (batch runs, tests).")
     ] = False,
 ) -> None:
-    """Run the scheduler: claim due repositories and scan them, paced, until Ctrl-C (twice cancels scans)."""
+    """Serve the web surfaces and scan due repositories, paced, until Ctrl-C (twice cancels scans)."""
+    if workers_only and no_workers:
+        raise fail("choose one of --workers-only, --no-workers", EXIT_USAGE)
     current = settings()
-    overrides = {
-        k: v for k, v in {"workers": workers, "start_interval": start_interval}.items() if v is not None
-    }
-    current = current.model_copy(update=overrides)
+    chosen = {"workers": workers, "start_interval": start_interval, "host": host, "port": port}
+    current = current.model_copy(update={k: v for k, v in chosen.items() if v is not None})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns what matters
     with database(current) as engine:
-        err.print(
-            f"distscout serve: {current.workers} workers, one start per {current.start_interval:g} s, "
-            f"cadence {current.cadence_days:g} days"
-            + ("" if workers_only else " (web surfaces: not built yet)"),
-            markup=False,
+        if workers_only:
+            _announce_workers(current)
+            stats: DispatcherStats | None = asyncio.run(_run(engine, current, exit_when_idle))
+        else:
+            stats = _serve_web(engine, current, not no_workers, exit_when_idle)
+    if stats is not None:
+        err.print(f"stopped: {stats.finished} scans finished, {stats.errors} errors", markup=False)
+    else:
+        err.print("stopped", markup=False)
+
+
+def _announce_workers(current: Settings) -> None:
+    err.print(
+        f"distscout serve: {current.workers} workers, one start per {current.start_interval:g} s, "
+        f"cadence {current.cadence_days:g} days",
+        markup=False,
+    )
+
+
+def _serve_web(
+    engine: Engine, current: Settings, workers: bool, exit_when_idle: bool
+) -> DispatcherStats | None:
+    try:
+        sock = listen(current.host, current.port)
+    except ListenError as exc:
+        raise fail(str(exc)) from None
+    endpoint = Endpoint(current.host, sock.getsockname()[1])
+    if workers:
+        _announce_workers(current)
+    admin = "admin routes need the API token" if current.api_token else "admin routes closed (no api_token)"
+    reads = "reads need the token" if current.protect_reads else "reads open"
+    err.print(f"web: {endpoint.url}/ ({admin}; {reads})", markup=False)
+    with sock:
+        return asyncio.run(
+            serve_web(
+                Service(engine, current), sock, workers=workers, exit_when_idle=exit_when_idle, on_report=_log
+            )
         )
-        stats = asyncio.run(_run(engine, current, exit_when_idle))
-    err.print(f"stopped: {stats.finished} scans finished, {stats.errors} errors", markup=False)
 
 
 async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> DispatcherStats:

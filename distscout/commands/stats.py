@@ -10,8 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, fail, out
+from distscout.ecosystems import PackageRefError, parse_package_ref
 from distscout.repos import RepoRefError, parse_repo_ref
-from distscout.store.queries import fleet_stats, orphans, repo_report, unclaimed
+from distscout.store.queries import fleet_stats, orphans, package_search, repo_report, unclaimed
 
 _LABELS = {
     "total": "tracked repositories",
@@ -40,12 +41,15 @@ def stats(
     repo: Annotated[
         str | None, typer.Option("--repo", help="One repository's evidence, state and history (owner/name).")
     ] = None,
+    package: Annotated[
+        str | None,
+        typer.Option("--package", help="Which repos publish or declare a package (ecosystem/name)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """The fleet rollup: total / scanned / with registry / with manifest / orphans."""
     chosen = [flag for flag, on in (("--orphans", show_orphans), ("--unclaimed", show_unclaimed)) if on]
-    if repo is not None:
-        chosen.append("--repo")
+    chosen += [flag for flag, value in (("--repo", repo), ("--package", package)) if value is not None]
     if len(chosen) > 1:
         raise fail(f"choose one of {', '.join(chosen)}", EXIT_USAGE)
     ref = None
@@ -54,8 +58,11 @@ def stats(
             ref = parse_repo_ref(repo)
         except RepoRefError as exc:
             raise fail(f"--repo: {exc}", EXIT_USAGE) from None
+    wanted = _package(package) if package is not None else None
     with database() as engine, engine.connect() as connection:
-        if ref is not None:
+        if wanted is not None:
+            _show_package(package_search(connection, *wanted), as_json)
+        elif ref is not None:
             report = repo_report(connection, ref)
             if report is None:
                 hint = f"add it with: distscout repos add {ref.full_name}"
@@ -81,6 +88,31 @@ UNCLAIMED_COLUMNS = (
     ("package_name", "package"),
     ("source", "source"),
 )
+
+
+def _package(text: str) -> tuple[str, str]:
+    try:
+        return parse_package_ref(text)
+    except PackageRefError as exc:
+        raise fail(f"--package: {exc}", EXIT_USAGE) from None
+
+
+def _show_package(found: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(found)
+        return
+    title = f"{found['ecosystem']}/{found['name']}"
+    show_rows(found["published_by"], False, f"repos publishing {title}", PUBLISHED_COLUMNS)
+    show_rows(found["declared_by"], False, f"manifests declaring {title}", DECLARED_COLUMNS)
+
+
+PUBLISHED_COLUMNS = (
+    ("repo", "repo"),
+    ("package_name", "package"),
+    ("source", "source"),
+    ("registry", "registry"),
+)
+DECLARED_COLUMNS = (("repo", "repo"), ("manifest_path", "manifest"), ("intent", "intent"))
 
 
 def show_fleet(values: dict[str, int], as_json: bool) -> None:

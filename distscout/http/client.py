@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,10 @@ class Fetched:
         return self.outcome is Outcome.OK
 
 
+# Told of every call that went out: (upstream name, how it ended, seconds including retries). Metrics use it.
+RequestObserver = Callable[[str, Fetched, float], None]
+
+
 class _Retry(Exception):
     def __init__(self, fetched: Fetched) -> None:
         self.fetched = fetched
@@ -87,6 +91,7 @@ class UpstreamClient:
         self.rate = RateLimitState()
         self._memo: dict[str, tuple[float, Fetched]] = {}
         self.charged = 0  # answers that count against a rate limit: everything but a 304
+        self.observer: RequestObserver | None = None
         headers = {"User-Agent": config.user_agent, **dict(config.default_headers)}
         if config.token:
             headers["Authorization"] = f"Bearer {config.token}"
@@ -186,8 +191,11 @@ class UpstreamClient:
             miss_statuses,
             expect_json,
         )
+        started = time.perf_counter()
         fetched = await self._with_retries(call)
         self.breaker.record(fetched.outcome)
+        if self.observer is not None:
+            self.observer(self.config.name, fetched, time.perf_counter() - started)
         log.debug("%s %s %s -> %s %s", self.config.name, method, fetched.url, fetched.status, fetched.outcome)
         return fetched
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from distscout.integrity.check import IN_PROGRESS, CheckReport, run_check
 from distscout.integrity.outputs import (
@@ -21,7 +21,7 @@ from distscout.integrity.outputs import (
 )
 from distscout.integrity.plan import RecoveryPlan, is_output, make_plan
 from distscout.store.derive import rebuild_rows
-from distscout.store.schema import derived_outputs, integrity_runs, repos
+from distscout.store.schema import captures, derived_outputs, integrity_runs, repos
 
 RUN_LEASE = timedelta(hours=1)
 REPROCESS_BATCH = 100  # repositories per transaction
@@ -77,6 +77,24 @@ def queue_rechecks(engine: Engine, names: list[str]) -> list[str]:
             if done:
                 queued.append(name)
     return queued
+
+
+class NothingStored(Exception):
+    """The repository has no captures: rebuilding it from nothing would erase its rows. Recheck it."""
+
+
+def reprocess_repo(engine: Engine, full_name: str, output_dir: Path, now: datetime) -> list[str]:
+    """One repository rebuilt from its captures, with the outputs recorded for it (no network)."""
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(func.count())
+            .select_from(captures)
+            .join(repos, repos.c.id == captures.c.repo_id)
+            .where(repos.c.owner + "/" + repos.c.name == full_name)
+        ).scalar_one()
+    if not stored:
+        raise NothingStored(f"{full_name} has no stored captures to rebuild from: queue a recheck instead")
+    return reprocess(engine, [full_name], output_dir, now)
 
 
 def reprocess(

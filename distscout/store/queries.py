@@ -11,13 +11,32 @@ matches the repo's Package.swift.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 
 from distscout.captures import REGISTRY_SOURCES
+from distscout.ecosystems import normalize_name
 from distscout.repos import RepoRef
+from distscout.store.claims import due_queries
 from distscout.store.schema import (
     repo_distribution,
     repo_distribution_history,
@@ -34,15 +53,23 @@ def _registry_evidence() -> Any:
     return and_(d.c.source.in_(REGISTRY_SOURCES), d.c.noise == false())
 
 
-def orphan_condition() -> Any:
-    """The WHERE clause, over `repo_distribution_manifest`, that selects orphan manifests."""
-    matched = exists().where(
+def _published() -> Any:
+    """Over `repo_distribution_manifest`: a registry of the same repo has the package the manifest names."""
+    return exists().where(
         d.c.repo_id == m.c.repo_id,
         _registry_evidence(),
         d.c.ecosystem == m.c.manifest_type,
         or_(d.c.normalized_name == m.c.normalized_name, m.c.manifest_type == "swiftpm"),
     )
-    return and_(m.c.intent == true(), m.c.status == "ok", ~matched)
+
+
+def _declares_intent() -> Any:
+    return and_(m.c.intent == true(), m.c.status == "ok")
+
+
+def orphan_condition() -> Any:
+    """The WHERE clause, over `repo_distribution_manifest`, that selects orphan manifests."""
+    return and_(_declares_intent(), ~_published())
 
 
 @dataclass(frozen=True)
@@ -133,6 +160,82 @@ def unclaimed(connection: Connection) -> list[dict[str, Any]]:
             "purl": r.purl,
         }
         for r in connection.execute(query)
+    ]
+
+
+def coverage_by_ecosystem(connection: Connection) -> list[dict[str, Any]]:
+    """Per ecosystem: manifests that declare intent to publish, and how many of them a registry has."""
+    published = cast(_published(), Integer)
+    query = (
+        select(m.c.manifest_type, func.count(), func.sum(published))
+        .where(_declares_intent())
+        .group_by(m.c.manifest_type)
+        .order_by(func.count().desc(), m.c.manifest_type)
+    )
+    return [
+        {"ecosystem": ecosystem, "declared": int(declared), "published": int(found or 0)}
+        for ecosystem, declared, found in connection.execute(query)
+    ]
+
+
+def package_search(connection: Connection, ecosystem: str, name: str) -> dict[str, Any]:
+    """Which repositories publish `ecosystem/name` (registry and release rows), and which declare it.
+
+    Names compare as the ecosystem compares them (`Flask_Login` finds `flask-login` on PyPI).
+    """
+    normalized = normalize_name(ecosystem, name)
+    label = (repos.c.owner + literal("/") + repos.c.name).label("repo")
+    published = connection.execute(
+        select(label, d.c.package_name, d.c.source, d.c.purl, d.c.version_count, d.c.noise)
+        .join(repos, repos.c.id == d.c.repo_id)
+        .where(d.c.ecosystem == ecosystem, d.c.normalized_name == normalized)
+        .order_by(repos.c.owner, repos.c.name, d.c.source)
+    )
+    declared = connection.execute(
+        select(label, m.c.manifest_path, m.c.package_name_declared, m.c.intent, m.c.intent_reason)
+        .join(repos, repos.c.id == m.c.repo_id)
+        .where(m.c.manifest_type == ecosystem, m.c.normalized_name == normalized)
+        .order_by(repos.c.owner, repos.c.name, m.c.manifest_path)
+    )
+    return {
+        "ecosystem": ecosystem,
+        "name": name,
+        "normalized_name": normalized,
+        "published_by": [
+            {**r._mapping, "registry": r.source in REGISTRY_SOURCES and not r.noise} for r in published
+        ],
+        "declared_by": [dict(r._mapping) for r in declared],
+    }
+
+
+def due_count(connection: Connection, now: datetime, cadence: timedelta, *, partial_first: bool) -> int:
+    """How many repositories are due now: the scheduler's queue depth (the claim queries, counted)."""
+    ids = [
+        q.with_only_columns(repos.c.id).order_by(None)
+        for q in due_queries(now, cadence, partial_first=partial_first, leases=True)
+    ]
+    queue = union(*ids).subquery()
+    return int(connection.execute(select(func.count()).select_from(queue)).scalar_one())
+
+
+def recent_scans(connection: Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """The fleet's latest finished scans, newest first, with each source's outcome."""
+    runs = connection.execute(
+        select(
+            repos.c.owner, repos.c.name, scan_runs.c.finished_at, scan_runs.c.verdict, scan_runs.c.outcomes
+        )
+        .join(repos, repos.c.id == scan_runs.c.repo_id)
+        .order_by(scan_runs.c.finished_at.desc(), scan_runs.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "repo": f"{r.owner}/{r.name}",
+            "finished_at": _iso(r.finished_at),
+            "verdict": r.verdict,
+            "outcomes": json.loads(r.outcomes),
+        }
+        for r in runs
     ]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Row, func, select, update
 
@@ -34,6 +35,29 @@ class TrackedRepo:
             failed_attempts=values["distribution_failed_attempts"],
             last_error=values["distribution_last_error"],
         )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The repository as `repos list --json` and `GET /api/repos` show it."""
+        if self.scan_complete is not None:
+            scan = "complete" if self.scan_complete else "partial"
+        else:  # no stored scan: never run, or sidelined after repeated failures
+            scan = "never" if self.last_run is None else "failed"
+        return {
+            "repo": self.ref.full_name,
+            "url": self.ref.url,
+            "archived": self.archived,
+            "last_run": _iso(self.last_run),
+            "scan": scan,
+            "scan_complete": self.scan_complete,
+            "failed_attempts": self.failed_attempts,
+            "last_error": self.last_error,
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def add_repos(

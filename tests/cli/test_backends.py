@@ -10,8 +10,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from distscout.commands import export as export_module
 from distscout.emulator.server import EmulatorServer
+from distscout.store import exports as exports_module
 from distscout.store.engine import open_engine
 from distscout.store.migrate import head_revision
 from distscout.store.queries import fleet_stats
@@ -46,7 +46,7 @@ def test_commands_on_each_backend(
     report = json.loads(run(["stats", "--repo", "psf/requests", "--json"]).stdout)
     assert report["distribution"] and report["manifests"]
 
-    monkeypatch.setattr(export_module, "CHUNK", 9)  # many chunks: the server-side cursor is read in steps
+    monkeypatch.setattr(exports_module, "CHUNK", 9)  # many chunks: the server-side cursor is read in steps
     rows = list(csv.DictReader(io.StringIO(run(["export", "--format", "csv"]).stdout)))
     distribution, manifests = counts
     assert len(rows) == distribution

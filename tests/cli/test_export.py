@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from distscout.cli import app
 from distscout.commands import export as export_module
+from distscout.store import exports as exports_module
 from distscout.store.engine import open_engine
 from distscout.store.schema import repo_distribution, repo_distribution_manifest, repos
 from tests.cli.helpers import one_error_line, run, runner, snapshot
@@ -95,16 +96,16 @@ def test_format_from_the_output_suffix(corpus_db: str, tmp_path: Path) -> None:
 
 def test_streams_in_chunks(corpus_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     whole = run(["export", "--format", "jsonl"]).stdout
-    monkeypatch.setattr(export_module, "CHUNK", 7)
+    monkeypatch.setattr(exports_module, "CHUNK", 7)
     chunks: list[int] = []
-    original = export_module._chunks
+    original = export_module.export_chunks
 
     def counted(*args: Any) -> Any:
         for chunk in original(*args):
             chunks.append(len(chunk))
             yield chunk
 
-    monkeypatch.setattr(export_module, "_chunks", counted)
+    monkeypatch.setattr(export_module, "export_chunks", counted)
     assert run(["export", "--format", "jsonl"]).stdout == whole
     assert len(chunks) > 2 and max(chunks) == 7
 
@@ -115,13 +116,13 @@ def test_a_failed_export_leaves_no_file(
     target = tmp_path / "out.csv"
     target.write_text("previous export\n")
 
-    original = export_module._chunks
+    original = export_module.export_chunks
 
     def broken(*args: Any) -> Any:
         yield next(original(*args))
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(export_module, "_chunks", broken)
+    monkeypatch.setattr(export_module, "export_chunks", broken)
     result = runner.invoke(app, ["export", "-f", "csv", "-o", str(target)])
     assert isinstance(result.exception, RuntimeError)
     assert target.read_text() == "previous export\n"

@@ -125,3 +125,22 @@ def test_repo_with_credentials(db_url: str) -> None:
 )
 def test_one_view_at_a_time(db_url: str, flags: list[str]) -> None:
     one_error_line(run(["stats", *flags], code=2), "choose one of")
+
+
+def test_package_search_json_and_table(corpus_db: str) -> None:
+    found = json.loads(run(["stats", "--package", "pypi/requests", "--json"]).stdout)
+    assert "psf/requests" in {r["repo"] for r in found["published_by"]}
+    assert ("psf/requests", "pyproject.toml") in {
+        (r["repo"], r["manifest_path"]) for r in found["declared_by"]
+    }
+    human = run(["stats", "--package", "pypi/requests"]).stdout
+    assert "repos publishing pypi/requests" in human and "psf/requests" in human
+
+
+@pytest.mark.parametrize("bad", ["requests", "pypi/", "<b>/x"])
+def test_package_search_bad_reference(db_url: str, bad: str) -> None:
+    one_error_line(run(["stats", "--package", bad], code=2), "--package")
+
+
+def test_package_and_repo_are_exclusive(db_url: str) -> None:
+    one_error_line(run(["stats", "--package", "pypi/x", "--repo", "a/b"], code=2), "--repo, --package")

@@ -1,0 +1,113 @@
+"""The exportable tables and their text formats, shared by `distscout export` and the API's `/api/export`.
+
+Rows are streamed in chunks (a server-side cursor on PostgreSQL), never all held in memory. Times are
+ISO-8601 in UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from distscout.store.queries import orphans_query
+from distscout.store.schema import repo_distribution, repo_distribution_manifest, repos
+
+CHUNK = 1000
+TEXT_FORMATS = ("csv", "jsonl")
+d, m = repo_distribution, repo_distribution_manifest
+
+Chunks = Iterator[list[dict[str, Any]]]
+
+
+def _repo_label() -> ColumnElement[str]:
+    return (repos.c.owner + literal("/") + repos.c.name).label("repo")
+
+
+def _evidence_query(table: Any, order: Sequence[str]) -> Select[Any]:
+    columns = [c for c in table.c if c.name not in ("id", "repo_id")]
+    return (
+        select(_repo_label(), *columns)
+        .join(repos, repos.c.id == table.c.repo_id)
+        .order_by(table.c.repo_id, *(table.c[name] for name in order))
+    )
+
+
+def _distribution() -> Select[Any]:
+    return _evidence_query(d, ("ecosystem", "package_name", "source"))
+
+
+def _manifests() -> Select[Any]:
+    return _evidence_query(m, ("manifest_path",))
+
+
+def _repos() -> Select[Any]:
+    internal = ("id", "repo_key", "distribution_claimed_by", "distribution_claimed_until")
+    return select(_repo_label(), *(c for c in repos.c if c.name not in internal)).order_by(repos.c.id)
+
+
+EXPORT_TABLES: dict[str, Callable[[], Select[Any]]] = {
+    "distribution": _distribution,
+    "manifests": _manifests,
+    "orphans": orphans_query,
+    "repos": _repos,
+}
+
+
+def export_chunks(connection: Connection, query: Select[Any]) -> Chunks:
+    """The rows in chunks of CHUNK, fetched as they are written."""
+    result = connection.execution_options(yield_per=CHUNK).execute(query)
+    for partition in result.mappings().partitions(CHUNK):
+        yield [{key: _utc(value) for key, value in row.items()} for row in partition]
+
+
+def column_names(query: Select[Any]) -> list[str]:
+    return [column.name for column in query.selected_columns]
+
+
+def csv_text(chunks: Chunks, names: list[str]) -> Iterator[str]:
+    """A header line, then one piece of CSV text per chunk."""
+    yield _csv_lines([names])
+    for chunk in chunks:
+        yield _csv_lines([_csv_cell(row[name]) for name in names] for row in chunk)
+
+
+def jsonl_text(chunks: Chunks) -> Iterator[str]:
+    """One piece of JSON Lines text per chunk."""
+    for chunk in chunks:
+        yield "".join(json.dumps(row, default=_json_value) + "\n" for row in chunk)
+
+
+def _csv_lines(rows: Any) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def _utc(value: Any) -> Any:
+    """SQLite returns stored UTC times without their zone: every time leaves here zone-aware, in UTC."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot export a {type(value).__name__}")

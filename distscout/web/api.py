@@ -1,0 +1,143 @@
+"""Read routes of the REST API: the same reports as `distscout stats` and `distscout export`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response, StreamingResponse
+
+from distscout.ecosystems import PACKAGE_REF_PATTERN, PackageRefError, parse_package_ref
+from distscout.store.exports import EXPORT_TABLES, column_names, csv_text, export_chunks, jsonl_text
+from distscout.store.queries import coverage_by_ecosystem, fleet_stats, orphans, package_search, unclaimed
+from distscout.store.repos import list_repos
+from distscout.web.auth import require_reader, service
+from distscout.web.errors import errors
+from distscout.web.service import Service
+from distscout.web.status import Name, Owner, integrity_panel, tracked_repo, worker_status
+
+router = APIRouter(dependencies=[Depends(require_reader)], responses=errors(401, 503))
+Current = Annotated[Service, Depends(service)]
+PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class ExportTable(StrEnum):
+    distribution = "distribution"
+    manifests = "manifests"
+    orphans = "orphans"
+    repos = "repos"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@router.get("/api/stats", tags=["reads"])
+def stats(current: Current) -> dict[str, Any]:
+    """The fleet rollup, and publication coverage by ecosystem."""
+    with current.engine.connect() as connection:
+        return {**fleet_stats(connection).as_dict(), "coverage": coverage_by_ecosystem(connection)}
+
+
+@router.get("/api/orphans", tags=["reads"])
+def orphan_manifests(
+    current: Current,
+    ecosystem: Annotated[str | None, Query(max_length=40, description="Only this manifest type.")] = None,
+) -> list[dict[str, Any]]:
+    """Manifests that declare intent to publish a package no registry has for the same repo."""
+    with current.engine.connect() as connection:
+        rows = orphans(connection)
+    return [r for r in rows if ecosystem is None or r["manifest_type"] == ecosystem.strip().lower()]
+
+
+@router.get("/api/unclaimed", tags=["reads"])
+def unclaimed_packages(current: Current) -> list[dict[str, Any]]:
+    """Registry packages of scanned repos that carry no manifest at all."""
+    with current.engine.connect() as connection:
+        return unclaimed(connection)
+
+
+@router.get("/api/repos", tags=["reads"])
+def repositories(
+    current: Current, limit: Annotated[int, Query(ge=1, le=100_000)] = 1000
+) -> list[dict[str, Any]]:
+    """Tracked repositories with their last scan, completeness, failures and archived flag."""
+    with current.engine.connect() as connection:
+        return [repo.as_dict() for repo in list_repos(connection, limit)]
+
+
+@router.get("/api/repos/{owner}/{name}", tags=["reads"], responses=errors(404, 422))
+def repository(current: Current, owner: Owner, name: Name) -> dict[str, Any]:
+    """One repository: registry rows, manifests, scan and failure state, history summary."""
+    return tracked_repo(current, owner, name)
+
+
+@router.get("/api/packages", tags=["reads"], responses=errors(422))
+def packages(
+    current: Current,
+    package: Annotated[
+        str, Query(pattern=PACKAGE_REF_PATTERN, description="ecosystem/name, like pypi/requests")
+    ],
+) -> dict[str, Any]:
+    """Which repositories publish a package (registry and release rows), and which manifests declare it."""
+    try:
+        ecosystem, name = parse_package_ref(package)
+    except PackageRefError as exc:
+        raise HTTPException(422, f"package: {exc}") from None
+    with current.engine.connect() as connection:
+        return package_search(connection, ecosystem, name)
+
+
+@router.get(
+    "/api/export/{table}",
+    tags=["reads"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}, **errors(422)},
+)
+def export(current: Current, table: ExportTable, format: ExportFormat = ExportFormat.csv) -> Response:
+    """A whole table as CSV or JSON Lines, streamed (the same rows as `distscout export`)."""
+    query = EXPORT_TABLES[table.value]()
+
+    def pieces() -> Iterator[str]:
+        with current.engine.connect() as connection:
+            chunks = export_chunks(connection, query)
+            yield from (
+                csv_text(chunks, column_names(query)) if format is ExportFormat.csv else jsonl_text(chunks)
+            )
+
+    media = "text/csv; charset=utf-8" if format is ExportFormat.csv else "application/x-ndjson"
+    filename = f"{table.value}.{format.value}"
+    return StreamingResponse(
+        pieces(), media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get("/api/integrity", tags=["reads"])
+def integrity(current: Current) -> dict[str, Any]:
+    """A fresh integrity check: findings with their recovery action and target, the recovery plan, and
+    the state of the latest repair started in this process."""
+    return integrity_panel(current)
+
+
+@router.get("/api/integrity/run", tags=["reads"])
+def integrity_run(current: Current) -> dict[str, Any]:
+    """The latest repair started in this process (cheap: the dashboard polls it)."""
+    latest = current.integrity.latest
+    return {"run": latest.as_dict() if latest else None}
+
+
+@router.get("/api/workers", tags=["reads"])
+def workers(current: Current) -> dict[str, Any]:
+    """Queue depth, the in-process dispatcher and its breakers (when workers run here), the latest scans."""
+    return worker_status(current)
+
+
+@router.get(
+    "/metrics", tags=["reads"], response_class=Response, responses={200: {"content": {PROMETHEUS: {}}}}
+)
+def metrics(current: Current) -> Response:
+    """Prometheus exposition: scans, upstream requests / errors / latency, breakers, queue, integrity."""
+    return Response(current.metrics.exposition(), media_type=PROMETHEUS)

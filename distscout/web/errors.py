@@ -1,0 +1,71 @@
+"""Every error is a small JSON body (`{"error": …}`) on API routes and an escaped HTML page on the
+dashboard: never a traceback. Routes document the error statuses they can answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("distscout.web")
+
+_MEANING = {
+    400: "bad request",
+    401: "the API token is missing or wrong",
+    404: "not found",
+    409: "conflict with the current state",
+    422: "a parameter is malformed",
+    503: "not available: admin routes are closed until an API token is configured",
+}
+
+
+class ErrorBody(BaseModel):
+    error: str
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` entry for these error statuses."""
+    return {status: {"model": ErrorBody, "description": _MEANING[status]} for status in statuses}
+
+
+def install(app: FastAPI, page_error: Any) -> None:
+    """`page_error(request, status, message)` renders the dashboard's error page."""
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this class only
+        message = str(exc.detail)
+        if _wants_html(request):
+            return page_error(request, exc.status_code, message, exc.headers)  # type: ignore[no-any-return]
+        return JSONResponse({"error": message}, exc.status_code, headers=exc.headers)
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
+        problems = [_problem(e) for e in exc.errors()]
+        message = "; ".join(problems[:5])
+        if _wants_html(request):
+            return page_error(request, 422, message, None)  # type: ignore[no-any-return]
+        return JSONResponse({"error": message}, 422)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, 500)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _problem(error: Any) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body"))
+    return f"{where or 'request'}: {error.get('msg', 'invalid')}"
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not path.startswith(("/api/", "/metrics", "/openapi", "/docs", "/healthz"))

@@ -1,0 +1,155 @@
+"""The dashboard: server-rendered pages over the same reads as the API. Templates autoescape everything;
+package names and manifest paths are hostile input, so no data is ever marked safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from distscout.ecosystems import PackageRefError, parse_package_ref
+from distscout.store.queries import coverage_by_ecosystem, fleet_stats, orphans, package_search, unclaimed
+from distscout.store.repos import list_repos
+from distscout.web.auth import COOKIE, require_reader, service, token_matches
+from distscout.web.service import Service
+from distscout.web.status import Name, Owner, integrity_panel, tracked_repo, worker_status
+
+TEMPLATES = Path(__file__).parent / "templates"
+Current = Annotated[Service, Depends(service)]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True
+    )
+    env.filters["repo_path"] = repo_path
+    env.filters["when"] = when
+    env.filters["percent"] = percent
+    return env
+
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+reads = APIRouter(
+    include_in_schema=False, default_response_class=HTMLResponse, dependencies=[Depends(require_reader)]
+)
+
+
+def repo_path(full_name: str) -> str:
+    """The dashboard URL of a repository: each segment percent-encoded."""
+    owner, _, name = full_name.partition("/")
+    return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def when(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else "-"
+
+
+def percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    current = service(request)
+    context.setdefault("title", template.removesuffix(".html"))
+    context["workers_here"] = current.dispatcher is not None
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def page_error(request: Request, status: int, message: str, headers: dict[str, str] | None) -> Response:
+    response = render(request, "error.html", status, title=f"error {status}", status=status, message=message)
+    response.headers.update(headers or {})
+    return response
+
+
+@reads.get("/")
+def overview(request: Request, current: Current) -> Response:
+    with current.engine.connect() as connection:
+        fleet = fleet_stats(connection).as_dict()
+        coverage = coverage_by_ecosystem(connection)
+    return render(request, "overview.html", title="fleet", fleet=fleet, coverage=coverage)
+
+
+@reads.get("/orphans")
+def orphans_page(request: Request, current: Current) -> Response:
+    with current.engine.connect() as connection:
+        rows = orphans(connection)
+    types = sorted({r["manifest_type"] for r in rows})
+    return render(request, "orphans.html", rows=rows, types=types)
+
+
+@reads.get("/unclaimed")
+def unclaimed_page(request: Request, current: Current) -> Response:
+    with current.engine.connect() as connection:
+        rows = unclaimed(connection)
+    return render(request, "unclaimed.html", rows=rows)
+
+
+@reads.get("/repos")
+def repos_page(request: Request, current: Current) -> Response:
+    with current.engine.connect() as connection:
+        rows = [repo.as_dict() for repo in list_repos(connection)]
+    return render(request, "repos.html", title="repositories", rows=rows)
+
+
+@reads.get("/repos/{owner}/{name}")
+def repo_page(request: Request, current: Current, owner: Owner, name: Name) -> Response:
+    report = tracked_repo(current, owner, name)
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for row in report["distribution"]:
+        by_source.setdefault(row["source"], []).append(row)
+    return render(request, "repo.html", title=report["repo"], report=report, by_source=by_source)
+
+
+@reads.get("/packages")
+def packages_page(
+    request: Request, current: Current, package: Annotated[str, Query(max_length=600)] = ""
+) -> Response:
+    found, problem = None, None
+    if package.strip():
+        try:
+            ecosystem, name = parse_package_ref(package)
+        except PackageRefError as exc:
+            problem = str(exc)
+        else:
+            with current.engine.connect() as connection:
+                found = package_search(connection, ecosystem, name)
+    status = 422 if problem else 200
+    return render(
+        request, "packages.html", status, title="search", package=package, found=found, problem=problem
+    )
+
+
+@reads.get("/integrity")
+def integrity_page(request: Request, current: Current) -> Response:
+    return render(request, "integrity.html", panel=integrity_panel(current))
+
+
+@reads.get("/workers")
+def workers_page(request: Request, current: Current) -> Response:
+    return render(request, "workers.html", workers=worker_status(current))
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    return render(request, "login.html", title="sign in", failed=False)
+
+
+@router.post("/login")
+async def login(request: Request, current: Current) -> Response:
+    """Reads are protected: keep the token in an HttpOnly, same-site cookie so pages can be read."""
+    # A one-field form, parsed here: not worth a multipart dependency.
+    fields = parse_qs((await request.body())[:4096].decode("utf-8", "replace"))
+    token = (fields.get("token") or [""])[0]
+    if not token_matches(current, token):
+        return render(request, "login.html", 401, title="sign in", failed=True)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response

@@ -1,0 +1,89 @@
+"""The reads that the API and the dashboard share beyond `distscout.store.queries`: one repository by its
+path segments, the worker status, and the integrity panel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import HTTPException, Path
+
+from distscout.integrity.check import run_check
+from distscout.integrity.plan import make_plan
+from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
+from distscout.store.queries import due_count, recent_scans, repo_report
+from distscout.store.repos import find_repo
+from distscout.web.service import Service
+
+# As `distscout.repos` reads a segment; ".", ".." and a bare ".git" also match, and answer 422.
+_SEGMENT = r"^[A-Za-z0-9_.-]{1,100}$"
+Owner = Annotated[str, Path(pattern=_SEGMENT, description="GitHub owner (user or organization)")]
+Name = Annotated[str, Path(pattern=_SEGMENT, description="repository name")]
+
+
+def repo_ref(owner: str, name: str) -> RepoRef:
+    """The repository named by two path segments; 422 with the parser's own message when malformed."""
+    try:  # the host is explicit: an owner with a dot is not read as a host name
+        return parse_repo_ref(f"github.com/{owner}/{name}")
+    except RepoRefError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def tracked_name(service: Service, owner: str, name: str) -> str:
+    """The tracked repository's `owner/name` as stored; 404 when it is not tracked."""
+    ref = repo_ref(owner, name)
+    with service.engine.connect() as connection:
+        found = find_repo(connection, ref)
+    if found is None:
+        raise _untracked(ref)
+    return found.ref.full_name
+
+
+def tracked_repo(service: Service, owner: str, name: str) -> dict[str, Any]:
+    ref = repo_ref(owner, name)
+    with service.engine.connect() as connection:
+        report = repo_report(connection, ref)
+    if report is None:
+        raise _untracked(ref)
+    return report
+
+
+def _untracked(ref: RepoRef) -> HTTPException:
+    return HTTPException(404, f"{ref.full_name} is not tracked (add it with POST /api/admin/repos)")
+
+
+def worker_status(service: Service, scans: int = 20) -> dict[str, Any]:
+    settings = service.settings
+    with service.engine.connect() as connection:
+        cadence = timedelta(days=settings.cadence_days)
+        due = due_count(connection, service.now(), cadence, partial_first=settings.immediate_partial_reclaim)
+        latest = recent_scans(connection, scans)
+    dispatcher, upstreams = service.dispatcher, service.upstreams
+    return {
+        "workers_in_process": dispatcher is not None,
+        "due": due,
+        "running": dispatcher.running if dispatcher else None,
+        "workers": settings.workers,
+        "stats": dict(dispatcher.stats.__dict__) if dispatcher else None,
+        "breakers": [
+            {
+                "upstream": client.config.name,
+                "state": client.breaker.state.value,
+                "consecutive_failures": client.breaker.consecutive_failures,
+            }
+            for client in (upstreams.all() if upstreams else ())
+        ],
+        "recent_scans": latest,
+    }
+
+
+def integrity_panel(service: Service) -> dict[str, Any]:
+    """A fresh check with its recovery plan, and the state of the latest repair started here."""
+    report = run_check(service.engine, service.settings.output_dir, service.now())
+    service.metrics.observe_check(report)
+    latest = service.integrity.latest
+    return {
+        **report.as_dict(),
+        "plan": make_plan(report.findings).as_dict(),
+        "run": latest.as_dict() if latest else None,
+    }

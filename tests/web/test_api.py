@@ -1,0 +1,243 @@
+"""Every API route against the scanned corpus: answers, auth failures, bad parameters — never a 500."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from distscout.repos import parse_repo_ref
+from distscout.store.queries import fleet_stats, orphans, repo_report, unclaimed
+from distscout.web.app import create_app
+from distscout.web.service import Service
+from tests.web.conftest import ADMIN, TOKEN, ServiceFactory
+
+CORPUS_ORPHANS = {"conda-forge/pip-feedstock", "conda-forge/requests-feedstock", "synthetic/legacy-setup"}
+ADMIN_POSTS = [
+    "/api/admin/repos",
+    "/api/admin/repos/pallets/flask/recheck",
+    "/api/admin/repos/pallets/flask/reprocess",
+    "/api/admin/integrity",
+]
+
+
+def test_stats_match_the_store(client: TestClient, service: Service) -> None:
+    body = client.get("/api/stats").json()
+    with service.engine.connect() as connection:
+        assert {k: v for k, v in body.items() if k != "coverage"} == fleet_stats(connection).as_dict()
+    assert body["total"] == 40 and body["orphans"] == 3
+    pypi = next(row for row in body["coverage"] if row["ecosystem"] == "pypi")
+    assert pypi["published"] < pypi["declared"]
+
+
+def test_orphans_unclaimed_and_filter(client: TestClient, service: Service) -> None:
+    rows = client.get("/api/orphans").json()
+    with service.engine.connect() as connection:
+        assert rows == orphans(connection)
+        assert client.get("/api/unclaimed").json() == unclaimed(connection)
+    assert {r["repo"] for r in rows} == CORPUS_ORPHANS
+    assert all("intent_reason" in r for r in rows)
+    assert [r["repo"] for r in client.get("/api/orphans", params={"ecosystem": "PyPI"}).json()] == [
+        "synthetic/legacy-setup"
+    ]
+
+
+def test_repos_list_and_one_repo(client: TestClient, service: Service) -> None:
+    listed = client.get("/api/repos", params={"limit": 5}).json()
+    assert len(listed) == 5 and {"repo", "scan", "failed_attempts", "last_error"} <= set(listed[0])
+    body = client.get("/api/repos/Pallets/Flask").json()
+    with service.engine.connect() as connection:
+        assert body == json.loads(json.dumps(repo_report(connection, parse_repo_ref("pallets/flask"))))
+    assert body["state"]["scan_complete"] is True and body["history"]["scans"]
+    assert "pyproject.toml" in {m["manifest_path"] for m in body["manifests"]}
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("/api/repos/nobody/nothing", 404, "nobody/nothing is not tracked"),
+        ("/api/repos/acme/.git", 422, "not a valid owner/name"),
+        ("/api/repos/own%20er/name", 422, "owner: String should match pattern"),
+        ("/api/repos/acme/" + "n" * 101, 422, "name: String should match pattern"),
+        ("/api/repos?limit=0", 422, "limit"),
+        ("/api/repos?limit=many", 422, "limit"),
+        ("/api/packages", 422, "package"),
+        ("/api/packages?package=requests", 422, "package: String should match pattern"),
+        ("/api/packages?package=%3Cb%3E/x", 422, "package: String should match pattern"),
+        ("/api/orphans?ecosystem=" + "x" * 41, 422, "ecosystem"),
+        ("/api/export/secrets", 422, "table"),
+        ("/api/export/repos?format=xml", 422, "format"),
+        ("/api/nothing-here", 404, "Not Found"),
+    ],
+)
+def test_bad_parameters_are_json_4xx(client: TestClient, path: str, status: int, says: str) -> None:
+    answer = client.get(path)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    assert says in answer.json()["error"]
+
+
+def test_package_search(client: TestClient) -> None:
+    found = client.get("/api/packages", params={"package": "pypi/requests"}).json()
+    assert "psf/requests" in {r["repo"] for r in found["published_by"]}
+    assert found["normalized_name"] == "requests"
+    assert client.get("/api/packages", params={"package": "npm/@nobody/nothing"}).json()["published_by"] == []
+
+
+def test_exports_stream_csv_and_jsonl(client: TestClient) -> None:
+    answer = client.get("/api/export/orphans")
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert 'filename="orphans.csv"' in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {r["repo"] for r in rows} == CORPUS_ORPHANS
+    lines = client.get("/api/export/repos", params={"format": "jsonl"}).text.splitlines()
+    assert len(lines) == 40 and json.loads(lines[0])["repo"]
+
+
+def test_workers_without_workers_in_process(client: TestClient) -> None:
+    body = client.get("/api/workers").json()
+    assert body["workers_in_process"] is False and body["breakers"] == [] and body["due"] == 0
+    assert len(body["recent_scans"]) == 20 and body["recent_scans"][0]["verdict"] == "complete"
+
+
+def test_integrity_panel_and_recover_all(client: TestClient, service: Service) -> None:
+    client.post("/api/admin/repos/synthetic/legacy-setup/recheck", headers=ADMIN)  # due again: no finding
+    panel = client.get("/api/integrity").json()
+    assert panel["status"] in ("clean", "issues") and panel["run"] is None
+    assert client.get("/api/integrity/run").json() == {"run": None}
+    started = client.post("/api/admin/integrity", headers=ADMIN)
+    assert started.status_code in (200, 202)
+    run = started.json()["run"]
+    assert run["status"] in ("running", "done")
+    latest = service.integrity.latest
+    assert latest is not None and latest.done.wait(30)
+    final = client.get("/api/integrity/run").json()["run"]
+    assert final["id"] == run["id"] and final["status"] == "done" and final["finished_at"]
+    assert {"findings", "recheck_names", "reprocessed"} <= set(final["outcome"])
+    assert client.get("/api/integrity").json()["run"]["status"] == "done"
+
+
+def test_only_takes_recheck_or_reprocess(client: TestClient) -> None:
+    answer = client.post("/api/admin/integrity", params={"only": "everything"}, headers=ADMIN)
+    assert answer.status_code == 422 and "only" in answer.json()["error"]
+
+
+def test_add_repos_all_or_nothing(client: TestClient) -> None:
+    added = client.post("/api/admin/repos", json={"repos": ["acme/widget", "pallets/flask"]}, headers=ADMIN)
+    assert added.json() == {"added": ["acme/widget"], "already_tracked": ["pallets/flask"]}
+    refused = client.post("/api/admin/repos", json={"repos": ["acme/other", "not a repo"]}, headers=ADMIN)
+    assert refused.status_code == 422 and "repos[1]" in refused.json()["error"]
+    assert client.get("/api/repos/acme/other").status_code == 404
+    for body in ({}, {"repos": []}, {"repos": "acme/x"}, {"repos": [1]}):
+        assert client.post("/api/admin/repos", json=body, headers=ADMIN).status_code == 422
+    raw = client.post(
+        "/api/admin/repos", content=b"{not json", headers={**ADMIN, "content-type": "application/json"}
+    )
+    assert raw.status_code == 422
+
+
+def test_recheck_queues_the_repo(client: TestClient) -> None:
+    assert client.get("/api/workers").json()["due"] == 0
+    answer = client.post("/api/admin/repos/pallets/flask/recheck", headers=ADMIN)
+    assert answer.status_code == 202 and answer.json() == {"queued": ["pallets/flask"]}
+    assert client.get("/api/workers").json()["due"] == 1
+    assert client.post("/api/admin/repos/nobody/nothing/recheck", headers=ADMIN).status_code == 404
+
+
+def test_reprocess_rebuilds_from_captures(client: TestClient) -> None:
+    before = client.get("/api/repos/pallets/flask").json()
+    answer = client.post("/api/admin/repos/pallets/flask/reprocess", headers=ADMIN)
+    assert answer.status_code == 200 and "pallets/flask" in answer.json()["reprocessed"]
+    after = client.get("/api/repos/pallets/flask").json()
+    assert after["distribution"] == before["distribution"] and after["manifests"] == before["manifests"]
+    client.post("/api/admin/repos", json={"repos": ["acme/fresh"]}, headers=ADMIN)
+    nothing = client.post("/api/admin/repos/acme/fresh/reprocess", headers=ADMIN)
+    assert nothing.status_code == 409 and "no stored captures" in nothing.json()["error"]
+    assert client.post("/api/admin/repos/acme/.git/reprocess", headers=ADMIN).status_code == 422
+
+
+@pytest.mark.parametrize("path", ADMIN_POSTS)
+def test_admin_routes_are_post_only(client: TestClient, path: str) -> None:
+    answer = client.get(path, headers=ADMIN)
+    assert answer.status_code == 405 and "POST" in answer.headers["allow"]
+
+
+@pytest.mark.parametrize("path", ADMIN_POSTS)
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}, {"Authorization": "Bearer"}],
+)
+def test_admin_needs_the_token(client: TestClient, path: str, headers: dict[str, str]) -> None:
+    answer = client.post(path, json={"repos": ["acme/x"]}, headers=headers)
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert "token" in answer.json()["error"]
+
+
+@pytest.mark.parametrize("path", ADMIN_POSTS)
+def test_admin_fails_closed_without_a_configured_token(make_service: ServiceFactory, path: str) -> None:
+    with TestClient(create_app(make_service())) as open_client:
+        answer = open_client.post(path, json={"repos": ["acme/x"]}, headers=ADMIN)
+        assert answer.status_code == 503
+        assert "DISTSCOUT_API_TOKEN" in answer.json()["error"]
+        assert open_client.get("/api/repos/acme/x").status_code == 404  # nothing was added
+
+
+READS = ["/api/stats", "/api/orphans", "/api/repos/pallets/flask", "/metrics", "/api/workers", "/"]
+
+
+@pytest.mark.parametrize("path", READS)
+def test_protected_reads(make_service: ServiceFactory, path: str) -> None:
+    with TestClient(create_app(make_service(api_token=TOKEN, protect_reads=True))) as guarded:
+        refused = guarded.get(path)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+        assert guarded.get(path, headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert guarded.get(path, headers=ADMIN).status_code == 200
+        assert guarded.get("/healthz").status_code == 200
+
+
+def test_protected_reads_without_a_token_fail_closed(make_service: ServiceFactory) -> None:
+    with TestClient(create_app(make_service(protect_reads=True))) as guarded:
+        assert guarded.get("/api/stats").status_code == 503
+
+
+def test_login_cookie_opens_pages_but_not_admin(make_service: ServiceFactory) -> None:
+    with TestClient(create_app(make_service(api_token=TOKEN, protect_reads=True))) as guarded:
+        assert "Sign in" in guarded.get("/orphans").text
+        assert guarded.post("/login", data={"token": "wrong"}).status_code == 401
+        signed_in = guarded.post("/login", data={"token": TOKEN}, follow_redirects=False)
+        assert signed_in.status_code == 303 and "httponly" in signed_in.headers["set-cookie"].lower()
+        assert guarded.get("/orphans").status_code == 200
+        assert guarded.post("/api/admin/integrity").status_code == 401  # a cookie is never an admin token
+
+
+def test_openapi_lists_every_route(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/api/stats",
+        "/api/orphans",
+        "/api/unclaimed",
+        "/api/repos",
+        "/api/repos/{owner}/{name}",
+        "/api/packages",
+        "/api/export/{table}",
+        "/api/integrity",
+        "/api/integrity/run",
+        "/api/workers",
+        "/metrics",
+        "/healthz",
+        *ADMIN_POSTS[:1],
+        "/api/admin/repos/{owner}/{name}/recheck",
+        "/api/admin/repos/{owner}/{name}/reprocess",
+        "/api/admin/integrity",
+    } == set(paths)
+    assert set(paths["/api/admin/integrity"]) == {"post"}
+
+
+def test_security_headers(client: TestClient) -> None:
+    page = client.get("/")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"

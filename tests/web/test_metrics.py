@@ -1,0 +1,92 @@
+"""/metrics: Prometheus exposition, read back with prometheus-client's own parser."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from distscout.http.client import UpstreamClient, UpstreamConfig
+from distscout.http.outcome import Outcome
+from distscout.integrity.findings import FindingClass
+from distscout.scanner import Verdict
+from distscout.upstreams import Upstreams
+from distscout.web.service import Service
+from distscout.worker.runner import ScanReport
+from tests.web.conftest import ADMIN
+
+
+def samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    answer = client.get("/metrics")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith(
+        "text/plain; version=0.0.4"
+    )
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+    }
+
+
+def test_exposition_parses_and_has_every_family(client: TestClient) -> None:
+    names = {family.name for family in text_string_to_metric_families(client.get("/metrics").text)}
+    assert {
+        "distscout_scans",
+        "distscout_upstream_requests",
+        "distscout_upstream_request_seconds",
+        "distscout_integrity_recoveries",
+        "distscout_due_queue_depth",
+    } <= names
+    assert samples(client)[("distscout_due_queue_depth", ())] == 0
+
+
+def test_scans_by_outcome(client: TestClient, service: Service) -> None:
+    for verdict in (Verdict.COMPLETE, Verdict.COMPLETE, Verdict.PARTIAL, None):
+        service.metrics.observe_scan(ScanReport("a/b", verdict, {}, 0, 0))
+    found = samples(client)
+    assert found[("distscout_scans_total", (("outcome", "complete"),))] == 2
+    assert found[("distscout_scans_total", (("outcome", "partial"),))] == 1
+    assert found[("distscout_scans_total", (("outcome", "lost"),))] == 1
+    assert found[("distscout_scans_total", (("outcome", "failed"),))] == 0
+
+
+async def test_requests_errors_latency_and_breakers(client: TestClient, service: Service) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503 if "broken" in request.url.path else 200, json={"ok": True})
+
+    transport = httpx.MockTransport(answer)
+    clients = [
+        UpstreamClient(UpstreamConfig(name, "http://upstream.invalid", attempts=1), transport=transport)
+        for name in ("depsdev", "ecosystems", "github")
+    ]
+    service.metrics.watch(Upstreams(*clients))
+    depsdev = clients[0]
+    assert (await depsdev.get("/fine")).outcome is Outcome.OK
+    for _ in range(depsdev.breaker.threshold):
+        assert (await depsdev.get("/broken")).outcome is Outcome.TRANSIENT
+    found = samples(client)
+    requests = 1 + depsdev.breaker.threshold
+    assert found[("distscout_upstream_requests_total", (("source", "depsdev"),))] == requests
+    assert found[("distscout_upstream_errors_total", (("outcome", "transient"), ("source", "depsdev")))] == (
+        depsdev.breaker.threshold
+    )
+    assert found[("distscout_upstream_request_seconds_count", (("source", "depsdev"),))] == requests
+    assert found[("distscout_breaker_state", (("source", "depsdev"), ("state", "open")))] == 1
+    assert found[("distscout_breaker_state", (("source", "github"), ("state", "closed")))] == 1
+    for upstream in clients:
+        await upstream.aclose()
+
+
+def test_integrity_findings_and_recoveries(client: TestClient, service: Service) -> None:
+    client.post("/api/admin/repos/pallets/flask/recheck", headers=ADMIN)
+    client.get("/api/integrity")  # the panel's check sets the findings gauge
+    found = samples(client)
+    for finding_class in FindingClass:
+        assert ("distscout_integrity_findings", (("finding_class", finding_class.value),)) in found
+    client.post("/api/admin/integrity", headers=ADMIN)
+    latest = service.integrity.latest
+    assert latest is not None and latest.done.wait(30) and latest.outcome is not None
+    reprocessed = len(latest.outcome["reprocessed"])
+    found = samples(client)
+    assert found[("distscout_integrity_recoveries_total", (("action", "reprocess"),))] == reprocessed
+    assert found[("distscout_due_queue_depth", ())] == 1  # the recheck queued above

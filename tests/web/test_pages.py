@@ -1,0 +1,82 @@
+"""The dashboard's pages: each renders against the scanned corpus, links through, and escapes every value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from distscout.web.app import create_app
+from tests.emulator.fixtures import EmulatorFactory
+from tests.store.helpers import Clock, scan_due, tracked
+from tests.web.conftest import TOKEN, ServiceFactory
+from tests.web.hostile import ATTACKS, WORLD
+
+PAGES = ["/", "/orphans", "/unclaimed", "/repos", "/packages", "/integrity", "/workers", "/login"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders(client: TestClient, path: str) -> None:
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<nav>" in page.text and "Traceback" not in page.text
+
+
+def test_overview_counts_and_coverage_chart(client: TestClient) -> None:
+    page = client.get("/").text
+    assert 'data-stat="total"><span class="value">40<' in page
+    assert '<svg class="chart"' in page and ">pypi<" in page
+
+
+def test_orphans_link_to_repo_pages(client: TestClient) -> None:
+    page = client.get("/orphans").text
+    assert 'href="/repos/synthetic/legacy-setup"' in page and "legacy-widget" in page
+    repo = client.get("/repos/synthetic/legacy-setup").text
+    assert "setup.py" in repo and "History" in repo and "complete" in repo
+
+
+def test_repo_page_groups_rows_by_source(client: TestClient) -> None:
+    page = client.get("/repos/pallets/flask").text
+    assert "<h3>deps.dev</h3>" in page and "pyproject.toml" in page and 'class="timeline"' in page
+
+
+def test_search_page(client: TestClient) -> None:
+    page = client.get("/packages", params={"package": "pypi/requests"}).text
+    assert 'href="/repos/psf/requests"' in page
+    bad = client.get("/packages", params={"package": "nonsense"})
+    assert bad.status_code == 422 and "expected ecosystem/name" in bad.text
+
+
+def test_workers_page_without_workers(client: TestClient) -> None:
+    page = client.get("/workers").text
+    assert 'id="no-workers"' in page and "No workers in this process" in page
+
+
+def test_page_errors_are_html(client: TestClient) -> None:
+    missing = client.get("/repos/nobody/nothing")
+    assert missing.status_code == 404 and "is not tracked" in missing.text
+    assert missing.headers["content-type"].startswith("text/html")
+    assert client.get("/repos/acme/.git").status_code == 422
+
+
+async def test_hostile_names_are_escaped_everywhere(
+    emulator_factory: EmulatorFactory, make_service: ServiceFactory, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'hostile.db'}"
+    engine = tracked(url, ["evil/xss"], Clock.real())
+    await scan_due(engine, emulator_factory(WORLD), Clock.real())
+    engine.dispose()
+    with TestClient(create_app(make_service(url, api_token=TOKEN))) as hostile:
+        report = hostile.get("/api/repos/evil/xss").json()
+        stored = {r["package_name"] for r in report["distribution"]} | {
+            m["package_name_declared"] for m in report["manifests"]
+        }
+        paths = {m["manifest_path"] for m in report["manifests"]}
+        assert ATTACKS[0] in stored and ATTACKS[1] in stored, stored  # the attack really is in the data
+        assert any(ATTACKS[2] in p for p in paths), paths
+        for path in [*PAGES, "/repos/evil/xss", "/packages?package=npm/%3Cscript%3Ealert(1)%3C/script%3E"]:
+            page = hostile.get(path).text
+            for attack in ATTACKS:
+                assert attack not in page, (path, attack)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile.get("/repos/evil/xss").text
