@@ -24,7 +24,8 @@ class Upstreams:
     ecosystems_bulk: EcosystemsBatcher | None = None  # lookups of concurrent scans in one bulk request
 
     def all(self) -> tuple[UpstreamClient, ...]:
-        return (self.depsdev, self.ecosystems, self.github)
+        graphql = (self.graphql.client,) if self.graphql is not None else ()
+        return (self.depsdev, self.ecosystems, self.github, *graphql)
 
     def budgeted(self) -> tuple[UpstreamClient, ...]:
         """The clients whose rate-limit budget paces the dispatcher."""
@@ -34,8 +35,6 @@ class Upstreams:
     async def aclose(self) -> None:
         for client in self.all():
             await client.aclose()
-        if self.graphql is not None:
-            await self.graphql.client.aclose()
         flush = getattr(self.cache, "flush", None)
         if flush is not None:
             flush()
