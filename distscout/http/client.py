@@ -42,6 +42,9 @@ class UpstreamConfig:
     timeout: float = 30.0
     attempts: int = 3
     max_bytes: int = 16 * 1024 * 1024
+    # Connections kept per upstream. Few on purpose: httpcore checks every pooled connection on every
+    # request, so a large pool costs CPU on each call; requests beyond it wait for a free connection.
+    max_connections: int = 8
     max_wait: float = 60.0  # the longest Retry-After / reset wait slept through inside one call
 
 
@@ -101,6 +104,9 @@ class UpstreamClient:
             timeout=config.timeout,
             follow_redirects=True,
             transport=transport,
+            limits=httpx.Limits(
+                max_connections=config.max_connections, max_keepalive_connections=config.max_connections
+            ),
         )
 
     async def aclose(self) -> None:

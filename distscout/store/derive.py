@@ -7,6 +7,7 @@ parser upgrade rebuilds exactly what a fresh scan of the same answers would stor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,12 @@ from distscout.store.schema import captures, repo_distribution, repo_distributio
 
 def version_tag() -> str:
     """A short, stable tag of the interpreter and parser versions (the full string is long)."""
-    return "v" + hashlib.sha256(interpreter_version().encode()).hexdigest()[:12]
+    return _tag_of(interpreter_version())
+
+
+@functools.lru_cache(maxsize=4)
+def _tag_of(version: str) -> str:
+    return "v" + hashlib.sha256(version.encode()).hexdigest()[:12]
 
 
 def load_captures(connection: Connection, repo_id: int) -> list[Capture]:
@@ -97,10 +103,18 @@ def derived_rows(
     return list(registry.values()), list(manifests.values())
 
 
-def rebuild_rows(connection: Connection, repo_id: int) -> tuple[int, int]:
-    """Replace the repo's current rows with those its stored captures stand for; returns the row counts."""
+def rebuild_rows(
+    connection: Connection, repo_id: int, stored: list[Capture] | None = None
+) -> tuple[int, int]:
+    """Replace the repo's current rows with those its stored captures stand for; returns the row counts.
+
+    `stored`: the repo's stored captures in storage order, when the caller has just written them (rotation)
+    — the same list `load_captures` would read back, without reading and decompressing it again.
+    """
     owner, name = connection.execute(select(repos.c.owner, repos.c.name).where(repos.c.id == repo_id)).one()
-    registry, manifests = derived_rows(repo_id, f"{owner}/{name}", load_captures(connection, repo_id))
+    if stored is None:
+        stored = load_captures(connection, repo_id)
+    registry, manifests = derived_rows(repo_id, f"{owner}/{name}", stored)
     connection.execute(delete(repo_distribution).where(repo_distribution.c.repo_id == repo_id))
     connection.execute(
         delete(repo_distribution_manifest).where(repo_distribution_manifest.c.repo_id == repo_id)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, and_, delete, insert, literal, select, update
 from distscout.captures import GITHUB_REPO, Capture
 from distscout.scanner import ScanResult, Verdict
 from distscout.store.bodies import digest_of, store_bodies
-from distscout.store.derive import rebuild_rows, version_tag
+from distscout.store.derive import load_captures, rebuild_rows, version_tag
 from distscout.store.schema import (
     captures,
     repo_distribution,
@@ -75,11 +75,15 @@ def rotate(connection: Connection, repo_id: int, scan: ScanResult, now: datetime
     connection.execute(
         delete(captures).where(and_(captures.c.repo_id == repo_id, captures.c.source.in_(replaced_captures)))
     )
+    # Captures of the sources that failed this time (none on a complete scan: nothing is read back).
+    kept = load_captures(connection, repo_id) if previous_sources - replaced_captures else []
     new_captures = [c for source in sorted(replaced) for c in scan.results[source].captures]
     if scan.metadata_capture is not None:
         new_captures.append(scan.metadata_capture)
     insert_captures(connection, repo_id, new_captures)
-    rebuild_rows(connection, repo_id)  # the rows are what the stored captures stand for, by construction
+    # The rows are what the stored captures stand for, by construction: kept ones, then the new ones,
+    # in the order they were stored (the order a reprocess reads them back in).
+    rebuild_rows(connection, repo_id, kept + new_captures)
     connection.execute(
         update(repos)
         .where(repos.c.id == repo_id)
