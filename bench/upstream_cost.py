@@ -14,7 +14,9 @@ like the corpus (`bench.worlds`). Each world is scanned in three modes:
               listings, one read per manifest), deps.dev and ecosyste.ms. Every repository gets fresh clients
               (no memo) and no conditional requests are sent, as the seed sent none.
 - first scan: distscout's default plan, `scan_repo` with one shared `Upstreams` (memoized owner listings and
-              package details) and `WalkMode.DEEP`, starting from an empty conditional (ETag) cache.
+              package details; GitHub through batched GraphQL and ecosyste.ms through bulk_lookup, the
+              questions of concurrent scans sharing queries) and `WalkMode.DEEP`, starting from an empty
+              conditional (ETag) cache.
 - rescan:     the same repositories again, nothing changed, with the conditional cache kept from the first
               scan: the store-persisted `StoreConditionalCache` over a SQLite file, reopened on a new engine
               under a new `Upstreams` (no memo, no in-memory cache: as a new process would start).
@@ -23,7 +25,9 @@ Columns:
 - depsdev/r, ecosys/r, github/r: requests answered by each emulated upstream, per repository (a 304 counts
   as a request here).
 - GH cost/r: GitHub rate-limit cost per repository (the emulator's `rate_limit_cost`: REST requests charged
-  to the primary limit — a 304 is not — plus GraphQL points) / repositories.
+  to the primary limit — a 304 is not — plus GraphQL points) / repositories; split into REST/r (on a
+  first scan mostly the owners' Packages listings: 6 per owner, shared by the owner's repositories) and
+  GQL/r (GraphQL points). REST and GraphQL are separate 5,000-an-hour budgets; the column adds them up.
 - repos/h/token: repositories per hour one token's 5,000-unit budget allows at that cost ("unbounded" at 0).
 - wall s, repos/s: wall time of the mode and end-to-end throughput against the local emulator (no latency).
 - registry: whether each repository's registry evidence — the set of (ecosystem, package_name, source) from
@@ -270,13 +274,14 @@ def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
     print(f"\n== {title}: {repos:,} repositories")
     header = (
         f"{'mode':<11} {'depsdev/r':>9} {'ecosys/r':>9} {'github/r':>9} {'GH cost/r':>10} "
-        f"{'repos/h/token':>14} {'wall s':>8} {'repos/s':>8}  registry vs baseline"
+        f"{'REST/r':>7} {'GQL/r':>6} {'repos/h/token':>14} {'wall s':>8} {'repos/s':>8}  registry vs baseline"
     )
     print(header)
     print("-" * len(header))
     for run in runs:
         per = {u: run.stats.get(u, {}).get("requests", 0) / repos for u in UPSTREAMS}
         cost = run.stats.get("github", {}).get("rate_limit_cost", 0) / repos
+        points = run.stats.get("github", {}).get("graphql_points", 0) / repos
         allowed = f"{TOKEN_BUDGET / cost:,.0f}" if cost > 0 else "unbounded"
         if run is baseline:
             same = "(reference)"
@@ -285,7 +290,8 @@ def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
             same = "identical" if not differ else f"DIFFERS in {len(differ)} repos (e.g. {differ[0]})"
         print(
             f"{run.name:<11} {per['depsdev']:>9.2f} {per['ecosystems']:>9.2f} {per['github']:>9.2f} "
-            f"{cost:>10.3f} {allowed:>14} {run.elapsed:>8.1f} {repos / run.elapsed:>8.1f}  {same}"
+            f"{cost:>10.3f} {cost - points:>7.3f} {points:>6.3f} {allowed:>14} {run.elapsed:>8.1f} "
+            f"{repos / run.elapsed:>8.1f}  {same}"
         )
     first, rescan = runs[1], runs[2]
     lost = [

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     user_agent: str = "distscout/0.1 (+https://github.com/distscout/distscout)"
     sources: tuple[str, ...] = ALL_SOURCES
     cadence_days: float = Field(default=180, gt=0)
-    workers: int = Field(default=4, ge=1, le=256)
+    workers: int = Field(default=16, ge=1, le=256)  # concurrent scans also share GraphQL queries
     start_interval: float = Field(default=30.0, ge=0)
     start_burst: int = Field(default=25, ge=1)  # with batching: scans started together (≤ workers)
     pace_by_budget: bool = True  # once rate-limit headers are known, pace scans to spread the budget

@@ -18,7 +18,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_defaults() -> None:
     settings = load_settings()
-    assert settings.cadence_days == 180 and settings.workers == 4 and settings.start_interval == 30
+    assert settings.cadence_days == 180 and settings.workers == 16 and settings.start_interval == 30
     assert settings.cross_check and settings.immediate_partial_reclaim
     assert settings.database_url.startswith("sqlite:///") and settings.github_token is None
 

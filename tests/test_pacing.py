@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from distscout.http import UpstreamClient, UpstreamConfig
-from distscout.worker.pacing import MINIMUM_INTERVAL, budget_interval, next_interval
+from distscout.worker.pacing import MINIMUM_INTERVAL, CostMeter, budget_interval, next_interval
 
 
 def _client(remaining: int | None, reset_in: float, charged: int) -> UpstreamClient:
@@ -50,3 +50,18 @@ async def test_the_dispatcher_paces_by_budget_unless_told_not_to() -> None:
     dispatcher.settings = settings.model_copy(update={"pace_by_budget": False})
     assert dispatcher._pace() == 30.0
     await upstreams.aclose()
+
+
+def test_the_cost_of_a_scan_is_what_the_recent_scans_cost() -> None:
+    client, meter = _client(5000, 3600, 0), CostMeter(window=10)
+    for scans in range(1, 21):  # each of the first 20 scans meets a new owner: 6 Packages listings
+        client.charged += 6
+        assert meter.cost(client, scans) == 6
+    for scans in range(21, 41):  # then every owner is known: a scan costs 1
+        client.charged += 1
+        cost = meter.cost(client, scans)
+    assert cost == 1, "after a window of cheap scans, the expensive start no longer sets the pace"
+    assert client.charged / 40 == 3.5  # what the average since start-up would still say
+    slow = budget_interval(client, 40, 1000.0)
+    fast = budget_interval(client, 40, 1000.0, meter)
+    assert slow is not None and fast is not None and fast < slow / 3

@@ -30,7 +30,7 @@ from distscout.config import Settings
 from distscout.store.claims import Claim, claim_next
 from distscout.upstreams import Upstreams
 from distscout.worker.health import open_breakers
-from distscout.worker.pacing import next_interval
+from distscout.worker.pacing import CostMeter, next_interval
 from distscout.worker.runner import Now, ScanReport, run_claim
 
 log = logging.getLogger("distscout.dispatcher")
@@ -69,6 +69,7 @@ class Dispatcher:
         self._running: set[asyncio.Task[None]] = set()
         batching = upstreams.graphql is not None or upstreams.ecosystems_bulk is not None
         self.burst = max(1, min(settings.workers, settings.start_burst)) if batching else 1
+        self._meters: dict[str, CostMeter] = {}  # recent cost per scan, per budgeted upstream
         self._burst: list[float] = []  # the paced gaps owed by the scans of the current burst
 
     def stop(self) -> None:
@@ -138,7 +139,11 @@ class Dispatcher:
         if not self.settings.pace_by_budget:
             return self.settings.start_interval
         budgeted = list(self.upstreams.budgeted())
-        return next_interval(budgeted, self.stats.finished, time.time(), self.settings.start_interval)
+        for client in budgeted:
+            self._meters.setdefault(client.config.name, CostMeter())
+        return next_interval(
+            budgeted, self.stats.finished, time.time(), self.settings.start_interval, self._meters
+        )
 
     def _settle(self) -> None:
         """The cycle has settled (nothing due, nothing running): run the hook once per settled cycle."""

@@ -1,24 +1,54 @@
 """Pacing by budget: spread an upstream's remaining rate limit evenly until it resets.
 
 The dispatcher knows, from each upstream's headers, how many calls remain and when the window resets, and
-from its own counters what a scan costs on average (answers that count: a 304 does not). The interval
+from its own counters what the recent scans cost (answers that count: a 304 does not). The interval
 between scan starts is then the time left divided by the scans the budget still allows — faster than a
 fixed interval when the budget is plentiful, slower when it runs low, a wait for the reset when spent.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 from distscout.http import UpstreamClient
 
 MINIMUM_INTERVAL = 0.05  # seconds: never a busy loop
+COST_WINDOW = 50  # scans: the cost of a scan is what the recent ones cost
 
 
-def budget_interval(client: UpstreamClient, scans_done: int, wall_now: float) -> float | None:
+@dataclass
+class CostMeter:
+    """One upstream's recent cost per scan: units charged over the last `window` finished scans.
+
+    Not the average since start-up: a scan's cost changes as a run goes on (the first scan of an owner pays
+    its Packages listings, later ones share them; a rescan's 304s are free), and a pace set by old costs
+    would leave the budget unused.
+    """
+
+    window: int = COST_WINDOW
+    _marks: deque[tuple[int, int]] = field(default_factory=deque)  # (scans finished, units charged)
+
+    def cost(self, client: UpstreamClient, scans_done: int) -> float:
+        if not self._marks or self._marks[-1][0] != scans_done:
+            self._marks.append((scans_done, client.charged))
+        while len(self._marks) > 2 and scans_done - self._marks[1][0] >= self.window:
+            self._marks.popleft()
+        first_scans, first_charged = self._marks[0]
+        if scans_done - first_scans < min(self.window, scans_done):  # too few yet: since start-up
+            return client.charged / scans_done
+        return (client.charged - first_charged) / (scans_done - first_scans)
+
+
+def budget_interval(
+    client: UpstreamClient, scans_done: int, wall_now: float, meter: CostMeter | None = None
+) -> float | None:
     """Seconds between scan starts that `client`'s budget allows; None while nothing is known yet."""
     rate = client.rate
     if rate.remaining is None or rate.reset_at is None or scans_done == 0:
         return None
-    cost = client.charged / scans_done
+    cost = meter.cost(client, scans_done) if meter is not None else client.charged / scans_done
     seconds_left = max(0.0, rate.reset_at - wall_now)
     if cost <= 0:
         return MINIMUM_INTERVAL
@@ -28,7 +58,18 @@ def budget_interval(client: UpstreamClient, scans_done: int, wall_now: float) ->
     return max(MINIMUM_INTERVAL, seconds_left / scans_left)
 
 
-def next_interval(clients: list[UpstreamClient], scans_done: int, wall_now: float, fallback: float) -> float:
+def next_interval(
+    clients: list[UpstreamClient],
+    scans_done: int,
+    wall_now: float,
+    fallback: float,
+    meters: Mapping[str, CostMeter] | None = None,
+) -> float:
     """The slowest pace any budgeted upstream asks for; `fallback` (start_interval) while none is known."""
-    known = [i for c in clients if (i := budget_interval(c, scans_done, wall_now)) is not None]
+    meters = meters or {}
+    known = [
+        i
+        for c in clients
+        if (i := budget_interval(c, scans_done, wall_now, meters.get(c.config.name))) is not None
+    ]
     return max(known) if known else fallback
