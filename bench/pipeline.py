@@ -34,7 +34,8 @@ from distscout.interpret import interpret
 from distscout.repos import parse_repo_ref
 from distscout.scanner import scan_repo
 from distscout.store.engine import open_engine
-from distscout.store.repos import add_repos, list_repos
+from distscout.store.http_cache import StoreConditionalCache
+from distscout.store.repos import add_repos, iter_repos, list_repos
 from distscout.store.rotation import record_scan
 from distscout.upstreams import build_upstreams
 from distscout.worker.batch import BatchScan
@@ -85,9 +86,8 @@ async def end_to_end(settings: Settings, count: int) -> tuple[float, Counter[str
         add_repos(
             connection, [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(count)], datetime.now(UTC)
         )
-    with engine.connect() as connection:
-        targets = list(list_repos(connection))
-    upstreams = build_upstreams(settings)
+    targets = iter_repos(engine)  # read a page at a time, as the daemon claims one at a time
+    upstreams = build_upstreams(settings, cache=StoreConditionalCache(engine))  # as `scan` and `serve` do
     verdicts: Counter[str] = Counter()
 
     def tally(report: ScanReport) -> None:

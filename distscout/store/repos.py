@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from distscout.repos import RepoRef
 from distscout.store.schema import repos
@@ -100,6 +100,20 @@ def list_repos(connection: Connection, limit: int | None = None) -> Sequence[Tra
     if limit is not None:
         query = query.limit(limit)
     return [TrackedRepo.from_row(row) for row in connection.execute(query)]
+
+
+def iter_repos(engine: Engine, page: int = 500) -> Iterator[TrackedRepo]:
+    """Every tracked repository in id order, read a page at a time: memory does not grow with the fleet."""
+    after = 0
+    while True:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(repos).where(repos.c.id > after).order_by(repos.c.id).limit(page)
+            ).all()
+        if not rows:
+            return
+        yield from (TrackedRepo.from_row(row) for row in rows)
+        after = rows[-1].id
 
 
 def count_repos(connection: Connection) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -27,7 +27,7 @@ class BatchScan:
     reports: list[ScanReport] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # held by another worker (the daemon): not scanned now
 
-    async def run(self, targets: Sequence[TrackedRepo]) -> list[ScanReport]:
+    async def run(self, targets: Iterable[TrackedRepo]) -> list[ScanReport]:
         """Scan `targets` now, `workers` at a time (a fixed pool: memory does not grow with the fleet)."""
         queue = iter(targets)
 

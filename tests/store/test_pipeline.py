@@ -16,6 +16,7 @@ from distscout.repos import parse_repo_ref
 from distscout.scanner import Verdict
 from distscout.store.claims import claim_next, due_queries
 from distscout.store.queries import fleet_stats, orphans, repo_report
+from distscout.store.repos import iter_repos, list_repos
 from distscout.store.rotation import backoff
 from distscout.store.schema import repos, scan_runs
 from tests.corpus import repos as corpus_repos
@@ -261,3 +262,12 @@ async def test_dispatcher_runs_the_settled_hook_at_start_and_after_a_cycle(
         )
         stats = await dispatcher.run()
     assert stats.finished == 2 and settled == [0, 2], "at start-up, then once after the cycle settled"
+
+
+def test_iter_repos_reads_every_repository_once_a_page_at_a_time(database_url: str) -> None:
+    names = [f"acme/repo-{i}" for i in range(7)]
+    engine = tracked(database_url, names, Clock.real())
+    paged = [repo.ref.full_name for repo in iter_repos(engine, page=3)]
+    assert paged == names
+    with engine.connect() as connection:
+        assert [r.ref.full_name for r in list_repos(connection)] == paged
