@@ -48,7 +48,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,10 +69,11 @@ from distscout.repos import RepoRef, parse_repo_ref
 from distscout.scanner import judge, scan_repo
 from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
 from distscout.sources.base import SourceResult
-from distscout.sources.github_repo import fetch_metadata
+from distscout.sources.github_repo import fetch_metadata, prefetch_metadata
 from distscout.store.engine import open_engine
 from distscout.store.http_cache import StoreConditionalCache
 from distscout.upstreams import build_upstreams
+from distscout.worker.batch import LOOKAHEAD
 from tests.corpus import CORPUS
 
 TOKEN_BUDGET = 5000  # GitHub: REST requests (or GraphQL points) per hour per token
@@ -187,11 +188,23 @@ PoolRun = tuple[float, dict[str, "Evidence"], Counter[str]]  # wall seconds, evi
 
 
 async def run_pool(
-    refs: list[RepoRef], scan: Callable[[RepoRef], Awaitable[tuple[Evidence, str]]], workers: int
+    refs: list[RepoRef],
+    scan: Callable[[RepoRef], Awaitable[tuple[Evidence, str]]],
+    workers: int,
+    ahead: Callable[[list[RepoRef]], None] | None = None,
 ) -> PoolRun:
+    """Scan `refs`, `workers` at a time; `ahead` is told each next 50 before their scans start."""
     evidence: dict[str, Evidence] = {}
     verdicts: Counter[str] = Counter()
-    pending = iter(refs)
+
+    def in_chunks() -> Iterator[RepoRef]:
+        for start in range(0, len(refs), LOOKAHEAD):
+            chunk = refs[start : start + LOOKAHEAD]
+            if ahead is not None:
+                ahead(chunk)
+            yield from chunk
+
+    pending = in_chunks()
 
     async def worker() -> None:
         for ref in pending:  # one shared iterator: each repository is taken by exactly one worker
@@ -236,8 +249,12 @@ def run_world(urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers:
             result = await scan_repo(upstreams, ref, settings)
             return evidence_of(result.results), result.verdict.value
 
+        def ahead(chunk: list[RepoRef]) -> None:  # as `scan` (BatchScan) does
+            if upstreams.graphql is not None:
+                prefetch_metadata(upstreams.graphql, chunk)
+
         try:
-            return await run_pool(refs, scan, workers)
+            return await run_pool(refs, scan, workers, ahead)
         finally:
             await upstreams.aclose()
             cache.flush()  # Upstreams.aclose flushes it too; the rescan must find every entry

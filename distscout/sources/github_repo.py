@@ -7,6 +7,7 @@ to tell whether anything changed since the last scan.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,11 +55,19 @@ async def fetch_metadata(
     return metadata, fetched, capture_of(GITHUB_REPO, "github.repo", fetched, subject=current.full_name)
 
 
+def metadata_field(repo: RepoRef) -> str:
+    return github_queries.repository(repo.owner, repo.name, github_queries.METADATA)
+
+
+def prefetch_metadata(batcher: GraphQLBatcher, refs: Iterable[RepoRef]) -> None:
+    """Ask the metadata of repositories about to be scanned, together (one query for up to 50)."""
+    batcher.prefetch("metadata", (metadata_field(ref) for ref in refs))
+
+
 async def fetch_metadata_graphql(
     batcher: GraphQLBatcher, repo: RepoRef
 ) -> tuple[RepoMetadata | None, Answer, Capture | None]:
-    field = github_queries.repository(repo.owner, repo.name, github_queries.METADATA)
-    answer = await batcher.ask("metadata", field)
+    answer = await batcher.ask("metadata", metadata_field(repo))
     if not answer.ok or not isinstance(answer.data, dict):
         return None, answer, None
     data: dict[str, Any] = answer.data
