@@ -54,9 +54,17 @@ def build_upstreams(
         )
         return UpstreamClient(config, breaker=breaker, clock=clock, cache=cache)
 
+    # Enough connections for the workers' concurrent requests, yet few: every pooled connection costs CPU
+    # on each request (see UpstreamConfig.max_connections).
+    connections = min(64, max(8, settings.workers // 2))
+
     def config(name: str, base_url: str) -> UpstreamConfig:
         return UpstreamConfig(
-            name=name, base_url=base_url, user_agent=agent, timeout=settings.request_timeout
+            name=name,
+            base_url=base_url,
+            user_agent=agent,
+            timeout=settings.request_timeout,
+            max_connections=connections,
         )
 
     github = replace(config("github", settings.github_api_url), token=token, default_headers=GITHUB_HEADERS)
