@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from distscout.http import UpstreamClient, UpstreamConfig
 from distscout.worker.pacing import MINIMUM_INTERVAL, CostMeter, budget_interval, next_interval
 
@@ -65,3 +67,38 @@ def test_the_cost_of_a_scan_is_what_the_recent_scans_cost() -> None:
     slow = budget_interval(client, 40, 1000.0)
     fast = budget_interval(client, 40, 1000.0, meter)
     assert slow is not None and fast is not None and fast < slow / 3
+
+
+async def test_the_wait_after_a_burst_shortens_once_the_budget_is_known(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import time
+
+    from sqlalchemy import create_engine
+
+    from distscout.config import Settings
+    from distscout.upstreams import build_upstreams
+    from distscout.worker import dispatcher as dispatching
+
+    monkeypatch.setattr(dispatching, "PACE_RECHECK", 0.05)
+    settings = Settings(
+        database_url="sqlite://", start_interval=30.0, workers=4, start_burst=4, github_token="t"
+    )
+    upstreams = build_upstreams(settings)
+    dispatcher = dispatching.Dispatcher(create_engine("sqlite://"), upstreams, settings)
+    assert dispatcher.burst == 4
+    dispatcher._burst, dispatcher._burst_started = 4, asyncio.get_running_loop().time()
+
+    async def budgets_become_known() -> None:
+        await asyncio.sleep(0.2)  # the burst's first answers arrive: a plentiful budget
+        for client in upstreams.budgeted():
+            client.rate.remaining, client.rate.reset_at, client.charged = 4990, time.time() + 3600, 4
+        dispatcher.stats.finished = 4
+
+    started = asyncio.get_running_loop().time()
+    await asyncio.gather(dispatcher._after_burst(), budgets_become_known())
+    waited = asyncio.get_running_loop().time() - started
+    # 4 scans at one unit each, 4,990 units for the hour: 4 x 0.72 s — not the 4 x 30 s asked at first
+    assert waited == pytest.approx(4 * 3600 / 4990, abs=0.5)
+    await upstreams.aclose()

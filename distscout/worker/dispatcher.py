@@ -3,8 +3,9 @@
 - at most `workers` scans at once, started at the pace the upstreams' remaining budgets allow until their
   reset (`pacing`), or one per `start_interval` seconds while no budget is known (or `pace_by_budget` is off);
 - with GitHub's GraphQL batching on, scans start in bursts of `start_burst` (then a gap as long as the
-  burst's scans would have taken one by one): scans that start together share their queries, which a
-  trickle of single starts — what a tight budget asks for — would not;
+  burst's scans would have taken one by one, at the pace known while waiting: a fresh daemon learns its
+  budgets from the burst's own answers): scans that start together share their queries, which a trickle
+  of single starts — what a tight budget asks for — would not;
 - while an upstream's circuit breaker is open, no new scan starts (checked again every `health_recheck`
   seconds) instead of burning the fleet into partial scans;
 - when a cycle settles (nothing due, nothing running) and at start-up, `on_settled` runs once: the daemon's
@@ -34,6 +35,8 @@ from distscout.worker.pacing import CostMeter, next_interval
 from distscout.worker.runner import Now, ScanReport, run_claim
 
 log = logging.getLogger("distscout.dispatcher")
+
+PACE_RECHECK = 5.0  # seconds: how often a long wait after a burst looks at the pace again
 
 
 @dataclass
@@ -70,7 +73,8 @@ class Dispatcher:
         batching = upstreams.graphql is not None or upstreams.ecosystems_bulk is not None
         self.burst = max(1, min(settings.workers, settings.start_burst)) if batching else 1
         self._meters: dict[str, CostMeter] = {}  # recent cost per scan, per budgeted upstream
-        self._burst: list[float] = []  # the paced gaps owed by the scans of the current burst
+        self._burst = 0  # scans started in the current burst
+        self._burst_started = 0.0  # when its first scan started (the loop's clock)
 
     def stop(self) -> None:
         """First call: drain. Second call: cancel running scans."""
@@ -110,10 +114,11 @@ class Dispatcher:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
             self.stats.started += 1
-            self._burst.append(self._pace())
-            if len(self._burst) >= self.burst:
-                gap, self._burst = sum(self._burst), []
-                await self._sleep(gap)
+            if self._burst == 0:
+                self._burst_started = asyncio.get_running_loop().time()
+            self._burst += 1
+            if self._burst >= self.burst:
+                await self._after_burst()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         return self.stats
@@ -154,6 +159,16 @@ class Dispatcher:
             self.on_settled()
         except Exception:  # the hook must not stop the daemon
             log.exception("settled-cycle hook failed")
+
+    async def _after_burst(self) -> None:
+        """Wait until the burst's scans have had their paced gaps; the pace is re-read as budgets get known."""
+        count, self._burst = self._burst, 0
+        loop = asyncio.get_running_loop()
+        while not self._stopping.is_set():
+            wait = self._burst_started + count * self._pace() - loop.time()
+            if wait <= 0:
+                return
+            await self._sleep(min(wait, PACE_RECHECK))
 
     async def _sleep(self, seconds: float) -> None:
         if seconds <= 0:
