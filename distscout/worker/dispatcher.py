@@ -161,7 +161,7 @@ class Dispatcher:
             log.exception("settled-cycle hook failed")
 
     async def _after_burst(self) -> None:
-        """Wait until the burst's scans have had their paced gaps; the pace is re-read as budgets get known."""
+        """Wait out the paced gaps of the burst's scans, re-reading the pace as budgets get known."""
         count, self._burst = self._burst, 0
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
