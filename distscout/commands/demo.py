@@ -86,7 +86,7 @@ def _tell(result: DemoRun, path: Path) -> None:
         f"export DISTSCOUT_DATABASE_URL={url}",
         "distscout stats --repo lumen-labs/prism-js     # one repository: registry rows, manifests, history",
         "distscout export --format csv --table orphans  # the orphan report as CSV",
-        "distscout serve                                # the scheduler daemon",
+        "distscout serve --no-workers                   # the dashboard: http://127.0.0.1:8080/",
     ]
     out.print(f"\nDone in {result.seconds:.1f} s. The results are in {path}. Explore them:", markup=False)
     for hint in hints:
