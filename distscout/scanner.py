@@ -27,6 +27,7 @@ from distscout.sources import (
     github_releases,
 )
 from distscout.sources.base import SourceResult
+from distscout.sources.github_graphql import GraphQLBatcher
 from distscout.sources.github_repo import RepoMetadata, fetch_metadata, fetch_metadata_graphql
 from distscout.upstreams import Upstreams
 
@@ -113,20 +114,24 @@ async def _metadata(
     return metadata, fetched.outcome, fetched.error, capture
 
 
+def _batched(upstreams: Upstreams, metadata: RepoMetadata | None) -> GraphQLBatcher | None:
+    """The GraphQL batcher, when the metadata came through it (it then carries the tree and releases)."""
+    from_graphql = metadata is not None and metadata.releases is not None
+    return upstreams.graphql if from_graphql else None
+
+
 async def _releases(upstreams: Upstreams, repo: RepoRef, metadata: RepoMetadata | None) -> SourceResult:
-    if upstreams.graphql is not None and metadata is not None and metadata.releases is not None:
-        return await github_releases.collect_graphql(
-            upstreams.graphql, upstreams.github, repo, metadata.releases
-        )
+    if (batcher := _batched(upstreams, metadata)) is not None and metadata is not None:
+        return await github_releases.collect_graphql(batcher, upstreams.github, repo, metadata.releases)
     return await github_releases.collect(upstreams.github, repo)
 
 
 async def _manifests(upstreams: Upstreams, repo: RepoRef, metadata: RepoMetadata | None) -> SourceResult:
     branch = metadata.default_branch if metadata is not None else "HEAD"
-    if upstreams.graphql is not None and metadata is not None and metadata.releases is not None:
+    if (batcher := _batched(upstreams, metadata)) is not None and metadata is not None:
         if metadata.tree_oid is None:  # GraphQL's word for an empty repository (REST: 409)
             return SourceResult(MANIFESTS, Outcome.MISS)
         return await github_manifests_graphql.collect(
-            upstreams.graphql, upstreams.github, repo, branch, metadata.tree_oid
+            batcher, upstreams.github, repo, branch, metadata.tree_oid
         )
     return await github_manifests.collect(upstreams.github, repo, branch, WalkMode.DEEP)

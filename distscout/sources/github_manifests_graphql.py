@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from distscout.captures import MANIFESTS, Capture, utc_now
@@ -29,12 +30,13 @@ BLOBS_PER_QUESTION = 100
 async def collect(
     batcher: GraphQLBatcher, rest: UpstreamClient, repo: RepoRef, ref: str, tree_oid: str
 ) -> SourceResult:
-    walker = GraphQLWalker(rest, f"/repos/{repo.owner}/{repo.name}", ref)
-    walker.batcher, walker.repo, walker.tree_oid = batcher, repo, tree_oid
+    base = f"/repos/{repo.owner}/{repo.name}"
+    walker = GraphQLWalker(rest, base, ref, batcher=batcher, repo=repo, tree_oid=tree_oid)
     await walker.list_tree()
     return await read_planned(walker, WalkMode.DEEP)
 
 
+@dataclass(kw_only=True)
 class GraphQLWalker(Walker):
     """The REST walker (its bookkeeping, and its reads as the fallback) with GraphQL listing and reads."""
 
@@ -42,12 +44,8 @@ class GraphQLWalker(Walker):
     repo: RepoRef
     tree_oid: str
 
-    @property
-    def _graphql(self) -> tuple[GraphQLBatcher, RepoRef]:
-        return self.batcher, self.repo
-
     async def list_tree(self) -> None:
-        batcher, repo = self._graphql
+        batcher, repo = self.batcher, self.repo
         key = f"github-graphql:tree:{self.tree_oid}"
         cached = batcher.client.cache.lookup(key)
         if cached is not None:
@@ -58,9 +56,8 @@ class GraphQLWalker(Walker):
             if answer.outcome is Outcome.PERMANENT:  # GraphQL refused the question: REST can answer it
                 await super().list_tree()
                 return
-            if not answer.ok:  # a tree that vanished since the metadata query: try again later
-                outcome = Outcome.TRANSIENT if answer.outcome is Outcome.MISS else answer.outcome
-                self.failed("/", outcome, answer.error or "tree not listed")
+            if not answer.ok:
+                self.failed("/", _failure(answer.outcome), answer.error or "tree not listed")
                 return
             body, from_cache = capture_body(answer.data), False
             batcher.client.cache.store(key, CachedAnswer(self.tree_oid, body, "application/json"))
@@ -95,8 +92,9 @@ class GraphQLWalker(Walker):
         found, failures = await self._ask_blobs(list(wanted))
         for oid, paths_of_oid in wanted.items():
             for path in paths_of_oid:
-                if path in self.files_read:  # an earlier path of the same blob was kept just now
-                    texts[path] = self.known(path, kind)[1]
+                handled, text = self.known(path, kind)  # an earlier path of the same blob, kept just now
+                if handled:
+                    texts[path] = text
                 elif oid in failures:  # GitHub is failing: no second try through REST now
                     self.failed(path, *failures[oid])
                     texts[path] = None
@@ -107,17 +105,18 @@ class GraphQLWalker(Walker):
         return texts
 
     def _cached_blob(self, oid: str) -> bytes | None:
-        cached = self._graphql[0].client.cache.lookup(f"github-graphql:blob:{oid}")
+        cached = self.batcher.client.cache.lookup(f"github-graphql:blob:{oid}")
         return cached.body if cached is not None else None
 
     def _keep(self, path: str, kind: str, oid: str, body: bytes, from_cache: bool) -> str:
-        batcher, repo = self._graphql
         if not from_cache:
-            batcher.client.cache.store(f"github-graphql:blob:{oid}", CachedAnswer(oid, body, "text/plain"))
+            self.batcher.client.cache.store(
+                f"github-graphql:blob:{oid}", CachedAnswer(oid, body, "text/plain")
+            )
         capture = Capture(
             MANIFESTS,
             kind,
-            f"POST /graphql repository({repo.full_name}) blob({oid})",
+            f"POST /graphql repository({self.repo.full_name}) blob({oid})",
             200,
             body,
             utc_now(),
@@ -134,7 +133,7 @@ class GraphQLWalker(Walker):
         """
         if not oids:
             return {}, {}
-        batcher, repo = self._graphql
+        batcher, repo = self.batcher, self.repo
         chunks = [oids[i : i + BLOBS_PER_QUESTION] for i in range(0, len(oids), BLOBS_PER_QUESTION)]
         answers = await asyncio.gather(
             *(
@@ -150,14 +149,19 @@ class GraphQLWalker(Walker):
         failures: dict[str, tuple[Outcome, str]] = {}
         for chunk, answer in zip(chunks, answers, strict=True):
             if not answer.ok and answer.outcome is not Outcome.PERMANENT:
-                outcome = Outcome.TRANSIENT if answer.outcome is Outcome.MISS else answer.outcome
-                failures.update((oid, (outcome, answer.error or "blob not read")) for oid in chunk)
+                failure = (_failure(answer.outcome), answer.error or "blob not read")
+                failures.update((oid, failure) for oid in chunk)
             data = answer.data if answer.ok and isinstance(answer.data, dict) else {}
             for i, oid in enumerate(chunk):
                 blob = data.get(f"b{i}")
                 if isinstance(blob, dict) and _whole_text(blob):
                     texts[oid] = str(blob["text"])
         return texts, failures
+
+
+def _failure(outcome: Outcome) -> Outcome:
+    """A tree or blob listed a moment ago that cannot be read now is a failed read, never "no such file"."""
+    return Outcome.TRANSIENT if outcome is Outcome.MISS else outcome
 
 
 def _whole_text(blob: dict[str, Any]) -> bool:

@@ -37,20 +37,14 @@ async def fetch_metadata(
     if not fetched.ok or not isinstance(fetched.data, dict):
         return None, fetched, None
     data = fetched.data
-    try:
-        current = parse_repo_ref(f"{repo.host}/{data.get('full_name') or repo.full_name}")
-    except RepoRefError:
-        current = repo
-    renamed = repo if current.key != repo.key else None
-    raw_owner = data.get("owner")
-    owner: dict[str, object] = raw_owner if isinstance(raw_owner, dict) else {}
-    owner_type = owner.get("type")
+    current = _named(repo, data.get("full_name"))
+    owner = data.get("owner")
     metadata = RepoMetadata(
         ref=current,
         archived=data.get("archived") is True,
         default_branch=str(data.get("default_branch") or "HEAD"),
-        owner_type=str(owner_type) if owner_type in ("User", "Organization") else None,
-        renamed_from=renamed,
+        owner_type=_owner_type(owner.get("type") if isinstance(owner, dict) else None),
+        renamed_from=repo if current.key != repo.key else None,
     )
     return metadata, fetched, capture_of(GITHUB_REPO, "github.repo", fetched, subject=current.full_name)
 
@@ -71,18 +65,14 @@ async def fetch_metadata_graphql(
     if not answer.ok or not isinstance(answer.data, dict):
         return None, answer, None
     data: dict[str, Any] = answer.data
-    try:
-        current = parse_repo_ref(f"{repo.host}/{data.get('nameWithOwner') or repo.full_name}")
-    except RepoRefError:
-        current = repo
-    owner = data.get("owner") if isinstance(data.get("owner"), dict) else {}
-    owner_type = owner.get("__typename") if isinstance(owner, dict) else None
+    current = _named(repo, data.get("nameWithOwner"))
+    owner = data.get("owner")
     branch = data.get("defaultBranchRef") if isinstance(data.get("defaultBranchRef"), dict) else None
     metadata = RepoMetadata(
         ref=current,
         archived=data.get("isArchived") is True,
         default_branch=str(branch.get("name") or "HEAD") if branch else "HEAD",
-        owner_type=str(owner_type) if owner_type in ("User", "Organization") else None,
+        owner_type=_owner_type(owner.get("__typename") if isinstance(owner, dict) else None),
         renamed_from=repo if current.key != repo.key else None,
         tree_oid=_tree_oid(branch),
         releases=data.get("releases"),
@@ -97,6 +87,18 @@ async def fetch_metadata_graphql(
         subject=current.full_name,
     )
     return metadata, answer, capture
+
+
+def _named(repo: RepoRef, full_name: object) -> RepoRef:
+    """The repository under the name GitHub answered with (a rename), or as asked when that is unusable."""
+    try:
+        return parse_repo_ref(f"{repo.host}/{full_name or repo.full_name}")
+    except RepoRefError:
+        return repo
+
+
+def _owner_type(value: object) -> str | None:
+    return str(value) if value in ("User", "Organization") else None
 
 
 def _tree_oid(branch: dict[str, Any] | None) -> str | None:
