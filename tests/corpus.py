@@ -4,13 +4,44 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-CORPUS = Path(os.environ.get("DISTSCOUT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+_ROOT = Path(__file__).resolve().parents[1]  # this checkout
+
+
+def _find_corpus() -> Path:
+    """`$DISTSCOUT_CORPUS`; else `../shared/corpus` beside this checkout; else beside the checkout it was
+    cloned from (a fresh clone elsewhere, as CI makes, still reads the corpus where it lies)."""
+    if configured := os.environ.get("DISTSCOUT_CORPUS"):
+        return Path(configured)
+    beside = _ROOT.parent / "shared" / "corpus"
+    if beside.is_dir():
+        return beside
+    git = shutil.which("git")
+    origin = (
+        subprocess.run(
+            [git, "-C", str(_ROOT), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if git
+        else ""
+    )
+    if origin and Path(origin).is_dir():
+        cloned_from = Path(origin).resolve().parent / "shared" / "corpus"
+        if cloned_from.is_dir():
+            return cloned_from
+    return beside  # missing: the error names where it was expected
+
+
+CORPUS = _find_corpus()
 
 
 @dataclass(frozen=True)
