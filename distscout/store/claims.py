@@ -14,14 +14,29 @@ scan (`ix_repos_claim_partial`, `ix_repos_claim_due`).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, RootTransaction, Select, delete, false, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RootTransaction,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    false,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from distscout.scanner import ScanResult, Verdict
 from distscout.store.repos import TrackedRepo
-from distscout.store.rotation import record_scan
+from distscout.store.rotation import record_scan, record_scans
 from distscout.store.schema import active_scans, repos
 
 DEFAULT_LEASE = timedelta(minutes=30)
@@ -62,13 +77,19 @@ def due_queries(
 def _mark_active(engine: Engine, claim: Claim, now: datetime, lease: timedelta) -> Claim:
     """Record that a scan is running (for `integrity check`'s in_progress), in its own short transaction."""
     with engine.begin() as connection:
-        connection.execute(delete(active_scans).where(active_scans.c.repo_id == claim.repo.id))
-        connection.execute(
-            insert(active_scans).values(
-                repo_id=claim.repo.id, worker=claim.token, started_at=now, until=now + lease
-            )
-        )
+        _set_active(connection, [claim], now, lease)
     return claim
+
+
+def _set_active(connection: Connection, claims: list[Claim], now: datetime, lease: timedelta) -> None:
+    if not claims:
+        return
+    ids = [claim.repo.id for claim in claims]
+    connection.execute(delete(active_scans).where(active_scans.c.repo_id.in_(ids)))
+    connection.execute(
+        insert(active_scans),
+        [{"repo_id": c.repo.id, "worker": c.token, "started_at": now, "until": now + lease} for c in claims],
+    )
 
 
 def _clear_active(connection: Connection, claim: Claim) -> None:
@@ -98,13 +119,39 @@ def claim_repo(
     engine: Engine, repo_id: int, now: datetime, *, lease: timedelta = DEFAULT_LEASE
 ) -> Claim | None:
     """Claim one given repository whatever its schedule (a forced scan); None while another worker has it."""
-    query = select(repos).where(repos.c.id == repo_id)
+    return claim_repos(engine, [repo_id], now, lease=lease).get(repo_id)
+
+
+def claim_repos(
+    engine: Engine, repo_ids: Sequence[int], now: datetime, *, lease: timedelta = DEFAULT_LEASE
+) -> dict[int, Claim]:
+    """Claim given repositories whatever their schedule (forced scans): those another worker has are left out.
+
+    SQLite: one transaction for them all (a lease each, one token). PostgreSQL: a row lock each, held by
+    a transaction of its own (the rotation commits it).
+    """
     if engine.dialect.name == "postgresql":
-        claim = _claim_locked(engine, [query])
-    else:
-        free = or_(repos.c.distribution_claimed_until.is_(None), repos.c.distribution_claimed_until <= now)
-        claim = _claim_leased(engine, [query.where(free)], now, lease)
-    return None if claim is None else _mark_active(engine, claim, now, lease)
+        locked = (_claim_locked(engine, [select(repos).where(repos.c.id == repo_id)]) for repo_id in repo_ids)
+        return {c.repo.id: _mark_active(engine, c, now, lease) for c in locked if c is not None}
+    token = uuid.uuid4().hex
+    free = or_(repos.c.distribution_claimed_until.is_(None), repos.c.distribution_claimed_until <= now)
+    with engine.begin() as connection:
+        connection.execute(
+            update(repos)
+            .where(repos.c.id.in_(repo_ids), free)
+            .values(distribution_claimed_by=token, distribution_claimed_until=now + lease)
+        )
+        taken = connection.execute(
+            select(repos).where(repos.c.id.in_(repo_ids), repos.c.distribution_claimed_by == token)
+        ).all()
+        claims = {row.id: _leased_claim(row, token) for row in taken}
+        _set_active(connection, list(claims.values()), now, lease)
+    return claims
+
+
+def _leased_claim(row: Row[Any], token: str) -> Claim:
+    repo = TrackedRepo.from_row(row)
+    return Claim(repo, token, repo.scan_complete is False)
 
 
 def _claim_locked(engine: Engine, queries: list[Select[tuple[object, ...]]]) -> Claim | None:
@@ -147,8 +194,7 @@ def _claim_leased(
                     .values(distribution_claimed_by=token, distribution_claimed_until=now + lease)
                 ).rowcount
                 if taken == 1:
-                    repo = TrackedRepo.from_row(row)
-                    return Claim(repo, token, repo.scan_complete is False)
+                    return _leased_claim(row, token)
     return None
 
 
@@ -164,14 +210,45 @@ def finish(engine: Engine, claim: Claim, scan: ScanResult, now: datetime, cadenc
             if claim.transaction.is_active:
                 claim.transaction.rollback()
             claim.connection.close()
+    result = finish_leased(engine, [(claim, scan)], now, cadence)[0]
+    if isinstance(result, ClaimLost):
+        raise result
+    return result
+
+
+def finish_leased(
+    engine: Engine, done: Sequence[tuple[Claim, ScanResult]], now: datetime, cadence: timedelta
+) -> list[Verdict | ClaimLost]:
+    """Store several leased claims' scans in one transaction (a group commit), each only if its lease is
+    still held; the others come back as ClaimLost, with nothing of theirs stored."""
     with engine.begin() as connection:
-        holder = connection.execute(
-            select(repos.c.distribution_claimed_by).where(repos.c.id == claim.repo.id)
-        ).scalar_one_or_none()
-        if holder != claim.token:
-            raise ClaimLost(f"{claim.repo.ref.full_name}: the lease ran out and another worker took it")
-        _clear_active(connection, claim)
-        return record_scan(connection, claim.repo.id, scan, now, cadence)
+        holders = dict(
+            connection.execute(
+                select(repos.c.id, repos.c.distribution_claimed_by).where(
+                    repos.c.id.in_([claim.repo.id for claim, _ in done])
+                )
+            ).all()
+        )
+        held = [(claim, scan) for claim, scan in done if holders.get(claim.repo.id) == claim.token]
+        if held:
+            connection.execute(
+                delete(active_scans).where(
+                    active_scans.c.repo_id == bindparam("r"), active_scans.c.worker == bindparam("w")
+                ),
+                [{"r": claim.repo.id, "w": claim.token} for claim, _ in held],
+            )
+        verdicts = dict(
+            zip(
+                [claim.repo.id for claim, _ in held],
+                record_scans(connection, [(claim.repo.id, scan) for claim, scan in held], now, cadence),
+                strict=True,
+            )
+        )
+    return [
+        verdicts.get(claim.repo.id)
+        or ClaimLost(f"{claim.repo.ref.full_name}: the lease ran out and another worker took it")
+        for claim, _ in done
+    ]
 
 
 def release(engine: Engine, claim: Claim) -> None:

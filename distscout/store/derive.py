@@ -115,12 +115,24 @@ def rebuild_rows(
     if stored is None:
         stored = load_captures(connection, repo_id)
     registry, manifests = derived_rows(repo_id, f"{owner}/{name}", stored)
-    connection.execute(delete(repo_distribution).where(repo_distribution.c.repo_id == repo_id))
+    replace_rows(connection, [repo_id], registry, manifests)
+    return len(registry), len(manifests)
+
+
+def replace_rows(
+    connection: Connection,
+    repo_ids: list[int],
+    registry: list[dict[str, Any]],
+    manifests: list[dict[str, Any]],
+) -> None:
+    """Replace the current rows of `repo_ids` with the given ones: four statements whatever their number."""
+    if not repo_ids:
+        return
+    connection.execute(delete(repo_distribution).where(repo_distribution.c.repo_id.in_(repo_ids)))
     connection.execute(
-        delete(repo_distribution_manifest).where(repo_distribution_manifest.c.repo_id == repo_id)
+        delete(repo_distribution_manifest).where(repo_distribution_manifest.c.repo_id.in_(repo_ids))
     )
     if registry:
         connection.execute(insert(repo_distribution), registry)
     if manifests:
         connection.execute(insert(repo_distribution_manifest), manifests)
-    return len(registry), len(manifests)

@@ -12,14 +12,17 @@ The caller owns the transaction: a crash anywhere inside leaves the previous sta
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, literal, select, update
 
 from distscout.captures import GITHUB_REPO, Capture
 from distscout.scanner import ScanResult, Verdict
 from distscout.store.bodies import digest_of, store_bodies
-from distscout.store.derive import load_captures, rebuild_rows, version_tag
+from distscout.store.derive import derived_rows, load_captures, replace_rows, version_tag
 from distscout.store.schema import (
     captures,
     repo_distribution,
@@ -42,88 +45,178 @@ def backoff(failures: int) -> timedelta:
 def record_scan(
     connection: Connection, repo_id: int, scan: ScanResult, now: datetime, cadence: timedelta
 ) -> Verdict:
-    verdict = scan.verdict
-    if verdict is Verdict.FAILED:
-        record_failure(connection, repo_id, now, cadence, _error_summary(scan))
-    else:
-        rotate(connection, repo_id, scan, now)
-    connection.execute(
-        insert(scan_runs).values(
-            repo_id=repo_id,
-            finished_at=now,
-            verdict=verdict.value,
-            outcomes=json.dumps(scan.outcomes(), sort_keys=True),
-            interpreter_version=version_tag(),
+    return record_scans(connection, [(repo_id, scan)], now, cadence)[0]
+
+
+def record_scans(
+    connection: Connection,
+    items: Sequence[tuple[int, ScanResult]],
+    now: datetime,
+    cadence: timedelta,
+) -> list[Verdict]:
+    """Store several repositories' scans in the caller's transaction (a group commit).
+
+    Set-based: the number of statements does not grow with the number of scans. A repository appears once.
+    """
+    if not items:
+        return []
+    if len({repo_id for repo_id, _ in items}) != len(items):
+        raise ValueError("record_scans: a repository appears twice in one batch")
+    ids = [repo_id for repo_id, _ in items]
+    state = {
+        row.id: row
+        for row in connection.execute(
+            select(repos.c.id, repos.c.owner, repos.c.name, repos.c.distribution_failed_attempts).where(
+                repos.c.id.in_(ids)
+            )
         )
+    }
+    failed = [(repo_id, scan) for repo_id, scan in items if scan.verdict is Verdict.FAILED]
+    for repo_id, scan in failed:
+        record_failure(
+            connection,
+            repo_id,
+            now,
+            cadence,
+            _error_summary(scan),
+            failed_before=state[repo_id].distribution_failed_attempts,
+        )
+    rotate_many(
+        connection,
+        [
+            (repo_id, f"{state[repo_id].owner}/{state[repo_id].name}", scan)
+            for repo_id, scan in items
+            if scan.verdict is not Verdict.FAILED
+        ],
+        now,
     )
-    return verdict
+    tag = version_tag()
+    connection.execute(
+        insert(scan_runs),
+        [
+            {
+                "repo_id": repo_id,
+                "finished_at": now,
+                "verdict": scan.verdict.value,
+                "outcomes": json.dumps(scan.outcomes(), sort_keys=True),
+                "interpreter_version": tag,
+            }
+            for repo_id, scan in items
+        ],
+    )
+    return [scan.verdict for _, scan in items]
 
 
 def rotate(connection: Connection, repo_id: int, scan: ScanResult, now: datetime) -> None:
-    previous_sources = set(
+    owner, name = connection.execute(select(repos.c.owner, repos.c.name).where(repos.c.id == repo_id)).one()
+    rotate_many(connection, [(repo_id, f"{owner}/{name}", scan)], now)
+
+
+def rotate_many(connection: Connection, items: Sequence[tuple[int, str, ScanResult]], now: datetime) -> None:
+    """Rotate each (repo id, stored full name, scan): history snapshot, captures replaced, rows rebuilt."""
+    if not items:
+        return
+    ids = [repo_id for repo_id, _, _ in items]
+    previous: dict[int, set[str]] = defaultdict(set)
+    for repo_id, source in connection.execute(
+        select(captures.c.repo_id, captures.c.source).where(captures.c.repo_id.in_(ids)).distinct()
+    ):
+        previous[repo_id].add(source)
+    snapshot(connection, ids, now)
+    plans = [_Plan.of(repo_id, full_name, scan, previous[repo_id]) for repo_id, full_name, scan in items]
+    doomed = [{"r": p.repo_id, "s": source} for p in plans for source in sorted(p.replaced_captures)]
+    if doomed:
         connection.execute(
-            select(captures.c.source).where(captures.c.repo_id == repo_id).distinct()
-        ).scalars()
-    )
-    replaced = {
-        source
-        for source, result in scan.results.items()
-        if result.outcome.is_answer or (result.has_data and source not in previous_sources)
-    }
-    snapshot(connection, repo_id, now)
-    replaced_captures = replaced | ({GITHUB_REPO} if scan.metadata_capture is not None else set())
-    connection.execute(
-        delete(captures).where(and_(captures.c.repo_id == repo_id, captures.c.source.in_(replaced_captures)))
-    )
-    # Captures of the sources that failed this time (none on a complete scan: nothing is read back).
-    kept = load_captures(connection, repo_id) if previous_sources - replaced_captures else []
-    new_captures = [c for source in sorted(replaced) for c in scan.results[source].captures]
-    if scan.metadata_capture is not None:
-        new_captures.append(scan.metadata_capture)
-    insert_captures(connection, repo_id, new_captures)
-    # The rows are what the stored captures stand for, by construction: kept ones, then the new ones,
-    # in the order they were stored (the order a reprocess reads them back in).
-    rebuild_rows(connection, repo_id, kept + new_captures)
-    connection.execute(
-        update(repos)
-        .where(repos.c.id == repo_id)
-        .values(
-            distribution_last_run=now,
-            distribution_scan_complete=scan.verdict is Verdict.COMPLETE,
-            distribution_failed_attempts=0,
-            distribution_last_failed_at=None,
-            distribution_retry_at=None,
-            distribution_last_error=_error_summary(scan) or None,
-            distribution_claimed_by=None,
-            distribution_claimed_until=None,
-            **_metadata_values(scan),
+            delete(captures).where(captures.c.repo_id == bindparam("r"), captures.c.source == bindparam("s")),
+            doomed,
         )
-    )
+    # Captures of the sources that failed this time (none on a complete scan: nothing is read back).
+    kept = {p.repo_id: load_captures(connection, p.repo_id) for p in plans if p.keeps_some}
+    insert_captures_many(connection, [(p.repo_id, p.new_captures) for p in plans])
+    registry: list[dict[str, object]] = []
+    manifests: list[dict[str, object]] = []
+    for plan in plans:
+        # The rows are what the stored captures stand for, by construction: kept ones, then the new ones,
+        # in the order they were stored (the order a reprocess reads them back in).
+        found = derived_rows(plan.repo_id, plan.full_name, kept.get(plan.repo_id, []) + plan.new_captures)
+        registry += found[0]
+        manifests += found[1]
+    replace_rows(connection, ids, registry, manifests)
+    _stamp(connection, [(p.repo_id, p.scan) for p in plans], now)
 
 
-def snapshot(connection: Connection, repo_id: int, now: datetime) -> None:
-    """Copy the repo's current rows into the history tables, stamped `now`."""
+@dataclass(frozen=True)
+class _Plan:
+    repo_id: int
+    full_name: str
+    scan: ScanResult
+    replaced_captures: set[str]
+    new_captures: list[Capture]
+    keeps_some: bool  # some source failed this time and has captures from before
+
+    @classmethod
+    def of(cls, repo_id: int, full_name: str, scan: ScanResult, previous: set[str]) -> _Plan:
+        replaced = {
+            source
+            for source, result in scan.results.items()
+            if result.outcome.is_answer or (result.has_data and source not in previous)
+        }
+        replaced_captures = replaced | ({GITHUB_REPO} if scan.metadata_capture is not None else set())
+        new = [c for source in sorted(replaced) for c in scan.results[source].captures]
+        if scan.metadata_capture is not None:
+            new.append(scan.metadata_capture)
+        return cls(repo_id, full_name, scan, replaced_captures, new, bool(previous - replaced_captures))
+
+
+def _stamp(connection: Connection, items: list[tuple[int, ScanResult]], now: datetime) -> None:
+    """The scheduler columns of each rotated repo, grouped by which columns change (executemany)."""
+    groups: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+    for repo_id, scan in items:
+        values: dict[str, object] = {
+            "b_id": repo_id,
+            "distribution_last_run": now,
+            "distribution_scan_complete": scan.verdict is Verdict.COMPLETE,
+            "distribution_failed_attempts": 0,
+            "distribution_last_failed_at": None,
+            "distribution_retry_at": None,
+            "distribution_last_error": _error_summary(scan) or None,
+            "distribution_claimed_by": None,
+            "distribution_claimed_until": None,
+            **_metadata_values(scan),
+        }
+        groups[tuple(values)].append(values)
+    for rows in groups.values():
+        connection.execute(update(repos).where(repos.c.id == bindparam("b_id")), rows)
+
+
+def snapshot(connection: Connection, repo_ids: list[int], now: datetime) -> None:
+    """Copy the repos' current rows into the history tables, stamped `now`."""
     for current, history in (
         (repo_distribution, repo_distribution_history),
         (repo_distribution_manifest, repo_distribution_manifest_history),
     ):
         columns = [c.name for c in current.columns if c.name != "id"]
         stamp = literal(now, type_=history.c.rotated_at.type).label("rotated_at")
-        source = select(*[current.c[name] for name in columns], stamp).where(current.c.repo_id == repo_id)
+        source = select(*[current.c[name] for name in columns], stamp).where(current.c.repo_id.in_(repo_ids))
         connection.execute(insert(history).from_select([*columns, "rotated_at"], source))
 
 
 def record_failure(
-    connection: Connection, repo_id: int, now: datetime, cadence: timedelta, error: str
+    connection: Connection,
+    repo_id: int,
+    now: datetime,
+    cadence: timedelta,
+    error: str,
+    *,
+    failed_before: int | None = None,  # the count before this failure, when the caller has read it
 ) -> None:
-    failures = (
-        int(
+    if failed_before is None:
+        failed_before = int(
             connection.execute(
                 select(repos.c.distribution_failed_attempts).where(repos.c.id == repo_id)
             ).scalar_one()
         )
-        + 1
-    )
+    failures = failed_before + 1
     values: dict[str, object] = {
         "distribution_failed_attempts": failures,
         "distribution_last_failed_at": now,
@@ -138,9 +231,14 @@ def record_failure(
 
 
 def insert_captures(connection: Connection, repo_id: int, items: list[Capture]) -> None:
-    if not items:
+    insert_captures_many(connection, [(repo_id, items)])
+
+
+def insert_captures_many(connection: Connection, groups: list[tuple[int, list[Capture]]]) -> None:
+    """Store the captures of several repos: two statements (bodies, then capture rows), in list order."""
+    if not any(items for _, items in groups):
         return
-    store_bodies(connection, (c.body for c in items))
+    store_bodies(connection, (c.body for _, items in groups for c in items))
     connection.execute(
         insert(captures),
         [
@@ -155,6 +253,7 @@ def insert_captures(connection: Connection, repo_id: int, items: list[Capture]) 
                 "fetched_at": c.fetched_at,
                 "digest": digest_of(c.body),
             }
+            for repo_id, items in groups
             for c in items
         ],
     )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -13,8 +12,9 @@ from distscout.config import Settings
 from distscout.scanner import ScanResult, Verdict, scan_repo
 from distscout.store.claims import Claim, ClaimLost, finish, release
 from distscout.upstreams import Upstreams
+from distscout.worker.writer import GroupWriter, Now
 
-Now = Callable[[], datetime]
+__all__ = ["Now", "ScanReport", "run_claim"]
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,25 @@ class ScanReport:
 
 
 async def run_claim(
-    engine: Engine, upstreams: Upstreams, settings: Settings, claim: Claim, now: Now = utc_now
+    engine: Engine,
+    upstreams: Upstreams,
+    settings: Settings,
+    claim: Claim,
+    now: Now = utc_now,
+    *,
+    writer: GroupWriter | None = None,
 ) -> ScanReport:
+    """Scan the claimed repository and store the result: with `writer`, in a group commit."""
     try:
         scan = await scan_repo(upstreams, claim.repo.ref, settings)
     except BaseException:
         release(engine, claim)  # cancelled (shutdown) or a bug: nothing half-written survives
         raise
     try:
-        verdict = finish(engine, claim, scan, now(), timedelta(days=settings.cadence_days))
+        if writer is not None:
+            verdict = await writer.finish(claim, scan)
+        else:
+            verdict = finish(engine, claim, scan, now(), timedelta(days=settings.cadence_days))
     except ClaimLost as lost:
         return _report(claim, scan, None, str(lost))
     except BaseException:

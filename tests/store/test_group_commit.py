@@ -1,0 +1,165 @@
+"""Group commit: scans stored together, set-based, give exactly what one-by-one storing gives."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import stamina
+from sqlalchemy import Engine, event, select, update
+
+from distscout.emulator.server import EmulatorServer
+from distscout.scanner import ScanResult, Verdict, scan_repo
+from distscout.store import rotation
+from distscout.store.claims import ClaimLost, claim_repos, due_repos, finish_leased
+from distscout.store.derive import derived_rows as derive
+from distscout.store.repos import list_repos
+from distscout.store.schema import (
+    active_scans,
+    captures,
+    repo_distribution,
+    repo_distribution_history,
+    repo_distribution_manifest,
+    repo_distribution_manifest_history,
+    repos,
+)
+from distscout.worker.batch import BatchScan
+from distscout.worker.writer import GroupWriter
+from tests.corpus import repos as corpus_repos
+from tests.sources.helpers import settings_for, upstreams_for
+from tests.store.helpers import Clock, scan_due, tracked
+
+CORPUS = [r.url for r in corpus_repos()]
+CADENCE = timedelta(days=180)
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=2):
+        yield
+
+
+def evidence(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every current and history row, keyed by repo name instead of id, without ids or timestamps."""
+    skip = {"id", "repo_id", "data_collection_date", "rotated_at"}
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as connection:
+        names = {r.id: f"{r.owner}/{r.name}" for r in connection.execute(select(repos))}
+        for table in (
+            repo_distribution,
+            repo_distribution_manifest,
+            repo_distribution_history,
+            repo_distribution_manifest_history,
+        ):
+            rows = connection.execute(select(table)).mappings()
+            found[table.name] = sorted(
+                (names[row["repo_id"]], *(repr(v) for k, v in row.items() if k not in skip)) for row in rows
+            )
+        found["captures"] = sorted(
+            (names[r.repo_id], r.source, r.kind, r.subject, r.digest)
+            for r in connection.execute(select(captures))
+        )
+    return found
+
+
+async def test_grouped_scans_store_what_one_by_one_scans_store(
+    database_url: str, tmp_path: Any, corpus_emulator: EmulatorServer
+) -> None:
+    clock = Clock()
+    alone = tracked(f"sqlite:///{tmp_path / 'alone.db'}", CORPUS, clock)
+    grouped = tracked(database_url, CORPUS, clock)
+    settings = settings_for(corpus_emulator, workers=8)
+    for _ in range(2):  # a first scan, then a rescan that rotates every row into history
+        await scan_due(alone, corpus_emulator, clock)
+        async with upstreams_for(corpus_emulator) as upstreams:
+            due = due_repos(grouped, clock(), CADENCE)  # as scan_due claims: not the archived, on a rescan
+            reports = await BatchScan(grouped, upstreams, settings, now=clock).run(due)
+        assert {r.verdict for r in reports} == {Verdict.COMPLETE}
+        clock.advance(days=181)  # due again for the one-by-one pass
+    assert evidence(grouped) == evidence(alone)
+
+
+async def scanned_claims(engine: Engine, server: EmulatorServer, clock: Clock, count: int) -> list[Any]:
+    claims = claim_repos(engine, [r.id for r in list_repos(engine.connect())][:count], clock())
+    async with upstreams_for(server) as upstreams:
+        scans = [await scan_repo(upstreams, c.repo.ref, settings_for(server)) for c in claims.values()]
+    return list(zip(claims.values(), scans, strict=True))
+
+
+async def test_one_transaction_stores_the_group_and_leaves_out_a_lost_lease(
+    sqlite_url: str, corpus_emulator: EmulatorServer
+) -> None:
+    clock = Clock()
+    engine = tracked(sqlite_url, CORPUS[:3], clock)
+    done = await scanned_claims(engine, corpus_emulator, clock, 3)
+    assert len({claim.token for claim, _ in done}) == 1, "one transaction claimed them, under one token"
+    lost_id = done[1][0].repo.id
+    with engine.begin() as connection:  # another worker took the second one after its lease ran out
+        connection.execute(update(repos).where(repos.c.id == lost_id).values(distribution_claimed_by="other"))
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda _: commits.append(1))
+    results = finish_leased(engine, done, clock(), CADENCE)
+    assert len(commits) == 1
+    assert results[0] is Verdict.COMPLETE and results[2] is Verdict.COMPLETE
+    assert isinstance(results[1], ClaimLost)
+    with engine.connect() as connection:
+        stored = set(connection.execute(select(captures.c.repo_id).distinct()).scalars())
+        holders = dict(connection.execute(select(repos.c.id, repos.c.distribution_claimed_by)).all())
+        active = set(connection.execute(select(active_scans.c.repo_id)).scalars())
+    assert stored == {done[0][0].repo.id, done[2][0].repo.id}, "nothing of the lost claim is stored"
+    assert holders[lost_id] == "other" and active == {lost_id}, "the other worker's claim is untouched"
+
+
+async def test_a_scan_that_cannot_be_stored_costs_no_other_scan_of_its_group(
+    sqlite_url: str, corpus_emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    engine = tracked(sqlite_url, CORPUS[:4], clock)
+    done = await scanned_claims(engine, corpus_emulator, clock, 4)
+    broken = done[2][0].repo.id
+
+    def failing_for_one(repo_id: int, *args: Any) -> Any:
+        if repo_id == broken:
+            raise RuntimeError("a bug in one repository's rows")
+        return derive(repo_id, *args)
+
+    monkeypatch.setattr(rotation, "derived_rows", failing_for_one)
+    writer = GroupWriter(engine, CADENCE, now=clock, most=len(done))
+
+    async def store(claim: Any, scan: ScanResult) -> Verdict | BaseException:
+        try:
+            return await writer.finish(claim, scan)
+        except RuntimeError as exc:
+            return exc
+
+    results = await asyncio.gather(*(store(claim, scan) for claim, scan in done))
+    assert [type(r).__name__ for r in results] == ["Verdict", "Verdict", "RuntimeError", "Verdict"]
+    assert writer.groups == 1 and writer.stored == 3
+    with engine.connect() as connection:
+        stored = set(connection.execute(select(captures.c.repo_id).distinct()).scalars())
+    assert stored == {claim.repo.id for claim, _ in done} - {broken}
+
+
+async def test_an_interrupted_batch_gives_back_the_claims_it_did_not_start(
+    sqlite_url: str, corpus_emulator: EmulatorServer
+) -> None:
+    clock = Clock()
+    engine = tracked(sqlite_url, CORPUS, clock)
+    settings = settings_for(corpus_emulator, workers=1)
+    first_report = asyncio.Event()
+    async with upstreams_for(corpus_emulator) as upstreams:
+        batch = BatchScan(engine, upstreams, settings, now=clock, on_report=lambda _: first_report.set())
+        running = asyncio.create_task(batch.run(list_repos(engine.connect())))
+        await first_report.wait()
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+    with engine.connect() as connection:
+        claimed = connection.execute(select(repos.c.id).where(repos.c.distribution_claimed_by.is_not(None)))
+        assert list(claimed) == [], "every repository is claimable again"
+        assert list(connection.execute(select(active_scans))) == []
+        scanned = connection.execute(select(repos.c.id).where(repos.c.distribution_last_run.is_not(None)))
+        assert 1 <= len(list(scanned)) < len(CORPUS)
