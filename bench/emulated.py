@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ def emulator_process(
             key, _, value = line.strip().partition("=")
             urls[key] = value
         _wait_until_serving(urls["DISTSCOUT_EMULATOR_URL"])
+        urls["EMULATOR_PID"] = str(process.pid)  # for cpu_seconds(): the emulator's share of the machine
         yield urls
     finally:
         process.terminate()
@@ -52,6 +54,12 @@ def _wait_until_serving(base: str, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def cpu_seconds(pid: int | str) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def emulator_stats(urls: dict[str, str], reset: bool = False) -> dict[str, Any]:

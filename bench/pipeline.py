@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import stamina
 from pydantic import SecretStr
 
-from bench.emulated import emulator_process, emulator_stats
+from bench.emulated import cpu_seconds, emulator_process, emulator_stats
 from bench.worlds import write_world
 from distscout.config import Settings
 from distscout.interpret import interpret
@@ -144,7 +145,10 @@ def main() -> None:
                 with database(backend, scratch) as url:
                     settings = settings_for(urls, url, options.workers)
                     emulator_stats(urls, reset=True)
+                    cpu_before = (time.process_time(), cpu_seconds(urls["EMULATOR_PID"]))
                     elapsed, verdicts = asyncio.run(end_to_end(settings, options.repos))
+                    scanner_cpu = (time.process_time() - cpu_before[0]) / options.repos * 1000
+                    emulator_cpu = (cpu_seconds(urls["EMULATOR_PID"]) - cpu_before[1]) / options.repos * 1000
                     calls = {k: v["requests"] / options.repos for k, v in emulator_stats(urls).items()}
                 rate = options.repos / elapsed
                 print(
@@ -154,6 +158,10 @@ def main() -> None:
                 print(
                     f"[{backend}] upstream requests per repo: "
                     + ", ".join(f"{k} {v:.2f}" for k, v in calls.items())
+                )
+                print(
+                    f"[{backend}] CPU per repo: scanner {scanner_cpu:.2f} ms, emulator {emulator_cpu:.2f} ms "
+                    f"(this machine has {os.cpu_count()} cores)"
                 )
                 with database(backend, scratch) as url:
                     sample = options.local_sample
