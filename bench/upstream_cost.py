@@ -132,7 +132,7 @@ class _KeptOpen(httpx.AsyncBaseTransport):
 class _NoConditionalCache:
     """The seed sent no conditional requests: nothing is remembered, so every answer is a full 200."""
 
-    def lookup(self, key: str) -> CachedAnswer | None:
+    async def lookup(self, key: str) -> CachedAnswer | None:
         return None
 
     def store(self, key: str, answer: CachedAnswer) -> None:

@@ -77,7 +77,8 @@ def build_upstreams(
     ecosystems_client = client(ecosystems)
     bulk = EcosystemsBatcher(ecosystems_client) if settings.ecosystems_bulk else None
     return Upstreams(
-        depsdev=client(config("depsdev", settings.depsdev_url)),
+        # deps.dev has no ETag contract: a conditional lookup before each of its calls would always miss
+        depsdev=client(replace(config("depsdev", settings.depsdev_url), conditional=False)),
         ecosystems=ecosystems_client,
         ecosystems_bulk=bulk,
         github=github_client,

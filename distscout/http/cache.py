@@ -20,7 +20,9 @@ class CachedAnswer:
 
 
 class ConditionalCache(Protocol):
-    def lookup(self, key: str) -> CachedAnswer | None: ...
+    async def lookup(self, key: str) -> CachedAnswer | None:
+        """Async, so a store-backed cache can answer many concurrent lookups with one query."""
+        ...
 
     def store(self, key: str, answer: CachedAnswer) -> None: ...
 
@@ -33,7 +35,7 @@ class MemoryConditionalCache:
         self._max = max_bytes
         self._size = 0
 
-    def lookup(self, key: str) -> CachedAnswer | None:
+    async def lookup(self, key: str) -> CachedAnswer | None:
         answer = self._entries.get(key)
         if answer is not None:
             self._entries.move_to_end(key)

@@ -23,6 +23,7 @@ from distscout.http.clock import Clock, SystemClock
 from distscout.http.outcome import Outcome, classify_status
 from distscout.http.ratelimit import RateLimitState
 from distscout.http.redact import redact_text, redact_url
+from distscout.http.transport import AiohttpTransport
 
 log = logging.getLogger("distscout.http")
 
@@ -42,10 +43,10 @@ class UpstreamConfig:
     timeout: float = 30.0
     attempts: int = 3
     max_bytes: int = 16 * 1024 * 1024
-    # Connections kept per upstream. Few on purpose: httpcore checks every pooled connection on every
-    # request, so a large pool costs CPU on each call; requests beyond it wait for a free connection.
+    # Connections kept per upstream; requests beyond them wait for a free one.
     max_connections: int = 8
     max_wait: float = 60.0  # the longest Retry-After / reset wait slept through inside one call
+    conditional: bool = True  # the upstream answers If-None-Match with 304: look answers up, keep ETags
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class UpstreamClient:
             headers=headers,
             timeout=config.timeout,
             follow_redirects=True,
-            transport=transport,
+            transport=transport or AiohttpTransport(config.max_connections),
             limits=httpx.Limits(
                 max_connections=config.max_connections, max_keepalive_connections=config.max_connections
             ),
@@ -129,7 +130,7 @@ class UpstreamClient:
         an owner's package listing serves all its repositories, a package's details every repo it maps to.
         With `immutable`, a cached answer is used without asking at all (a Git blob by SHA never changes).
         """
-        if immutable and (known := self._immutable_answer(path, params)) is not None:
+        if immutable and (known := await self._immutable_answer(path, params)) is not None:
             return known
         if memo_seconds > 0:
             return await self._memoized(path, params, memo_seconds, miss_statuses, expect_json)
@@ -137,9 +138,9 @@ class UpstreamClient:
             "GET", path, params=params, headers=headers, miss_statuses=miss_statuses, expect_json=expect_json
         )
 
-    def _immutable_answer(self, path: str, params: Mapping[str, str] | None) -> Fetched | None:
+    async def _immutable_answer(self, path: str, params: Mapping[str, str] | None) -> Fetched | None:
         """A cached answer to a question that never changes (a Git object by SHA): no request at all."""
-        cached = self.cache.lookup(
+        cached = await self.cache.lookup(
             self._cache_key(path, {**dict(self.config.default_params), **(params or {})})
         )
         if cached is None:
@@ -232,7 +233,8 @@ class UpstreamClient:
         if wait > 0:
             await self.clock.sleep(wait)
         call.cache_key = self._cache_key(call.path, call.params)
-        call.cached = self.cache.lookup(call.cache_key) if call.method == "GET" else None
+        conditional = call.method == "GET" and self.config.conditional
+        call.cached = await self.cache.lookup(call.cache_key) if conditional else None
         if call.cached is not None:
             call.headers["If-None-Match"] = call.cached.etag
         started = time.perf_counter()
@@ -298,7 +300,7 @@ class UpstreamClient:
         if call.expect_json and data is None:
             return Fetched(Outcome.TRANSIENT, body=body, error="malformed JSON body", **common)
         etag = response.headers.get("etag")
-        if etag and call.method == "GET":
+        if etag and call.method == "GET" and self.config.conditional:
             self.cache.store(
                 call.cache_key,
                 CachedAnswer(

@@ -47,7 +47,7 @@ class GraphQLWalker(Walker):
     async def list_tree(self) -> None:
         batcher, repo = self.batcher, self.repo
         key = f"github-graphql:tree:{self.tree_oid}"
-        cached = batcher.client.cache.lookup(key)
+        cached = await batcher.client.cache.lookup(key)
         if cached is not None:
             body, from_cache = cached.body, True
         else:
@@ -79,11 +79,14 @@ class GraphQLWalker(Walker):
     async def read_many(self, paths: Iterable[str], kind: str) -> dict[str, str | None]:
         texts: dict[str, str | None] = {}
         wanted: dict[str, list[str]] = {}  # blob oid -> the paths that hold it
+        paths = list(paths)
+        # looked up before `known()`, which records as it answers: an oid it handles is simply not used
+        cached_blobs = await self._cached_blobs({oid for path in paths if (oid := self.shas.get(path))})
         for path in paths:
             handled, text = self.known(path, kind)
             if handled:
                 texts[path] = text
-            elif (oid := self.shas.get(path)) and (cached := self._cached_blob(oid)) is not None:
+            elif (oid := self.shas.get(path)) and (cached := cached_blobs.get(oid)) is not None:
                 texts[path] = self._keep(path, kind, oid, cached, from_cache=True)
             elif oid:
                 wanted.setdefault(oid, []).append(path)
@@ -104,9 +107,12 @@ class GraphQLWalker(Walker):
                     texts[path] = await self.read(path, kind)  # REST: truncated, binary, or failed
         return texts
 
-    def _cached_blob(self, oid: str) -> bytes | None:
-        cached = self.batcher.client.cache.lookup(f"github-graphql:blob:{oid}")
-        return cached.body if cached is not None else None
+    async def _cached_blobs(self, oids: set[str]) -> dict[str, bytes]:
+        """The blobs already cached, looked up together (a store-backed cache asks once for them all)."""
+        cache = self.batcher.client.cache
+        ordered = sorted(oids)
+        found = await asyncio.gather(*(cache.lookup(f"github-graphql:blob:{oid}") for oid in ordered))
+        return {oid: cached.body for oid, cached in zip(ordered, found, strict=True) if cached is not None}
 
     def _keep(self, path: str, kind: str, oid: str, body: bytes, from_cache: bool) -> str:
         if not from_cache:

@@ -43,7 +43,7 @@ async def collect_graphql(
         return _result(_capture(request, capture_body({"releases": {"nodes": []}})))
     key = f"github-graphql:releases:{repo.key}"
     fingerprint = hashlib.sha256(capture_body(summary)).hexdigest()
-    cached = batcher.client.cache.lookup(key)
+    cached = await batcher.client.cache.lookup(key)
     if cached is not None and cached.etag == fingerprint:  # the same releases as last time
         return _result(_capture(request, cached.body, from_cache=True))
     field = github_queries.repository(repo.owner, repo.name, github_queries.releases(count))

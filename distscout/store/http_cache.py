@@ -8,6 +8,7 @@ flushed in batches (and on `flush()`), so caching does not add a transaction per
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
 
@@ -28,21 +29,55 @@ class StoreConditionalCache:
         self._engine = engine
         self._memory: dict[str, CachedAnswer] = {}
         self._pending: dict[str, CachedAnswer] = {}
+        self._asked: dict[str, list[asyncio.Future[CachedAnswer | None]]] = {}
 
-    def lookup(self, key: str) -> CachedAnswer | None:
+    async def lookup(self, key: str) -> CachedAnswer | None:
+        """The cached answer for `key`. Lookups made in one turn of the event loop (a burst of scans
+        reaching the same stage together) are answered by one query: one statement, not one each."""
         answer = self._memory.get(key) or self._pending.get(key)
         if answer is not None:
             return answer
+        loop = asyncio.get_running_loop()
+        if not self._asked:
+            loop.call_soon(self._answer_asked)
+        future: asyncio.Future[CachedAnswer | None] = loop.create_future()
+        self._asked.setdefault(key, []).append(future)  # a future each: one waiter's cancellation is its own
+        return await future
+
+    def _answer_asked(self) -> None:
+        asked, self._asked = self._asked, {}
+        try:
+            found = self._read(list(asked))
+        except Exception as exc:  # noqa: BLE001 — every waiter gets the error; none may hang
+            for futures in asked.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(exc)
+            return
+        for key, futures in asked.items():
+            for future in futures:
+                if not future.done():
+                    future.set_result(found.get(key))
+
+    def _read(self, keys: list[str]) -> dict[str, CachedAnswer]:
+        by_hash = {_hash(key): key for key in keys}
+        found: dict[str, CachedAnswer] = {}
         with self._engine.connect() as connection:
-            row = connection.execute(select(http_cache).where(http_cache.c.key_hash == _hash(key))).first()
-            if row is None:
-                return None
-            body = load_bodies(connection, [row.digest]).get(row.digest)
-        if body is None:
-            return None
-        answer = CachedAnswer(row.etag, body, row.content_type, row.link)
-        self._remember(key, answer)
-        return answer
+            hashes = list(by_hash)
+            rows = [
+                row
+                for start in range(0, len(hashes), 500)
+                for row in connection.execute(
+                    select(http_cache).where(http_cache.c.key_hash.in_(hashes[start : start + 500]))
+                )
+            ]
+            bodies = load_bodies(connection, (row.digest for row in rows)) if rows else {}
+        for row in rows:
+            if (body := bodies.get(row.digest)) is not None:
+                answer = CachedAnswer(row.etag, body, row.content_type, row.link)
+                found[by_hash[row.key_hash]] = answer
+                self._remember(by_hash[row.key_hash], answer)
+        return found
 
     def store(self, key: str, answer: CachedAnswer) -> None:
         self._remember(key, answer)

@@ -148,6 +148,25 @@ async def test_etag_304_is_answered_from_the_cached_body() -> None:
     assert second.data == first.data == {"v": 1} and second.body == first.body
 
 
+async def test_an_upstream_without_etags_is_never_asked_conditionally() -> None:
+    """deps.dev has no ETag contract: no lookup before its calls, nothing kept after them."""
+    handler, seen = _sequence(httpx.Response(200, json={"v": 1}, headers={"etag": '"abc"'}))
+    client = _client(handler, conditional=False)
+    await client.get("/x")
+    await client.get("/x")
+    assert "if-none-match" not in seen[1].headers
+    assert await client.cache.lookup(client._cache_key("/x", {})) is None
+
+
+def test_deps_dev_is_configured_without_conditional_requests() -> None:
+    from distscout.config import Settings
+    from distscout.upstreams import build_upstreams
+
+    upstreams = build_upstreams(Settings(database_url="sqlite://"))
+    assert upstreams.depsdev.config.conditional is False
+    assert upstreams.github.config.conditional and upstreams.ecosystems.config.conditional
+
+
 async def test_unsolicited_304_is_transient_not_empty() -> None:
     handler, _ = _sequence(httpx.Response(304))
     fetched = await _client(handler).get("/x")
@@ -230,15 +249,17 @@ class TestBreaker:
         assert breaker.state is BreakerState.OPEN
 
 
-def test_memory_cache_is_bounded_in_bytes() -> None:
+async def test_memory_cache_is_bounded_in_bytes() -> None:
     from distscout.http.cache import CachedAnswer
 
     cache = MemoryConditionalCache(max_bytes=10)
     for key in "abc":
         cache.store(key, CachedAnswer('"e"', b"1234"))  # 4 bytes each: only two fit
-    assert cache.lookup("a") is None and cache.lookup("b") is not None and cache.lookup("c") is not None
+    assert await cache.lookup("a") is None
+    assert await cache.lookup("b") is not None and await cache.lookup("c") is not None
     cache.store("huge", CachedAnswer('"e"', b"x" * 11))
-    assert cache.lookup("huge") is None and cache.lookup("c") is not None, "too large to keep: not kept"
+    assert await cache.lookup("huge") is None, "too large to keep: not kept"
+    assert await cache.lookup("c") is not None
 
 
 async def test_a_304_keeps_the_cached_pages_link() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,20 +97,41 @@ async def test_unchanged_rescan_through_graphql_costs_one_metadata_query(
     assert _evidence(engine) == before, "reused trees, blobs and releases give the same evidence"
 
 
-def test_cache_round_trip_survives_a_new_instance(sqlite_url: str) -> None:
+async def test_cache_round_trip_survives_a_new_instance(sqlite_url: str) -> None:
     from distscout.http.cache import CachedAnswer
     from distscout.store.engine import open_engine
 
     engine = open_engine(sqlite_url)
     cache = StoreConditionalCache(engine)
     cache.store("https://x/a?b=1", CachedAnswer('W/"e1"', b'{"a": 1}', "application/json"))
-    assert StoreConditionalCache(engine).lookup("https://x/a?b=1") is None, "buffered until flushed"
+    assert await StoreConditionalCache(engine).lookup("https://x/a?b=1") is None, "buffered until flushed"
     cache.flush()
-    again = StoreConditionalCache(engine).lookup("https://x/a?b=1")
+    again = await StoreConditionalCache(engine).lookup("https://x/a?b=1")
     assert again == CachedAnswer('W/"e1"', b'{"a": 1}', "application/json")
     cache.store("https://x/a?b=1", CachedAnswer('W/"e2"', b"[]", ""))
     cache.flush()
-    assert StoreConditionalCache(engine).lookup("https://x/a?b=1") == CachedAnswer('W/"e2"', b"[]", "")
+    assert await StoreConditionalCache(engine).lookup("https://x/a?b=1") == CachedAnswer('W/"e2"', b"[]", "")
+
+
+async def test_lookups_in_one_turn_of_the_loop_share_one_query(sqlite_url: str) -> None:
+    from sqlalchemy import event
+
+    from distscout.http.cache import CachedAnswer
+    from distscout.store.engine import open_engine
+
+    engine = open_engine(sqlite_url)
+    writer = StoreConditionalCache(engine)
+    for n in range(30):
+        writer.store(f"https://x/{n}", CachedAnswer(f'"e{n}"', f"[{n}]".encode()))
+    writer.flush()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    cache = StoreConditionalCache(engine)
+    found = await asyncio.gather(*(cache.lookup(f"https://x/{n}") for n in range(40)))
+    assert [a.body if a else None for a in found] == [f"[{n}]".encode() for n in range(30)] + [None] * 10
+    assert sum("FROM http_cache" in s for s in statements) == 1, statements
+    assert await cache.lookup("https://x/3") == found[3], "remembered: no query"
+    assert sum("FROM http_cache" in s for s in statements) == 1
 
 
 async def test_a_cached_page_keeps_its_next_page_link(database_url: str, emulator_factory: Any) -> None:

@@ -1,0 +1,160 @@
+"""The aiohttp transport under the upstream client, against a raw HTTP server on loopback.
+
+The server answers from a script of raw bytes, so each test controls exactly what is on the wire:
+percent-encoding, redirects, gzip, chunked bodies, a stall, a closed port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+
+import pytest
+import stamina
+
+from distscout.http import Outcome, UpstreamClient, UpstreamConfig
+from distscout.http.clock import FakeClock
+
+Answer = Callable[[str], bytes]  # request target (raw, as sent) -> raw response bytes
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff_sleeps() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=1):
+        yield
+
+
+def reply(status: int, body: bytes, *headers: str) -> bytes:
+    head = [f"HTTP/1.1 {status} X", f"content-length: {len(body)}", *headers]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+@asynccontextmanager
+async def wire(answer: Answer, seen: list[str] | None = None) -> AsyncIterator[str]:
+    handlers: set[asyncio.Task[object] | None] = set()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.add(asyncio.current_task())
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                target = head.split(b" ", 2)[1].decode()
+                if seen is not None:
+                    seen.append(target)
+                writer.write(answer(target))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        for task in handlers:  # connections the client keeps alive: closed with the server
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in handlers if t is not None), return_exceptions=True)
+
+
+def client(base_url: str, **config: object) -> UpstreamClient:
+    return UpstreamClient(UpstreamConfig(name="depsdev", base_url=base_url, **config), clock=FakeClock())  # type: ignore[arg-type]
+
+
+async def test_a_percent_encoded_path_goes_out_as_built() -> None:
+    seen: list[str] = []
+    async with wire(lambda _: reply(200, b"{}", "content-type: application/json"), seen) as url:
+        upstream = client(url)
+        fetched = await upstream.get(
+            "/v3/projects/github.com%2Facme%2Fwidget:packageversions", params={"a": "b c"}
+        )
+        await upstream.aclose()
+    assert fetched.outcome is Outcome.OK and fetched.data == {}
+    assert seen == ["/v3/projects/github.com%2Facme%2Fwidget:packageversions?a=b+c"]
+
+
+async def test_redirects_are_followed_and_remembered() -> None:
+    def answer(target: str) -> bytes:
+        if target == "/repos/old/name":
+            return reply(301, b"", "location: /repos/new/name")
+        return reply(200, json.dumps({"full_name": "new/name"}).encode())
+
+    async with wire(answer) as url:
+        upstream = client(url)
+        fetched = await upstream.get("/repos/old/name")
+        await upstream.aclose()
+    assert fetched.data == {"full_name": "new/name"}
+    assert fetched.redirected_from is not None and fetched.redirected_from.endswith("/repos/old/name")
+
+
+async def test_a_gzip_body_is_decoded() -> None:
+    packed = gzip.compress(json.dumps({"zipped": True}).encode())
+    async with wire(lambda _: reply(200, packed, "content-encoding: gzip")) as url:
+        upstream = client(url)
+        fetched = await upstream.get("/x")
+        await upstream.aclose()
+    assert fetched.outcome is Outcome.OK and fetched.data == {"zipped": True}
+
+
+async def test_a_chunked_body_over_the_limit_is_refused_while_reading() -> None:
+    chunk = b"x" * 1000
+    chunked = (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 20 + b"0\r\n\r\n"
+    head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+    async with wire(lambda _: head + chunked) as url:
+        upstream = client(url, max_bytes=5000)
+        fetched = await upstream.get("/big")
+        await upstream.aclose()
+    assert fetched.outcome is Outcome.PERMANENT and "too large" in (fetched.error or "")
+
+
+async def test_a_closed_port_is_a_transient_connect_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    upstream = client(f"http://127.0.0.1:{port}")
+    fetched = await upstream.get("/x")
+    await upstream.aclose()
+    assert fetched.outcome is Outcome.TRANSIENT and fetched.error == "ConnectError"
+
+
+async def test_a_stalled_answer_is_a_transient_timeout() -> None:
+    def never(_: str) -> bytes:
+        return b""  # the request is read, and nothing ever comes back
+
+    async with wire(never) as url:
+        upstream = client(url, timeout=0.2)
+        fetched = await upstream.get("/slow")
+        await upstream.aclose()
+    assert fetched.outcome is Outcome.TRANSIENT and fetched.error == "timeout"
+
+
+def test_one_client_serves_two_event_loops_in_turn() -> None:
+    """`asyncio.run` twice with one client (a command that runs two phases): a pool per loop."""
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    holder: dict[str, str] = {}
+    stop = asyncio.Event()
+
+    async def serve_forever() -> None:
+        async with wire(lambda _: reply(200, b"[1]")) as url:
+            holder["url"] = url
+            started.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve_forever(),), daemon=True)
+    thread.start()
+    started.wait(10)
+    upstream = client(holder["url"])
+    assert asyncio.run(upstream.get("/x")).data == [1]
+    assert asyncio.run(upstream.get("/y")).data == [1]
+    asyncio.run(upstream.aclose())
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(10)
+    loop.close()
