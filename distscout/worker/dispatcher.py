@@ -33,6 +33,7 @@ from distscout.upstreams import Upstreams
 from distscout.worker.health import open_breakers
 from distscout.worker.pacing import CostMeter, next_interval
 from distscout.worker.runner import Now, ScanReport, run_claim
+from distscout.worker.writer import GroupWriter
 
 log = logging.getLogger("distscout.dispatcher")
 
@@ -75,6 +76,8 @@ class Dispatcher:
         self._meters: dict[str, CostMeter] = {}  # recent cost per scan, per budgeted upstream
         self._burst = 0  # scans started in the current burst
         self._burst_started = 0.0  # when its first scan started (the loop's clock)
+        cadence = timedelta(days=settings.cadence_days)
+        self.writer = GroupWriter(engine, cadence, now=now, most=max(1, settings.workers // 2))
 
     def stop(self) -> None:
         """First call: drain. Second call: cancel running scans."""
@@ -125,7 +128,9 @@ class Dispatcher:
 
     async def _scan(self, claim: Claim) -> None:
         try:
-            report = await run_claim(self.engine, self.upstreams, self.settings, claim, self.now)
+            report = await run_claim(
+                self.engine, self.upstreams, self.settings, claim, self.now, writer=self.writer
+            )
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug in one scan must not stop the daemon: log it, the claim was released
