@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +22,8 @@ from pydantic_settings import (
 from distscout.captures import EVIDENCE_SOURCES
 
 ALL_SOURCES = EVIDENCE_SOURCES
+SQLITE_WORKERS = 64
+POSTGRES_WORKERS = 16
 
 
 class ConfigError(Exception):
@@ -65,7 +67,10 @@ class Settings(BaseSettings):
     user_agent: str = "distscout/0.1 (+https://github.com/distscout/distscout)"
     sources: tuple[str, ...] = ALL_SOURCES
     cadence_days: float = Field(default=180, gt=0)
-    workers: int = Field(default=16, ge=1, le=256)  # concurrent scans also share GraphQL queries
+    # Scans at once (concurrent scans also share GraphQL and bulk queries). Unset: 64 on SQLite, where one
+    # process does all the work and stores its scans in group commits; 16 on PostgreSQL, where each running
+    # scan holds a connection and several machines share the server's connection limit.
+    workers: int = Field(default=POSTGRES_WORKERS, ge=1, le=256)
     start_interval: float = Field(default=30.0, ge=0)
     start_burst: int = Field(default=25, ge=1)  # with batching: scans started together (≤ workers)
     pace_by_budget: bool = True  # once rate-limit headers are known, pace scans to spread the budget
@@ -92,6 +97,12 @@ class Settings(BaseSettings):
         path = default_config_path()
         toml = TomlConfigSettingsSource(settings_cls, toml_file=path if path.is_file() else None)
         return (init_settings, env_settings, toml)
+
+    @model_validator(mode="after")
+    def _workers_for_the_backend(self) -> Settings:
+        if "workers" not in self.model_fields_set and self.database_url.startswith("sqlite"):
+            self.workers = SQLITE_WORKERS
+        return self
 
     def effective_user_agent(self) -> str:
         if self.polite_email and "@" not in self.user_agent:

@@ -18,9 +18,19 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_defaults() -> None:
     settings = load_settings()
-    assert settings.cadence_days == 180 and settings.workers == 16 and settings.start_interval == 30
+    assert settings.cadence_days == 180 and settings.workers == 64 and settings.start_interval == 30
     assert settings.cross_check and settings.immediate_partial_reclaim
     assert settings.database_url.startswith("sqlite:///") and settings.github_token is None
+
+
+def test_workers_default_follows_the_backend_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: one process stores everything in group commits. PostgreSQL: each running scan holds a
+    connection, and several machines share the server's limit."""
+    assert load_settings(database_url="postgresql://db/distscout").workers == 16
+    assert load_settings(database_url="sqlite:///x.db").workers == 64
+    assert load_settings(database_url="postgresql://db/distscout", workers=40).workers == 40
+    monkeypatch.setenv("DISTSCOUT_WORKERS", "3")
+    assert load_settings(database_url="sqlite:///x.db").workers == 3
 
 
 def test_environment_and_github_token_alias(monkeypatch: pytest.MonkeyPatch) -> None:

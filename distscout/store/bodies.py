@@ -19,22 +19,28 @@ def digest_of(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def store_bodies(connection: Connection, bodies: Iterable[bytes]) -> None:
+def store_bodies(connection: Connection, bodies: Iterable[bytes]) -> list[str]:
+    """Store each body once (a body already stored is left as it is); returns their digests, in order."""
+    digests: list[str] = []
     rows = {}
     for body in bodies:
+        digest = digest_of(body)
+        digests.append(digest)
+        if digest in rows:
+            continue
         compressed = len(body) > _COMPRESS_ABOVE
-        rows[digest_of(body)] = {
-            "digest": digest_of(body),
+        rows[digest] = {
+            "digest": digest,
             "size": len(body),
             "encoding": "zlib" if compressed else "raw",
             "content": zlib.compress(body, 6) if compressed else body,
         }
-    if not rows:
-        return
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    connection.execute(
-        insert(capture_bodies).on_conflict_do_nothing(index_elements=["digest"]), list(rows.values())
-    )
+    if rows:
+        insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(
+            insert(capture_bodies).on_conflict_do_nothing(index_elements=["digest"]), list(rows.values())
+        )
+    return digests
 
 
 def load_bodies(connection: Connection, digests: Iterable[str]) -> dict[str, bytes]:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from distscout.http.cache import CachedAnswer
-from distscout.store.bodies import digest_of, load_bodies, store_bodies
+from distscout.store.bodies import load_bodies, store_bodies
 from distscout.store.schema import http_cache
 
 FLUSH_EVERY = 200
@@ -90,20 +90,20 @@ class StoreConditionalCache:
             return
         pending, self._pending = self._pending, {}
         now = datetime.now(UTC)
-        rows = [
-            {
-                "key_hash": _hash(key),
-                "request_key": key,
-                "etag": answer.etag,
-                "digest": digest_of(answer.body),
-                "content_type": answer.content_type,
-                "link": answer.link,
-                "stored_at": now,
-            }
-            for key, answer in pending.items()
-        ]
         with self._engine.begin() as connection:
-            store_bodies(connection, (answer.body for answer in pending.values()))
+            digests = store_bodies(connection, (answer.body for answer in pending.values()))
+            rows = [
+                {
+                    "key_hash": _hash(key),
+                    "request_key": key,
+                    "etag": answer.etag,
+                    "digest": digest,
+                    "content_type": answer.content_type,
+                    "link": answer.link,
+                    "stored_at": now,
+                }
+                for (key, answer), digest in zip(pending.items(), digests, strict=True)
+            ]
             insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
             statement = insert(http_cache)
             connection.execute(

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, literal, select, u
 
 from distscout.captures import GITHUB_REPO, Capture
 from distscout.scanner import ScanResult, Verdict
-from distscout.store.bodies import digest_of, store_bodies
+from distscout.store.bodies import store_bodies
 from distscout.store.derive import derived_rows, load_captures, replace_rows, version_tag
 from distscout.store.schema import (
     captures,
@@ -238,7 +238,7 @@ def insert_captures_many(connection: Connection, groups: list[tuple[int, list[Ca
     """Store the captures of several repos: two statements (bodies, then capture rows), in list order."""
     if not any(items for _, items in groups):
         return
-    store_bodies(connection, (c.body for _, items in groups for c in items))
+    digests = iter(store_bodies(connection, (c.body for _, items in groups for c in items)))
     connection.execute(
         insert(captures),
         [
@@ -251,7 +251,7 @@ def insert_captures_many(connection: Connection, groups: list[tuple[int, list[Ca
                 "subject": c.subject[:1000],
                 "from_cache": c.from_cache,
                 "fetched_at": c.fetched_at,
-                "digest": digest_of(c.body),
+                "digest": next(digests),  # the same order: groups, then their captures
             }
             for repo_id, items in groups
             for c in items
