@@ -25,6 +25,7 @@ def create_app(service: Service) -> FastAPI:
         title="distscout",
         version=__version__,
         summary="Where is each repository published, and how does it declare itself?",
+        docs_url=None,  # /docs is rendered by the dashboard (pages.api_docs): Swagger UI loads from a CDN
         redoc_url=None,
     )
     app.state.service = service
@@ -47,8 +48,7 @@ def create_app(service: Service) -> FastAPI:
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if not request.url.path.startswith("/docs"):  # Swagger UI loads its own scripts
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
     return app

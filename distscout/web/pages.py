@@ -153,3 +153,36 @@ async def login(request: Request, current: Current) -> Response:
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
+
+
+@router.get("/docs")
+def api_docs(request: Request) -> Response:
+    """The API reference, rendered here from the OpenAPI document (no CDN: it works offline)."""
+    return render(request, "docs.html", title="API", operations=operations(request.app.openapi()))
+
+
+def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each operation of an OpenAPI document: method, path, who may call it, summary and parameters."""
+    found = []
+    for path, methods in document.get("paths", {}).items():
+        for method, operation in methods.items():
+            found.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "access": ", ".join(operation.get("tags", [])) or "-",
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": [
+                        {
+                            "name": p.get("name", ""),
+                            "where": p.get("in", ""),
+                            "required": bool(p.get("required")),
+                            "type": p.get("schema", {}).get("type", ""),
+                            "description": p.get("description", ""),
+                        }
+                        for p in operation.get("parameters", [])
+                    ],
+                }
+            )
+    return found

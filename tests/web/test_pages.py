@@ -53,6 +53,19 @@ def test_workers_page_without_workers(client: TestClient) -> None:
     assert 'id="no-workers"' in page and "No workers in this process" in page
 
 
+def test_api_reference_is_served_here_not_from_a_cdn(make_service: ServiceFactory) -> None:
+    """/docs lists every operation of the OpenAPI document, with no script from elsewhere, even when
+    reads are protected (as /openapi.json)."""
+    with TestClient(create_app(make_service(api_token=TOKEN, protect_reads=True))) as guarded:
+        page = guarded.get("/docs")
+    assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+    for path in ("/api/stats", "/api/repos/{owner}/{name}", "/api/admin/integrity", "/metrics"):
+        assert f"<code>{path}</code>" in page.text
+    assert "<code>package</code> (query, string, required)" in page.text
+    assert "admin" in page.text and "reads" in page.text
+    assert "http://" not in page.text and "https://" not in page.text, "nothing loaded from another host"
+
+
 def test_page_errors_are_html(client: TestClient) -> None:
     missing = client.get("/repos/nobody/nothing")
     assert missing.status_code == 404 and "is not tracked" in missing.text
