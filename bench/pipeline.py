@@ -87,7 +87,15 @@ def settings_for(urls: dict[str, str], database_url: str, workers: int | None) -
     )
 
 
-async def end_to_end(settings: Settings, count: int) -> tuple[float, Counter[str]]:
+def resident_mib() -> float:
+    """The process's resident memory now (Linux), as opposed to its peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def end_to_end(settings: Settings, count: int, every: int = 0) -> tuple[float, Counter[str]]:
     engine = open_engine(settings.database_url, pool_size=settings.workers + 4)
     with engine.begin() as connection:
         add_repos(
@@ -99,6 +107,13 @@ async def end_to_end(settings: Settings, count: int) -> tuple[float, Counter[str
 
     def tally(report: ScanReport) -> None:
         verdicts[report.verdict.value if report.verdict else "lost"] += 1
+        done = verdicts.total()
+        if every and done % every == 0:  # memory over the run: flat in fleet size, or growing?
+            print(
+                f"  after {done:,} repos: RSS {resident_mib():.0f} MiB, "
+                f"{sys.getallocatedblocks():,} Python blocks allocated",
+                flush=True,
+            )
 
     started = time.perf_counter()
     await BatchScan(engine, upstreams, settings, on_report=tally, keep_reports=False).run(targets)
@@ -146,6 +161,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--local-sample", type=int, default=500)
+    parser.add_argument("--memory-every", type=int, default=0, help="print memory after every N repos")
     options = parser.parse_args()
     stamina.set_active(False)
     with tempfile.TemporaryDirectory() as scratch_name:
@@ -159,7 +175,7 @@ def main() -> None:
                     settings = settings_for(urls, url, options.workers)
                     emulator_stats(urls, reset=True)
                     cpu_before = (time.process_time(), cpu_seconds(urls["EMULATOR_PID"]))
-                    elapsed, verdicts = asyncio.run(end_to_end(settings, options.repos))
+                    elapsed, verdicts = asyncio.run(end_to_end(settings, options.repos, options.memory_every))
                     scanner_cpu = (time.process_time() - cpu_before[0]) / options.repos * 1000
                     emulator_cpu = (cpu_seconds(urls["EMULATOR_PID"]) - cpu_before[1]) / options.repos * 1000
                     calls = {k: v["requests"] / options.repos for k, v in emulator_stats(urls).items()}
