@@ -163,3 +163,21 @@ async def test_an_interrupted_batch_gives_back_the_claims_it_did_not_start(
         assert list(connection.execute(select(active_scans))) == []
         scanned = connection.execute(select(repos.c.id).where(repos.c.distribution_last_run.is_not(None)))
         assert 1 <= len(list(scanned)) < len(CORPUS)
+
+
+async def test_the_daemon_stores_its_scans_in_groups(
+    sqlite_url: str, corpus_emulator: EmulatorServer
+) -> None:
+    from distscout.worker.dispatcher import Dispatcher
+
+    clock = Clock()
+    engine = tracked(sqlite_url, CORPUS, clock)
+    settings = settings_for(corpus_emulator, start_interval=0, workers=16)
+    async with upstreams_for(corpus_emulator) as upstreams:
+        dispatcher = Dispatcher(engine, upstreams, settings, now=clock, idle_poll=0.01, exit_when_idle=True)
+        stats = await dispatcher.run()
+    assert stats.finished == len(CORPUS) and dispatcher.writer.stored == len(CORPUS)
+    assert dispatcher.writer.groups < len(CORPUS) / 2, "scans finishing together share a transaction"
+    with engine.connect() as connection:
+        scanned = connection.execute(select(repos.c.id).where(repos.c.distribution_last_run.is_not(None)))
+        assert len(list(scanned)) == len(CORPUS)
