@@ -31,7 +31,7 @@ from distscout.integrity.outputs import (
     fingerprint,
     snapshot_count,
 )
-from distscout.store.derive import derived_rows, load_captures, version_tag
+from distscout.store.derive import derived_rows, load_captures_many, version_tag
 from distscout.store.schema import (
     active_scans,
     derived_outputs,
@@ -42,6 +42,8 @@ from distscout.store.schema import (
 )
 
 CLEAN, ISSUES, IN_PROGRESS = "clean", "issues", "in_progress"
+
+PAGE = 200  # repositories whose captures and rows are read together while checking
 
 
 @dataclass
@@ -95,46 +97,53 @@ def repo_findings(connection: Connection) -> tuple[list[Finding], set[str], int]
         .where(repos.c.distribution_scan_complete.is_not(None))
         .order_by(repos.c.id)
     ).all()
-    for repo_id, owner, name in scanned:
-        full = f"{owner}/{name}"
-        stored = load_captures(connection, repo_id)
-        if not stored:
-            captureless.add(full)
-            findings.append(
-                Finding(
-                    FindingClass.MISSING_PRIMARY,
-                    repo_subject(full),
-                    Action.RECHECK,
-                    full,
-                    "scanned, but its captures (the committed input) are gone",
+    for start in range(0, len(scanned), PAGE):
+        page = scanned[start : start + PAGE]
+        ids = [repo_id for repo_id, _, _ in page]
+        stored_by = load_captures_many(connection, ids)
+        registry_by = _rows(connection, repo_distribution, ids)
+        manifests_by = _rows(connection, repo_distribution_manifest, ids)
+        for repo_id, owner, name in page:
+            full = f"{owner}/{name}"
+            stored = stored_by.get(repo_id, [])
+            if not stored:
+                captureless.add(full)
+                findings.append(
+                    Finding(
+                        FindingClass.MISSING_PRIMARY,
+                        repo_subject(full),
+                        Action.RECHECK,
+                        full,
+                        "scanned, but its captures (the committed input) are gone",
+                    )
                 )
+                continue
+            expected_registry, expected_manifests = derived_rows(repo_id, full, stored)
+            findings += _compare(
+                full,
+                "registry",
+                expected_registry,
+                registry_by.get(repo_id, []),
+                key=("ecosystem", "package_name", "source"),
+                version="interpreter_version",
             )
-            continue
-        expected_registry, expected_manifests = derived_rows(repo_id, full, stored)
-        findings += _compare(
-            full,
-            "registry",
-            expected_registry,
-            _rows(connection, repo_distribution, repo_id),
-            key=("ecosystem", "package_name", "source"),
-            version="interpreter_version",
-        )
-        findings += _compare(
-            full,
-            "manifest",
-            expected_manifests,
-            _rows(connection, repo_distribution_manifest, repo_id),
-            key=("manifest_path",),
-            version="parser_version",
-        )
+            findings += _compare(
+                full,
+                "manifest",
+                expected_manifests,
+                manifests_by.get(repo_id, []),
+                key=("manifest_path",),
+                version="parser_version",
+            )
     return findings, captureless, len(scanned)
 
 
-def _rows(connection: Connection, table: Any, repo_id: int) -> list[dict[str, Any]]:
-    return [
-        {k: v for k, v in row._mapping.items() if k != "id"}
-        for row in connection.execute(select(table).where(table.c.repo_id == repo_id))
-    ]
+def _rows(connection: Connection, table: Any, repo_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The current rows of `table` for each of `repo_ids` (one query for the page)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in connection.execute(select(table).where(table.c.repo_id.in_(repo_ids))):
+        found.setdefault(row.repo_id, []).append({k: v for k, v in row._mapping.items() if k != "id"})
+    return found
 
 
 def _compare(

@@ -32,24 +32,31 @@ def _tag_of(version: str) -> str:
 
 
 def load_captures(connection: Connection, repo_id: int) -> list[Capture]:
+    return load_captures_many(connection, [repo_id]).get(repo_id, [])
+
+
+def load_captures_many(connection: Connection, repo_ids: list[int]) -> dict[int, list[Capture]]:
+    """Each repo's stored captures in storage order: two queries for the lot (an integrity check pages)."""
     rows = connection.execute(
-        select(captures).where(captures.c.repo_id == repo_id).order_by(captures.c.id)
+        select(captures).where(captures.c.repo_id.in_(repo_ids)).order_by(captures.c.id)
     ).all()
     bodies = load_bodies(connection, (row.digest for row in rows))
-    return [
-        Capture(
-            row.source,
-            row.kind,
-            row.request,
-            row.status,
-            bodies[row.digest],
-            row.fetched_at,
-            row.subject,
-            row.from_cache,
-        )
-        for row in rows
-        if row.digest in bodies
-    ]
+    found: dict[int, list[Capture]] = {}
+    for row in rows:
+        if row.digest in bodies:
+            found.setdefault(row.repo_id, []).append(
+                Capture(
+                    row.source,
+                    row.kind,
+                    row.request,
+                    row.status,
+                    bodies[row.digest],
+                    row.fetched_at,
+                    row.subject,
+                    row.from_cache,
+                )
+            )
+    return found
 
 
 def derived_rows(
