@@ -54,8 +54,8 @@ def build_upstreams(
         )
         return UpstreamClient(config, breaker=breaker, clock=clock, cache=cache)
 
-    # Enough connections for the workers' concurrent requests, yet few: every pooled connection costs CPU
-    # on each request (see UpstreamConfig.max_connections).
+    # Enough connections for the workers' concurrent requests, and no more: what one process asks of an
+    # upstream at once stays bounded however many workers run.
     connections = min(64, max(8, settings.workers // 2))
 
     def config(name: str, base_url: str) -> UpstreamConfig:

@@ -104,10 +104,7 @@ class UpstreamClient:
             headers=headers,
             timeout=config.timeout,
             follow_redirects=True,
-            transport=transport or AiohttpTransport(config.max_connections),
-            limits=httpx.Limits(
-                max_connections=config.max_connections, max_keepalive_connections=config.max_connections
-            ),
+            transport=transport or AiohttpTransport(config.max_connections),  # the pool and its limit
         )
 
     async def aclose(self) -> None:

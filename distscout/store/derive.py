@@ -110,18 +110,10 @@ def derived_rows(
     return list(registry.values()), list(manifests.values())
 
 
-def rebuild_rows(
-    connection: Connection, repo_id: int, stored: list[Capture] | None = None
-) -> tuple[int, int]:
-    """Replace the repo's current rows with those its stored captures stand for; returns the row counts.
-
-    `stored`: the repo's stored captures in storage order, when the caller has just written them (rotation)
-    — the same list `load_captures` would read back, without reading and decompressing it again.
-    """
+def rebuild_rows(connection: Connection, repo_id: int) -> tuple[int, int]:
+    """Replace the repo's current rows with those its stored captures stand for; returns the row counts."""
     owner, name = connection.execute(select(repos.c.owner, repos.c.name).where(repos.c.id == repo_id)).one()
-    if stored is None:
-        stored = load_captures(connection, repo_id)
-    registry, manifests = derived_rows(repo_id, f"{owner}/{name}", stored)
+    registry, manifests = derived_rows(repo_id, f"{owner}/{name}", load_captures(connection, repo_id))
     replace_rows(connection, [repo_id], registry, manifests)
     return len(registry), len(manifests)
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, literal, select, u
 from distscout.captures import GITHUB_REPO, Capture
 from distscout.scanner import ScanResult, Verdict
 from distscout.store.bodies import store_bodies
-from distscout.store.derive import derived_rows, load_captures, replace_rows, version_tag
+from distscout.store.derive import derived_rows, load_captures_many, replace_rows, version_tag
 from distscout.store.schema import (
     captures,
     repo_distribution,
@@ -107,11 +107,6 @@ def record_scans(
     return [scan.verdict for _, scan in items]
 
 
-def rotate(connection: Connection, repo_id: int, scan: ScanResult, now: datetime) -> None:
-    owner, name = connection.execute(select(repos.c.owner, repos.c.name).where(repos.c.id == repo_id)).one()
-    rotate_many(connection, [(repo_id, f"{owner}/{name}", scan)], now)
-
-
 def rotate_many(connection: Connection, items: Sequence[tuple[int, str, ScanResult]], now: datetime) -> None:
     """Rotate each (repo id, stored full name, scan): history snapshot, captures replaced, rows rebuilt."""
     if not items:
@@ -131,7 +126,8 @@ def rotate_many(connection: Connection, items: Sequence[tuple[int, str, ScanResu
             doomed,
         )
     # Captures of the sources that failed this time (none on a complete scan: nothing is read back).
-    kept = {p.repo_id: load_captures(connection, p.repo_id) for p in plans if p.keeps_some}
+    partial = [p.repo_id for p in plans if p.keeps_some]
+    kept = load_captures_many(connection, partial) if partial else {}
     insert_captures_many(connection, [(p.repo_id, p.new_captures) for p in plans])
     registry: list[dict[str, object]] = []
     manifests: list[dict[str, object]] = []
@@ -208,14 +204,8 @@ def record_failure(
     cadence: timedelta,
     error: str,
     *,
-    failed_before: int | None = None,  # the count before this failure, when the caller has read it
+    failed_before: int,  # consecutive failures before this one, as read with the batch
 ) -> None:
-    if failed_before is None:
-        failed_before = int(
-            connection.execute(
-                select(repos.c.distribution_failed_attempts).where(repos.c.id == repo_id)
-            ).scalar_one()
-        )
     failures = failed_before + 1
     values: dict[str, object] = {
         "distribution_failed_attempts": failures,
@@ -228,10 +218,6 @@ def record_failure(
     if failures >= SIDELINE_AFTER:  # sidelined: not tried again before the cadence comes round
         values.update(distribution_last_run=now, distribution_retry_at=now + cadence)
     connection.execute(update(repos).where(repos.c.id == repo_id).values(**values))
-
-
-def insert_captures(connection: Connection, repo_id: int, items: list[Capture]) -> None:
-    insert_captures_many(connection, [(repo_id, items)])
 
 
 def insert_captures_many(connection: Connection, groups: list[tuple[int, list[Capture]]]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from itertools import islice
 
 from sqlalchemy import Engine
@@ -13,7 +12,7 @@ from sqlalchemy import Engine
 from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.sources.github_repo import prefetch_metadata
-from distscout.store.claims import Claim, claim_repos, release
+from distscout.store.claims import Claim, claim_repo, claim_repos, release
 from distscout.store.repos import TrackedRepo
 from distscout.upstreams import Upstreams
 from distscout.worker.runner import Now, ScanReport, run_claim
@@ -36,12 +35,7 @@ class BatchScan:
 
     async def run(self, targets: Iterable[TrackedRepo]) -> list[ScanReport]:
         """Scan `targets` now, `workers` at a time (a fixed pool: memory does not grow with the fleet)."""
-        writer = GroupWriter(
-            self.engine,
-            timedelta(days=self.settings.cadence_days),
-            now=self.now,
-            most=max(1, self.settings.workers // 2),
-        )
+        writer = GroupWriter.for_settings(self.engine, self.settings, self.now)
         queue = self._claimed(targets)
 
         async def worker() -> None:
@@ -73,7 +67,7 @@ class BatchScan:
                 if leased:
                     claim = self._waiting.pop(repo.id, None)
                 else:
-                    claim = claim_repos(self.engine, [repo.id], self.now()).get(repo.id)
+                    claim = claim_repo(self.engine, repo.id, self.now())
                 if claim is None:
                     self.busy.append(repo.ref.full_name)
                 else:

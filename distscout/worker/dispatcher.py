@@ -76,8 +76,7 @@ class Dispatcher:
         self._meters: dict[str, CostMeter] = {}  # recent cost per scan, per budgeted upstream
         self._burst = 0  # scans started in the current burst
         self._burst_started = 0.0  # when its first scan started (the loop's clock)
-        cadence = timedelta(days=settings.cadence_days)
-        self.writer = GroupWriter(engine, cadence, now=now, most=max(1, settings.workers // 2))
+        self.writer = GroupWriter.for_settings(engine, settings, now)
 
     def stop(self) -> None:
         """First call: drain. Second call: cancel running scans."""

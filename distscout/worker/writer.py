@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from distscout.captures import utc_now
+from distscout.config import Settings
 from distscout.scanner import ScanResult, Verdict
 from distscout.store.claims import Claim, finish, finish_leased
 
@@ -43,6 +44,12 @@ class GroupWriter:
         self._timer: asyncio.TimerHandle | None = None
         self.groups = 0  # transactions written (for benchmarks: scans per group = stored / groups)
         self.stored = 0
+
+    @classmethod
+    def for_settings(cls, engine: Engine, settings: Settings, now: Now = utc_now) -> GroupWriter:
+        """The writer of a pool of `settings.workers`: a group is at most half of them."""
+        cadence = timedelta(days=settings.cadence_days)
+        return cls(engine, cadence, now=now, most=max(1, settings.workers // 2))
 
     async def finish(self, claim: Claim, scan: ScanResult) -> Verdict:
         """Store `scan` and release `claim`; raises ClaimLost when the lease was taken over meanwhile."""
