@@ -114,6 +114,30 @@ async def test_a_chunked_body_over_the_limit_is_refused_while_reading() -> None:
     assert fetched.outcome is Outcome.PERMANENT and "too large" in (fetched.error or "")
 
 
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"NOT HTTP AT ALL\r\n\r\n",  # no status line
+        b'HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"cut":',  # the body stops short, then EOF
+    ],
+    ids=["no-status-line", "body-cut-short"],
+)
+async def test_a_garbled_answer_is_transient_and_nothing_is_kept(garbage: bytes) -> None:
+    async def answer_and_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(garbage)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_and_hang_up, "127.0.0.1", 0)
+    upstream = client(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    fetched = await upstream.get("/x")
+    await upstream.aclose()
+    server.close()
+    assert fetched.outcome is Outcome.TRANSIENT and fetched.data is None
+    assert await upstream.cache.lookup(upstream._cache_key("/x", {})) is None, "nothing cached from it"
+
+
 async def test_a_closed_port_is_a_transient_connect_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
