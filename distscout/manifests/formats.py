@@ -20,6 +20,10 @@ class ManifestError(Exception):
     """The manifest is not valid in its own format."""
 
 
+class ManifestTooDeep(ManifestError):
+    """The document nests deeper than a loader may safely go: refused, whichever layer noticed it."""
+
+
 def load_json(text: str) -> Any:
     try:
         return json.loads(text)
@@ -40,13 +44,32 @@ _OPENING = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _CLOSING = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
+_TOO_DEEP = f"refused YAML: nested deeper than {MAX_YAML_DEPTH} levels"
+
+
 def load_yaml(text: str) -> Any:
     """YAML with every scalar kept a string (`1.10` stays "1.10", `no` stays "no")."""
     try:
         _refuse_deep_nesting(text)
         return yaml.load(text, Loader=yaml.CBaseLoader)  # noqa: S506 - BaseLoader builds no objects
-    except (yaml.YAMLError, RecursionError) as exc:
+    except RecursionError:
+        raise ManifestTooDeep(_TOO_DEEP) from None
+    except yaml.YAMLError as exc:
+        if _is_libyaml_depth_limit(exc):
+            raise ManifestTooDeep(_TOO_DEEP) from None
         raise ManifestError(f"invalid YAML: {_first_line(exc)}") from None
+
+
+def _is_libyaml_depth_limit(exc: yaml.YAMLError) -> bool:
+    # Newer libyaml (bundled in PyYAML 6.0.3 and later) stops at its own nesting limit, sometimes before our
+    # event count reaches MAX_YAML_DEPTH: "exceeded maximum nesting depth" "while increasing flow level".
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return False
+    said = f"{exc.context or ''} {exc.problem or ''}".lower()
+    return any(marker in said for marker in _LIBYAML_DEPTH_MARKERS)
+
+
+_LIBYAML_DEPTH_MARKERS = ("nesting depth", "max depth", "increasing flow level", "increasing block level")
 
 
 def _refuse_deep_nesting(text: str) -> None:
@@ -57,7 +80,7 @@ def _refuse_deep_nesting(text: str) -> None:
         if isinstance(event, _OPENING):
             depth += 1
             if depth > MAX_YAML_DEPTH:
-                raise ManifestError(f"refused YAML: nested deeper than {MAX_YAML_DEPTH} levels")
+                raise ManifestTooDeep(_TOO_DEEP)
         elif isinstance(event, _CLOSING):
             depth -= 1
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
+import yaml
 
-from distscout.manifests.formats import ManifestError, load_json, load_toml, load_yaml, parse_xml
+from distscout.manifests.formats import (
+    MAX_YAML_DEPTH,
+    ManifestError,
+    ManifestTooDeep,
+    load_json,
+    load_toml,
+    load_yaml,
+    parse_xml,
+)
+from distscout.manifests.registry import read_manifest
 
 DEEP = 100_000
 
@@ -18,12 +29,45 @@ DEEP = 100_000
     [
         "- " * DEEP + "x",
         "x: " + "[" * DEEP + "]" * DEEP,
+        "x: " + "{a: " * 2000 + "}" * 2000,
         "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 400)),
+        # Deeper than our limit, shallower than libyaml's own: only the depth guard can notice.
+        "x: " + "[" * (MAX_YAML_DEPTH + 50) + "]" * (MAX_YAML_DEPTH + 50),
     ],
 )
 def test_deep_yaml_is_refused_in_process(text: str) -> None:
-    with pytest.raises(ManifestError, match="nested deeper"):
+    # Newer libyaml refuses some of these itself, before the depth guard counts far enough: the same
+    # error either way, by class and by its one line.
+    with pytest.raises(ManifestTooDeep) as refused:
         load_yaml(text)
+    assert str(refused.value) == f"refused YAML: nested deeper than {MAX_YAML_DEPTH} levels"
+
+
+def test_deep_yaml_is_a_malformed_manifest() -> None:
+    text = "name: a\nx: " + "[" * DEEP + "]" * DEEP
+    for name in ("pubspec.yaml", "meta.yaml", "recipe.yaml"):
+        declaration = read_manifest(name, text)
+        assert declaration is not None and declaration.status == "malformed", name
+        assert declaration.detail == f"refused YAML: nested deeper than {MAX_YAML_DEPTH} levels", name
+
+
+def test_yaml_at_the_depth_limit_still_loads() -> None:
+    levels = MAX_YAML_DEPTH - 1  # and the mapping around them
+    node = load_yaml("x: " + "[" * levels + "]" * levels)["x"]
+    depth = 1
+    while node:
+        node, depth = node[0], depth + 1
+    assert depth == levels
+
+
+def test_runs_against_the_pyyaml_it_was_asked_to() -> None:
+    # scripts/test runs this module again with the oldest PyYAML that pyproject.toml allows and says so
+    # here, so a matrix run cannot quietly test the locked version twice.
+    expected = os.environ.get("DISTSCOUT_EXPECT_PYYAML")
+    if expected is None:
+        pytest.skip("not a matrix run: the locked PyYAML is what is installed")
+    assert yaml.__version__ == expected
+    assert yaml.__with_libyaml__, "the depth tests are about libyaml; this PyYAML was built without it"
 
 
 def test_deep_yaml_cannot_crash_the_interpreter() -> None:
