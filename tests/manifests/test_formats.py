@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -62,12 +64,16 @@ def test_yaml_at_the_depth_limit_still_loads() -> None:
 
 def test_runs_against_the_pyyaml_it_was_asked_to() -> None:
     # scripts/test runs this module again with the oldest PyYAML that pyproject.toml allows and says so
-    # here, so a matrix run cannot quietly test the locked version twice.
-    expected = os.environ.get("DISTSCOUT_EXPECT_PYYAML")
-    if expected is None:
-        pytest.skip("not a matrix run: the locked PyYAML is what is installed")
+    # here; otherwise the locked one is installed. Either way a matrix run cannot quietly test one twice.
+    expected = os.environ.get("DISTSCOUT_EXPECT_PYYAML") or _locked_version("pyyaml")
     assert yaml.__version__ == expected
     assert yaml.__with_libyaml__, "the depth tests are about libyaml; this PyYAML was built without it"
+
+
+def _locked_version(package: str) -> str:
+    lock = tomllib.loads((Path(__file__).resolve().parents[2] / "uv.lock").read_text(encoding="utf-8"))
+    (version,) = [p["version"] for p in lock["package"] if p["name"] == package]
+    return str(version)
 
 
 def test_deep_yaml_cannot_crash_the_interpreter() -> None:
