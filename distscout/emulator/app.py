@@ -85,6 +85,8 @@ class Emulator:
         with self._lock:
             self._plan = plan
             self._faults = {name: FaultState(plan.for_service(name), name) for name in SERVICES}
+            for name, service in self.services.items():
+                service.set_quirks(plan.quirks_for(name))
 
     def reset(self) -> None:
         """Zero the counters and the rate-limit budgets, and restart the fault plan's random streams."""

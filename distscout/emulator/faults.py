@@ -28,6 +28,8 @@ Per service (`depsdev`, `ecosystems`, `github`), every field optional:
   `retry-after`; deps.dev answers 429.
 - `malformed_rate` (0..1): share of 200 answers whose body is cut short, so it is no longer JSON.
 - `seed` (integer or string): overrides the top-level `seed` (default 0) for this service.
+- `quirks`: how the service behaves where it departs from its documents or a deployment differs
+  (quirks.py); the defaults are the real services' behaviour.
 
 Each service draws from its own random stream, seeded by (seed, service name), three draws per request, so the
 same requests in the same order meet the same faults. Outage and rate-limit windows read an injectable clock
@@ -45,9 +47,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from distscout.emulator.checks import FormatError, Where, as_int, as_list, as_number, as_object, describe
+from distscout.emulator.quirks import DEFAULTS, Quirks, parse_quirks
 
 SERVICES = ("depsdev", "ecosystems", "github")
-_SERVICE_FIELDS = ("error_rate", "latency_ms", "outages", "rate_limit", "malformed_rate", "seed")
+_SERVICE_FIELDS = ("error_rate", "latency_ms", "outages", "rate_limit", "malformed_rate", "seed", "quirks")
 _ERROR_STATUSES = (500, 502, 503)
 
 Clock = Callable[[], float]
@@ -85,6 +88,7 @@ class ServiceFaults:
     rate_limit: RateLimitFault | None = None
     malformed_rate: float = 0.0
     seed: int | str = 0
+    quirks: Quirks | None = None  # None: the service's defaults (quirks.DEFAULTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,9 @@ class FaultPlan:
 
     def for_service(self, service: str) -> ServiceFaults:
         return self.services.get(service, ServiceFaults())
+
+    def quirks_for(self, service: str) -> Quirks:
+        return self.for_service(service).quirks or DEFAULTS[service]
 
 
 FaultsInput = FaultPlan | Mapping[str, Any] | str | os.PathLike[str] | None
@@ -132,6 +139,7 @@ def _parse_service(raw: Any, where: Where, service: str, default_seed: int | str
         rate_limit=_rate_limit(faults.get("rate_limit"), where.key("rate_limit"), service),
         malformed_rate=as_number(faults.get("malformed_rate", 0), where.key("malformed_rate"), 0, 1),
         seed=_seed(faults.get("seed", default_seed), where.key("seed")),
+        quirks=parse_quirks(faults["quirks"], where.key("quirks"), service) if "quirks" in faults else None,
     )
 
 

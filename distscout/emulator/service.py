@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 from distscout.emulator.budget import Budgets, Limits, Window
 from distscout.emulator.faults import Injected
 from distscout.emulator.model import World
+from distscout.emulator.quirks import DEFAULTS, Quirks
 from distscout.emulator.replies import Call, Reply, Route, RouteTable, etag_matches, with_etag
 
 _CACHE_BYTES = 256 * 1024 * 1024  # rendered answers kept; big trees are the ones worth keeping
@@ -31,6 +32,7 @@ class Service:
         self.limits = limits
         self.routes = RouteTable(self.build_routes())
         self.budgets = Budgets(aligned_to_hour=False)
+        self.quirks: Quirks = DEFAULTS[self.name]
         self._cache: dict[tuple[str, ...], Reply] = {}
         self._cache_size = 0
 
@@ -92,6 +94,13 @@ class Service:
 
     def reset(self) -> None:
         self.budgets.clear()
+
+    def set_quirks(self, quirks: Quirks) -> None:
+        """Behave as `quirks` say from the next request on (rendered answers may differ: forget them)."""
+        if quirks != self.quirks:
+            self.quirks = quirks
+            self._cache.clear()
+            self._cache_size = 0
 
     def _render(self, call: Call, matched: Matched) -> Reply:
         if matched is None:
