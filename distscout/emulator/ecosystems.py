@@ -13,10 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
+from packageurl import PackageURL
+
 from distscout.emulator.budget import Budgets, Limits, Window
-from distscout.emulator.ecosystems_records import package_record, served_ecosystem
+from distscout.emulator.ecosystems_records import PURL_ECOSYSTEMS, package_record, served_ecosystem
 from distscout.emulator.faults import Injected
 from distscout.emulator.model import World
+from distscout.emulator.quirks import EcosystemsQuirks
 from distscout.emulator.replies import Call, Reply, Route, json_reply, link_header, page_window, route
 from distscout.emulator.service import Service
 
@@ -103,17 +106,64 @@ class EcosystemsService(Service):
         return json_reply(list(rows), headers=[*headers, ("link", link)] if link else headers)
 
     def _bulk_lookup(self, call: Call) -> Reply:
+        # As the service's controller does: one of repository_urls / purls / names, an optional ecosystem,
+        # at most 1,000 packages in the answer. The repository_urls form goes through a model scope that
+        # downcases its argument with `try(:downcase)`: nil for an Array, so as deployed it finds nothing.
         try:
             body = json.loads(call.body or b"null")
         except ValueError:
             return self.error(400, "the body is not JSON")
-        urls = body.get("repository_urls") if isinstance(body, dict) else None
-        if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
-            return self.error(400, "repository_urls must be a list of URLs")
+        if not isinstance(body, dict):
+            return self.error(400, "repository_urls, purls or names is required")
         wanted = body.get("ecosystem")
+        if "repository_urls" in body:
+            found = self._bulk_by_url(body["repository_urls"])
+        elif "purls" in body:
+            if isinstance(body["purls"], list) and len(body["purls"]) > _BULK_MAX_PURLS:
+                return self.error(400, f"Maximum {_BULK_MAX_PURLS} PURLs allowed per request")
+            found = self._bulk_by_name([_purl_key(p) for p in _strings(body["purls"])])
+        elif "names" in body:
+            names = _strings(body["names"])
+            found = self._bulk_by_name([(e, n) for n in names for e in self._ecosystems_of(n, wanted)])
+        else:
+            return self.error(400, "repository_urls, purls or names is required")
         results: dict[int, Record] = {}
-        for url in urls:
-            for record in self._by_url.get(url.lower(), ()):
-                if wanted is None or record["ecosystem"] == wanted:
-                    results.setdefault(record["id"], record)
+        for record in found:
+            if wanted is None or record["ecosystem"] == wanted:
+                results.setdefault(record["id"], record)
         return json_reply(list(results.values())[:_BULK_MAX_RESULTS])
+
+    def _bulk_by_url(self, urls: Any) -> list[Record]:
+        if not isinstance(urls, list):  # one string goes through the scope as the single lookup does
+            return list(self._by_url.get(urls.lower(), ())) if isinstance(urls, str) else []
+        quirks = self.quirks
+        if not isinstance(quirks, EcosystemsQuirks) or quirks.bulk_repository_urls == "as_deployed":
+            return []
+        return [record for url in _strings(urls) for record in self._by_url.get(url.lower(), ())]
+
+    def _bulk_by_name(self, keys: Iterable[tuple[str, str] | None]) -> list[Record]:
+        return [record for key in keys if key is not None for record in self._by_name.get(key, ())]
+
+    def _ecosystems_of(self, name: str, wanted: Any) -> list[str]:
+        if isinstance(wanted, str):
+            return [wanted]
+        return [ecosystem for ecosystem, known in self._by_name if known == name.lower()]
+
+
+_BULK_MAX_PURLS = 100
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _purl_key(purl: str) -> tuple[str, str] | None:
+    """(ecosystem, lower-case name) of a package URL, in the service's spelling of both."""
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    name = f"{parsed.namespace}/{parsed.name}" if parsed.namespace else parsed.name
+    if parsed.type == "maven" and parsed.namespace:
+        name = f"{parsed.namespace}:{parsed.name}"
+    return PURL_ECOSYSTEMS.get(parsed.type, parsed.type), name.lower()

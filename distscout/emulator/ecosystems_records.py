@@ -40,6 +40,9 @@ REGISTRIES: dict[str, tuple[str, str, str, str]] = {
     "homebrew": ("homebrew", "formulae.brew.sh", "https://formulae.brew.sh", "brew"),
 }
 
+# purl type -> the ecosystem name the service answers with (`gem` -> rubygems, `golang` -> go, ...)
+PURL_ECOSYSTEMS = {purl_type: ecosystem for ecosystem, _, _, purl_type in REGISTRIES.values()}
+
 
 def served_ecosystem(package: Package) -> str:
     return REGISTRIES[package.ecosystem][0]

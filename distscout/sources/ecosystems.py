@@ -5,17 +5,23 @@ is sent (and, for a renamed repository, the old URLs too: registries keep the na
 `[]` is a miss. `go`/`actions`/`docker` rows are kept but flagged as noise.
 
 Batched (the default): the URLs of concurrent scans go out together in one `POST bulk_lookup`, whose
-answer is grouped back by `repository_url` — the same records the single lookup returns, one request per
-50 repositories. The bulk answer stops at 1,000 packages without saying so: a full answer is not trusted,
-and its repositories are looked up one by one, as are all of them when the endpoint is missing.
+answer is grouped back by `repository_url`. As deployed, the service answers that form `[]` for every array
+(its model scope downcases an Array to nil; upstream-apis.md §2.2), so an empty bulk answer proves nothing.
+The bulk form is therefore trusted only through a canary: a URL whose single lookup found packages in this
+run goes into every bulk request, and an answer without the canary's packages is not believed — the batcher
+turns to single lookups for the rest of the run and says so (log, `/metrics`, `doctor`). Until a canary is
+known every lookup is single. A full answer (1,000 packages, silently capped) is not trusted either: its
+repositories are looked up one by one, as are all of them when the endpoint is missing.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from distscout.captures import ECOSYSTEMS, Capture, utc_now
@@ -27,9 +33,17 @@ from distscout.sources.base import SourceResult, capture_of, worst
 
 LOOKUP_PATH = "/api/v1/packages/lookup"
 BULK_PATH = "/api/v1/packages/bulk_lookup"
-BULK_URLS = 50  # repository URLs per bulk request
+BULK_URLS = 49  # repository URLs per bulk request, and the canary: 50 in all
 BULK_RESULT_CAP = 1000  # ecosyste.ms returns at most this many packages, silently
 WINDOW = 0.01
+
+log = logging.getLogger("distscout.sources.ecosystems")
+
+
+class BulkState(StrEnum):
+    UNPROVEN = "unproven"  # no canary known yet: single lookups
+    PROVEN = "proven"  # a bulk answer held the canary's packages: in use, each answer checked again
+    BROKEN = "broken"  # the canary failed, or there is no bulk endpoint: single lookups for this run
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,9 @@ class BulkAnswer:
 class EcosystemsBatcher:
     def __init__(self, client: UpstreamClient, window: float = WINDOW) -> None:
         self.client = client
-        self.unavailable = False
+        self.state = BulkState.UNPROVEN
+        self.reason = "no canary yet: a single lookup must first find packages"
+        self.canary: str | None = None  # a URL whose single lookup found packages in this run
         self._coalescer: Coalescer[str, BulkAnswer] = Coalescer(
             lambda lane, urls: self._lookup_many(urls),
             lambda exc: BulkAnswer(Outcome.TRANSIENT, error=f"bulk lookup failed: {exc!r}"),
@@ -50,16 +66,26 @@ class EcosystemsBatcher:
             window,
         )
 
+    def learn(self, url: str, records: Sequence[Any]) -> None:
+        """A single lookup found `records` for `url`: the URL can prove (or disprove) the bulk form."""
+        if self.canary is None and records and self.state is BulkState.UNPROVEN:
+            self.canary = url
+            self.reason = f"canary {url} not yet asked in bulk"
+
     async def lookup(self, url: str) -> BulkAnswer:
-        """This URL's packages; `permanent` means "ask the single lookup" (no bulk, or a capped answer)."""
-        if self.unavailable:
-            return BulkAnswer(Outcome.PERMANENT, error="no bulk_lookup")
+        """This URL's packages; `permanent` means "ask the single lookup" (no proof, no bulk, or a cap)."""
+        if self.state is BulkState.BROKEN or self.canary is None:
+            return BulkAnswer(Outcome.PERMANENT, error=f"bulk lookup not used: {self.reason}")
         return await self._coalescer.ask("lookup", url)
 
     async def _lookup_many(self, urls: list[str]) -> list[BulkAnswer]:
-        fetched = await self.client.request("POST", BULK_PATH, json_body={"repository_urls": urls})
+        canary = self.canary
+        if canary is None:  # lookup() asks only once there is one
+            return [BulkAnswer(Outcome.PERMANENT, error="bulk lookup not used: no canary")] * len(urls)
+        asked = urls if canary.lower() in {url.lower() for url in urls} else [*urls, canary]
+        fetched = await self.client.request("POST", BULK_PATH, json_body={"repository_urls": asked})
         if fetched.outcome is Outcome.MISS:
-            self.unavailable = True
+            self._give_up(f"{BULK_PATH} answered {fetched.status}: no bulk endpoint")
         if not fetched.ok:
             outcome = Outcome.PERMANENT if fetched.outcome is Outcome.MISS else fetched.outcome
             return [BulkAnswer(outcome, error=fetched.error)] * len(urls)
@@ -71,7 +97,23 @@ class EcosystemsBatcher:
         for record in fetched.data:
             if isinstance(record, dict) and isinstance(record.get("repository_url"), str):
                 grouped[record["repository_url"].lower()].append(record)
+        if not grouped.get(canary.lower()):
+            self._give_up(
+                f"its answer lacked the packages of the canary {canary}, which the single lookup finds "
+                f"({len(fetched.data)} packages for {len(asked)} URLs)"
+            )
+            return [BulkAnswer(Outcome.PERMANENT, error="bulk answer failed its canary")] * len(urls)
+        if self.state is BulkState.UNPROVEN:
+            self.state, self.reason = BulkState.PROVEN, f"canary {canary} answered in bulk"
+            log.info("ecosyste.ms bulk_lookup proven by the canary %s: lookups go out in bulk", canary)
         return [BulkAnswer(Outcome.OK, grouped.get(url.lower(), [])) for url in urls]
+
+    def _give_up(self, reason: str) -> None:
+        if self.state is not BulkState.BROKEN:
+            log.warning(
+                "ecosyste.ms bulk_lookup not trusted (%s): single lookups for the rest of this run", reason
+            )
+        self.state, self.reason = BulkState.BROKEN, reason
 
 
 async def collect(
@@ -98,6 +140,8 @@ async def collect(
         if fetched.outcome.is_answer:
             captures.append(capture_of(ECOSYSTEMS, "ecosystems.lookup", fetched, subject=ref.url))
             outcomes.append(Outcome.OK if fetched.data else Outcome.MISS)
+            if bulk is not None and fetched.data:
+                bulk.learn(ref.url, fetched.data)
         else:
             outcomes.append(fetched.outcome)
             errors.append(fetched.error)

@@ -99,21 +99,57 @@ def test_lookup_pagination(tiny: EmulatorServer) -> None:
         assert {r["id"] for r in first.json()}.isdisjoint(r["id"] for r in second.json())
 
 
-def test_bulk_lookup(tiny: EmulatorServer) -> None:
-    bulk = "/api/v1/packages/bulk_lookup"
+BULK = "/api/v1/packages/bulk_lookup"
+URLS = [WIDGET, "https://github.com/solo/tool", "https://github.com/nobody/nothing", WIDGET]
+
+
+def test_bulk_lookup_by_repository_urls_finds_nothing_as_deployed(tiny: EmulatorServer) -> None:
+    # upstream-apis.md §2.2: the scope downcases an Array to nil, so every array answers 200 [].
     with client(tiny, "ecosystems") as ecosystems:
-        urls = [WIDGET, "https://github.com/solo/tool", "https://github.com/nobody/nothing", WIDGET]
-        answer = ecosystems.post(bulk, json={"repository_urls": urls})
+        answer = ecosystems.post(BULK, json={"repository_urls": URLS})
+        assert (answer.status_code, answer.json()) == (200, [])
+        assert ecosystems.post(BULK, json={"repository_urls": [WIDGET], "ecosystem": "npm"}).json() == []
+        # One string goes through the same scope as the single lookup, and finds what it finds.
+        single = ecosystems.post(BULK, json={"repository_urls": WIDGET}).json()
+        assert {r["name"] for r in single} == {r["name"] for r in ecosystems.get(LOOKUP, params={
+            "repository_url": WIDGET}).json()} != set()  # fmt: skip
+        assert ecosystems.post(BULK, content=b"{oops").status_code == 400
+        assert ecosystems.post(BULK, json=["x"]).status_code == 400
+        assert ecosystems.get(BULK).status_code == 404
+
+
+def test_bulk_lookup_by_repository_urls_as_documented(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory(
+        tiny_world(), {"ecosystems": {"quirks": {"bulk_repository_urls": "as_documented"}}}
+    )
+    with client(server, "ecosystems") as ecosystems:
+        answer = ecosystems.post(BULK, json={"repository_urls": URLS})
         assert answer.status_code == 200
         assert sorted(r["repository_url"] for r in answer.json()) == [
             "https://github.com/Solo/Tool",
             *[WIDGET] * 4,
         ]
-        only_cargo = ecosystems.post(bulk, json={"repository_urls": urls, "ecosystem": "cargo"}).json()
+        only_cargo = ecosystems.post(BULK, json={"repository_urls": URLS, "ecosystem": "cargo"}).json()
         assert {r["name"] for r in only_cargo} == {"widget-ecosystems-only", "solo-tool"}
-        assert ecosystems.post(bulk, json={"repository_urls": "x"}).status_code == 400
-        assert ecosystems.post(bulk, content=b"{oops").status_code == 400
-        assert ecosystems.get(bulk).status_code == 404
+    server.set_faults(None)  # back to the deployed behaviour, whatever was rendered before
+    with client(server, "ecosystems") as ecosystems:
+        assert ecosystems.post(BULK, json={"repository_urls": URLS}).json() == []
+
+
+def test_bulk_lookup_by_names_and_purls_works_for_arrays(tiny: EmulatorServer) -> None:
+    with client(tiny, "ecosystems") as ecosystems:
+        by_name = ecosystems.post(BULK, json={"names": ["solo-tool", "no-such-package"]}).json()
+        assert [(r["ecosystem"], r["name"]) for r in by_name] == [("cargo", "solo-tool")]
+        scoped = ecosystems.post(BULK, json={"names": ["solo-tool"], "ecosystem": "npm"}).json()
+        assert scoped == []
+        purls = ["pkg:npm/%40acme/widget", "pkg:cargo/solo-tool", "not a purl"]
+        by_purl = ecosystems.post(BULK, json={"purls": purls}).json()
+        assert sorted(r["name"] for r in by_purl) == ["@acme/widget", "solo-tool"]
+        too_many = ecosystems.post(BULK, json={"purls": ["pkg:npm/a"] * 101})
+        assert (too_many.status_code, too_many.json()) == (
+            400,
+            {"error": "Maximum 100 PURLs allowed per request"},
+        )
 
 
 def test_bulk_lookup_caps_at_1000(emulator_factory: EmulatorFactory) -> None:
@@ -122,13 +158,12 @@ def test_bulk_lookup_caps_at_1000(emulator_factory: EmulatorFactory) -> None:
         {"ecosystem": "npm", "name": f"p{i}", "repository_url": f"https://github.com/o/r{i % 3}"}
         for i in range(1200)
     ]
-    server = emulator_factory(world)
+    server = emulator_factory(world, {"ecosystems": {"quirks": {"bulk_repository_urls": "as_documented"}}})
     with client(server, "ecosystems") as ecosystems:
         urls = [f"https://github.com/o/r{i}" for i in range(3)]
-        assert (
-            len(ecosystems.post("/api/v1/packages/bulk_lookup", json={"repository_urls": urls}).json())
-            == 1000
-        )
+        assert len(ecosystems.post(BULK, json={"repository_urls": urls}).json()) == 1000
+        names = [f"p{i}" for i in range(1200)]
+        assert len(ecosystems.post(BULK, json={"names": names}).json()) == 1000
 
 
 def test_rate_limit_headers_and_tiers(tiny: EmulatorServer) -> None:
