@@ -22,6 +22,7 @@ from distscout.http.client import Fetched
 from distscout.integrity.check import IN_PROGRESS, CheckReport
 from distscout.integrity.findings import FindingClass
 from distscout.integrity.repair import RepairOutcome
+from distscout.sources.ecosystems import BulkState
 from distscout.store.queries import due_count
 from distscout.upstreams import Upstreams
 from distscout.worker.runner import ScanReport
@@ -117,6 +118,7 @@ class LiveCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield from self._breakers()
+        yield from self._bulk_lookup()
         depth = self._due_depth()
         if depth is not None:
             yield GaugeMetricFamily(
@@ -135,6 +137,20 @@ class LiveCollector(Collector):
             current = client.breaker.state
             for state in BreakerState:
                 family.add_metric([client.config.name, state.value], 1.0 if state is current else 0.0)
+        yield family
+
+    def _bulk_lookup(self) -> Iterator[GaugeMetricFamily]:
+        batcher = self.upstreams.ecosystems_bulk if self.upstreams is not None else None
+        if batcher is None:
+            return
+        family = GaugeMetricFamily(
+            "distscout_ecosystems_bulk_state",
+            "ecosyste.ms bulk_lookup: unproven (no canary yet), proven (in use) or broken (an answer "
+            "failed the canary: single lookups for this run). 1 for the current state.",
+            labels=["state"],
+        )
+        for state in BulkState:
+            family.add_metric([state.value], 1.0 if state is batcher.state else 0.0)
         yield family
 
     def _due_depth(self) -> int | None:

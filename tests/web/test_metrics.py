@@ -10,6 +10,7 @@ from distscout.http.client import UpstreamClient, UpstreamConfig
 from distscout.http.outcome import Outcome
 from distscout.integrity.findings import FindingClass
 from distscout.scanner import Verdict
+from distscout.sources.ecosystems import EcosystemsBatcher
 from distscout.upstreams import Upstreams
 from distscout.web.service import Service
 from distscout.worker.runner import ScanReport
@@ -73,6 +74,25 @@ async def test_requests_errors_latency_and_breakers(client: TestClient, service:
     assert found[("distscout_upstream_request_seconds_count", (("source", "depsdev"),))] == requests
     assert found[("distscout_breaker_state", (("source", "depsdev"), ("state", "open")))] == 1
     assert found[("distscout_breaker_state", (("source", "github"), ("state", "closed")))] == 1
+    for upstream in clients:
+        await upstream.aclose()
+
+
+async def test_a_bulk_lookup_that_failed_its_canary_shows(client: TestClient, service: Service) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=[]))
+    clients = [
+        UpstreamClient(UpstreamConfig(name, "http://upstream.invalid", attempts=1), transport=transport)
+        for name in ("depsdev", "ecosystems", "github")
+    ]
+    bulk = EcosystemsBatcher(clients[1], window=0.001)
+    service.metrics.watch(Upstreams(*clients, ecosystems_bulk=bulk))
+    state = ("distscout_ecosystems_bulk_state", (("state", "unproven"),))
+    assert samples(client)[state] == 1
+    bulk.learn("https://github.com/acme/widget", [{"name": "widget"}])
+    assert (await bulk.lookup("https://github.com/acme/gadget")).outcome is Outcome.PERMANENT
+    found = samples(client)
+    assert found[("distscout_ecosystems_bulk_state", (("state", "broken"),))] == 1
+    assert found[state] == 0
     for upstream in clients:
         await upstream.aclose()
 
