@@ -25,7 +25,7 @@ from distscout.manifests.registry import (
 )
 from distscout.observations import RegistryObservation
 
-INTERPRETER_VERSION = 1
+INTERPRETER_VERSION = 2  # 2: deps.dev enums left out read as their zero (unknown) value
 
 NOISE_ECOSYSTEMS = frozenset({"go", "actions", "docker"})
 _DEPSDEV_SYSTEMS = {
@@ -46,6 +46,8 @@ _PROVENANCE_RANK = [
     "UNVERIFIED_METADATA",
     "UNKNOWN_PROJECT_RELATION_PROVENANCE",
 ]
+_UNKNOWN_RELATION = "UNKNOWN_PROJECT_RELATION_TYPE"  # the zero values proto3 JSON leaves out
+_UNKNOWN_PROVENANCE = "UNKNOWN_PROJECT_RELATION_PROVENANCE"
 _ECOSYSTEMS_NAMES = {"packagist": "composer", "swift": "swiftpm", "hackage": "hackage", "crates": "cargo"}
 ASSET_ECOSYSTEMS = {
     ".whl": "pypi",
@@ -123,9 +125,13 @@ def interpret_depsdev(captures: list[Capture]) -> list[RegistryObservation]:
             ecosystem = _DEPSDEV_SYSTEMS.get(str(key.get("system", "")).upper())
             if ecosystem is None or not isinstance(key.get("name"), str):
                 continue
-            if version.get("relationType", "SOURCE_REPO") != "SOURCE_REPO":
-                continue  # ISSUE_TRACKER links are not publication evidence
-            mapped[(ecosystem, key["name"])].append(str(version.get("relationProvenance", "")))
+            # proto3 JSON leaves an enum at its zero value out: no relationType means
+            # UNKNOWN_PROJECT_RELATION_TYPE, not SOURCE_REPO. Only a source-repository relation is publication
+            # evidence (not ISSUE_TRACKER, not an unknown relation).
+            if version.get("relationType", _UNKNOWN_RELATION) != "SOURCE_REPO":
+                continue
+            provenance = version.get("relationProvenance", _UNKNOWN_PROVENANCE)
+            mapped[(ecosystem, key["name"])].append(str(provenance))
     details = {c.subject: _json(c) for c in captures if c.kind == "depsdev.package" and c.status == 200}
     return [
         _depsdev_row(ecosystem, name, provenances, details.get(f"{ecosystem}:{name}"))

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from distscout.emulator.model import Package, registry_key
+from distscout.emulator.quirks import DepsdevQuirks
 from distscout.emulator.replies import Call, Reply, Route, iso_seconds, json_reply, route
 from distscout.emulator.service import Service
 
@@ -62,6 +63,9 @@ class DepsdevService(Service):
         rows = self._project_rows.get(call.params["project"].lower())
         if not rows:
             return self.error(404, "project not found or no package versions")
+        unknown = self.quirks.unknown_relation_type if isinstance(self.quirks, DepsdevQuirks) else frozenset()
+        if unknown:
+            rows = [_without_relation(row) if _row_key(row) in unknown else row for row in rows]
         return json_reply({"versions": rows})
 
     def _package(self, call: Call) -> Reply:
@@ -114,13 +118,32 @@ def _version_rows(package: Package) -> list[dict[str, Any]]:
             "url": f"https://attestations.example/{package.ecosystem}/{package.name}/{version.version}",
             "verified": True,
         }
-        rows.append(
-            {
-                "versionKey": _version_key(package, version.version),
-                "relationType": "SOURCE_REPO",
-                "relationProvenance": package.provenance,
-                "slsaProvenances": [proof] if package.provenance == "SLSA_ATTESTATION" else [],
-                "attestations": [{"type": "https://slsa.dev/provenance/v1", **proof}] if attested else [],
-            }
-        )
+        row = {
+            "versionKey": _version_key(package, version.version),
+            "relationType": "SOURCE_REPO",
+            "relationProvenance": package.provenance,
+            "slsaProvenances": [proof] if package.provenance == "SLSA_ATTESTATION" else [],
+            "attestations": [{"type": "https://slsa.dev/provenance/v1", **proof}] if attested else [],
+        }
+        rows.append(_proto3(row))
     return rows
+
+
+def _row_key(row: dict[str, Any]) -> str:
+    key = row["versionKey"]
+    return f"{_ECOSYSTEM_OF[key['system']]}/{key['name']}".lower()
+
+
+def _without_relation(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with relationType UNKNOWN_PROJECT_RELATION_TYPE: in proto3 JSON, no relationType at all."""
+    return {name: value for name, value in row.items() if name != "relationType"}
+
+
+_ENUM_ZEROS = {"UNKNOWN_PROJECT_RELATION_TYPE", "UNKNOWN_PROJECT_RELATION_PROVENANCE"}
+
+
+def _proto3(row: dict[str, Any]) -> dict[str, Any]:
+    """proto3 JSON, as the gateway writes it: a field at its zero value (an enum's UNKNOWN_…) is left out."""
+    return {
+        name: value for name, value in row.items() if not (isinstance(value, str) and value in _ENUM_ZEROS)
+    }

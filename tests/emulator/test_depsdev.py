@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from distscout.emulator.server import EmulatorServer
+from tests.emulator.fixtures import EmulatorFactory
 from tests.emulator.worlds import client, tiny_world
 
 
@@ -114,3 +115,18 @@ def test_corpus_reverse_lookup(corpus_emulator: EmulatorServer) -> None:
         ]
         assert {r["versionKey"]["system"] for r in rows} == {"CARGO"}
         assert depsdev.get("/v3/projects/github.com%2Fsynthetic%2Fempty:packageversions").status_code == 404
+
+
+def test_enums_at_their_zero_value_are_left_out(emulator_factory: EmulatorFactory) -> None:
+    # proto3 JSON: UNKNOWN_PROJECT_RELATION_TYPE and _PROVENANCE are zero values, which the gateway omits.
+    world = tiny_world()
+    for package in world["packages"]:
+        if package["name"] == "@acme/widget":
+            package["provenance"] = "UNKNOWN_PROJECT_RELATION_PROVENANCE"
+    server = emulator_factory(world, {"depsdev": {"quirks": {"unknown_relation_type": ["PyPI/acme-widget"]}}})
+    with client(server, "depsdev") as depsdev:
+        rows = depsdev.get("/v3/projects/github.com%2Facme%2Fwidget:packageversions").json()["versions"]
+    by_system = {row["versionKey"]["system"]: row for row in rows}
+    assert "relationType" not in by_system["PYPI"] and by_system["PYPI"]["relationProvenance"]
+    assert by_system["NPM"]["relationType"] == "SOURCE_REPO"
+    assert "relationProvenance" not in by_system["NPM"]

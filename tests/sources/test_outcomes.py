@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -196,6 +197,23 @@ async def test_depsdev_project_id_is_one_encoded_segment(world: EmulatorServer) 
         2,
     )
     assert row.first_published_at is not None and row.first_published_at.year == 2023
+
+
+async def test_depsdev_enums_left_out_read_as_unknown(emulator_factory: EmulatorFactory) -> None:
+    # No relationType is UNKNOWN_PROJECT_RELATION_TYPE (proto3): not a source-repository relation, so not
+    # publication evidence; no relationProvenance is UNKNOWN_PROJECT_RELATION_PROVENANCE, not attested.
+    world = json.loads(json.dumps(WORLD))
+    for package in world["packages"]:
+        if package["name"] == "@acme/widget":
+            package["provenance"] = "UNKNOWN_PROJECT_RELATION_PROVENANCE"
+    server = emulator_factory(world)
+    async with upstreams_for(server) as upstreams:
+        unknown_provenance = await depsdev.collect(upstreams.depsdev, WIDGET)
+        (row,) = unknown_provenance.registry
+        assert row.provenance == "UNKNOWN_PROJECT_RELATION_PROVENANCE"
+        server.set_faults({"depsdev": {"quirks": {"unknown_relation_type": ["npm/@acme/widget"]}}})
+        unknown_relation = await depsdev.collect(upstreams.depsdev, WIDGET)
+    assert unknown_relation.outcome.is_answer and unknown_relation.registry == ()
 
 
 async def test_failed_depsdev_detail_keeps_the_rows_and_marks_the_source_incomplete(
