@@ -1,6 +1,7 @@
 """Scan one repository with every enabled source, and judge the scan (design §2).
 
-- complete: every enabled source ended ok or miss;
+- complete: every enabled source ended ok or miss, or was not visible with these credentials (a GitHub token
+  without `read:packages`: shown as such per repository and in `stats`, never as "nothing published");
 - partial: some source answered (data or a clean miss) and some failed transiently (or its breaker was
   open) — stored, and re-claimed ahead of cadence work;
 - failed: every enabled source failed and nothing arrived — nothing is stored, the failure count grows.
@@ -58,7 +59,7 @@ class ScanResult:
 
 
 def judge(results: list[SourceResult]) -> Verdict:
-    if results and all(r.outcome.is_answer for r in results):
+    if results and all(r.outcome.is_settled for r in results):
         return Verdict.COMPLETE
     if any(r.has_data for r in results):
         return Verdict.PARTIAL

@@ -24,6 +24,7 @@ _LABELS = {
     "archived": "archived",
     "partial": "last scan partial",
     "failing": "failing",
+    "packages_not_visible": "GitHub Packages: not visible with this token",
 }
 
 
@@ -156,6 +157,8 @@ def _show_repo(report: dict[str, Any], as_json: bool) -> None:
     out.print(f"last run: {last_run} ({scan}); failed attempts: {failures}", markup=False)
     if state["last_error"]:
         out.print(f"last error: {state['last_error']}", markup=False)
+    for source, outcome in report["unseen"].items():
+        out.print(f"not seen in the last scan: {source} ({_UNSEEN.get(outcome, outcome)})", markup=False)
     registry = Table(title=f"{len(report['distribution'])} registry / release rows")
     for header in ("ecosystem", "package", "source", "versions", "first published", "latest published"):
         registry.add_column(header)
@@ -192,6 +195,14 @@ def _show_repo(report: dict[str, Any], as_json: bool) -> None:
                 _text(span["key"]), _when(span["first_seen"]), _when(span["last_seen"]), _yes(span["present"])
             )
     out.print(spans)
+
+
+_UNSEEN = {
+    "not_visible": "not visible with this token: GitHub Packages needs a classic token with read:packages",
+    "transient": "failed; retried on the next scan",
+    "circuit_open": "its upstream's circuit breaker was open",
+    "permanent": "refused the question",
+}
 
 
 def _text(value: Any) -> str:

@@ -27,7 +27,10 @@ from distscout.http.transport import AiohttpTransport
 
 log = logging.getLogger("distscout.http")
 
-_KEPT_HEADERS = ("content-type", "etag", "link", "location", "retry-after", "last-modified")
+_KEPT_HEADERS = (
+    *("content-type", "etag", "link", "location", "retry-after", "last-modified", "date"),
+    *("x-oauth-scopes", "x-accepted-oauth-scopes", "github-authentication-token-expiration"),
+)
 MEMO_ENTRIES = 2_000  # memoized answers kept (owner listings, package details): memory stays flat
 DEFAULT_USER_AGENT = "distscout/0.1 (+https://github.com/distscout/distscout)"
 

@@ -1,4 +1,4 @@
-"""How one upstream call ended, in the five words the scheduler understands (design §2)."""
+"""How one upstream call ended, in the words the scheduler understands (design §2)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ class Outcome(StrEnum):
     TRANSIENT = "transient"  # 5xx, 429, rate limited, timeout, transport error, garbled body: try again later
     PERMANENT = "permanent"  # another 4xx, or an answer we will never accept (too large)
     CIRCUIT_OPEN = "circuit_open"  # not attempted: the upstream's breaker is open
+    # Refused for want of permission (a 401, or a 403 that is no rate limit): the evidence was never seen,
+    # and asking again with the same credentials will not change that. Neither "nothing here" nor a retry.
+    NOT_VISIBLE = "not_visible"
 
     @property
     def is_answer(self) -> bool:
@@ -20,6 +23,11 @@ class Outcome(StrEnum):
     @property
     def is_failure(self) -> bool:
         return self in (Outcome.TRANSIENT, Outcome.CIRCUIT_OPEN)
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing to retry soon: an answer, or a refusal only new credentials can lift."""
+        return self.is_answer or self is Outcome.NOT_VISIBLE
 
 
 def classify_status(status: int, miss_statuses: frozenset[int], rate_limited: bool) -> Outcome:

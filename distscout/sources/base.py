@@ -48,7 +48,7 @@ def capture_of(
 
 def worst(outcomes: list[Outcome]) -> Outcome:
     """One outcome for several calls: a failure anywhere makes the source incomplete."""
-    for bad in (Outcome.CIRCUIT_OPEN, Outcome.TRANSIENT, Outcome.PERMANENT):
+    for bad in (Outcome.CIRCUIT_OPEN, Outcome.TRANSIENT, Outcome.PERMANENT, Outcome.NOT_VISIBLE):
         if bad in outcomes:
             return bad
     return Outcome.OK if Outcome.OK in outcomes else Outcome.MISS

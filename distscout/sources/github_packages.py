@@ -1,10 +1,14 @@
 """GitHub Packages: the owner's packages of each type, filtered to this repository.
 
 There is no per-repository endpoint: list the owner's packages (user route, or org route) and keep those
-whose `repository.full_name` is this repo. 403 and 404 mean "nothing visible here", not a failure.
+whose `repository.full_name` is this repo. 404 means "no such owner here" (the other route answers).
+GitHub Packages takes classic tokens with `read:packages` only: a 401, or a 403 that is no rate limit, is
+`not_visible` — the evidence was never seen, which is not "no packages" — with the token's scopes named.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from distscout.captures import GITHUB_PACKAGES
 from distscout.http import Fetched, Outcome, UpstreamClient
@@ -13,7 +17,8 @@ from distscout.repos import RepoRef
 from distscout.sources.base import SourceResult, capture_of, worst
 
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
-_EMPTY = frozenset({403, 404})
+_EMPTY = frozenset({404})
+_REFUSED = frozenset({401, 403})  # a rate-limited 403 is transient before it gets here
 MAX_PAGES = 10
 OWNER_LISTING_MEMO = 600.0  # one owner's listing serves all its repositories scanned within ten minutes
 OWNER_LISTING_MEMO = 600.0  # one owner's listing serves all its repositories scanned within ten minutes
@@ -41,6 +46,21 @@ async def collect(client: UpstreamClient, repo: RepoRef, owner_type: str | None 
     )
 
 
+def not_visible_reason(fetched: Fetched) -> str:
+    """Why GitHub Packages refused, in the operator's terms: which token, which scopes, what to do."""
+    scopes = fetched.headers.get("x-oauth-scopes")
+    if fetched.status == 401:
+        held = "no token (or a token GitHub refused)"
+    elif scopes is None:
+        held = "a token that names no scopes (fine-grained or an app token)"
+    else:
+        held = f"a classic token with scopes [{scopes.strip() or 'none'}]"
+    return (
+        f"GitHub Packages: not visible with this token ({fetched.status} with {held}); "
+        "it needs a classic token with read:packages"
+    )
+
+
 async def _list_packages(client: UpstreamClient, path: str, package_type: str) -> list[Fetched]:
     pages: list[Fetched] = []
     for page in range(1, MAX_PAGES + 1):
@@ -52,6 +72,8 @@ async def _list_packages(client: UpstreamClient, path: str, package_type: str) -
         )
         if fetched.ok and not isinstance(fetched.data, list):
             fetched = Fetched(Outcome.TRANSIENT, url=fetched.url, status=fetched.status, error="not a list")
+        elif fetched.outcome is Outcome.PERMANENT and fetched.status in _REFUSED:
+            fetched = replace(fetched, outcome=Outcome.NOT_VISIBLE, error=not_visible_reason(fetched))
         pages.append(fetched)
         if not fetched.ok or 'rel="next"' not in fetched.headers.get("link", ""):
             break

@@ -33,7 +33,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from distscout.captures import REGISTRY_SOURCES
+from distscout.captures import GITHUB_PACKAGES, REGISTRY_SOURCES
 from distscout.ecosystems import normalize_name
 from distscout.repos import RepoRef
 from distscout.store.claims import due_queries
@@ -83,6 +83,7 @@ class FleetStats:
     archived: int
     partial: int
     failing: int
+    packages_not_visible: int  # latest scan: GitHub Packages refused this token (no read:packages)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -108,7 +109,22 @@ def fleet_stats(connection: Connection) -> FleetStats:
         archived=count(repos.c.archived == true()),
         partial=count(repos.c.distribution_scan_complete == false()),
         failing=count(repos.c.distribution_failed_attempts > 0),
+        packages_not_visible=count(_latest_scan_says(GITHUB_PACKAGES, "not_visible")),
     )
+
+
+def _latest_scan_says(source: str, outcome: str) -> Any:
+    """Over `repos`: the repository's latest scan ended `source` with `outcome` (scan_runs.outcomes JSON)."""
+    latest = (
+        select(scan_runs.c.outcomes)
+        .where(scan_runs.c.repo_id == repos.c.id)
+        .order_by(scan_runs.c.id.desc())
+        .limit(1)
+        .correlate(repos)
+        .scalar_subquery()
+    )
+    # rotation writes the outcomes with json.dumps(sort_keys=True): `"source": "outcome"` is their spelling
+    return latest.contains(json.dumps({source: outcome})[1:-1], autoescape=True)
 
 
 def orphans_query() -> Select[Any]:
@@ -247,6 +263,7 @@ def repo_report(connection: Connection, ref: RepoRef) -> dict[str, Any] | None:
         select(d).where(d.c.repo_id == repo.id).order_by(d.c.ecosystem, d.c.package_name, d.c.source)
     ).all()
     manifests = connection.execute(select(m).where(m.c.repo_id == repo.id).order_by(m.c.manifest_path)).all()
+    history = history_summary(connection, repo.id)
     return {
         "repo": f"{repo.owner}/{repo.name}",
         "url": repo.url,
@@ -254,7 +271,14 @@ def repo_report(connection: Connection, ref: RepoRef) -> dict[str, Any] | None:
         "state": _state(repo._mapping),
         "distribution": [_row(r._mapping, skip=("id", "repo_id")) for r in distribution],
         "manifests": [_row(r._mapping, skip=("id", "repo_id")) for r in manifests],
-        "history": history_summary(connection, repo.id),
+        "history": history,
+        # Sources whose evidence the latest scan did not see (not visible, failed): their rows, if any,
+        # are the older ones kept, and an absence there is unknown, not "nothing".
+        "unseen": {
+            source: outcome
+            for source, outcome in (history["scans"][0]["outcomes"] if history["scans"] else {}).items()
+            if outcome not in ("ok", "miss")
+        },
     }
 
 
@@ -262,7 +286,7 @@ def history_summary(connection: Connection, repo_id: int) -> dict[str, Any]:
     """When each package and manifest was first and last seen (current rows and snapshots together)."""
     dh, mh = repo_distribution_history, repo_distribution_manifest_history
     runs = connection.execute(
-        select(scan_runs.c.finished_at, scan_runs.c.verdict)
+        select(scan_runs.c.finished_at, scan_runs.c.verdict, scan_runs.c.outcomes)
         .where(scan_runs.c.repo_id == repo_id)
         .order_by(scan_runs.c.finished_at.desc())
         .limit(20)
@@ -275,7 +299,10 @@ def history_summary(connection: Connection, repo_id: int) -> dict[str, Any]:
         return table.c.manifest_path
 
     return {
-        "scans": [{"finished_at": _iso(r.finished_at), "verdict": r.verdict} for r in runs],
+        "scans": [
+            {"finished_at": _iso(r.finished_at), "verdict": r.verdict, "outcomes": json.loads(r.outcomes)}
+            for r in runs
+        ],
         "packages": _spans(connection, repo_id, d, dh, package_key),
         "manifests": _spans(connection, repo_id, m, mh, manifest_key),
     }
