@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import replace
+from email.utils import formatdate
 from typing import Any
 
 from starlette.applications import Starlette
@@ -142,7 +143,7 @@ class Emulator:
             routes[matched[0].template if matched else UNMATCHED] += 1
             cost[0] += service.cost(reply, charged)
             cost[1] += reply.points
-        return _response(reply)
+        return _response(reply, now)
 
     async def _stats_route(self, request: Request) -> Response:
         return JSONResponse(self.stats())
@@ -177,8 +178,12 @@ async def _call(request: Request, path: str, prefix: str) -> Call:
     )
 
 
-def _response(reply: Reply) -> Response:
+def _response(reply: Reply, now: float) -> Response:
+    """The Starlette response; `Date` is the emulator's clock (RFC 7231) unless the service wrote its own
+    (GitHub's, shifted by its clock-skew quirk). uvicorn adds none (server.py), so there is exactly one."""
     headers = dict(reply.headers)
+    if not any(name.lower() == "date" for name in headers):
+        headers["date"] = formatdate(now, usegmt=True)
     if reply.etag is not None:
         headers["etag"] = reply.etag
     media_type = None if reply.status == 304 else reply.media_type

@@ -5,6 +5,14 @@ value (5,000/h), or per client address without one (60/h). A 304 and `/rate_limi
 budget answers 403 with `x-ratelimit-remaining: 0`. Renamed repositories answer 301 on every
 `/repos/{old}/...` route, to the same route under the new name. GraphQL has its own budget per token, in
 points (github_graphql.py), reported with `x-ratelimit-resource: graphql`.
+
+The token quirks (quirks.py, `GithubQuirks`), as GitHub behaves for the kind of token a deployment has:
+- a classic token's answers (REST and GraphQL) name its scopes in `X-OAuth-Scopes`, and REST answers the
+  scopes the route checks for in `X-Accepted-OAuth-Scopes`; a fine-grained token gets neither, and a caller
+  without a token neither;
+- a token that cannot read packages (fine-grained, or classic without `read:packages`) is answered 403 by
+  the owners' Packages listings, charged and with the rate-limit headers like any answer;
+- every answer's `Date` is the emulator's clock plus `clock_skew_s` (RFC 7231).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from email.utils import formatdate
 from typing import ClassVar
 
 from distscout.emulator import github_git, github_graphql, github_repos
@@ -19,6 +28,7 @@ from distscout.emulator.budget import Limits, Window
 from distscout.emulator.faults import Injected
 from distscout.emulator.github_common import github_error, not_found
 from distscout.emulator.model import Repo
+from distscout.emulator.quirks import GithubQuirks
 from distscout.emulator.replies import Call, Handler, Reply, Route, json_reply, route
 from distscout.emulator.service import Matched, Service
 
@@ -29,6 +39,12 @@ _NO_USER_AGENT = (
     "(https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."
 )
 _REDIRECT_DOCS = "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects"
+_PACKAGES_DOCS = "https://docs.github.com/rest/packages/packages"
+_NO_PACKAGES_SCOPE = "You need at least read:packages scope to list packages."
+PACKAGE_LISTINGS = frozenset({"/users/{owner}/packages", "/orgs/{owner}/packages"})
+# What each route checks a classic token for (`X-Accepted-OAuth-Scopes`): public repository data needs no
+# scope, so only the Packages listings name one; an unmatched route accepts none either.
+_ACCEPTED_SCOPES = {"/users/{owner}/packages": "read:packages", "/orgs/{owner}/packages": "read:packages"}
 
 RepoHandler = Callable[[Call, Repo], Reply]
 
@@ -92,16 +108,45 @@ class GithubService(Service):
 
         return scoped
 
+    @property
+    def github_quirks(self) -> GithubQuirks:
+        quirks = self.quirks
+        return quirks if isinstance(quirks, GithubQuirks) else GithubQuirks()
+
     def serve(self, call: Call, matched: Matched, now: float) -> tuple[Reply, bool]:
         """GraphQL answers are charged in points by their handler, never answer 304, and carry no ETag."""
         if matched is None or matched[0].template != github_graphql.PATH:
-            return super().serve(call, matched, now)
+            reply, charged = super().serve(call, matched, now)
+            return self._stamped(reply, call, matched, now), charged
         window = self.caller_budget(call, now)
         early = self.admit(call)
         if early is not None:
-            return self.decorate(early, window), False
+            return self._stamped(self.decorate(early, window), call, matched, now), False
         reply = matched[0].handler(replace(call, quota=window))
-        return self.decorate(reply, window), reply.points > 0
+        return self._stamped(self.decorate(reply, window), call, matched, now), reply.points > 0
+
+    def refuse(self, injected: Injected, call: Call, now: float) -> Reply:
+        matched = self.routes.match(call.method, call.path)
+        return self._stamped(super().refuse(injected, call, now), call, matched, now)
+
+    def _render(self, call: Call, matched: Matched) -> Reply:
+        """A token that cannot read packages is refused by the Packages listings (never cached: the same
+        request line without a token is answered)."""
+        listing = matched is not None and matched[0].template in PACKAGE_LISTINGS
+        if listing and _token(call) and not self.github_quirks.can_read_packages:
+            return github_error(403, _NO_PACKAGES_SCOPE, _PACKAGES_DOCS)
+        return super()._render(call, matched)
+
+    def _stamped(self, reply: Reply, call: Call, matched: Matched, now: float) -> Reply:
+        """What every GitHub answer carries whatever its route: `Date`, and a classic token's scopes."""
+        quirks = self.github_quirks
+        headers = [("date", formatdate(now + quirks.clock_skew_s, usegmt=True))]
+        if _token(call) and quirks.token_kind == "classic":  # noqa: S105 - a kind of token, not one
+            headers.append(("x-oauth-scopes", ", ".join(quirks.token_scopes)))
+            if not github_graphql.is_graphql(call):
+                template = matched[0].template if matched is not None else ""
+                headers.append(("x-accepted-oauth-scopes", _ACCEPTED_SCOPES.get(template, "")))
+        return replace(reply, headers=reply.headers + tuple(headers))
 
     def error(self, status: int, message: str) -> Reply:
         return github_error(status, message)
@@ -164,9 +209,11 @@ class GithubService(Service):
             "remaining": window.remaining,
             "reset": window.reset_at,
         }
-        return json_reply(
-            {"resources": {"core": core, "graphql": self._graphql_status(call, window)}, "rate": core}
-        )
+        # GitHub's search budget is per minute (30 with a token, 10 without); the emulator serves no search.
+        searches = 30 if window.tier == "token" else 10
+        search = {"limit": searches, "used": 0, "remaining": searches, "reset": window.reset_at}
+        resources = {"core": core, "graphql": self._graphql_status(call, window), "search": search}
+        return json_reply({"resources": resources, "rate": core})
 
     def _graphql_status(self, call: Call, core: Window) -> dict[str, int]:
         """The caller's GraphQL budget as /rate_limit reports it (none for anonymous callers)."""
@@ -181,6 +228,10 @@ class GithubService(Service):
             "remaining": points.remaining,
             "reset": points.reset_at,
         }
+
+
+def _token(call: Call) -> bool:
+    return bool(call.headers.get("authorization", "").strip())
 
 
 def _moved(call: Call, repo: Repo) -> Reply:

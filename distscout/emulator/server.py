@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from distscout.emulator.app import PREFIXES, Emulator
 from distscout.emulator.budget import Limits
@@ -55,7 +56,11 @@ def bind_loopback(host: str, port: int) -> socket.socket:
 
 
 def server_config(app: Any) -> uvicorn.Config:
-    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+    """uvicorn adds no `Server` and no `Date` header: the app writes `Date` itself (from the emulator's clock,
+    GitHub's skewed by its `clock_skew_s` quirk), so every answer carries exactly one."""
+    return uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", server_header=False, date_header=False
+    )
 
 
 def base_url_of(sock: socket.socket) -> str:
@@ -79,6 +84,8 @@ class EmulatorServer:
         if host not in LOOPBACK:
             raise ValueError(f"the emulator binds to loopback only ({', '.join(LOOPBACK)}), not {host!r}")
         self.emulator = Emulator(as_world(world), faults, clock=clock, limits=limits)
+        # What uvicorn serves: the emulator's app, or a test's wrapper around it (set before `start`).
+        self.app: ASGIApp = self.emulator.app
         self._host, self._port = host, port
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
@@ -88,7 +95,7 @@ class EmulatorServer:
         if self._thread is not None:
             return self
         self._socket = bind_loopback(self._host, self._port)
-        self._server = uvicorn.Server(server_config(self.emulator.app))
+        self._server = uvicorn.Server(server_config(self.app))
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},
