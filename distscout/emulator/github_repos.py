@@ -22,10 +22,11 @@ from distscout.emulator.replies import (
 
 T = TypeVar("T")
 _PACKAGES_DOCS = "https://docs.github.com/rest/packages/packages"
+_UNDATED = "2015-01-01T00:00:00Z"  # created_at of a release the world gives no date (as GraphQL answers)
 
 
 def repository(call: Call, repo: Repo) -> Reply:
-    return json_reply(repo_json(repo, call.api_base))
+    return json_reply(repo_json(repo, call.api_base, full=True))
 
 
 def releases(call: Call, repo: Repo) -> Reply:
@@ -82,7 +83,7 @@ def _release_json(api: str, repo: Repo, release: Release) -> dict[str, Any]:
         "body": "",
         "draft": release.draft,
         "prerelease": release.prerelease,
-        "created_at": when,
+        "created_at": when or _UNDATED,  # GitHub dates every release; a draft is not yet published
         "published_at": when,
         "author": owner_json(repo.owner, repo.owner_type, api),
         "assets": [_asset_json(api, repo, release, name, when) for name in release.assets],
@@ -104,8 +105,8 @@ def _asset_json(api: str, repo: Repo, release: Release, name: str, when: str | N
         "size": 1024 + number % (32 * 1024 * 1024),
         "digest": "sha256:" + hashlib.sha256(seed).hexdigest(),
         "download_count": 0,
-        "created_at": when,
-        "updated_at": when,
+        "created_at": when or _UNDATED,
+        "updated_at": when or _UNDATED,
         "uploader": owner_json(repo.owner, repo.owner_type, api),
     }
 
