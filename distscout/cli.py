@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from distscout import __version__
-from distscout.commands import admin, demo, export, integrity, repos, scan, serve, stats
+from distscout.commands import admin, demo, doctor, export, integrity, repos, scan, serve, stats
 from distscout.emulator.cli import emulator_app
 from distscout.manifests.checkout import CheckoutError, CheckoutScan, scan_checkout
 from distscout.manifests.walk import WalkMode
@@ -31,7 +31,7 @@ app = typer.Typer(
 app.add_typer(
     emulator_app, name="emulator", help="Serve a world offline as deps.dev, ecosyste.ms and GitHub."
 )
-for _module in (repos, scan, stats, export, integrity, serve, admin, demo):
+for _module in (repos, scan, stats, export, integrity, serve, admin, demo, doctor):
     _module.register(app)
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)

@@ -41,8 +41,9 @@ class Upstreams:
 
 
 def build_upstreams(
-    settings: Settings, clock: Clock | None = None, cache: ConditionalCache | None = None
+    settings: Settings, clock: Clock | None = None, cache: ConditionalCache | None = None, probe: bool = False
 ) -> Upstreams:
+    """The clients a scan uses. `probe` (doctor): one attempt a request, never waiting out a rate limit."""
     clock = clock or SystemClock()
     agent = settings.effective_user_agent()
     mailto = (("mailto", settings.polite_email),) if settings.polite_email else ()
@@ -59,13 +60,14 @@ def build_upstreams(
     connections = min(64, max(8, settings.workers // 2))
 
     def config(name: str, base_url: str) -> UpstreamConfig:
-        return UpstreamConfig(
+        chosen = UpstreamConfig(
             name=name,
             base_url=base_url,
             user_agent=agent,
             timeout=settings.request_timeout,
             max_connections=connections,
         )
+        return replace(chosen, attempts=1, max_wait=0.0) if probe else chosen
 
     github = replace(config("github", settings.github_api_url), token=token, default_headers=GITHUB_HEADERS)
     ecosystems = replace(config("ecosystems", settings.ecosystems_url), default_params=mailto)

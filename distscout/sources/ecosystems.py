@@ -54,8 +54,9 @@ class BulkAnswer:
 
 
 class EcosystemsBatcher:
-    def __init__(self, client: UpstreamClient, window: float = WINDOW) -> None:
+    def __init__(self, client: UpstreamClient, window: float = WINDOW, quiet: bool = False) -> None:
         self.client = client
+        self.quiet = quiet  # doctor reports the state itself
         self.state = BulkState.UNPROVEN
         self.reason = "no canary yet: a single lookup must first find packages"
         self.canary: str | None = None  # a URL whose single lookup found packages in this run
@@ -105,11 +106,12 @@ class EcosystemsBatcher:
             return [BulkAnswer(Outcome.PERMANENT, error="bulk answer failed its canary")] * len(urls)
         if self.state is BulkState.UNPROVEN:
             self.state, self.reason = BulkState.PROVEN, f"canary {canary} answered in bulk"
-            log.info("ecosyste.ms bulk_lookup proven by the canary %s: lookups go out in bulk", canary)
+            level = logging.DEBUG if self.quiet else logging.INFO
+            log.log(level, "ecosyste.ms bulk_lookup proven by the canary %s: lookups go out in bulk", canary)
         return [BulkAnswer(Outcome.OK, grouped.get(url.lower(), [])) for url in urls]
 
     def _give_up(self, reason: str) -> None:
-        if self.state is not BulkState.BROKEN:
+        if self.state is not BulkState.BROKEN and not self.quiet:
             log.warning(
                 "ecosyste.ms bulk_lookup not trusted (%s): single lookups for the rest of this run", reason
             )

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select, update
 
+from distscout.captures import ECOSYSTEMS
 from distscout.repos import RepoRef
-from distscout.store.schema import repos
+from distscout.store.schema import repo_distribution, repos
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,17 @@ def list_repos(connection: Connection, limit: int | None = None) -> Sequence[Tra
     if limit is not None:
         query = query.limit(limit)
     return [TrackedRepo.from_row(row) for row in connection.execute(query)]
+
+
+def canary_candidates(connection: Connection, limit: int) -> list[RepoRef]:
+    """Tracked repositories likely known to ecosyste.ms: those it has answered packages for come first."""
+    known = (
+        select(repo_distribution.c.repo_id)
+        .where(repo_distribution.c.repo_id == repos.c.id, repo_distribution.c.source == ECOSYSTEMS)
+        .exists()
+    )
+    query = select(repos).order_by(known.desc(), repos.c.id).limit(limit)
+    return [TrackedRepo.from_row(row).ref for row in connection.execute(query)]
 
 
 def iter_repos(engine: Engine, page: int = 500) -> Iterator[TrackedRepo]:

@@ -1,0 +1,278 @@
+"""`doctor`: a pre-flight of the upstreams, with the credentials a fleet scan would use — never a scan.
+
+Per upstream, a handful of requests through the same clients as a scan (same User-Agent, `mailto`, token,
+timeouts; one attempt each, never waiting out a rate limit): is it reachable and how fast, is the token
+accepted and with which scopes, what budget and tier does it get, does GraphQL answer, does ecosyste.ms'
+bulk lookup return what its single lookup returns (the canary), and how far this machine's clock is from
+the upstreams' `Date`. Each line is ok, degraded or failing, with the fix in one sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Any
+
+from distscout.config import Settings
+from distscout.http import Fetched, Outcome
+from distscout.repos import RepoRef, parse_repo_ref
+from distscout.sources.depsdev import packageversions_path
+from distscout.sources.ecosystems import LOOKUP_PATH, BulkState, EcosystemsBatcher
+from distscout.sources.github_graphql import GRAPHQL_PATH
+from distscout.upstreams import Upstreams, build_upstreams
+
+ANONYMOUS_GITHUB_BUDGET = 60
+CLOCK_SKEW_TOLERANCE = 30.0  # seconds: rate-limit resets are epoch times read against this machine's clock
+CANARY_TRIES = 3  # single lookups spent looking for a repository that ecosyste.ms knows
+FALLBACK_PROBE = parse_repo_ref("ecosyste-ms/packages")  # asked when no repository is tracked yet
+PROBE_QUERY = "query { rateLimit { limit remaining resetAt } }"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    FAILING = "failing"
+
+
+@dataclass(frozen=True)
+class Check:
+    upstream: str
+    check: str
+    status: Status
+    detail: str
+    fix: str = ""  # one sentence; empty when nothing is to be done
+    latency_ms: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"status": self.status.value}
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    upstreams: Upstreams
+    candidates: Sequence[RepoRef]
+    clock: Callable[[], datetime]
+    skews: list[tuple[str, float]] = field(default_factory=list)  # (upstream, their Date - our clock)
+
+    def saw(self, upstream: str, fetched: Fetched) -> Fetched:
+        skew = _skew(fetched, self.clock())
+        if skew is not None:
+            self.skews.append((upstream, skew))
+        return fetched
+
+
+async def run_doctor(
+    settings: Settings,
+    candidates: Sequence[RepoRef] = (),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[Check]:
+    """Every check, in a stable order. `candidates`: tracked repositories to try as the bulk canary."""
+    upstreams = build_upstreams(settings, probe=True)
+    run = _Run(settings, upstreams, candidates or (FALLBACK_PROBE,), clock)
+    try:
+        checks = await _github(run) + await _ecosystems(run) + await _depsdev(run)
+    finally:
+        await upstreams.aclose()
+    return [*checks, _clock(run.skews)]
+
+
+def worst(checks: Sequence[Check]) -> Status:
+    for status in (Status.FAILING, Status.DEGRADED):
+        if any(check.status is status for check in checks):
+            return status
+    return Status.OK
+
+
+# --- GitHub ------------------------------------------------------------------------------------------
+
+
+async def _github(run: _Run) -> list[Check]:
+    fetched = run.saw("github", await run.upstreams.github.get("/rate_limit"))
+    if fetched.status == 401:
+        refused = "GitHub refused the token (401)"
+        return [_reach("github", fetched), Check("github", "token", Status.FAILING, refused, "replace it")]
+    reach = _reach("github", fetched)
+    if reach.status is Status.FAILING:
+        return [reach]
+    checks = [reach, _token(run.settings, fetched), _budget(fetched)]
+    if run.settings.github_token is not None:
+        checks.append(await _graphql(run))
+    return checks
+
+
+def _token(settings: Settings, fetched: Fetched) -> Check:
+    if settings.github_token is None:
+        return Check(
+            "github",
+            "token",
+            Status.DEGRADED,
+            f"no token: GitHub allows {ANONYMOUS_GITHUB_BUDGET} requests an hour, REST only, "
+            "and GitHub Packages is not visible",
+            "set GITHUB_TOKEN to a classic token with read:packages (public repositories need no more)",
+        )
+    scopes = fetched.headers.get("x-oauth-scopes")
+    if scopes is None:
+        return Check(
+            "github",
+            "token",
+            Status.DEGRADED,
+            "the token names no scopes (a fine-grained or app token): GitHub Packages takes classic tokens",
+            "use a classic token with read:packages to see GitHub Packages",
+        )
+    held = [scope.strip() for scope in scopes.split(",") if scope.strip()]
+    shown = f"classic token with scopes [{', '.join(held) or 'none'}]"
+    if not {"read:packages", "write:packages"} & set(held):
+        detail = f"{shown}: GitHub Packages is not visible"
+        return Check("github", "token", Status.DEGRADED, detail, "add the read:packages scope to the token")
+    return Check("github", "token", Status.OK, shown)
+
+
+def _budget(fetched: Fetched) -> Check:
+    limit, remaining = fetched.headers.get("x-ratelimit-limit"), fetched.headers.get("x-ratelimit-remaining")
+    if limit is None or remaining is None:
+        return Check("github", "budget", Status.DEGRADED, "no x-ratelimit headers: scans cannot be paced")
+    detail = f"{remaining} of {limit} requests left this hour{_reset(fetched)}"
+    if remaining == "0":
+        return Check("github", "budget", Status.DEGRADED, detail, "wait for the reset (scans wait too)")
+    return Check("github", "budget", Status.OK, detail)
+
+
+async def _graphql(run: _Run) -> Check:
+    if run.upstreams.graphql is None:
+        fix = "set github_graphql = true: batched GraphQL costs a fraction of REST"
+        return Check("github", "graphql", Status.DEGRADED, "switched off: every question goes by REST", fix)
+    client = run.upstreams.graphql.client
+    fetched = await client.request("POST", GRAPHQL_PATH, json_body={"query": PROBE_QUERY})
+    answer = fetched.data if fetched.ok and isinstance(fetched.data, dict) else {}
+    rate = (answer.get("data") or {}).get("rateLimit") if isinstance(answer.get("data"), dict) else None
+    if not isinstance(rate, dict):
+        why = _said(fetched) if not fetched.ok else f"no rateLimit in the answer: {answer.get('errors')}"
+        fix = "check the token and github_api_url; scans use REST meanwhile"
+        return Check("github", "graphql", Status.FAILING, why, fix, _ms(fetched))
+    detail = f"{rate.get('remaining')} of {rate.get('limit')} points left this hour"
+    return Check("github", "graphql", Status.OK, detail, latency_ms=_ms(fetched))
+
+
+# --- ecosyste.ms -------------------------------------------------------------------------------------
+
+
+async def _ecosystems(run: _Run) -> list[Check]:
+    bulk_on = run.settings.ecosystems_bulk
+    batcher = EcosystemsBatcher(run.upstreams.ecosystems, quiet=True) if bulk_on else None
+    first: Fetched | None = None
+    for ref in run.candidates[:CANARY_TRIES]:
+        params = {"repository_url": ref.url}
+        fetched = run.saw("ecosyste.ms", await run.upstreams.ecosystems.get(LOOKUP_PATH, params=params))
+        first = first or fetched
+        if not fetched.outcome.is_answer:
+            break
+        if batcher is not None and isinstance(fetched.data, list) and fetched.data:
+            batcher.learn(ref.url, fetched.data)
+            break
+    if first is None:
+        return []
+    reach = _reach("ecosyste.ms", first)
+    if reach.status is Status.FAILING:
+        return [reach]
+    checks = [reach, _tier(run.settings, first)]
+    if batcher is not None:
+        checks.append(await _canary(batcher))
+    return checks
+
+
+def _tier(settings: Settings, fetched: Fetched) -> Check:
+    tier = fetched.headers.get("x-ratelimit-tier")
+    if tier is None:
+        return Check("ecosyste.ms", "tier", Status.DEGRADED, "no x-ratelimit-tier header: tier unknown")
+    headers = fetched.headers
+    left = f"{headers.get('x-ratelimit-remaining', '?')} of {headers.get('x-ratelimit-limit', '?')}"
+    detail = f"{tier} tier: {left} requests left this hour{_reset(fetched)}"
+    if tier == "anonymous":
+        if not settings.polite_email:
+            detail += " (polite_email is not set)"
+        fix = "set polite_email to join ecosyste.ms' polite pool: 3x the budget"
+        return Check("ecosyste.ms", "tier", Status.DEGRADED, detail, fix)
+    return Check("ecosyste.ms", "tier", Status.OK, detail)
+
+
+async def _canary(batcher: EcosystemsBatcher) -> Check:
+    if batcher.canary is None:
+        detail = "not tried: no tracked repository that ecosyste.ms knows, to prove the bulk lookup with"
+        fix = "track a repository published on a registry, then run doctor again"
+        return Check("ecosyste.ms", "bulk canary", Status.DEGRADED, detail, fix)
+    answer = await batcher.lookup(batcher.canary)
+    if batcher.state is BulkState.PROVEN:
+        detail = f"bulk_lookup returns the packages of {batcher.canary}, as the single lookup does"
+        return Check("ecosyste.ms", "bulk canary", Status.OK, detail)
+    if answer.outcome is Outcome.TRANSIENT:
+        fix = "run doctor again later; scans use single lookups until a canary passes"
+        return Check("ecosyste.ms", "bulk canary", Status.DEGRADED, f"not proven: {answer.error}", fix)
+    fix = "nothing to do: scans fall back to single lookups (a request a repository instead of one per 50)"
+    return Check("ecosyste.ms", "bulk canary", Status.DEGRADED, f"not trusted: {batcher.reason}", fix)
+
+
+# --- deps.dev ----------------------------------------------------------------------------------------
+
+
+async def _depsdev(run: _Run) -> list[Check]:
+    fetched = await run.upstreams.depsdev.get(packageversions_path(run.candidates[0]))
+    return [_reach("deps.dev", run.saw("deps.dev", fetched))]
+
+
+# --- shared ------------------------------------------------------------------------------------------
+
+
+def _reach(upstream: str, fetched: Fetched) -> Check:
+    latency = _ms(fetched)
+    if fetched.status is not None and (fetched.outcome.is_answer or fetched.status in (401, 403)):
+        detail = f"HTTP {fetched.status} in {latency:.0f} ms"
+        return Check(upstream, "reachable", Status.OK, detail, latency_ms=latency)
+    settings_name = {"github": "github_api_url", "ecosyste.ms": "ecosystems_url"}.get(upstream, "depsdev_url")
+    fix = f"check the network and {settings_name}; scans are partial while it fails"
+    return Check(upstream, "reachable", Status.FAILING, _said(fetched), fix, latency)
+
+
+def _clock(skews: list[tuple[str, float]]) -> Check:
+    if not skews:
+        return Check("local", "clock", Status.OK, "not compared: no upstream sent a Date header")
+    upstream, skew = max(skews, key=lambda pair: abs(pair[1]))
+    if abs(skew) < 2:  # a Date header has whole seconds
+        return Check("local", "clock", Status.OK, "in step with the upstreams' Date (within 1 s)")
+    detail = f"{abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} {upstream}'s Date"
+    if abs(skew) > CLOCK_SKEW_TOLERANCE:
+        fix = "synchronise this machine's clock (NTP): rate-limit resets are read against it"
+        return Check("local", "clock", Status.DEGRADED, detail, fix)
+    return Check("local", "clock", Status.OK, detail)
+
+
+def _skew(fetched: Fetched, now: datetime) -> float | None:
+    date = fetched.headers.get("date")
+    if not date:
+        return None
+    try:
+        theirs = parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    if theirs.tzinfo is None:
+        return None
+    # Their Date was written before the answer travelled; half the round trip is the fair correction.
+    return (theirs - now).total_seconds() + fetched.elapsed / 2
+
+
+def _said(fetched: Fetched) -> str:
+    return f"HTTP {fetched.status}: {fetched.error}" if fetched.status else (fetched.error or "no answer")
+
+
+def _ms(fetched: Fetched) -> float:
+    return round(fetched.elapsed * 1000, 1)
+
+
+def _reset(fetched: Fetched) -> str:
+    reset = fetched.headers.get("x-ratelimit-reset", "")
+    if not reset.isdigit():
+        return ""
+    return f", reset at {datetime.fromtimestamp(int(reset), UTC):%H:%M} UTC"
