@@ -10,8 +10,9 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +23,7 @@ from pydantic_settings import (
 from distscout.captures import EVIDENCE_SOURCES
 
 ALL_SOURCES = EVIDENCE_SOURCES
+_EMAIL = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}")
 SQLITE_WORKERS = 64
 POSTGRES_WORKERS = 16
 
@@ -98,6 +100,22 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=path if path.is_file() else None)
         return (init_settings, env_settings, toml)
 
+    @field_validator("depsdev_url", "ecosystems_url", "github_api_url")
+    @classmethod
+    def _an_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"expected an http:// or https:// URL with a host, got {value!r}")
+        return value
+
+    @field_validator("polite_email")
+    @classmethod
+    def _an_email(cls, value: str | None) -> str | None:
+        # ecosyste.ms admits to its polite pool only what its pattern reads as an address
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError(f"expected an email address such as ops@example.org, got {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _workers_for_the_backend(self) -> Settings:
         if "workers" not in self.model_fields_set and self.database_url.startswith("sqlite"):
@@ -132,7 +150,7 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "config"
-        raise ConfigError(f"{where}: {first['msg']}") from None
+        raise ConfigError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
     except (OSError, ValueError) as exc:  # an unreadable or malformed TOML file
         raise ConfigError(f"{default_config_path()}: {exc}") from None
     bad = set(settings.sources) - set(ALL_SOURCES)

@@ -101,3 +101,18 @@ def test_api_token_is_a_masked_secret_and_the_web_binds_to_loopback(monkeypatch:
     assert settings.api_token is not None and settings.api_token.get_secret_value() == "admin-secret-123"
     assert settings.shown()["api_token"] == "***"
     assert "admin-secret-123" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "said"),
+    [
+        ("github_api_url", "notaurl", "expected an http:// or https:// URL with a host, got 'notaurl'"),
+        ("depsdev_url", "ftp://deps.example", "expected an http:// or https:// URL"),
+        ("ecosystems_url", "https://", "expected an http:// or https:// URL"),
+        ("polite_email", "nobody", "expected an email address such as ops@example.org, got 'nobody'"),
+    ],
+)
+def test_upstream_urls_and_the_polite_email_are_checked(setting: str, value: str, said: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(**{setting: value})
+    assert str(refused.value).startswith(f"{setting}: {said}")
