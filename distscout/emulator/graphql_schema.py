@@ -2,8 +2,10 @@
 a query, and the query's cost in points (upstream-apis.md §3.7).
 
 Validation finds what graphql-ruby reports before execution: unknown fields, arguments and types, selections
-on scalars, objects without selections, wrongly typed argument values, and connections without a valid
-`first`/`last` (1–100). Any of these: an `errors` list and no `data`.
+on scalars, objects without selections, wrongly typed argument values, connections without a valid
+`first`/`last` (1–100), and one response key (an alias) given to different fields or to one field with
+different arguments. Any of these: an `errors` list and no `data` (tests/contracts compares the refusals
+with graphql-core's over GitHub's published schema).
 
 Cost, as GitHub counts it: every connection (a field taking `first`/`last`) needs one request for each node
 of the connections above it, i.e. the product of their `first`/`last` values; points are the sum divided by
@@ -155,7 +157,52 @@ def validate(selections: tuple[Selection, ...]) -> list[dict[str, Any]]:
     """Every static error in a query, in document order (empty when the query may run)."""
     errors: list[dict[str, Any]] = []
     _check_selections(selections, "Query", ["query"], errors)
+    if not errors:  # fields that exist: can those answering under one key be merged?
+        _check_merging(selections, "Query", ["query"], errors)
     return errors
+
+
+def _check_merging(
+    selections: Iterable[Selection], parent: str, path: list[str], errors: list[dict[str, Any]]
+) -> None:
+    """GraphQL's "fields can be merged" rule, as graphql-ruby reports it (`fieldConflict`): fields under one
+    response key must be the same field with the same arguments, unless they sit on different object types
+    (fragments on Tree and Blob may both say `oid`); their selections are merged and checked in turn."""
+    by_key: dict[str, list[tuple[str, Field]]] = {}
+    _group(selections, parent, by_key)
+    for key, fields in by_key.items():
+        first_parent, first = fields[0]
+        for other_parent, other in fields[1:]:
+            if first_parent != other_parent and first_parent in OBJECTS and other_parent in OBJECTS:
+                continue
+            if first.name != other.name:
+                conflict, kind = f"{first.name} or {other.name}", "a field"
+            elif dict(first.arguments) != dict(other.arguments):
+                conflict, kind = (
+                    f"{_show(dict(first.arguments))} or {_show(dict(other.arguments))}",
+                    "an argument",
+                )
+            else:
+                continue
+            problem = error(
+                f"Field '{key}' has {kind} conflict: {conflict}?", other, [*path, key], "fieldConflict"
+            )
+            problem["extensions"].update(fieldName=key, conflicts=conflict)
+            errors.append(problem)
+            break
+        else:
+            definition = fields_of(first_parent).get(first.name)
+            inner = [selection for _, field in fields for selection in field.selections]
+            if definition is not None and inner:
+                _check_merging(inner, definition.type, [*path, key], errors)
+
+
+def _group(selections: Iterable[Selection], parent: str, by_key: dict[str, list[tuple[str, Field]]]) -> None:
+    for selection in selections:
+        if isinstance(selection, InlineFragment):
+            _group(selection.selections, selection.type_condition or parent, by_key)
+        elif selection.name != "__typename" or selection.key != "__typename":
+            by_key.setdefault(selection.key, []).append((parent, selection))
 
 
 def _check_selections(
