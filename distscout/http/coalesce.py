@@ -39,9 +39,15 @@ class Coalescer(Generic[Q, A]):
         failed: Callable[[BaseException], A],
         limits: Mapping[str, int],
         window: float,
+        max_questions: int | None = None,
     ) -> None:
-        """`send(lane, questions)` answers a batch in order; `failed(exc)` answers it when `send` raised."""
+        """`send(lane, questions)` answers a batch in order; `failed(exc)` answers it when `send` raised.
+
+        A batch goes out when its lane's weight reaches the lane's limit, when it holds `max_questions`
+        questions, or `window` seconds after its first question, whichever comes first.
+        """
         self._send, self._failed, self.window = send, failed, window
+        self.max_questions = max_questions
         self._lanes: dict[str, _Lane[Q, A]] = {name: _Lane(limit) for name, limit in limits.items()}
         self._running: set[asyncio.Task[None]] = set()
 
@@ -53,7 +59,7 @@ class Coalescer(Generic[Q, A]):
         waiting: _Waiting[Q, A] = _Waiting(question, weight, loop.create_future())
         queue.waiting.append(waiting)
         queue.weight += weight
-        if queue.weight >= queue.limit:
+        if queue.weight >= queue.limit or len(queue.waiting) == self.max_questions:
             self._flush(lane)
         elif queue.timer is None:
             queue.timer = loop.call_later(self.window, self._flush, lane)

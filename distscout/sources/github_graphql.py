@@ -35,6 +35,9 @@ WINDOW = 0.05  # seconds a question waits for company before its query goes out
 # (GitHub refuses a query that could return over 500,000 nodes: releases(first: n) with 100 assets
 # each is 101 × n of them).
 MAX_NODES = 450_000
+# Aliases in one query, whatever their weight: 4,455 small releases questions fit the node limit but make a
+# 1 MB document; GitHub advises moderate batches (upstream-apis.md §3.7: about 25 to 100 repositories).
+MAX_ALIASES = 100
 LANES = {
     "metadata": 50,  # 50 × releases(first: 100) = 50 requests: still 1 point; 5,000 nodes
     "releases": MAX_NODES,
@@ -66,6 +69,7 @@ class GraphQLBatcher:
             lambda exc: Answer(Outcome.TRANSIENT, error=f"GraphQL batch failed: {exc!r}"),
             LANES,
             window,
+            max_questions=MAX_ALIASES,
         )
 
     async def ask(self, lane: str, field: str, weight: int = 1) -> Answer:
