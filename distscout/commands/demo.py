@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from distscout.commands import doctor as doctor_command
 from distscout.commands import stats as stats_command
 from distscout.commands.common import database, err, fail, out, settings
 from distscout.demo.run import DemoRun, run_demo
@@ -81,12 +82,15 @@ def _tell(result: DemoRun, path: Path) -> None:
             "unclaimed packages (published, no manifest)",
             stats_command.UNCLAIMED_COLUMNS,
         )
+    out.print("\nBefore a real fleet scan, check the upstreams with your own credentials (distscout doctor):")
+    doctor_command.show(result.preflight)
     url = f"sqlite:///{path}"
     hints = [
         f"export DISTSCOUT_DATABASE_URL={url}",
         "distscout stats --repo lumen-labs/prism-js     # one repository: registry rows, manifests, history",
         "distscout export --format csv --table orphans  # the orphan report as CSV",
         "distscout serve --no-workers                   # the dashboard: http://127.0.0.1:8080/",
+        "distscout doctor                               # the pre-flight of the upstreams you configure",
     ]
     out.print(f"\nDone in {result.seconds:.1f} s. The results are in {path}. Explore them:", markup=False)
     for hint in hints:

@@ -30,6 +30,12 @@ def test_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert found_orphans == {slug[u] for u, r in expected.items() if r["orphan"]}
     assert found_unclaimed == {slug[u] for u, r in expected.items() if r["unclaimed"]}
     assert (stats.total, stats.scanned, stats.partial, stats.failing) == (31, 31, 0, 0)
+    # The pre-flight it shows: every line ok but one, degraded with its fix — ecosyste.ms' bulk lookup as
+    # deployed, which the canary catches.
+    assert "distscout doctor" in result.stdout and "bulk canary" in result.stdout
+    preflight = result.stdout.split("(distscout doctor):", 1)[1]
+    assert "doctor: degraded" in preflight and "single lookups" in preflight
+    assert preflight.count("degraded") == 2, "the title and the one degraded line"
 
 
 def test_demo_reports_an_unusable_location(tmp_path: Path) -> None:
