@@ -135,6 +135,13 @@ def workers(current: Current) -> dict[str, Any]:
     return worker_status(current)
 
 
+@router.get("/api/doctor", tags=["reads"])
+async def doctor(current: Current) -> dict[str, Any]:
+    """The upstreams' pre-flight (`distscout doctor`): each check ok / degraded / failing with its fix.
+    Run at most once every five minutes; later requests get that run."""
+    return await current.preflight.latest()
+
+
 @router.get(
     "/metrics", tags=["reads"], response_class=Response, responses={200: {"content": {PROMETHEUS: {}}}}
 )

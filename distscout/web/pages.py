@@ -3,6 +3,7 @@ package names and manifest paths are hostile input, so no data is ever marked sa
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
@@ -133,8 +134,9 @@ def integrity_page(request: Request, current: Current) -> Response:
 
 
 @reads.get("/workers")
-def workers_page(request: Request, current: Current) -> Response:
-    return render(request, "workers.html", workers=worker_status(current))
+async def workers_page(request: Request, current: Current) -> Response:
+    status = await asyncio.to_thread(worker_status, current)
+    return render(request, "workers.html", workers=status, preflight=await current.preflight.latest())
 
 
 @router.get("/login")

@@ -14,6 +14,7 @@ from distscout.config import Settings
 from distscout.upstreams import Upstreams
 from distscout.web.integrity_runs import IntegrityRuns
 from distscout.web.metrics import Metrics
+from distscout.web.preflight import Preflight
 from distscout.worker.dispatcher import Dispatcher
 
 
@@ -24,12 +25,14 @@ class Service:
     now: Callable[[], datetime] = utc_now
     metrics: Metrics = field(init=False)
     integrity: IntegrityRuns = field(init=False)
+    preflight: Preflight = field(init=False)
     upstreams: Upstreams | None = None
     dispatcher: Dispatcher | None = None
 
     def __post_init__(self) -> None:
         self.metrics = Metrics(self.engine, self.settings, self.now)
         self.integrity = IntegrityRuns(self.engine, self.settings.output_dir, self.metrics, self.now)
+        self.preflight = Preflight(self.engine, self.settings, self.now)
 
     def attach_workers(self, dispatcher: Dispatcher, upstreams: Upstreams) -> None:
         """Workers run in this process: show their state, and count their requests."""

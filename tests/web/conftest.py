@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from distscout.config import load_settings
+from distscout.emulator.server import EmulatorServer
 from distscout.store.engine import open_engine
 from distscout.web.app import create_app
 from distscout.web.service import Service
@@ -28,11 +29,15 @@ def web_db(scanned_corpus: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def make_service(web_db: str, tmp_path: Path) -> Iterator[ServiceFactory]:
+def make_service(web_db: str, tmp_path: Path, corpus_emulator: EmulatorServer) -> Iterator[ServiceFactory]:
     engines: list[Engine] = []
+    # The upstreams are the corpus emulator: the workers page's pre-flight asks them, never the internet.
+    upstreams = {f"{name}_url": corpus_emulator.url_for(name) for name in ("depsdev", "ecosystems")}
+    upstreams["github_api_url"] = corpus_emulator.url_for("github")
 
     def make(url: str = web_db, **overrides: Any) -> Service:
-        settings = load_settings(database_url=url, output_dir=tmp_path / "out", **overrides)
+        chosen = {**upstreams, **overrides}
+        settings = load_settings(database_url=url, output_dir=tmp_path / "out", **chosen)
         engine = open_engine(url)
         engines.append(engine)
         return Service(engine, settings)

@@ -9,6 +9,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from distscout.emulator.server import EmulatorServer
 from distscout.repos import parse_repo_ref
 from distscout.store.queries import fleet_stats, orphans, repo_report, unclaimed
 from distscout.web.app import create_app
@@ -227,6 +228,7 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
         "/api/integrity",
         "/api/integrity/run",
         "/api/workers",
+        "/api/doctor",
         "/metrics",
         "/healthz",
         *ADMIN_POSTS[:1],
@@ -241,3 +243,18 @@ def test_security_headers(client: TestClient) -> None:
     page = client.get("/")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_doctor_runs_at_most_every_few_minutes(client: TestClient, corpus_emulator: EmulatorServer) -> None:
+    first = client.get("/api/doctor")
+    assert first.status_code == 200
+    body = first.json()
+    assert body["status"] in ("ok", "degraded", "failing") and body["checked_at"]
+    checks = {(c["upstream"], c["check"]): c for c in body["checks"]}
+    assert checks[("github", "reachable")]["status"] == "ok", checks
+    assert checks[("ecosyste.ms", "bulk canary")]["status"] == "degraded"  # the deployed behaviour
+    asked = sum(service["requests"] for service in corpus_emulator.stats().values())
+    assert client.get("/api/doctor").json() == body, "the same run again"
+    assert sum(service["requests"] for service in corpus_emulator.stats().values()) == asked
+    page = client.get("/workers").text
+    assert 'id="preflight"' in page and "bulk canary" in page
