@@ -20,7 +20,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from distscout.captures import EVIDENCE_SOURCES
+from distscout.captures import (
+    ECOSYSTEMS,
+    EVIDENCE_SOURCES,
+    GITHUB_PACKAGES,
+    MANIFESTS,
+    RELEASE_ASSETS,
+)
 
 ALL_SOURCES = EVIDENCE_SOURCES
 _EMAIL = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}")
@@ -139,6 +145,21 @@ class Settings(BaseSettings):
 def masked_url(url: str) -> str:
     """`url` with any password replaced by ***, even when it does not parse as a URL."""
     return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+def setup_warnings(settings: Settings) -> list[str]:
+    """What costs a scan budget or evidence without an error to show for it (`distscout doctor` says more)."""
+    warnings = []
+    if ECOSYSTEMS in settings.sources and not settings.polite_email:
+        warnings.append(
+            "no polite_email: ecosyste.ms puts these requests in its anonymous tier (5,000 an hour instead "
+            "of 15,000); set polite_email"
+        )
+    if settings.github_token is None and {RELEASE_ASSETS, GITHUB_PACKAGES, MANIFESTS} & set(settings.sources):
+        warnings.append(
+            "no GitHub token: 60 requests an hour, REST only, GitHub Packages not visible; set GITHUB_TOKEN"
+        )
+    return warnings
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from distscout.config import ConfigError, load_settings
+from distscout.config import ConfigError, load_settings, setup_warnings
 from distscout.upstreams import build_upstreams
 
 
@@ -116,3 +116,12 @@ def test_upstream_urls_and_the_polite_email_are_checked(setting: str, value: str
     with pytest.raises(ConfigError) as refused:
         load_settings(**{setting: value})
     assert str(refused.value).startswith(f"{setting}: {said}")
+
+
+def test_setup_warnings_name_what_costs_budget_or_evidence() -> None:
+    bare = setup_warnings(load_settings(github_token=None, polite_email=None))
+    assert [w.split(":")[0] for w in bare] == ["no polite_email", "no GitHub token"]
+    assert "set polite_email" in bare[0] and "set GITHUB_TOKEN" in bare[1]
+    assert setup_warnings(load_settings(github_token="ghp_x", polite_email="ops@example.org")) == []
+    registries_only = load_settings(github_token=None, polite_email=None, sources=("deps.dev",))
+    assert setup_warnings(registries_only) == []

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from distscout.captures import utc_now
 from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
-from distscout.config import Settings
+from distscout.config import Settings, setup_warnings
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.scanner import Verdict
 from distscout.store.claims import due_repos
@@ -41,6 +41,8 @@ def scan(
     if repos and (every or due):
         raise fail("give repositories, or --all, or --due — not several", EXIT_USAGE)
     current = settings()
+    for warning in setup_warnings(current):
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     with database(current) as engine:
         targets = _targets(engine, current, repos or [], every=every, force=force)
         reports, busy = _run(engine, current, targets, show_progress=not as_json)

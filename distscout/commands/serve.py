@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import Engine
 
 from distscout.commands.common import EXIT_USAGE, database, err, fail, settings
-from distscout.config import Settings
+from distscout.config import Settings, setup_warnings
 from distscout.integrity.repair import repair
 from distscout.store.http_cache import StoreConditionalCache
 from distscout.upstreams import build_upstreams
@@ -62,6 +62,9 @@ def serve(
     current = current.model_copy(update={k: v for k, v in chosen.items() if v is not None})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns what matters
+    if not no_workers:
+        for warning in setup_warnings(current):
+            logging.getLogger("distscout.serve").warning("%s", warning)
     with database(current) as engine:
         if workers_only:
             _announce_workers(current)

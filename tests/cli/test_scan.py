@@ -68,6 +68,9 @@ def test_table_output(
     runner.invoke(app, ["repos", "add", "pallets/flask"])
     result = runner.invoke(app, ["scan"])
     assert result.exit_code == 0 and "pallets/flask" in result.stdout and "complete" in result.stdout
+    assert "warning: no polite_email" in result.stderr, "the anonymous ecosyste.ms tier is said, not silent"
+    monkeypatch.setenv("DISTSCOUT_POLITE_EMAIL", "ops@example.org")
+    assert "warning" not in runner.invoke(app, ["scan", "--all"]).stderr
 
 
 @pytest.mark.parametrize(
