@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from distscout.captures import ECOSYSTEMS, Capture, utc_now
-from distscout.http import Outcome, UpstreamClient
+from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.http.coalesce import Coalescer
 from distscout.interpret import interpret_ecosystems
 from distscout.repos import RepoRef
@@ -35,6 +35,8 @@ LOOKUP_PATH = "/api/v1/packages/lookup"
 BULK_PATH = "/api/v1/packages/bulk_lookup"
 BULK_URLS = 49  # repository URLs per bulk request, and the canary: 50 in all
 BULK_RESULT_CAP = 1000  # ecosyste.ms returns at most this many packages, silently
+PER_PAGE = 1000  # the single lookup's largest page (its default is 100: a monorepo has more)
+MAX_PAGES = 10
 WINDOW = 0.01
 
 log = logging.getLogger("distscout.sources.ecosystems")
@@ -134,21 +136,36 @@ async def collect(
                 outcomes.append(answer.outcome)
                 errors.append(answer.error)
             continue
-        fetched = await client.get(LOOKUP_PATH, params={"repository_url": ref.url})
-        if fetched.outcome is Outcome.OK and not isinstance(fetched.data, list):
+        pages = await _lookup_pages(client, ref.url)
+        if pages[-1].ok and not isinstance(pages[-1].data, list):
             outcomes.append(Outcome.TRANSIENT)
             errors.append("lookup answer is not a list")
             continue
-        if fetched.outcome.is_answer:
-            captures.append(capture_of(ECOSYSTEMS, "ecosystems.lookup", fetched, subject=ref.url))
-            outcomes.append(Outcome.OK if fetched.data else Outcome.MISS)
-            if bulk is not None and fetched.data:
-                bulk.learn(ref.url, fetched.data)
+        if pages[-1].outcome.is_answer:
+            captures += [capture_of(ECOSYSTEMS, "ecosystems.lookup", page, subject=ref.url) for page in pages]
+            records = [record for page in pages if isinstance(page.data, list) for record in page.data]
+            outcomes.append(Outcome.OK if records else Outcome.MISS)
+            if bulk is not None and records:
+                bulk.learn(ref.url, records)
         else:
-            outcomes.append(fetched.outcome)
-            errors.append(fetched.error)
+            outcomes.append(pages[-1].outcome)
+            errors.append(pages[-1].error)
     observations = tuple(interpret_ecosystems(captures))
     return SourceResult(ECOSYSTEMS, worst(outcomes), tuple(captures), observations, detail="; ".join(errors))
+
+
+async def _lookup_pages(client: UpstreamClient, url: str) -> list[Fetched]:
+    """Every page of a single lookup (pagy countless: `rel="next"` until a short page). The last one tells
+    how it ended: a page that fails makes the whole lookup fail, as a partial list is not the answer."""
+    pages: list[Fetched] = []
+    for page in range(1, MAX_PAGES + 1):
+        params = {"repository_url": url, "per_page": str(PER_PAGE), "page": str(page)}
+        fetched = await client.get(LOOKUP_PATH, params=params)
+        pages.append(fetched)
+        full = isinstance(fetched.data, list) and len(fetched.data) >= PER_PAGE
+        if not fetched.ok or not full or 'rel="next"' not in fetched.headers.get("link", ""):
+            break
+    return pages
 
 
 def _bulk_capture(url: str, records: list[Any]) -> Capture:

@@ -17,6 +17,7 @@ from distscout.sources import ecosystems
 from distscout.sources.base import SourceResult
 from distscout.sources.ecosystems import BULK_RESULT_CAP, BulkState, EcosystemsBatcher
 from tests.corpus import repos
+from tests.emulator.fixtures import EmulatorFactory
 from tests.sources.helpers import upstreams_for
 
 A, B, C = (parse_repo_ref(ref) for ref in ("acme/widget", "acme/gadget", "acme/gizmo"))
@@ -165,3 +166,28 @@ async def test_the_corpus_through_bulk_equals_single_lookups(
         assert state is BulkState.BROKEN and routes[BULK] == 1 and routes[LOOKUP] == len(single)
     else:  # the bulk form works: the second wave is one request
         assert state is BulkState.PROVEN and routes[BULK] == 1 and routes[LOOKUP] == 5
+
+
+async def test_a_lookup_with_more_packages_than_a_page_reads_every_page(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    # Its default page is 100 packages (pagy): a monorepo with more must not lose the rest.
+    url = "https://github.com/acme/monorepo"
+    world = {
+        "format": 1,
+        "repos": [{"url": url}],
+        "packages": [
+            {"ecosystem": "npm", "name": f"@acme/p{i}", "repository_url": url, "sources": ["ecosystems"]}
+            for i in range(2_500)
+        ],
+    }
+    server = emulator_factory(world)
+    async with upstreams_for(server) as upstreams:
+        result = await ecosystems.collect(upstreams.ecosystems, parse_repo_ref(url))
+    assert result.outcome is Outcome.OK and len(result.registry) == 2_500
+    assert server.stats()["ecosystems"]["requests"] == 3 and len(result.captures) == 3
+    server.set_faults({"ecosystems": {"rate_limit": {"after": 1, "retry_after_s": 3600}}})
+    server.reset()
+    async with upstreams_for(server) as upstreams:  # the second page is refused for an hour
+        failed = await ecosystems.collect(upstreams.ecosystems, parse_repo_ref(url))
+    assert failed.outcome is Outcome.TRANSIENT and not failed.captures, "a partial list is not an answer"
