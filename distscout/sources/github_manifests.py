@@ -130,16 +130,18 @@ class Walker:
             self.errors.append(f"tree too large: {len(queue)} sub-trees not listed")
 
     async def list_baseline(self) -> None:
+        # The root through the Trees API, not silently capped at 1,000 entries as a Contents listing is
+        # (and documented: GitHub's description has no Contents route without a path).
         root = await self.client.get(
-            f"{self.base}/contents", params={"ref": self.ref}, miss_statuses=_EMPTY_OR_GONE
+            f"{self.base}/git/trees/{quote(self.ref, safe='')}", miss_statuses=_EMPTY_OR_GONE
         )
-        if not self._record(root, "github.contents", "/") or not isinstance(root.data, list):
+        if not self._record(root, "github.tree", "/") or not isinstance(root.data, dict):
             return
-        if len(root.data) >= CONTENTS_LISTING_CAP:  # silently truncated: the tree API lists everything
+        if root.data.get("truncated"):
             await self.list_tree()
             return
-        self._add(root.data, prefix="")
-        directories = sorted(e["path"] for e in _entries(root.data) if e["type"] == "tree")
+        self._add(root.data.get("tree"), prefix="")
+        directories = sorted(e["path"] for e in _entries(root.data.get("tree")) if e["type"] == "tree")
         for directory in directories[:BASELINE_MAX_DIRECTORIES]:
             fetched = await self.client.get(
                 f"{self.base}/contents/{quote(directory)}", params={"ref": self.ref}
