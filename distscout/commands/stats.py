@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, fail, out
+from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out
 from distscout.ecosystems import PackageRefError, parse_package_ref
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.store.queries import fleet_stats, orphans, package_search, repo_report, unclaimed
@@ -21,6 +21,7 @@ _LABELS = {
     "with_manifest": "with a manifest",
     "orphans": "with an orphan manifest",
     "unclaimed": "unclaimed (registry, no manifest)",
+    "manifests_unknown": "manifests unknown (no manifest walk answered yet)",
     "archived": "archived",
     "partial": "last scan partial",
     "failing": "failing",
@@ -73,6 +74,13 @@ def stats(
             show_rows(orphans(connection), as_json, "orphan manifests", ORPHAN_COLUMNS)
         elif show_unclaimed:
             show_rows(unclaimed(connection), as_json, "unclaimed packages", UNCLAIMED_COLUMNS)
+            unknown = fleet_stats(connection).manifests_unknown
+            if unknown and not as_json:
+                err.print(
+                    f"{unknown} scanned repositories have manifests unknown (no manifest walk answered yet): "
+                    "not listed as unclaimed until one does",
+                    markup=False,
+                )
         else:
             show_fleet(fleet_stats(connection).as_dict(), as_json)
 

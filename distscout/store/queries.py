@@ -33,7 +33,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from distscout.captures import GITHUB_PACKAGES, REGISTRY_SOURCES
+from distscout.captures import GITHUB_PACKAGES, MANIFESTS, REGISTRY_SOURCES
 from distscout.ecosystems import normalize_name
 from distscout.repos import RepoRef
 from distscout.store.claims import due_queries
@@ -80,6 +80,7 @@ class FleetStats:
     with_manifest: int
     orphans: int
     unclaimed: int
+    manifests_unknown: int  # scanned, but no manifest walk has answered yet: neither unclaimed nor not
     archived: int
     partial: int
     failing: int
@@ -105,11 +106,25 @@ def fleet_stats(connection: Connection) -> FleetStats:
         with_registry=count(has_registry),
         with_manifest=count(has_manifest),
         orphans=count(orphaned),
-        unclaimed=count(has_registry, ~has_manifest, scanned),
+        unclaimed=count(has_registry, ~has_manifest, scanned, manifests_walked()),
+        manifests_unknown=count(~has_manifest, scanned, ~manifests_walked()),
         archived=count(repos.c.archived == true()),
         partial=count(repos.c.distribution_scan_complete == false()),
         failing=count(repos.c.distribution_failed_attempts > 0),
         packages_not_visible=count(_latest_scan_says(GITHUB_PACKAGES, "not_visible")),
+    )
+
+
+def manifests_walked() -> Any:
+    """Over `repos`: some scan's manifest walk answered (files read, or a clean "none here").
+
+    "No manifest" is evidence only then: a repository whose walk always failed (no token, a spent budget,
+    an open breaker) has manifests unknown, and is never reported unclaimed for it.
+    """
+    said = [json.dumps({MANIFESTS: outcome})[1:-1] for outcome in ("ok", "miss")]
+    return exists().where(
+        scan_runs.c.repo_id == repos.c.id,
+        or_(*(scan_runs.c.outcomes.contains(text, autoescape=True) for text in said)),
     )
 
 
@@ -164,7 +179,12 @@ def unclaimed(connection: Connection) -> list[dict[str, Any]]:
     query = (
         select(repos.c.owner, repos.c.name, d.c.ecosystem, d.c.package_name, d.c.source, d.c.purl)
         .join(repos, repos.c.id == d.c.repo_id)
-        .where(_registry_evidence(), ~has_manifest, repos.c.distribution_scan_complete.is_not(None))
+        .where(
+            _registry_evidence(),
+            ~has_manifest,
+            repos.c.distribution_scan_complete.is_not(None),
+            manifests_walked(),
+        )
         .order_by(repos.c.owner, repos.c.name, d.c.ecosystem, d.c.package_name, d.c.source)
     )
     return [

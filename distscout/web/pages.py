@@ -90,7 +90,8 @@ def orphans_page(request: Request, current: Current) -> Response:
 def unclaimed_page(request: Request, current: Current) -> Response:
     with current.engine.connect() as connection:
         rows = unclaimed(connection)
-    return render(request, "unclaimed.html", rows=rows)
+        unknown = fleet_stats(connection).manifests_unknown
+    return render(request, "unclaimed.html", rows=rows, manifests_unknown=unknown)
 
 
 @reads.get("/repos")
