@@ -23,6 +23,8 @@ from distscout.upstreams import build_upstreams
 from distscout.worker.batch import BatchScan
 from distscout.worker.runner import ScanReport
 
+EXIT_PARTIAL = 3  # finished, some scans partial: their evidence is incomplete until they are re-claimed
+
 
 def register(app: typer.Typer) -> None:
     app.command()(scan)
@@ -37,7 +39,10 @@ def scan(
     force: Annotated[bool, typer.Option("--force", help="Include archived repositories.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Scan repositories now: the given ones, --all, or (by default) those due. Exit 1 if a scan failed."""
+    """Scan repositories now: the given ones, --all, or (by default) those due.
+
+    Exit 0 when every scan was complete, 3 when all finished but some partial (stored; re-claimed first),
+    1 when a scan failed."""
     if repos and (every or due):
         raise fail("give repositories, or --all, or --due — not several", EXIT_USAGE)
     current = settings()
@@ -57,6 +62,8 @@ def scan(
         _print(reports, busy)
     if any(r.verdict is Verdict.FAILED for r in reports):
         raise typer.Exit(1)
+    if any(r.verdict is Verdict.PARTIAL for r in reports):
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 def _targets(

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from distscout.cli import app
 from distscout.emulator.server import EmulatorServer
 from tests.emulator.fixtures import EmulatorFactory
+from tests.emulator.worlds import tiny_world
 from tests.sources.helpers import TEST_TOKEN
 
 runner = CliRunner()
@@ -103,3 +104,14 @@ def test_a_failed_scan_exits_1(
     runner.invoke(app, ["repos", "add", "down/all"])
     code, body = _scan()
     assert code == 1 and [r["verdict"] for r in body["scanned"]] == ["failed"]  # type: ignore[attr-defined]
+
+
+def test_partial_scans_exit_3_and_say_which_source(
+    monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory(tiny_world(), {"github": {"rate_limit": {"after": 0, "retry_after_s": 3600}}})
+    _point_at(monkeypatch, server, tmp_path)
+    runner.invoke(app, ["repos", "add", "acme/widget"])
+    result = runner.invoke(app, ["scan"])
+    assert result.exit_code == 3, result.output
+    assert "partial" in result.stdout and "manifest: transient" in result.stdout
