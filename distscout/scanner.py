@@ -4,7 +4,9 @@
   without `read:packages`: shown as such per repository and in `stats`, never as "nothing published");
 - partial: some source answered (data or a clean miss) and some failed transiently (or its breaker was
   open) — stored, and re-claimed ahead of cadence work;
-- failed: every enabled source failed and nothing arrived — nothing is stored, the failure count grows.
+- failed: every enabled source failed and nothing arrived — nothing is stored, the failure count grows;
+- not found: GitHub answers 404 for the repository, after following renames — stored (its rows go to
+  history), rescanned on the cadence, and counted apart: a typo in a fleet file is not a clean "nothing".
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Verdict(StrEnum):
     COMPLETE = "complete"
     PARTIAL = "partial"
     FAILED = "failed"
+    NOT_FOUND = "not_found"
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,12 @@ class ScanResult:
     metadata: RepoMetadata | None
     results: dict[str, SourceResult] = field(default_factory=dict)
     metadata_capture: Capture | None = None
+    metadata_outcome: Outcome | None = None  # how GitHub answered the repository's own metadata
 
     @property
     def verdict(self) -> Verdict:
+        if self.metadata is None and self.metadata_outcome is Outcome.MISS:
+            return Verdict.NOT_FOUND
         return judge(list(self.results.values()))
 
     @property
@@ -100,7 +106,7 @@ async def scan_repo(upstreams: Upstreams, repo: RepoRef, settings: Settings) -> 
             pending[MANIFESTS] = _manifests(upstreams, current, metadata)
     answered = await asyncio.gather(*pending.values())
     results = dict(zip(pending, answered, strict=True)) | failed
-    return ScanResult(repo, metadata, results, capture)
+    return ScanResult(repo, metadata, results, capture, metadata_outcome=outcome)
 
 
 async def _metadata(

@@ -22,6 +22,7 @@ _LABELS = {
     "orphans": "with an orphan manifest",
     "unclaimed": "unclaimed (registry, no manifest)",
     "manifests_unknown": "manifests unknown (no manifest walk answered yet)",
+    "not_found": "not found (GitHub answers 404)",
     "archived": "archived",
     "partial": "last scan partial",
     "failing": "failing",
@@ -159,6 +160,8 @@ def _show_repo(report: dict[str, Any], as_json: bool) -> None:
         scan = "never scanned" if state["last_run"] is None else "no stored scan"
     else:
         scan = "complete" if state["scan_complete"] else "partial"
+        if state.get("not_found"):
+            scan = "not found"
     archived = "  (archived)" if report["archived"] else ""
     out.print(f"{report['repo']}  {report['url']}{archived}", markup=False)
     last_run, failures = _when(state["last_run"]) if state["last_run"] else "never", state["failed_attempts"]

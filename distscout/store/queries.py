@@ -81,6 +81,7 @@ class FleetStats:
     orphans: int
     unclaimed: int
     manifests_unknown: int  # scanned, but no manifest walk has answered yet: neither unclaimed nor not
+    not_found: int  # GitHub answered 404 for the repository in its latest scan
     archived: int
     partial: int
     failing: int
@@ -100,6 +101,7 @@ def fleet_stats(connection: Connection) -> FleetStats:
     has_manifest = exists().where(m.c.repo_id == repos.c.id)
     orphaned = exists().where(m.c.repo_id == repos.c.id, orphan_condition())
     scanned = repos.c.distribution_scan_complete.is_not(None)
+    found = repos.c.distribution_not_found == false()
     return FleetStats(
         total=count(),
         scanned=count(scanned),
@@ -107,7 +109,8 @@ def fleet_stats(connection: Connection) -> FleetStats:
         with_manifest=count(has_manifest),
         orphans=count(orphaned),
         unclaimed=count(has_registry, ~has_manifest, scanned, manifests_walked()),
-        manifests_unknown=count(~has_manifest, scanned, ~manifests_walked()),
+        manifests_unknown=count(~has_manifest, scanned, ~manifests_walked(), found),
+        not_found=count(~found),
         archived=count(repos.c.archived == true()),
         partial=count(repos.c.distribution_scan_complete == false()),
         failing=count(repos.c.distribution_failed_attempts > 0),
@@ -353,6 +356,7 @@ def _state(values: Any) -> dict[str, Any]:
     return {
         "last_run": _iso(values["distribution_last_run"]),
         "scan_complete": values["distribution_scan_complete"],
+        "not_found": values["distribution_not_found"],
         "failed_attempts": values["distribution_failed_attempts"],
         "last_failed_at": _iso(values["distribution_last_failed_at"]),
         "retry_at": _iso(values["distribution_retry_at"]),

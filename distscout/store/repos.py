@@ -23,6 +23,7 @@ class TrackedRepo:
     scan_complete: bool | None
     failed_attempts: int
     last_error: str | None
+    not_found: bool = False  # GitHub answered 404 in the latest scan
 
     @classmethod
     def from_row(cls, row: Row[tuple[object, ...]]) -> TrackedRepo:
@@ -35,11 +36,14 @@ class TrackedRepo:
             scan_complete=values["distribution_scan_complete"],
             failed_attempts=values["distribution_failed_attempts"],
             last_error=values["distribution_last_error"],
+            not_found=values["distribution_not_found"],
         )
 
     def as_dict(self) -> dict[str, Any]:
         """The repository as `repos list --json` and `GET /api/repos` show it."""
-        if self.scan_complete is not None:
+        if self.not_found:
+            scan = "not_found"
+        elif self.scan_complete is not None:
             scan = "complete" if self.scan_complete else "partial"
         else:  # no stored scan: never run, or sidelined after repeated failures
             scan = "never" if self.last_run is None else "failed"

@@ -164,6 +164,9 @@ class _Plan:
         return cls(repo_id, full_name, scan, replaced_captures, new, bool(previous - replaced_captures))
 
 
+NOT_FOUND_MESSAGE = "not found: GitHub answers 404 for this repository (renames followed)"
+
+
 def _stamp(connection: Connection, items: list[tuple[int, ScanResult]], now: datetime) -> None:
     """The scheduler columns of each rotated repo, grouped by which columns change (executemany)."""
     groups: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
@@ -171,7 +174,9 @@ def _stamp(connection: Connection, items: list[tuple[int, ScanResult]], now: dat
         values: dict[str, object] = {
             "b_id": repo_id,
             "distribution_last_run": now,
-            "distribution_scan_complete": scan.verdict is Verdict.COMPLETE,
+            # not found: nothing to retry before the cadence comes round (a transfer may bring it back)
+            "distribution_scan_complete": scan.verdict in (Verdict.COMPLETE, Verdict.NOT_FOUND),
+            "distribution_not_found": scan.verdict is Verdict.NOT_FOUND,
             "distribution_failed_attempts": 0,
             "distribution_last_failed_at": None,
             "distribution_retry_at": None,
@@ -253,6 +258,8 @@ def _metadata_values(scan: ScanResult) -> dict[str, object]:
 
 
 def _error_summary(scan: ScanResult) -> str:
+    if scan.verdict is Verdict.NOT_FOUND:
+        return NOT_FOUND_MESSAGE
     return "; ".join(
         f"{s}: {r.outcome.value} {r.detail}".strip()
         for s, r in sorted(scan.results.items())

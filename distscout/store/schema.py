@@ -81,6 +81,8 @@ repos = Table(
     Column("distribution_last_failed_at", When),
     Column("distribution_retry_at", When),  # end of the failure backoff window
     Column("distribution_scan_complete", Boolean),
+    # GitHub answered 404 for the repository (renames followed) in its latest scan: "not found", not complete
+    Column("distribution_not_found", Boolean, nullable=False, server_default=false()),
     Column("distribution_last_error", Text),
     # SQLite has no row locks: a lease says who is scanning a repo, and until when.
     Column("distribution_claimed_by", String(64)),

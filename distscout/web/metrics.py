@@ -30,7 +30,7 @@ from distscout.worker.runner import ScanReport
 log = logging.getLogger("distscout.web")
 
 UPSTREAMS = ("depsdev", "ecosystems", "github", "github-graphql")
-SCAN_OUTCOMES = ("complete", "partial", "failed", "lost")
+SCAN_OUTCOMES = ("complete", "partial", "failed", "not_found", "lost")
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
