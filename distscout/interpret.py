@@ -285,6 +285,15 @@ _PACKAGE_TYPES = {
 }
 
 
+# Which ecosystems each registry source can know (None: any). An orphan is confirmed only where every
+# source that could know its ecosystem has answered for the repository.
+REGISTRY_COVERAGE: dict[str, frozenset[str] | None] = {
+    DEPSDEV: frozenset(_DEPSDEV_SYSTEMS.values()),
+    ECOSYSTEMS: None,
+    GITHUB_PACKAGES: frozenset(_PACKAGE_TYPES.values()),
+}
+
+
 def interpret_github_packages(captures: list[Capture], repo_full_name: str) -> list[RegistryObservation]:
     rows: dict[tuple[str, str], RegistryObservation] = {}
     for capture in captures:

@@ -12,7 +12,14 @@ from rich.table import Table
 from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out
 from distscout.ecosystems import PackageRefError, parse_package_ref
 from distscout.repos import RepoRefError, parse_repo_ref
-from distscout.store.queries import fleet_stats, orphans, package_search, repo_report, unclaimed
+from distscout.store.queries import (
+    fleet_stats,
+    orphans,
+    package_search,
+    repo_report,
+    unclaimed,
+    unconfirmed_orphans,
+)
 
 _LABELS = {
     "total": "tracked repositories",
@@ -20,6 +27,7 @@ _LABELS = {
     "with_registry": "with registry evidence",
     "with_manifest": "with a manifest",
     "orphans": "with an orphan manifest",
+    "orphans_unconfirmed": "with an unconfirmed orphan (a registry never answered)",
     "unclaimed": "unclaimed (registry, no manifest)",
     "manifests_unknown": "manifests unknown (no manifest walk answered yet)",
     "not_found": "not found (GitHub answers 404)",
@@ -73,6 +81,11 @@ def stats(
             _show_repo(report, as_json)
         elif show_orphans:
             show_rows(orphans(connection), as_json, "orphan manifests", ORPHAN_COLUMNS)
+            waiting = unconfirmed_orphans(connection)
+            if waiting and not as_json:
+                rows = [row | {"waiting_on": ", ".join(row["waiting_on"])} for row in waiting]
+                title = "unconfirmed (not seen published, but a registry that could know never answered)"
+                show_rows(rows, False, title, UNCONFIRMED_COLUMNS)
         elif show_unclaimed:
             show_rows(unclaimed(connection), as_json, "unclaimed packages", UNCLAIMED_COLUMNS)
             unknown = fleet_stats(connection).manifests_unknown
@@ -86,6 +99,13 @@ def stats(
             show_fleet(fleet_stats(connection).as_dict(), as_json)
 
 
+UNCONFIRMED_COLUMNS = (
+    ("repo", "repo"),
+    ("manifest_path", "manifest"),
+    ("manifest_type", "type"),
+    ("package_name_declared", "declared name"),
+    ("waiting_on", "waiting on"),
+)
 ORPHAN_COLUMNS = (
     ("repo", "repo"),
     ("manifest_path", "manifest"),

@@ -35,6 +35,7 @@ from sqlalchemy import (
 
 from distscout.captures import GITHUB_PACKAGES, MANIFESTS, REGISTRY_SOURCES
 from distscout.ecosystems import normalize_name
+from distscout.interpret import REGISTRY_COVERAGE
 from distscout.repos import RepoRef
 from distscout.store.claims import due_queries
 from distscout.store.schema import (
@@ -68,8 +69,44 @@ def _declares_intent() -> Any:
 
 
 def orphan_condition() -> Any:
-    """The WHERE clause, over `repo_distribution_manifest`, that selects orphan manifests."""
-    return and_(_declares_intent(), ~_published())
+    """The WHERE clause, over `repo_distribution_manifest`, that selects (confirmed) orphan manifests."""
+    return and_(_declares_intent(), ~_published(), ~_unconfirmed())
+
+
+def unconfirmed_orphan_condition() -> Any:
+    """Declared and not seen published, but a registry source that could know the ecosystem never answered
+    for the repository: not an orphan until it does (shown apart, with the source named)."""
+    return and_(_declares_intent(), ~_published(), _unconfirmed())
+
+
+def _unconfirmed() -> Any:
+    return or_(*_silent_sources().values())
+
+
+def _silent_sources() -> dict[str, Any]:
+    """Per registry source, over `repo_distribution_manifest`: it covers the manifest's ecosystem, it was
+    asked for this repository, and it never answered (ok or a clean miss) in any scan. Evidence kept from
+    an older answered scan counts: only a source that never answered leaves the question open."""
+    silent = {}
+    for source, ecosystems in REGISTRY_COVERAGE.items():
+        covers = true() if ecosystems is None else m.c.manifest_type.in_(sorted(ecosystems))
+        asked = _scan_said(m.c.repo_id, source, None)
+        answered = _scan_said(m.c.repo_id, source, ("ok", "miss"))
+        silent[source] = and_(covers, asked, ~answered)
+    return silent
+
+
+def _scan_said(repo_id: Any, source: str, outcomes: tuple[str, ...] | None) -> Any:
+    """Some scan of the repository ended `source` with one of `outcomes` (None: with any outcome)."""
+    if outcomes is None:
+        said = [json.dumps(source) + ": "]
+    else:
+        said = [json.dumps({source: outcome})[1:-1] for outcome in outcomes]
+    # rotation writes the outcomes with json.dumps(sort_keys=True): `"source": "outcome"` is their spelling
+    return exists().where(
+        scan_runs.c.repo_id == repo_id,
+        or_(*(scan_runs.c.outcomes.contains(text, autoescape=True) for text in said)),
+    )
 
 
 @dataclass(frozen=True)
@@ -79,6 +116,7 @@ class FleetStats:
     with_registry: int
     with_manifest: int
     orphans: int
+    orphans_unconfirmed: int  # repos with a declared package not seen published, a registry still silent
     unclaimed: int
     manifests_unknown: int  # scanned, but no manifest walk has answered yet: neither unclaimed nor not
     not_found: int  # GitHub answered 404 for the repository in its latest scan
@@ -108,6 +146,7 @@ def fleet_stats(connection: Connection) -> FleetStats:
         with_registry=count(has_registry),
         with_manifest=count(has_manifest),
         orphans=count(orphaned),
+        orphans_unconfirmed=count(exists().where(m.c.repo_id == repos.c.id, unconfirmed_orphan_condition())),
         unclaimed=count(has_registry, ~has_manifest, scanned, manifests_walked()),
         manifests_unknown=count(~has_manifest, scanned, ~manifests_walked(), found),
         not_found=count(~found),
@@ -124,11 +163,7 @@ def manifests_walked() -> Any:
     "No manifest" is evidence only then: a repository whose walk always failed (no token, a spent budget,
     an open breaker) has manifests unknown, and is never reported unclaimed for it.
     """
-    said = [json.dumps({MANIFESTS: outcome})[1:-1] for outcome in ("ok", "miss")]
-    return exists().where(
-        scan_runs.c.repo_id == repos.c.id,
-        or_(*(scan_runs.c.outcomes.contains(text, autoescape=True) for text in said)),
-    )
+    return _scan_said(repos.c.id, MANIFESTS, ("ok", "miss"))
 
 
 def _latest_scan_says(source: str, outcome: str) -> Any:
@@ -141,7 +176,6 @@ def _latest_scan_says(source: str, outcome: str) -> Any:
         .correlate(repos)
         .scalar_subquery()
     )
-    # rotation writes the outcomes with json.dumps(sort_keys=True): `"source": "outcome"` is their spelling
     return latest.contains(json.dumps({source: outcome})[1:-1], autoescape=True)
 
 
@@ -175,6 +209,35 @@ def orphans(connection: Connection) -> list[dict[str, Any]]:
         "intent_reason",
     )
     return [{key: row._mapping[key] for key in shown} for row in connection.execute(orphans_query())]
+
+
+def unconfirmed_orphans(connection: Connection) -> list[dict[str, Any]]:
+    """Manifests that would be orphans but for a registry source that never answered: each with the
+    sources still waited on, until a scan hears from them."""
+    silent = _silent_sources()
+    query = (
+        select(
+            (repos.c.owner + literal("/") + repos.c.name).label("repo"),
+            m.c.manifest_path,
+            m.c.manifest_type,
+            m.c.package_name_declared,
+            *(condition.label(f"silent_{i}") for i, condition in enumerate(silent.values())),
+        )
+        .join(repos, repos.c.id == m.c.repo_id)
+        .where(unconfirmed_orphan_condition())
+        .order_by(repos.c.owner, repos.c.name, m.c.manifest_path)
+    )
+    names = list(silent)
+    return [
+        {
+            "repo": row.repo,
+            "manifest_path": row.manifest_path,
+            "manifest_type": row.manifest_type,
+            "package_name_declared": row.package_name_declared,
+            "waiting_on": [name for i, name in enumerate(names) if row._mapping[f"silent_{i}"]],
+        }
+        for row in connection.execute(query)
+    ]
 
 
 def unclaimed(connection: Connection) -> list[dict[str, Any]]:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+
+import pytest
+import stamina
 
 from distscout.emulator.server import EmulatorServer
 from distscout.repos import parse_repo_ref
 from distscout.store.claims import claim_repo
 from distscout.store.engine import open_engine
-from distscout.store.queries import fleet_stats, unclaimed
+from distscout.store.queries import fleet_stats, orphans, unclaimed, unconfirmed_orphans
 from distscout.store.repos import add_repos, list_repos
 from distscout.worker.runner import run_claim, utc_now
 from tests.emulator.fixtures import EmulatorFactory
 from tests.emulator.worlds import tiny_world
 from tests.sources.helpers import settings_for, upstreams_for
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=2):
+        yield
+
 
 GITHUB_SPENT = {"github": {"rate_limit": {"after": 0, "retry_after_s": 3600}}}
 
@@ -74,3 +85,31 @@ async def test_no_unclaimed_from_a_manifest_walk_that_never_answered(
     await scan_all(server, database_url, at_days=730)
     stats, listed = findings(database_url)
     assert (stats["manifests_unknown"], listed) == (0, complete_world)
+
+
+async def test_an_orphan_is_unconfirmed_while_a_registry_that_could_know_is_silent(
+    database_url: str, emulator_factory: EmulatorFactory
+) -> None:
+    world = {
+        "format": 1,
+        "repos": [{"url": "https://github.com/acme/lonely", "files": {"package.json": '{"name": "lonely"}'}}],
+    }
+    engine = open_engine(database_url)
+    with engine.begin() as connection:
+        add_repos(connection, [parse_repo_ref("acme/lonely")], utc_now())
+    server = emulator_factory(world, {"ecosystems": {"error_rate": 1.0}})
+    assert await scan_all(server, database_url) == ["partial"]
+    with engine.connect() as connection:
+        assert (orphans(connection), fleet_stats(connection).orphans) == ([], 0)
+        (waiting,) = unconfirmed_orphans(connection)
+        assert fleet_stats(connection).orphans_unconfirmed == 1
+    assert (waiting["package_name_declared"], waiting["waiting_on"]) == ("lonely", ["ecosyste.ms"])
+
+    server.set_faults(None)  # ecosyste.ms answers: nothing published under that name anywhere
+    assert await scan_all(server, database_url, at_days=365) == ["complete"]
+    server.set_faults({"ecosystems": {"error_rate": 1.0}})  # silent again: the answer it gave still counts
+    assert await scan_all(server, database_url, at_days=730) == ["partial"]
+    with engine.connect() as connection:
+        assert [o["package_name_declared"] for o in orphans(connection)] == ["lonely"]
+        assert unconfirmed_orphans(connection) == []
+    engine.dispose()
