@@ -14,7 +14,14 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from distscout.ecosystems import PackageRefError, parse_package_ref
-from distscout.store.queries import coverage_by_ecosystem, fleet_stats, orphans, package_search, unclaimed
+from distscout.store.queries import (
+    coverage_by_ecosystem,
+    fleet_stats,
+    orphans,
+    package_search,
+    unclaimed,
+    unconfirmed_orphans,
+)
 from distscout.store.repos import list_repos
 from distscout.web.auth import COOKIE, require_reader, service, token_matches
 from distscout.web.service import Service
@@ -82,8 +89,9 @@ def overview(request: Request, current: Current) -> Response:
 def orphans_page(request: Request, current: Current) -> Response:
     with current.engine.connect() as connection:
         rows = orphans(connection)
+        waiting = unconfirmed_orphans(connection)
     types = sorted({r["manifest_type"] for r in rows})
-    return render(request, "orphans.html", rows=rows, types=types)
+    return render(request, "orphans.html", rows=rows, types=types, unconfirmed=waiting)
 
 
 @reads.get("/unclaimed")
