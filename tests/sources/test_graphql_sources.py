@@ -112,7 +112,7 @@ async def test_renames_archives_empty_repos_and_fallbacks(emulator_factory: Emul
     assert archived.metadata is not None and archived.metadata.archived
     assert archived.metadata.owner_type == "User"
     assert empty.results[MANIFESTS].outcome is Outcome.MISS
-    assert missing.metadata is None and missing.verdict.value == "complete"
+    assert missing.metadata is None and missing.verdict.value == "not_found"  # a 404, not a clean nothing
     assert {r.ecosystem for r in assets.results[RELEASE_ASSETS].registry} == {"maven", "pypi"}
     assert routes.get("/repos/{owner}/{repo}/releases") == 1, "101 assets on a release: REST reads it"
     assert [d.name for d in big.results[MANIFESTS].manifests] == ["big-manifest"]
