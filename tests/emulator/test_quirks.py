@@ -1,0 +1,49 @@
+"""The fault plan's quirks: parsed strictly (bad input is a clear error naming the field), real by default."""
+
+from __future__ import annotations
+
+import pytest
+
+from distscout.emulator.faults import FaultPlanError, load_fault_plan
+from distscout.emulator.quirks import DEFAULTS, EcosystemsQuirks, GithubQuirks
+
+
+def test_defaults_are_the_real_services() -> None:
+    plan = load_fault_plan(None)
+    assert plan.quirks_for("ecosystems") == EcosystemsQuirks("as_deployed") == DEFAULTS["ecosystems"]
+    github = plan.quirks_for("github")
+    assert isinstance(github, GithubQuirks) and github.can_read_packages and github.clock_skew_s == 0
+
+
+def test_quirks_are_read() -> None:
+    plan = load_fault_plan(
+        {
+            "github": {"quirks": {"token_kind": "fine_grained", "clock_skew_s": -30}},
+            "ecosystems": {"quirks": {"bulk_repository_urls": "as_documented"}},
+            "depsdev": {"quirks": {"unknown_relation_type": ["PyPI/Acme-Widget"]}},
+        }
+    )
+    github = plan.quirks_for("github")
+    assert isinstance(github, GithubQuirks) and not github.can_read_packages and github.clock_skew_s == -30
+    assert plan.quirks_for("ecosystems") == EcosystemsQuirks("as_documented")
+    assert plan.quirks_for("depsdev").unknown_relation_type == frozenset({"pypi/acme-widget"})  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("plan", "said"),
+    [
+        ({"github": {"quirks": {"token_kind": "app"}}}, "token_kind: expected one of classic, fine_grained"),
+        ({"github": {"quirks": {"token_scopes": "repo"}}}, "token_scopes: expected a list of scope names"),
+        ({"github": {"quirks": {"token_scopes": [""]}}}, "expected a scope name"),
+        ({"github": {"quirks": {"clock_skew_s": 10**9}}}, "clock_skew_s: expected a number between"),
+        ({"ecosystems": {"quirks": {"bulk_repository_urls": "sometimes"}}}, "as_deployed, as_documented"),
+        ({"ecosystems": {"quirks": {"nonsense": 1}}}, "nonsense"),
+        ({"depsdev": {"quirks": {"unknown_relation_type": ["noslash"]}}}, "expected 'ecosystem/name'"),
+        ({"depsdev": {"quirks": []}}, "expected an object"),
+    ],
+)
+def test_bad_quirks_are_refused_with_the_field_named(plan: dict[str, object], said: str) -> None:
+    with pytest.raises(FaultPlanError) as refused:
+        load_fault_plan(plan)
+    message = str(refused.value)
+    assert said in message and "quirks" in message and "\n" not in message, message
