@@ -264,7 +264,9 @@ def _skew(fetched: Fetched, now: datetime) -> float | None:
 
 
 def _said(fetched: Fetched) -> str:
-    return f"HTTP {fetched.status}: {fetched.error}" if fetched.status else (fetched.error or "no answer")
+    if fetched.status:
+        return f"HTTP {fetched.status}: {fetched.error}"
+    return f"no answer ({fetched.error or 'nothing came back'})"
 
 
 def _ms(fetched: Fetched) -> float:
