@@ -124,10 +124,17 @@ def test_latency(emulator_factory: EmulatorFactory) -> None:
     with client(server, "ecosystems") as ecosystems, client(server, "depsdev") as depsdev:
         started = time.perf_counter()
         assert ecosystems.get(LOOKUP).status_code == 200
-        assert time.perf_counter() - started >= 0.15
-        started = time.perf_counter()
-        depsdev.get(PACKAGE_VERSIONS)
-        assert time.perf_counter() - started < 0.15
+        delayed = time.perf_counter() - started
+        assert delayed >= 0.15  # a lower bound: a slow machine only makes the request longer
+        # The service without latency is not delayed: faster than the delayed request by at least
+        # half the injected latency, in the same run, rather than under a fixed limit (were it
+        # delayed too, it could not be). The least of three discounts a moment of load.
+        undelayed = []
+        for _ in range(3):
+            started = time.perf_counter()
+            depsdev.get(PACKAGE_VERSIONS)
+            undelayed.append(time.perf_counter() - started)
+        assert min(undelayed) < delayed - 0.15 / 2
 
 
 def test_outage_windows_follow_the_injected_clock(emulator_factory: EmulatorFactory) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from distscout.manifests.declaration import ParseStatus
 from distscout.manifests.parsers.conda_meta import first_of_selected_duplicates, parse
 from distscout.manifests.registry import read_manifest
+from tests.linear import assert_costs_at_most, assert_linear
 
 ACME = """{% set name = "Acme-Conda" %}
 {% set version = "1.0" %}
@@ -256,11 +258,23 @@ def test_malformed_yaml(text: str) -> None:
     assert parse(text).status is ParseStatus.MALFORMED
 
 
+def _laughs(depth: int) -> str:
+    """BILLION_LAUGHS with `depth` levels of aliases (9 there): 9**depth "lol"s once expanded."""
+    names = "abcdefghijklmnopqrstuvwxyz"
+    levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [
+        f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]"
+        for prev, cur in itertools.pairwise(names[:depth])
+    ]
+    return "\n".join(levels) + f"\npackage:\n  name: laughs\n  version: *{names[depth - 1]}\n"
+
+
 def test_alias_bomb_is_neither_expanded_nor_walked() -> None:
-    started = time.monotonic()
+    assert _laughs(9) == BILLION_LAUGHS
     declaration = parse(BILLION_LAUGHS)
     assert (declaration.status, declaration.name) == (ParseStatus.OK, "laughs")
-    assert time.monotonic() - started < 2
+    # 3 levels against 9: expanded or walked, the work would grow 9**6 times; as it is, with the text.
+    assert_linear(lambda depth: parse(_laughs(depth)), 3, factor=3)
 
 
 @pytest.mark.parametrize(
@@ -291,39 +305,90 @@ def test_sandbox_escape_runs_no_code(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize(
-    "template",
-    [
-        "{% for i in range(10**9) %}x{% endfor %}",
-        "{{ range(10**9)|list }}",
-        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-        "{{ 'x' * 10**9 }}",
-        "{{ 'x'.center(10**9) }}",
-        "{{ '%999999999d' % 1 }}",
-        "{{ '{:>999999999}'.format(1) }}",
-        "{{ 'ab'|replace('', 'x' * 100000)|replace('', 'y' * 100000) }}",
-        "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(60) }}",
-        "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
-        "{% set s = namespace(v='xx') %}{% for i in range(200) %}{% set s.v = s.v ~ s.v %}{% endfor %}",
-        "{% set l = [1] %}{% for i in range(200) %}{% do l.extend(l) %}{% endfor %}",
-        "{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}",
-    ],
-)
-def test_pathological_templates_are_refused_quickly(template: str) -> None:
-    started = time.monotonic()
+def _refused(template: str) -> None:
     declaration = parse(template + "\npackage:\n  name: a\n")
     assert declaration.status is ParseStatus.UNSUPPORTED
     assert "refused" in declaration.detail or "raised" in declaration.detail
-    assert time.monotonic() - started < 5
+
+
+# Each bomb is built at a size n: the original template is n = size. It is refused at size // 4 too,
+# and refusing it must cost no more there than at size // 4 (within the linear-growth bound of 10):
+# a bomb that got past the budget would grow with n, mostly exponentially.
+@pytest.mark.parametrize(
+    ("bomb", "size"),
+    [
+        pytest.param(lambda n: f"{{% for i in range({n}) %}}x{{% endfor %}}", 10**9, id="range-loop"),
+        pytest.param(lambda n: f"{{{{ range({n})|list }}}}", 10**9, id="range-list"),
+        pytest.param(
+            lambda n: f"{{% for i in range({n}) %}}{{% for j in range({n}) %}}{{% endfor %}}{{% endfor %}}",
+            100_000,
+            id="nested-loops",
+        ),
+        pytest.param(lambda n: f"{{{{ 'x' * {n} }}}}", 10**9, id="repeat"),
+        pytest.param(lambda n: f"{{{{ 'x'.center({n}) }}}}", 10**9, id="center"),
+        pytest.param(lambda n: f"{{{{ '%{n}d' % 1 }}}}", 999_999_999, id="percent-width"),
+        pytest.param(lambda n: f"{{{{ '{{:>{n}}}'.format(1) }}}}", 999_999_999, id="format-width"),
+        pytest.param(
+            lambda n: f"{{{{ 'ab'|replace('', 'x' * {n})|replace('', 'y' * {n}) }}}}", 100_000, id="replace"
+        ),
+        pytest.param(
+            lambda n: (
+                "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}"
+                f"{{{{ f({n}) }}}}"
+            ),
+            60,
+            id="macro-fork",
+        ),
+        pytest.param(
+            lambda n: (
+                f"{{% set s = namespace(v='xx') %}}{{% for i in range({n}) %}}"
+                "{% set s.v = s.v ~ s.v %}{% endfor %}"
+            ),
+            200,
+            id="namespace-doubling",
+        ),
+        pytest.param(
+            lambda n: f"{{% set l = [1] %}}{{% for i in range({n}) %}}{{% do l.extend(l) %}}{{% endfor %}}",
+            200,
+            id="list-doubling",
+        ),
+        pytest.param(
+            lambda n: f"{{% for i in range({n}) %}}{{{{ 'x' * 100 }}}}{{% endfor %}}",
+            100_000,
+            id="output-loop",
+        ),
+    ],
+)
+def test_pathological_templates_are_refused_quickly(bomb: Callable[[int], str], size: int) -> None:
+    # Refused at both sizes (`_refused` asserts it on every run), at about the same cost: far under
+    # the bound, so two repetitions suffice.
+    assert_linear(lambda n: _refused(bomb(n)), size // 4, repeat=2)
+
+
+def test_unbounded_recursion_is_refused_quickly() -> None:
+    # No size to vary: the recursion stops at Python's own limit. It must cost no more than a
+    # template that spends the whole step budget, one loop iteration at a time.
+    recursion = "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"
+    budget_spent = "{% for i in range(100000) %}{% endfor %}"
+    _refused(recursion)
+    _refused(budget_spent)
+    assert_costs_at_most(lambda: _refused(recursion), lambda: _refused(budget_spent), 5)
+
+
+def _list_bomb(width: int) -> str:
+    """Nine levels of lists, each holding `width` copies of the one below: width**9 "lol"s."""
+    items = ", ".join(["'lol'"] * width)
+    levels = [f"{{% set a0 = [{items}] %}}"]
+    levels += [f"{{% set a{n} = [{', '.join([f'a{n - 1}'] * width)}] %}}" for n in range(1, 9)]
+    return "".join(levels) + "{{ a8 }}\npackage:\n  name: a\n"
 
 
 def test_jinja_list_bomb_is_refused() -> None:
-    levels = ["{% set a0 = ['lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol', 'lol'] %}"]
-    levels += [f"{{% set a{n} = [{', '.join([f'a{n - 1}'] * 10)}] %}}" for n in range(1, 9)]
-    template = "".join(levels) + "{{ a8 }}\npackage:\n  name: a\n"
-    started = time.monotonic()
-    assert parse(template).status is ParseStatus.UNSUPPORTED
-    assert time.monotonic() - started < 5
+    def refused(width: int) -> None:
+        assert parse(_list_bomb(width)).status is ParseStatus.UNSUPPORTED
+
+    # Width 5 against the original 10: the bomb grows 2**9 = 512 times; refusing it costs the same.
+    assert_linear(refused, 5, factor=2, repeat=2)
 
 
 def test_registry_contains_pathological_template() -> None:
@@ -344,15 +409,14 @@ def test_include_has_no_loader() -> None:
 
 
 @pytest.mark.parametrize(
-    "line",
+    ("line", "size"),
     [
-        "b" + " " * 500_000 + "c",
-        "# [" * 200_000,
-        "- " * 200_000 + "k: v  # [win]",
-        "k:" + " " * 500_000 + "# [x",
+        pytest.param(lambda n: "b" + " " * n + "c", 500_000, id="spaces"),
+        pytest.param(lambda n: "# [" * n, 200_000, id="selectors"),
+        pytest.param(lambda n: "- " * n + "k: v  # [win]", 200_000, id="dashes"),
+        pytest.param(lambda n: "k:" + " " * n + "# [x", 500_000, id="open-selector"),
     ],
 )
-def test_long_lines_stay_linear(line: str) -> None:
-    started = time.monotonic()
-    parse(f"package:\n  name: a\n  name: b  # [win]\n{line}\n")
-    assert time.monotonic() - started < 2
+def test_long_lines_stay_linear(line: Callable[[int], str], size: int) -> None:
+    # The original line (n = size) against a quarter of it, in the same run.
+    assert_linear(lambda n: parse(f"package:\n  name: a\n  name: b  # [win]\n{line(n)}\n"), size // 4)

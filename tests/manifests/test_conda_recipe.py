@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
+import itertools
 
 import pytest
 
 from distscout.manifests.declaration import ParseStatus
 from distscout.manifests.parsers.conda_recipe import parse
 from distscout.manifests.registry import read_manifest
+from tests.linear import assert_linear
 
 REQUESTS = """schema_version: 1
 
@@ -128,20 +129,21 @@ package:
 
 
 def test_huge_context_is_cheap() -> None:
-    entries = "".join(f"  v{n}: ${{{{ v{n - 1} }}}}x\n" for n in range(1, 20000))
-    text = f"context:\n  v0: a\n{entries}  name: acme\npackage:\n  name: ${{{{ name }}}}\n"
-    started = time.monotonic()
-    assert parse(text).name == "acme"
-    assert time.monotonic() - started < 5
+    def huge(size: int) -> None:
+        entries = "".join(f"  v{n}: ${{{{ v{n - 1} }}}}x\n" for n in range(1, size))
+        text = f"context:\n  v0: a\n{entries}  name: acme\npackage:\n  name: ${{{{ name }}}}\n"
+        assert parse(text).name == "acme"
+
+    assert_linear(huge, 5_000)  # up to the original 20,000 entries
 
 
 def test_long_context_chain_is_refused_not_slow() -> None:
-    entries = "".join(f"  v{n}: ${{{{ v{n - 1} }}}}x\n" for n in range(1, 5000))
-    text = f"context:\n  v0: a\n{entries}package:\n  name: ${{{{ v4999 }}}}\n"
-    started = time.monotonic()
-    declaration = parse(text)
-    assert declaration.status is ParseStatus.UNSUPPORTED
-    assert time.monotonic() - started < 5
+    def chain(size: int) -> None:
+        entries = "".join(f"  v{n}: ${{{{ v{n - 1} }}}}x\n" for n in range(1, size))
+        text = f"context:\n  v0: a\n{entries}package:\n  name: ${{{{ v{size - 1} }}}}\n"
+        assert parse(text).status is ParseStatus.UNSUPPORTED
+
+    assert_linear(chain, 1_250)  # up to the original chain of 5,000
 
 
 def test_multi_output_recipe_uses_recipe_name() -> None:
@@ -178,16 +180,29 @@ def test_outputs_without_package_are_skipped() -> None:
     assert parse(text).name == "acme-core"
 
 
-def test_alias_bomb_in_context() -> None:
+def _alias_levels(depth: int) -> list[str]:
+    """`depth` levels of YAML aliases, each 9 copies of the one below: 9**depth "lol"s once expanded."""
+    names = "abcdefghijklmnopqrstuvwxyz"
     levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, cur in zip("abcdefgh", "bcdefghi", strict=True):
+    for prev, cur in itertools.pairwise(names[:depth]):
         levels.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
-    bombs = "\n".join("  " + line for line in levels)
-    text = f"context:\n{bombs}\n  name: acme\npackage:\n  name: ${{{{ name }}}}-${{{{ i|length }}}}\n"
-    started = time.monotonic()
-    declaration = parse(text)
-    assert declaration.status is ParseStatus.UNSUPPORTED  # `i` is a list: not a name part
-    assert time.monotonic() - started < 2
+    return levels
+
+
+def test_alias_bomb_in_context() -> None:
+    def laughs(depth: int) -> str:
+        return "\n".join("  " + line for line in _alias_levels(depth))
+
+    def refused(depth: int) -> None:
+        last = "abcdefghi"[depth - 1]
+        name = f"${{{{ name }}}}-${{{{ {last}|length }}}}"
+        text = f"context:\n{laughs(depth)}\n  name: acme\npackage:\n  name: {name}\n"
+        declaration = parse(text)
+        assert declaration.status is ParseStatus.UNSUPPORTED  # `i` is a list: not a name part
+
+    # 3 levels against the original 9 (a to i): expanded or walked, the work would grow 9**6 times.
+    assert_linear(refused, 3, factor=3)
+    bombs = laughs(9)
     plain = f"context:\n{bombs}\n  name: acme\npackage:\n  name: ${{{{ name }}}}\n"
     assert parse(plain).name == "acme"
 
