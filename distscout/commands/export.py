@@ -45,7 +45,7 @@ def export(
         str | None, typer.Option("--output", "-o", help="A file, or '-' for stdout (csv and jsonl only).")
     ] = None,
     table: Annotated[
-        str, typer.Option("--table", "-t", help="distribution, manifests, orphans or repos.")
+        str, typer.Option("--table", "-t", help=f"{', '.join(TABLES[:-1])} or {TABLES[-1]}.")
     ] = "distribution",
 ) -> None:
     """Export a table (default: distribution) as CSV, JSON Lines or Parquet."""

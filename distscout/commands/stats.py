@@ -14,6 +14,7 @@ from distscout.ecosystems import PackageRefError, parse_package_ref
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.store.queries import (
     fleet_stats,
+    manifests_unknown,
     orphans,
     package_search,
     repo_report,
@@ -42,12 +43,22 @@ def register(app: typer.Typer) -> None:
     app.command("stats")(stats)
 
 
-def stats(
+def stats(  # noqa: PLR0917 - typer reads each option from a parameter
     show_orphans: Annotated[
         bool, typer.Option("--orphans", help="Manifests that declare a package no registry has.")
     ] = False,
     show_unclaimed: Annotated[
         bool, typer.Option("--unclaimed", help="Registry packages of repos that have no manifest.")
+    ] = False,
+    show_unconfirmed: Annotated[
+        bool,
+        typer.Option(
+            "--unconfirmed", help="Declared, not seen published, a registry that could know is silent."
+        ),
+    ] = False,
+    show_unknown: Annotated[
+        bool,
+        typer.Option("--manifests-unknown", help="Scanned repos that no manifest walk has answered for yet."),
     ] = False,
     repo: Annotated[
         str | None, typer.Option("--repo", help="One repository's evidence, state and history (owner/name).")
@@ -59,7 +70,13 @@ def stats(
     as_json: JsonOption = False,
 ) -> None:
     """The fleet rollup: total / scanned / with registry / with manifest / orphans."""
-    chosen = [flag for flag, on in (("--orphans", show_orphans), ("--unclaimed", show_unclaimed)) if on]
+    flags = (
+        ("--orphans", show_orphans),
+        ("--unclaimed", show_unclaimed),
+        ("--unconfirmed", show_unconfirmed),
+        ("--manifests-unknown", show_unknown),
+    )
+    chosen = [flag for flag, on in flags if on]
     chosen += [flag for flag, value in (("--repo", repo), ("--package", package)) if value is not None]
     if len(chosen) > 1:
         raise fail(f"choose one of {', '.join(chosen)}", EXIT_USAGE)
@@ -86,6 +103,13 @@ def stats(
                 rows = [row | {"waiting_on": ", ".join(row["waiting_on"])} for row in waiting]
                 title = "unconfirmed (not seen published, but a registry that could know never answered)"
                 show_rows(rows, False, title, UNCONFIRMED_COLUMNS)
+        elif show_unconfirmed:
+            rows = unconfirmed_orphans(connection)
+            if not as_json:
+                rows = [row | {"waiting_on": ", ".join(row["waiting_on"])} for row in rows]
+            show_rows(rows, as_json, "unconfirmed orphans", UNCONFIRMED_COLUMNS)
+        elif show_unknown:
+            show_rows(manifests_unknown(connection), as_json, "manifests unknown", UNKNOWN_COLUMNS)
         elif show_unclaimed:
             show_rows(unclaimed(connection), as_json, "unclaimed packages", UNCLAIMED_COLUMNS)
             unknown = fleet_stats(connection).manifests_unknown
@@ -99,6 +123,12 @@ def stats(
             show_fleet(fleet_stats(connection).as_dict(), as_json)
 
 
+UNKNOWN_COLUMNS = (
+    ("repo", "repo"),
+    ("registry_packages", "registry packages"),
+    ("last_run", "last scan"),
+    ("last_error", "last error"),
+)
 UNCONFIRMED_COLUMNS = (
     ("repo", "repo"),
     ("manifest_path", "manifest"),

@@ -16,7 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, Select, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from distscout.store.queries import orphans_query
+from distscout.store.queries import (
+    manifest_state,
+    manifests_unknown_query,
+    orphans_query,
+    unclaimed_query,
+    unconfirmed_orphans_query,
+)
 from distscout.store.schema import repo_distribution, repo_distribution_manifest, repos
 
 CHUNK = 1000
@@ -49,13 +55,17 @@ def _manifests() -> Select[Any]:
 
 def _repos() -> Select[Any]:
     internal = ("id", "repo_key", "distribution_claimed_by", "distribution_claimed_until")
-    return select(_repo_label(), *(c for c in repos.c if c.name not in internal)).order_by(repos.c.id)
+    columns = (c for c in repos.c if c.name not in internal)
+    return select(_repo_label(), *columns, manifest_state().label("manifests")).order_by(repos.c.id)
 
 
 EXPORT_TABLES: dict[str, Callable[[], Select[Any]]] = {
     "distribution": _distribution,
     "manifests": _manifests,
     "orphans": orphans_query,
+    "orphans_unconfirmed": unconfirmed_orphans_query,
+    "unclaimed": unclaimed_query,
+    "manifests_unknown": manifests_unknown_query,
     "repos": _repos,
 }
 

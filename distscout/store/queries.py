@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    case,
     cast,
     exists,
     false,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from distscout.captures import GITHUB_PACKAGES, MANIFESTS, REGISTRY_SOURCES
 from distscout.ecosystems import normalize_name
@@ -136,7 +138,7 @@ def fleet_stats(connection: Connection) -> FleetStats:
         )
 
     has_registry = exists().where(d.c.repo_id == repos.c.id, _registry_evidence())
-    has_manifest = exists().where(m.c.repo_id == repos.c.id)
+    has_manifest = _has_manifest()
     orphaned = exists().where(m.c.repo_id == repos.c.id, orphan_condition())
     scanned = repos.c.distribution_scan_complete.is_not(None)
     found = repos.c.distribution_not_found == false()
@@ -164,6 +166,17 @@ def manifests_walked() -> Any:
     an open breaker) has manifests unknown, and is never reported unclaimed for it.
     """
     return _scan_said(repos.c.id, MANIFESTS, ("ok", "miss"))
+
+
+def manifest_state() -> Any:
+    """Over `repos`: "found" (a manifest row), "none" (a walk answered and found none), "unknown" (scanned,
+    no walk answered) or "not scanned"."""
+    return case(
+        (_has_manifest(), literal("found")),
+        (manifests_walked(), literal("none")),
+        (repos.c.distribution_scan_complete.is_not(None), literal("unknown")),
+        else_=literal("not scanned"),
+    )
 
 
 def _latest_scan_says(source: str, outcome: str) -> Any:
@@ -211,57 +224,103 @@ def orphans(connection: Connection) -> list[dict[str, Any]]:
     return [{key: row._mapping[key] for key in shown} for row in connection.execute(orphans_query())]
 
 
-def unconfirmed_orphans(connection: Connection) -> list[dict[str, Any]]:
-    """Manifests that would be orphans but for a registry source that never answered: each with the
-    sources still waited on, until a scan hears from them."""
-    silent = _silent_sources()
-    query = (
+def unconfirmed_orphans_query() -> Select[Any]:
+    """Manifests that would be orphans but for a registry source that never answered for the repository,
+    each with `waiting_on`: the sources still waited on, space-separated (the report and the export)."""
+    waiting: ColumnElement[str] = literal("")
+    for name, silent in _silent_sources().items():
+        waiting = waiting + case((silent, literal(f"{name} ")), else_=literal(""))
+    return (
         select(
             (repos.c.owner + literal("/") + repos.c.name).label("repo"),
             m.c.manifest_path,
             m.c.manifest_type,
             m.c.package_name_declared,
-            *(condition.label(f"silent_{i}") for i, condition in enumerate(silent.values())),
+            m.c.normalized_name,
+            m.c.purl,
+            m.c.intent_reason,
+            func.trim(waiting).label("waiting_on"),
+            m.c.data_collection_date,
         )
         .join(repos, repos.c.id == m.c.repo_id)
         .where(unconfirmed_orphan_condition())
         .order_by(repos.c.owner, repos.c.name, m.c.manifest_path)
     )
-    names = list(silent)
+
+
+def unconfirmed_orphans(connection: Connection) -> list[dict[str, Any]]:
+    """Manifests that would be orphans but for a registry source that never answered: each with the
+    sources still waited on (a list), until a scan hears from them."""
+    shown = ("repo", "manifest_path", "manifest_type", "package_name_declared", "purl")
     return [
-        {
-            "repo": row.repo,
-            "manifest_path": row.manifest_path,
-            "manifest_type": row.manifest_type,
-            "package_name_declared": row.package_name_declared,
-            "waiting_on": [name for i, name in enumerate(names) if row._mapping[f"silent_{i}"]],
-        }
-        for row in connection.execute(query)
+        {key: row._mapping[key] for key in shown} | {"waiting_on": row.waiting_on.split()}
+        for row in connection.execute(unconfirmed_orphans_query())
     ]
 
 
-def unclaimed(connection: Connection) -> list[dict[str, Any]]:
-    has_manifest = exists().where(m.c.repo_id == repos.c.id)
-    query = (
-        select(repos.c.owner, repos.c.name, d.c.ecosystem, d.c.package_name, d.c.source, d.c.purl)
+def _has_manifest() -> Any:
+    return exists().where(m.c.repo_id == repos.c.id)
+
+
+def unclaimed_query() -> Select[Any]:
+    """Registry packages of scanned repositories whose manifest walk answered and found no manifest."""
+    return (
+        select(
+            (repos.c.owner + literal("/") + repos.c.name).label("repo"),
+            d.c.ecosystem,
+            d.c.package_name,
+            d.c.source,
+            d.c.purl,
+            d.c.data_collection_date,
+        )
         .join(repos, repos.c.id == d.c.repo_id)
         .where(
             _registry_evidence(),
-            ~has_manifest,
+            ~_has_manifest(),
             repos.c.distribution_scan_complete.is_not(None),
             manifests_walked(),
         )
         .order_by(repos.c.owner, repos.c.name, d.c.ecosystem, d.c.package_name, d.c.source)
     )
+
+
+def unclaimed(connection: Connection) -> list[dict[str, Any]]:
+    shown = ("repo", "ecosystem", "package_name", "source", "purl")
+    return [{key: row._mapping[key] for key in shown} for row in connection.execute(unclaimed_query())]
+
+
+def manifests_unknown_query() -> Select[Any]:
+    """Scanned repositories (found on GitHub) with no manifest row and no manifest walk that ever answered:
+    neither unclaimed nor not, until one does. `registry_packages` counts the registry rows that would be
+    unclaimed if the walk found nothing, so the ones worth a recheck first are visible."""
+    packages = (
+        select(func.count())
+        .where(d.c.repo_id == repos.c.id, _registry_evidence())
+        .correlate(repos)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            (repos.c.owner + literal("/") + repos.c.name).label("repo"),
+            packages.label("registry_packages"),
+            repos.c.distribution_last_run.label("last_run"),
+            repos.c.distribution_scan_complete.label("scan_complete"),
+            repos.c.distribution_last_error.label("last_error"),
+        )
+        .where(
+            ~_has_manifest(),
+            repos.c.distribution_scan_complete.is_not(None),
+            ~manifests_walked(),
+            repos.c.distribution_not_found == false(),
+        )
+        .order_by(repos.c.owner, repos.c.name)
+    )
+
+
+def manifests_unknown(connection: Connection) -> list[dict[str, Any]]:
     return [
-        {
-            "repo": f"{r.owner}/{r.name}",
-            "ecosystem": r.ecosystem,
-            "package_name": r.package_name,
-            "source": r.source,
-            "purl": r.purl,
-        }
-        for r in connection.execute(query)
+        {**row._mapping, "last_run": _iso(row.last_run)}
+        for row in connection.execute(manifests_unknown_query())
     ]
 
 

@@ -11,7 +11,15 @@ from fastapi.responses import Response, StreamingResponse
 
 from distscout.ecosystems import PACKAGE_REF_PATTERN, PackageRefError, parse_package_ref
 from distscout.store.exports import EXPORT_TABLES, column_names, csv_text, export_chunks, jsonl_text
-from distscout.store.queries import coverage_by_ecosystem, fleet_stats, orphans, package_search, unclaimed
+from distscout.store.queries import (
+    coverage_by_ecosystem,
+    fleet_stats,
+    manifests_unknown,
+    orphans,
+    package_search,
+    unclaimed,
+    unconfirmed_orphans,
+)
 from distscout.store.repos import list_repos
 from distscout.web.auth import require_reader, service
 from distscout.web.errors import errors
@@ -27,6 +35,9 @@ class ExportTable(StrEnum):
     distribution = "distribution"
     manifests = "manifests"
     orphans = "orphans"
+    orphans_unconfirmed = "orphans_unconfirmed"
+    unclaimed = "unclaimed"
+    manifests_unknown = "manifests_unknown"
     repos = "repos"
 
 
@@ -42,22 +53,43 @@ def stats(current: Current) -> dict[str, Any]:
         return {**fleet_stats(connection).as_dict(), "coverage": coverage_by_ecosystem(connection)}
 
 
-@router.get("/api/orphans", tags=["reads"])
-def orphan_manifests(
-    current: Current,
-    ecosystem: Annotated[str | None, Query(max_length=40, description="Only this manifest type.")] = None,
-) -> list[dict[str, Any]]:
-    """Manifests that declare intent to publish a package no registry has for the same repo."""
-    with current.engine.connect() as connection:
-        rows = orphans(connection)
+EcosystemFilter = Annotated[str | None, Query(max_length=40, description="Only this manifest type.")]
+
+
+def _of_type(rows: list[dict[str, Any]], ecosystem: str | None) -> list[dict[str, Any]]:
     return [r for r in rows if ecosystem is None or r["manifest_type"] == ecosystem.strip().lower()]
+
+
+@router.get("/api/orphans", tags=["reads"])
+def orphan_manifests(current: Current, ecosystem: EcosystemFilter = None) -> list[dict[str, Any]]:
+    """Manifests that declare intent to publish a package no registry has for the same repo, where every
+    registry that could know the ecosystem answered (the others are at `/api/orphans/unconfirmed`)."""
+    with current.engine.connect() as connection:
+        return _of_type(orphans(connection), ecosystem)
+
+
+@router.get("/api/orphans/unconfirmed", tags=["reads"])
+def unconfirmed_orphan_manifests(current: Current, ecosystem: EcosystemFilter = None) -> list[dict[str, Any]]:
+    """Manifests not seen published where a registry that could know never answered for the repository:
+    not orphans until it does. `waiting_on` names the registries still waited on."""
+    with current.engine.connect() as connection:
+        return _of_type(unconfirmed_orphans(connection), ecosystem)
 
 
 @router.get("/api/unclaimed", tags=["reads"])
 def unclaimed_packages(current: Current) -> list[dict[str, Any]]:
-    """Registry packages of scanned repos that carry no manifest at all."""
+    """Registry packages of scanned repos whose manifest walk answered and found no manifest at all
+    (repos whose walk never answered are at `/api/manifests/unknown`)."""
     with current.engine.connect() as connection:
         return unclaimed(connection)
+
+
+@router.get("/api/manifests/unknown", tags=["reads"])
+def repos_with_manifests_unknown(current: Current) -> list[dict[str, Any]]:
+    """Scanned repositories no manifest walk has answered for yet (no token, a spent budget, an outage):
+    neither unclaimed nor not. `registry_packages` counts what would be unclaimed if the walk found none."""
+    with current.engine.connect() as connection:
+        return manifests_unknown(connection)
 
 
 @router.get("/api/repos", tags=["reads"])

@@ -17,6 +17,7 @@ from distscout.ecosystems import PackageRefError, parse_package_ref
 from distscout.store.queries import (
     coverage_by_ecosystem,
     fleet_stats,
+    manifests_unknown,
     orphans,
     package_search,
     unclaimed,
@@ -98,8 +99,8 @@ def orphans_page(request: Request, current: Current) -> Response:
 def unclaimed_page(request: Request, current: Current) -> Response:
     with current.engine.connect() as connection:
         rows = unclaimed(connection)
-        unknown = fleet_stats(connection).manifests_unknown
-    return render(request, "unclaimed.html", rows=rows, manifests_unknown=unknown)
+        unknown = manifests_unknown(connection)
+    return render(request, "unclaimed.html", rows=rows, unknown=unknown)
 
 
 @reads.get("/repos")

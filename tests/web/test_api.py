@@ -220,7 +220,9 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
     assert {
         "/api/stats",
         "/api/orphans",
+        "/api/orphans/unconfirmed",
         "/api/unclaimed",
+        "/api/manifests/unknown",
         "/api/repos",
         "/api/repos/{owner}/{name}",
         "/api/packages",
