@@ -57,7 +57,10 @@ def repair(
         _print_check(outcome.check)
         plan = outcome.plan
         deferred = f"; deferred until their parents are rechecked: {plan.deferred}" if plan.deferred else ""
-        line = f"plan: recheck {plan.recheck_names or '-'}; reprocess {plan.reprocess_names or '-'}{deferred}"
+        waiting = plan.recheck_within_backoff
+        later = f"; recheck within their backoff (an upstream was silent): {waiting}" if waiting else ""
+        line = f"plan: recheck {plan.recheck_names or '-'}; reprocess {plan.reprocess_names or '-'}"
+        line += deferred + later
         out.print(line, markup=False, soft_wrap=True)
         out.print(
             f"done: {len(outcome.rechecks_queued)} rechecks queued for the scheduler, "

@@ -8,6 +8,10 @@ Outputs: every recorded output must exist, parse, carry its fingerprint, and be 
 A derivative whose parent repository lacks captures (or lost history snapshots) is blocked by input: the
 parent is rechecked, the derivative waits.
 
+Findings: an orphan that is unconfirmed (a registry that could know was silent for the repository) and a
+repository whose manifests are unknown while registries list packages for it (it would be unclaimed, or
+not) rest on partial evidence: the repository is a recheck target, rechecked within its backoff.
+
 While a scan or a repair is running, the check says `in_progress` instead of findings it cannot trust.
 """
 
@@ -19,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, false, func, select
 
 from distscout.integrity.findings import Action, Finding, FindingClass, repo_subject
 from distscout.integrity.outputs import (
@@ -32,6 +36,7 @@ from distscout.integrity.outputs import (
     snapshot_count,
 )
 from distscout.store.derive import derived_rows, load_captures_many, version_tag
+from distscout.store.queries import manifests_unknown_query, unconfirmed_orphans_query
 from distscout.store.schema import (
     active_scans,
     derived_outputs,
@@ -84,6 +89,7 @@ def run_check(
             return CheckReport(IN_PROGRESS)
         findings, captureless, checked = repo_findings(connection)
         output_list, outputs_checked = output_findings(connection, output_dir, captureless)
+        findings += partial_evidence_findings(connection)
     findings += output_list
     return CheckReport(ISSUES if findings else CLEAN, sorted(set(findings)), checked, outputs_checked)
 
@@ -136,6 +142,42 @@ def repo_findings(connection: Connection) -> tuple[list[Finding], set[str], int]
                 version="parser_version",
             )
     return findings, captureless, len(scanned)
+
+
+def partial_evidence_findings(connection: Connection) -> list[Finding]:
+    """Findings the reports show as unconfirmed or unknown: each repository is rechecked for its missing
+    evidence (the registries waited on; the manifest walk its registry packages wait on).
+
+    Only repositories whose latest scan was partial: a complete scan with a silent source means GitHub
+    Packages refused the token (not_visible), and a recheck with the same token would be refused again,
+    every cycle (the doctor and the `packages_not_visible` count name that root cause instead)."""
+    partial = repos.c.distribution_scan_complete == false()
+    waiting: dict[str, set[str]] = {}
+    for row in connection.execute(unconfirmed_orphans_query().where(partial)):
+        waiting.setdefault(row.repo, set()).update(row.waiting_on.split())
+    found = [
+        Finding(
+            FindingClass.PARTIAL_EVIDENCE,
+            repo_subject(repo),
+            Action.RECHECK,
+            repo,
+            f"orphans unconfirmed: {', '.join(sorted(sources))} never answered for it",
+        )
+        for repo, sources in waiting.items()
+    ]
+    for row in connection.execute(manifests_unknown_query().where(partial)):
+        if row.registry_packages:
+            found.append(
+                Finding(
+                    FindingClass.PARTIAL_EVIDENCE,
+                    repo_subject(row.repo),
+                    Action.RECHECK,
+                    row.repo,
+                    f"manifests unknown (no manifest walk answered): {row.registry_packages} registry "
+                    f"package{'s' if row.registry_packages > 1 else ''} may be unclaimed",
+                )
+            )
+    return found
 
 
 def _rows(connection: Connection, table: Any, repo_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -12,6 +12,8 @@ class FindingClass(StrEnum):
     STALE_SECONDARY = "stale_secondary"  # an output built by older code, or before its input changed
     MALFORMED_SECONDARY = "malformed_secondary"  # an output that does not parse or contradicts its input
     BLOCKED_BY_INPUT = "blocked_by_input"  # a derivative whose parent lacks input: fix the parent
+    # a finding (orphan, unclaimed) whose evidence did not all arrive: an upstream was silent for the repo
+    PARTIAL_EVIDENCE = "partial_evidence"
 
 
 class Action(StrEnum):

@@ -51,6 +51,7 @@ def repair(engine: Engine, output_dir: Path, now: datetime, *, only: str | None 
         outcome = RepairOutcome(report, plan)
         if only in (None, "recheck"):
             outcome.rechecks_queued = queue_rechecks(engine, plan.recheck_names)
+            outcome.rechecks_queued += queue_rechecks(engine, plan.recheck_within_backoff, keep_backoff=True)
         if only in (None, "reprocess"):
             held = set(plan.recheck_names)
             outcome.reprocessed = reprocess(engine, plan.reprocess_names, output_dir, now, hold=held)
@@ -59,20 +60,18 @@ def repair(engine: Engine, output_dir: Path, now: datetime, *, only: str | None 
     return outcome
 
 
-def queue_rechecks(engine: Engine, names: list[str]) -> list[str]:
-    """Mark each repository's evidence incomplete, outside any backoff: claimed first, like a partial scan."""
+def queue_rechecks(engine: Engine, names: list[str], *, keep_backoff: bool = False) -> list[str]:
+    """Mark each repository's evidence incomplete: claimed first, like a partial scan. Outside any backoff,
+    unless `keep_backoff` (the evidence is missing because an upstream failed: not sooner than it allows)."""
+    values: dict[str, Any] = {"distribution_scan_complete": False}
+    if not keep_backoff:
+        values |= {"distribution_retry_at": None, "distribution_failed_attempts": 0}
     queued = []
     with engine.begin() as connection:
         for name in names:
             owner, _, repo = name.partition("/")
             done = connection.execute(
-                update(repos)
-                .where(repos.c.owner == owner, repos.c.name == repo)
-                .values(
-                    distribution_scan_complete=False,
-                    distribution_retry_at=None,
-                    distribution_failed_attempts=0,
-                )
+                update(repos).where(repos.c.owner == owner, repos.c.name == repo).values(values)
             ).rowcount
             if done:
                 queued.append(name)

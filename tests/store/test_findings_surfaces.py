@@ -14,6 +14,7 @@ import stamina
 from fastapi.testclient import TestClient
 
 from distscout.config import load_settings
+from distscout.emulator.server import EmulatorServer
 from distscout.repos import parse_repo_ref
 from distscout.store.engine import open_engine
 from distscout.store.exports import EXPORT_TABLES, csv_text, export_chunks, jsonl_text
@@ -78,7 +79,8 @@ def _export(url: str, table: str, text_format: str = "csv") -> str:
         engine.dispose()
 
 
-async def _scan(url: str, emulator_factory: EmulatorFactory) -> None:
+async def scan_unconfirmed_and_unknown(url: str, emulator_factory: EmulatorFactory) -> EmulatorServer:
+    """Scan WORLD so that acme/lonely has an unconfirmed orphan and acme/published manifests unknown."""
     engine = open_engine(url)
     with engine.begin() as connection:
         add_repos(connection, [parse_repo_ref("acme/lonely")], utc_now())
@@ -89,12 +91,13 @@ async def _scan(url: str, emulator_factory: EmulatorFactory) -> None:
     server.set_faults({**GITHUB_SPENT, "ecosystems": {"error_rate": 1.0}})
     await scan_all(server, url, at_days=365)  # published: registry rows, the walk never answers
     engine.dispose()
+    return server
 
 
 async def test_every_surface_shows_unconfirmed_and_unknown_apart(
     database_url: str, emulator_factory: EmulatorFactory, tmp_path: Path
 ) -> None:
-    await _scan(database_url, emulator_factory)
+    await scan_unconfirmed_and_unknown(database_url, emulator_factory)
 
     unconfirmed = list(csv.DictReader(io.StringIO(_export(database_url, "orphans_unconfirmed"))))
     assert [(r["repo"], r["package_name_declared"], r["waiting_on"]) for r in unconfirmed] == [
@@ -127,7 +130,7 @@ async def test_every_surface_shows_unconfirmed_and_unknown_apart(
 
 
 async def test_stats_lists_unconfirmed_and_unknown(db_url: str, emulator_factory: EmulatorFactory) -> None:
-    await _scan(db_url, emulator_factory)
+    await scan_unconfirmed_and_unknown(db_url, emulator_factory)
     rows = json.loads(run(["stats", "--unconfirmed", "--json"]).stdout)
     assert [(r["repo"], r["waiting_on"]) for r in rows] == [("acme/lonely", ["ecosyste.ms"])]
     assert "ecosyste.ms" in run(["stats", "--unconfirmed"]).stdout
