@@ -100,15 +100,37 @@ def _silent_sources() -> dict[str, Any]:
 
 def _scan_said(repo_id: Any, source: str, outcomes: tuple[str, ...] | None) -> Any:
     """Some scan of the repository ended `source` with one of `outcomes` (None: with any outcome)."""
+    return exists().where(*_said(repo_id, source, outcomes))
+
+
+def _said(repo_id: Any, source: str, outcomes: tuple[str, ...] | None) -> tuple[Any, Any]:
     if outcomes is None:
         said = [json.dumps(source) + ": "]
     else:
         said = [json.dumps({source: outcome})[1:-1] for outcome in outcomes]
     # rotation writes the outcomes with json.dumps(sort_keys=True): `"source": "outcome"` is their spelling
-    return exists().where(
+    return (
         scan_runs.c.repo_id == repo_id,
         or_(*(scan_runs.c.outcomes.contains(text, autoescape=True) for text in said)),
     )
+
+
+def _answered_at_columns() -> list[Any]:
+    """Over `repo_distribution_manifest`, per registry source that covers the manifest's ecosystem: when it
+    last answered for the repository (NULL where it does not cover it). A confirmed orphan may rest on an
+    answer kept from an older scan: these are the dates of the evidence it rests on."""
+    columns = []
+    for source, ecosystems in REGISTRY_COVERAGE.items():
+        last = (
+            select(func.max(scan_runs.c.finished_at))
+            .where(*_said(m.c.repo_id, source, ("ok", "miss")))
+            .correlate(m)
+            .scalar_subquery()
+        )
+        covers = true() if ecosystems is None else m.c.manifest_type.in_(sorted(ecosystems))
+        slug = source.replace(".", "_")  # deps_dev, ecosyste_ms, github_packages
+        columns.append(case((covers, last), else_=None).label(f"{slug}_answered_at"))
+    return columns
 
 
 @dataclass(frozen=True)
@@ -204,6 +226,7 @@ def orphans_query() -> Select[Any]:
             m.c.purl,
             m.c.intent_reason,
             m.c.data_collection_date,
+            *_answered_at_columns(),
         )
         .join(repos, repos.c.id == m.c.repo_id)
         .where(orphan_condition())
@@ -221,7 +244,12 @@ def orphans(connection: Connection) -> list[dict[str, Any]]:
         "purl",
         "intent_reason",
     )
-    return [{key: row._mapping[key] for key in shown} for row in connection.execute(orphans_query())]
+    answered = [column.name for column in _answered_at_columns()]
+    return [
+        {key: row._mapping[key] for key in shown}
+        | {"registries_answered_at": {k: _iso(row._mapping[k]) for k in answered if row._mapping[k]}}
+        for row in connection.execute(orphans_query())
+    ]
 
 
 def unconfirmed_orphans_query() -> Select[Any]:

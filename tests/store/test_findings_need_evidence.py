@@ -13,7 +13,7 @@ from distscout.emulator.server import EmulatorServer
 from distscout.repos import parse_repo_ref
 from distscout.store.claims import claim_repo
 from distscout.store.engine import open_engine
-from distscout.store.queries import fleet_stats, orphans, unclaimed, unconfirmed_orphans
+from distscout.store.queries import fleet_stats, orphans, repo_report, unclaimed, unconfirmed_orphans
 from distscout.store.repos import add_repos, list_repos
 from distscout.worker.runner import run_claim, utc_now
 from tests.emulator.fixtures import EmulatorFactory
@@ -110,6 +110,15 @@ async def test_an_orphan_is_unconfirmed_while_a_registry_that_could_know_is_sile
     server.set_faults({"ecosystems": {"error_rate": 1.0}})  # silent again: the answer it gave still counts
     assert await scan_all(server, database_url, at_days=730) == ["partial"]
     with engine.connect() as connection:
-        assert [o["package_name_declared"] for o in orphans(connection)] == ["lonely"]
+        (orphan,) = orphans(connection)
         assert unconfirmed_orphans(connection) == []
+        scans = sorted(
+            r["finished_at"]
+            for r in repo_report(connection, parse_repo_ref("acme/lonely"))["history"]["scans"]
+        )
     engine.dispose()
+    assert orphan["package_name_declared"] == "lonely"
+    # it rests on ecosyste.ms' answer of the second scan, kept through the third: with that answer's date
+    answered = orphan["registries_answered_at"]
+    assert set(answered) == {"deps_dev_answered_at", "ecosyste_ms_answered_at", "github_packages_answered_at"}
+    assert answered["ecosyste_ms_answered_at"] == scans[1] and answered["deps_dev_answered_at"] == scans[2]
