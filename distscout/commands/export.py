@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -47,6 +48,14 @@ def export(
     table: Annotated[
         str, typer.Option("--table", "-t", help=f"{', '.join(TABLES[:-1])} or {TABLES[-1]}.")
     ] = "distribution",
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="CSV: write cells exactly as stored. By default a cell that begins like a spreadsheet "
+            "formula (= + - @ tab CR) gets a leading ' so it is shown, not run.",
+        ),
+    ] = False,
 ) -> None:
     """Export a table (default: distribution) as CSV, JSON Lines or Parquet."""
     chosen_format = _format(format_, output)
@@ -56,7 +65,7 @@ def export(
     to_stdout = output in (None, "-")
     if chosen_format == "parquet" and to_stdout:
         raise fail("parquet is a binary format: give a file with --output PATH", EXIT_USAGE)
-    writer = _WRITERS[chosen_format]
+    writer = partial(_write_csv, raw=raw) if chosen_format == "csv" else _WRITERS[chosen_format]
     if chosen_format == "parquet":
         _require_pyarrow()
     if not to_stdout:
@@ -140,9 +149,9 @@ def _counted(chunks: Chunks, counter: list[int]) -> Chunks:
         yield chunk
 
 
-def _write_csv(chunks: Chunks, query: Select[Any], path: Path | None) -> int:
+def _write_csv(chunks: Chunks, query: Select[Any], path: Path | None, *, raw: bool = False) -> int:
     count = [0]
-    _write_text(csv_text(_counted(chunks, count), column_names(query)), path)
+    _write_text(csv_text(_counted(chunks, count), column_names(query), raw=raw), path)
     return count[0]
 
 

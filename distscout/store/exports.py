@@ -81,11 +81,17 @@ def column_names(query: Select[Any]) -> list[str]:
     return [column.name for column in query.selected_columns]
 
 
-def csv_text(chunks: Chunks, names: list[str]) -> Iterator[str]:
-    """A header line, then one piece of CSV text per chunk."""
+def csv_text(chunks: Chunks, names: list[str], *, raw: bool = False) -> Iterator[str]:
+    """A header line, then one piece of CSV text per chunk.
+
+    Names in these tables come from untrusted repositories and registries: a cell that begins like a
+    formula (`=`, `+`, `-`, `@`, tab, carriage return) is written with a leading `'`, so a spreadsheet shows
+    it as text instead of evaluating it (OWASP's CSV-injection rule). `raw` writes cells exactly as stored,
+    for programs that read the CSV."""
+    cell = _csv_cell if raw else _safe_csv_cell
     yield _csv_lines([names])
     for chunk in chunks:
-        yield _csv_lines([_csv_cell(row[name]) for name in names] for row in chunk)
+        yield _csv_lines([cell(row[name]) for name in names] for row in chunk)
 
 
 def jsonl_text(chunks: Chunks) -> Iterator[str]:
@@ -115,6 +121,16 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_csv_cell(value: Any) -> Any:
+    cell = _csv_cell(value)
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def _json_value(value: Any) -> Any:

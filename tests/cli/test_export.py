@@ -181,3 +181,31 @@ def test_output_directory_missing(corpus_db: str, tmp_path: Path) -> None:
         run(["export", "-f", "csv", "-o", str(tmp_path / "no" / "x.csv")], code=2), "does not exist"
     )
     one_error_line(run(["export", "-f", "csv", "-o", str(tmp_path)], code=2), "is a directory")
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_cells_that_look_like_formulas_are_neutralised(corpus_db: str, formula: str) -> None:
+    engine = open_engine(corpus_db)
+    with engine.begin() as connection:
+        first = connection.execute(select(func.min(repo_distribution.c.id))).scalar_one()
+        connection.execute(
+            repo_distribution.update().where(repo_distribution.c.id == first).values(package_name=formula)
+        )
+    engine.dispose()
+    names = {row["package_name"] for row in _csv(run(["export", "--format", "csv"]).stdout)}
+    assert "'" + formula in names and formula not in names, "shown as text by a spreadsheet, not run"
+    raw = {row["package_name"] for row in _csv(run(["export", "--format", "csv", "--raw"]).stdout)}
+    assert formula in raw, "--raw writes the cell exactly as stored"
+    jsonl = [
+        json.loads(line)["package_name"] for line in run(["export", "--format", "jsonl"]).stdout.splitlines()
+    ]
+    assert formula in jsonl, "JSON Lines is for programs: never altered"
+
+
+def test_ordinary_cells_are_untouched() -> None:
+    rows = [{"name": "requests", "n": -3, "when": None, "hyphen": "a-b", "quote": "'x"}]
+    text = "".join(exports_module.csv_text(iter([rows]), list(rows[0])))
+    assert text.splitlines()[1] == "requests,-3,,a-b,'x"
