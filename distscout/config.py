@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=30.0, gt=0)
     breaker_threshold: int = Field(default=10, ge=1)
     breaker_open_seconds: float = Field(default=3600.0, ge=0)
+    # Every claiming process beats a row this often; one silent for 3 beats is taken for dead and its
+    # claims are taken back (a SIGKILLed worker's repositories are claimable again within ~4 beats).
+    heartbeat_seconds: float = Field(default=5.0, gt=0, le=600)
     # `distscout serve`: the web surfaces. Loopback by default: exposing them is a deliberate choice.
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)

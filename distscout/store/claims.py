@@ -8,12 +8,12 @@ scan (`ix_repos_claim_partial`, `ix_repos_claim_due`).
 - PostgreSQL: `FOR UPDATE SKIP LOCKED` in a transaction held open for the whole scan; the rotation runs
   in that transaction. A worker that dies rolls back, which releases its claim at once.
 - SQLite (no row locks): a lease (`distribution_claimed_by/_until`) set by a guarded UPDATE; the rotation
-  checks the lease is still held. A dead worker's lease runs out.
+  checks the lease is still held. A dead worker's lease runs out, or is taken back as soon as its
+  heartbeat stops (store/workers.py: every claim token begins with its worker's id).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +38,7 @@ from distscout.scanner import ScanResult, Verdict
 from distscout.store.repos import TrackedRepo
 from distscout.store.rotation import record_scan, record_scans
 from distscout.store.schema import active_scans, repos
+from distscout.store.workers import claim_token
 
 DEFAULT_LEASE = timedelta(minutes=30)
 
@@ -133,7 +134,7 @@ def claim_repos(
     if engine.dialect.name == "postgresql":
         locked = (_claim_locked(engine, [select(repos).where(repos.c.id == repo_id)]) for repo_id in repo_ids)
         return {c.repo.id: _mark_active(engine, c, now, lease) for c in locked if c is not None}
-    token = uuid.uuid4().hex
+    token = claim_token()
     free = or_(repos.c.distribution_claimed_until.is_(None), repos.c.distribution_claimed_until <= now)
     with engine.begin() as connection:
         connection.execute(
@@ -165,7 +166,7 @@ def _claim_locked(engine: Engine, queries: list[Select[tuple[object, ...]]]) -> 
             ).first()
             if row is not None:
                 repo = TrackedRepo.from_row(row)
-                return Claim(repo, uuid.uuid4().hex, repo.scan_complete is False, connection, transaction)
+                return Claim(repo, claim_token(), repo.scan_complete is False, connection, transaction)
     except BaseException:
         transaction.rollback()
         connection.close()
@@ -178,7 +179,7 @@ def _claim_locked(engine: Engine, queries: list[Select[tuple[object, ...]]]) -> 
 def _claim_leased(
     engine: Engine, queries: list[Select[tuple[object, ...]]], now: datetime, lease: timedelta
 ) -> Claim | None:
-    token = uuid.uuid4().hex
+    token = claim_token()
     with engine.begin() as connection:
         for query in queries:
             for row in connection.execute(query.limit(8)).all():

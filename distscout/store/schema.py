@@ -239,6 +239,20 @@ active_scans = Table(
     Column("started_at", When, nullable=False),
     Column("until", When, nullable=False),  # a dead worker's entry stops counting after this
 )
+# One row per running distscout process that claims work (scan, serve, worker), beaten every few seconds.
+# Claim tokens begin with the worker's id, so a worker whose beat stops can have its leases and
+# active_scans entries taken back at once instead of when the 30-minute lease runs out.
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),  # scan | serve | worker
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", When, nullable=False),
+    Column("beat_at", When, nullable=False),
+    Index("ix_workers_beat_at", "beat_at"),
+)
 integrity_runs = Table(
     "integrity_runs",
     metadata,

@@ -1,0 +1,141 @@
+"""Worker liveness: which processes hold claims, and taking back the claims of the dead ones.
+
+Every process that claims repositories registers a row and beats it every few seconds (worker/heartbeat.py).
+Its claim tokens begin with its worker id, so when its beat stops — SIGKILL, a power cut, an OOM kill — any
+other live process takes back its SQLite leases and `active_scans` entries (both backends) after a few
+missed beats, instead of when the 30-minute lease runs out. PostgreSQL row locks need no help: the server
+rolls back a dead connection's transaction. As procrastinate does with stalled workers.
+
+A process that never registered (a library caller, a test) keeps today's behaviour: its leases run out.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+
+from distscout.store.schema import active_scans, repos, workers
+
+_SEPARATOR = "."
+_process_id: str | None = None
+
+
+def process_worker_id() -> str:
+    """This process's worker id: the prefix of every claim token it takes (a new one after a fork)."""
+    global _process_id  # noqa: PLW0603 - one identity per process, read by every claim it takes
+    if _process_id is None:
+        _process_id = uuid.uuid4().hex[:24]
+    return _process_id
+
+
+def _forget_after_fork() -> None:
+    global _process_id  # noqa: PLW0603
+    _process_id = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def claim_token() -> str:
+    """A fresh claim token that names this process's worker."""
+    return f"{process_worker_id()}{_SEPARATOR}{uuid.uuid4().hex[:16]}"
+
+
+def _held_by(column: Any, worker_ids: list[str]) -> Any:
+    return or_(*(column.startswith(worker_id + _SEPARATOR, autoescape=True) for worker_id in worker_ids))
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    id: str
+    kind: str
+    host: str
+    pid: int
+    started_at: datetime
+    beat_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.__dict__,
+            "started_at": self.started_at.isoformat(),
+            "beat_at": self.beat_at.isoformat(),
+        }
+
+
+def register(engine: Engine, kind: str, now: datetime) -> str:
+    """Register this process (or beat it, if it is registered already); returns its worker id."""
+    worker_id = process_worker_id()
+    with engine.begin() as connection:
+        if not _beat(connection, worker_id, now):
+            connection.execute(
+                insert(workers).values(
+                    id=worker_id,
+                    kind=kind,
+                    host=socket.gethostname()[:255],
+                    pid=os.getpid(),
+                    started_at=now,
+                    beat_at=now,
+                )
+            )
+    return worker_id
+
+
+def beat(engine: Engine, worker_id: str, now: datetime) -> bool:
+    """Beat the worker's row; False when it is gone (the worker was taken for dead: register again)."""
+    with engine.begin() as connection:
+        return _beat(connection, worker_id, now)
+
+
+def _beat(connection: Connection, worker_id: str, now: datetime) -> bool:
+    done = connection.execute(update(workers).where(workers.c.id == worker_id).values(beat_at=now))
+    return bool(done.rowcount)
+
+
+def deregister(engine: Engine, worker_id: str) -> None:
+    """An exit: the row goes, and any claim still held under it (an exit through an error) is given back."""
+    with engine.begin() as connection:
+        _take_back(connection, [worker_id])
+
+
+def _take_back(connection: Connection, worker_ids: list[str]) -> None:
+    connection.execute(
+        update(repos)
+        .where(_held_by(repos.c.distribution_claimed_by, worker_ids))
+        .values(distribution_claimed_by=None, distribution_claimed_until=None)
+    )
+    connection.execute(delete(active_scans).where(_held_by(active_scans.c.worker, worker_ids)))
+    connection.execute(delete(workers).where(workers.c.id.in_(worker_ids)))
+
+
+def reap_dead(engine: Engine, now: datetime, stale_after: timedelta) -> list[str]:
+    """Take back the claims of every worker whose beat is older than `stale_after`; their ids."""
+    with engine.begin() as connection:
+        dead = list(
+            connection.execute(select(workers.c.id).where(workers.c.beat_at < now - stale_after)).scalars()
+        )
+        if dead:
+            _take_back(connection, dead)
+    return dead
+
+
+def reclaimable(connection: Connection, now: datetime, stale_after: timedelta) -> int:
+    """Claims and running-scan entries held by workers whose beat stopped: work a reap will give back."""
+    dead = select(workers.c.id).where(workers.c.beat_at < now - stale_after)
+    ids = list(connection.execute(dead).scalars())
+    if not ids:
+        return 0
+    leases = select(func.count()).select_from(repos).where(_held_by(repos.c.distribution_claimed_by, ids))
+    running = select(func.count()).select_from(active_scans).where(_held_by(active_scans.c.worker, ids))
+    return int(connection.execute(leases).scalar_one()) + int(connection.execute(running).scalar_one())
+
+
+def list_workers(connection: Connection) -> list[WorkerRow]:
+    rows = connection.execute(select(workers).order_by(workers.c.started_at, workers.c.id))
+    return [WorkerRow(**row._mapping) for row in rows]

@@ -1,0 +1,86 @@
+"""The heartbeat: this process's worker row beaten every few seconds, and dead workers' claims taken back.
+
+A thread of its own, not a task on the event loop: a loop busy with hundreds of scans (or blocked by a
+long statement) must not look dead, and database work stays off the loop. Each beat also reaps workers
+silent for `MISSED_BEATS` beats, so any live process — a `scan`, a daemon, another machine's worker —
+gives a SIGKILLed worker's repositories back within about `MISSED_BEATS + 1` beats.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from distscout.store.workers import beat, deregister, reap_dead, register
+
+MISSED_BEATS = 3
+log = logging.getLogger("distscout.heartbeat")
+
+
+def stale_after(interval_seconds: float) -> timedelta:
+    """How long a worker may be silent before its claims are taken back."""
+    return timedelta(seconds=interval_seconds * MISSED_BEATS)
+
+
+class Heartbeat:
+    def __init__(
+        self, engine: Engine, kind: str, interval_seconds: float, clock: Callable[[], datetime]
+    ) -> None:
+        self.engine, self.kind, self.interval, self.clock = engine, kind, interval_seconds, clock
+        self.worker_id: str | None = None
+        self.reaped: list[str] = []  # the dead workers this process took claims back from
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Heartbeat:
+        """Register and reap at once (a restart after a crash gives its own old claims back now)."""
+        self.worker_id = register(self.engine, self.kind, self.clock())
+        self.beat_once()
+        self._thread = threading.Thread(target=self._run, name="distscout-heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def beat_once(self) -> None:
+        assert self.worker_id is not None  # noqa: S101 - start() sets it before any beat
+        now = self.clock()
+        try:
+            if not beat(self.engine, self.worker_id, now):
+                # taken for dead (a stalled process, a suspended laptop): its claims may be gone; the
+                # scans it still runs are not stored when their lease was taken (ClaimLost).
+                log.warning("heartbeat: this worker was taken for dead; registering again")
+                self.worker_id = register(self.engine, self.kind, now)
+            dead = reap_dead(self.engine, now, stale_after(self.interval))
+        except SQLAlchemyError as exc:  # the database is away for a moment: beat again next time
+            log.warning("heartbeat: the database did not answer: %s", str(exc).splitlines()[0])
+            return
+        if dead:
+            self.reaped += dead
+            log.info("heartbeat: took back the claims of dead workers %s", ", ".join(dead))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.beat_once()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.worker_id is not None:
+            try:
+                deregister(self.engine, self.worker_id)
+            except SQLAlchemyError as exc:  # the row is reaped later like a dead worker's
+                log.warning("heartbeat: could not deregister: %s", str(exc).splitlines()[0])
+
+    def __enter__(self) -> Heartbeat:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,126 @@
+"""Worker heartbeats: a dead worker's claims are taken back after a few missed beats, a live one's never."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from distscout.repos import parse_repo_ref
+from distscout.store import workers as workers_module
+from distscout.store.claims import claim_repos, release
+from distscout.store.engine import open_engine
+from distscout.store.repos import add_repos, list_repos
+from distscout.store.schema import active_scans
+from distscout.store.workers import list_workers, reap_dead, reclaimable, register
+from distscout.worker.heartbeat import Heartbeat, stale_after
+from distscout.worker.runner import utc_now
+
+STALE = stale_after(5)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _as_process(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Act as another process: its own worker id, so its claim tokens name it."""
+    monkeypatch.setattr(workers_module, "_process_id", name.ljust(24, "0"))
+
+
+def _fleet(url: str, count: int) -> Engine:
+    engine = open_engine(url)
+    with engine.begin() as connection:
+        add_repos(connection, [parse_repo_ref(f"acme/r{i}") for i in range(count)], utc_now())
+    return engine
+
+
+def _running(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(active_scans)).scalar_one())
+
+
+def test_a_dead_workers_claims_are_taken_back(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = _fleet(database_url, 3)
+    clock = Clock()
+    _as_process(monkeypatch, "dead")
+    register(engine, "worker", clock.now)
+    with engine.connect() as connection:
+        ids = [repo.id for repo in list_repos(connection)]
+    held = claim_repos(engine, ids[:2], clock.now)  # SQLite: leases; PostgreSQL: row locks
+    assert len(held) == 2 and _running(engine) == 2
+    for claim in held.values():  # the process dies: PostgreSQL rolls its transactions back, nothing else
+        if claim.connection is not None:
+            claim.connection.close()
+
+    _as_process(monkeypatch, "live")
+    register(engine, "worker", clock.now)
+    assert reap_dead(engine, clock.now + STALE / 2, STALE) == [], "silent for less than 3 beats: alive"
+    (running,) = claim_repos(engine, ids[2:], clock.now).values()  # the live worker's own scan
+    clock.now += STALE * 2
+    register(engine, "worker", clock.now)  # the live one keeps beating
+    with engine.connect() as connection:
+        assert reclaimable(connection, clock.now, STALE) == (4 if engine.dialect.name == "sqlite" else 2)
+    assert reap_dead(engine, clock.now, STALE) == ["dead".ljust(24, "0")]
+    assert _running(engine) == 1, "the live worker's running scan stays"
+    retaken = claim_repos(engine, ids[:2], clock.now)
+    assert sorted(retaken) == ids[:2], "claimable again at once, not after the 30-minute lease"
+    with engine.connect() as connection:
+        assert [w.kind for w in list_workers(connection)] == ["worker"]
+    for claim in [*retaken.values(), running]:
+        release(engine, claim)
+    engine.dispose()
+
+
+def test_the_heartbeat_beats_reaps_and_gives_back_on_exit(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = _fleet(database_url, 2)
+    clock = Clock()
+    _as_process(monkeypatch, "gone")
+    register(engine, "scan", clock.now)
+    with engine.connect() as connection:
+        ids = [repo.id for repo in list_repos(connection)]
+    for claim in claim_repos(engine, ids[:1], clock.now).values():
+        if claim.connection is not None:
+            claim.connection.close()
+
+    _as_process(monkeypatch, "beating")
+    heartbeat = Heartbeat(engine, "serve", 3600, clock).start()  # the thread never fires in this test
+    clock.now += stale_after(3600) * 2
+    heartbeat.beat_once()
+    assert heartbeat.reaped == ["gone".ljust(24, "0")]
+    with engine.connect() as connection:
+        (row,) = list_workers(connection)
+    assert (row.kind, row.beat_at) == ("serve", clock.now)
+
+    stranded = claim_repos(engine, ids[1:], clock.now)  # left behind by an exit through an error
+    assert stranded and _running(engine) == 1
+    heartbeat.stop()
+    assert _running(engine) == 0
+    with engine.connect() as connection:
+        assert list_workers(connection) == []
+    if engine.dialect.name == "sqlite":
+        assert sorted(claim_repos(engine, ids, clock.now)) == ids, "its leases were given back"
+    for claim in stranded.values():
+        release(engine, claim)
+    engine.dispose()
+
+
+def test_a_worker_taken_for_dead_registers_again(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = _fleet(database_url, 0)
+    clock = Clock()
+    _as_process(monkeypatch, "sleepy")
+    heartbeat = Heartbeat(engine, "worker", 3600, clock).start()
+    clock.now += STALE * 2  # suspended: another process reaps it
+    assert reap_dead(engine, clock.now, STALE) == [heartbeat.worker_id]
+    heartbeat.beat_once()
+    with engine.connect() as connection:
+        assert [w.id for w in list_workers(connection)] == [heartbeat.worker_id]
+    heartbeat.stop()
+    engine.dispose()
