@@ -1,7 +1,9 @@
 """`distscout repos add | import | list`: which repositories the fleet tracks.
 
-Input is checked in full before anything is written: one bad reference, one bad line of an import file, or
-an organization that cannot be listed, and nothing is added.
+Input is checked in full before anything is written: one bad reference, one bad line of an import file, an
+organization that cannot be listed, or (with `--check`) a repository GitHub answers 404 for, and nothing is
+added. `--check` is the default where a person types the command (stdin and stderr a terminal); bulk
+imports and scripts skip it unless asked, so a 10,000-line import spends no budget on it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, fail, out, settings
+from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
 from distscout.config import Settings
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
 from distscout.sources.github_org import OrgListingError, OrgRepo, list_org_repos, parse_org
+from distscout.sources.repo_check import RepoCheck, RepoState, check_repos
 from distscout.store.repos import add_repos, list_repos, set_archived
 from distscout.upstreams import build_upstreams
 
@@ -29,6 +32,14 @@ repos_app = typer.Typer(
     name="repos", help="Track repositories: add, import, list.", no_args_is_help=True, add_completion=False
 )
 _COMMENT = re.compile(r"(^|\s)#.*$")
+CheckOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--check/--no-check",
+        help="Ask GitHub that each repository exists before adding (default: when run at a terminal).",
+        show_default=False,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -44,6 +55,7 @@ def add(
     org: Annotated[
         str | None, typer.Option("--org", help="Add every repository of this GitHub organization.")
     ] = None,
+    check: CheckOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Track repositories given as URLs or owner/name (nothing is added if any of them is invalid)."""
@@ -56,6 +68,7 @@ def add(
         except OrgListingError as exc:
             raise fail(f"--org: {exc}", EXIT_USAGE) from None
     current = settings()
+    checks = _check(current, parsed) if _checking(check) else None
     listed = _list_org(current, org) if org is not None else []
     wanted = parsed + [r.ref for r in listed]
     with database(current) as engine, engine.begin() as connection:
@@ -63,12 +76,15 @@ def add(
         archived = [r.ref for r in listed if r.archived]
         set_archived(connection, archived, True)
         set_archived(connection, [r.ref for r in listed if not r.archived], False)
-    _report(added, existing, archived if org is not None else None, as_json)
+    _report(added, existing, archived if org is not None else None, as_json, checks)
 
 
 @repos_app.command("import")
 def import_(
     file: Annotated[str, typer.Argument(help="One repository per line; # comments; '-' reads stdin.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Ask GitHub that each repository exists first (one request each).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Track every repository listed in FILE (nothing is added if any line is invalid)."""
@@ -84,9 +100,10 @@ def import_(
         [entry for _, entry in numbered], lambda index, _text: f"{shown}, line {lines[index]}"
     )
     current = settings()
+    checks = _check(current, parsed) if check else None
     with database(current) as engine, engine.begin() as connection:
         added, existing = add_repos(connection, parsed, _now())
-    _report(added, existing, None, as_json)
+    _report(added, existing, None, as_json, checks)
 
 
 @repos_app.command("list")
@@ -158,8 +175,54 @@ def _read(file: str) -> str:
         raise fail(f"cannot read {file}: {reason}; nothing was added", EXIT_USAGE) from None
 
 
+def _checking(check: bool | None) -> bool:
+    """--check / --no-check as given; otherwise check when a person is at the terminal."""
+    if check is not None:
+        return check
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _check(current: Settings, refs: list[RepoRef]) -> list[RepoCheck]:
+    """Each repository's state on GitHub; a usage-level failure (nothing added) when one is not found."""
+
+    async def checking() -> list[RepoCheck]:
+        upstreams = build_upstreams(current, probe=True)
+        try:
+            return await check_repos(upstreams.github, refs)
+        finally:
+            await upstreams.aclose()
+
+    checks = asyncio.run(checking()) if refs else []
+    missing = [c.ref.full_name for c in checks if c.state is RepoState.NOT_FOUND]
+    if missing:
+        more = f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        raise fail(
+            f"{missing[0]}: GitHub answers 404 — no such repository, or a private one this token cannot see"
+            f"{more}; nothing was added (fix the name, or add it anyway with --no-check)"
+        )
+    for c in checks:
+        if c.state is RepoState.RENAMED:
+            err.print(
+                f"warning: {c.ref.full_name} is now {c.detail} on GitHub: tracked as given, scans follow "
+                "the rename",
+                markup=False,
+                soft_wrap=True,
+            )
+        elif c.state is RepoState.UNCHECKED:
+            err.print(
+                f"warning: {c.ref.full_name}: could not ask GitHub ({c.detail}); tracked unchecked",
+                markup=False,
+                soft_wrap=True,
+            )
+    return checks
+
+
 def _report(
-    added: Iterable[RepoRef], existing: Iterable[RepoRef], archived: list[RepoRef] | None, as_json: bool
+    added: Iterable[RepoRef],
+    existing: Iterable[RepoRef],
+    archived: list[RepoRef] | None,
+    as_json: bool,
+    checks: list[RepoCheck] | None = None,
 ) -> None:
     added_names = [r.full_name for r in added]
     existing_names = [r.full_name for r in existing]
@@ -167,6 +230,8 @@ def _report(
         result: dict[str, Any] = {"added": added_names, "already_tracked": existing_names}
         if archived is not None:
             result["archived"] = [r.full_name for r in archived]
+        if checks is not None:
+            result["checked"] = [c.as_dict() for c in checks]
         emit_json(result)
         return
     line = f"added {len(added_names)}, already tracked {len(existing_names)}"

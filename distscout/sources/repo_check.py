@@ -1,0 +1,56 @@
+"""`repos add --check`: ask GitHub whether each repository exists before it is tracked.
+
+A typo in a fleet file is otherwise noticed only when a scan calls the repository "not found". One REST
+metadata request each (renames followed), a few at a time, one attempt, never waiting out a rate limit:
+a check that cannot answer says so and the repository is tracked as asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from distscout.http import UpstreamClient
+from distscout.http.outcome import Outcome
+from distscout.repos import RepoRef
+from distscout.sources.github_repo import fetch_metadata
+
+CONCURRENCY = 8
+
+
+class RepoState(StrEnum):
+    EXISTS = "exists"
+    RENAMED = "renamed"  # GitHub redirected to another name (`detail`); scans follow the redirect
+    NOT_FOUND = "not_found"  # 404: no such repository, or a private one this token cannot see
+    UNCHECKED = "unchecked"  # no answer to rely on (`detail` says why): tracked as asked
+
+
+@dataclass(frozen=True)
+class RepoCheck:
+    ref: RepoRef
+    state: RepoState
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"repo": self.ref.full_name, "state": self.state.value, "detail": self.detail}
+
+
+async def check_repos(client: UpstreamClient, refs: Sequence[RepoRef]) -> list[RepoCheck]:
+    """Each repository's state on GitHub, in the order given."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(ref: RepoRef) -> RepoCheck:
+        async with gate:
+            metadata, fetched, _ = await fetch_metadata(client, ref)
+        if metadata is not None:
+            if metadata.ref.key != ref.key:
+                return RepoCheck(ref, RepoState.RENAMED, metadata.ref.full_name)
+            return RepoCheck(ref, RepoState.EXISTS)
+        if fetched.outcome is Outcome.MISS:
+            return RepoCheck(ref, RepoState.NOT_FOUND)
+        reason = fetched.error or (f"HTTP {fetched.status}" if fetched.status else fetched.outcome.value)
+        return RepoCheck(ref, RepoState.UNCHECKED, reason)
+
+    return list(await asyncio.gather(*(one(ref) for ref in refs)))
