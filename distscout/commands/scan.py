@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -14,12 +15,13 @@ from sqlalchemy import Engine
 from distscout.captures import utc_now
 from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
 from distscout.config import Settings, setup_warnings
+from distscout.http.blocked import Blocked, blocked_upstreams
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.scanner import Verdict
 from distscout.store.claims import due_repos
 from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import TrackedRepo, find_repo, list_repos
-from distscout.upstreams import build_upstreams
+from distscout.upstreams import Upstreams, build_upstreams
 from distscout.worker.batch import BatchScan
 from distscout.worker.runner import ScanReport
 
@@ -50,16 +52,19 @@ def scan(
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     with database(current) as engine:
         targets = _targets(engine, current, repos or [], every=every, force=force)
-        reports, busy = _run(engine, current, targets, show_progress=not as_json)
+        reports, busy, watch = _run(engine, current, targets, show_progress=not as_json)
     if as_json:
         emit_json(
             {
                 "scanned": [r.__dict__ | {"verdict": r.verdict and r.verdict.value} for r in reports],
                 "busy": busy,
+                "blocked": [block.as_dict() for block in watch.seen.values()],
             }
         )
     else:
         _print(reports, busy)
+    for line in block_summary(watch, reports, current):
+        err.print(f"blocked: {line}", markup=False, soft_wrap=True)
     if any(r.verdict is Verdict.FAILED for r in reports):
         raise typer.Exit(1)
     if any(r.verdict is Verdict.PARTIAL for r in reports):
@@ -92,21 +97,51 @@ def _targets(
     return [repo for repo in chosen if force or not repo.archived]
 
 
+@dataclass
+class BlockWatch:
+    """The upstreams seen blocked during the scan: shown on the progress line, summed up at the end."""
+
+    seen: dict[str, Blocked] = field(default_factory=dict)  # upstream -> the latest block seen
+
+    def poll(self, upstreams: Upstreams) -> list[Blocked]:
+        now = blocked_upstreams(upstreams.all())
+        for block in now:
+            self.seen[block.upstream] = block
+        return now
+
+
 def _run(
     engine: Engine, current: Settings, targets: list[TrackedRepo], *, show_progress: bool
-) -> tuple[list[ScanReport], list[str]]:
-    async def go(progress: Progress | None) -> tuple[list[ScanReport], list[str]]:
+) -> tuple[list[ScanReport], list[str], BlockWatch]:
+    watch = BlockWatch()
+
+    async def go(progress: Progress | None) -> tuple[list[ScanReport], list[str], BlockWatch]:
         upstreams = build_upstreams(current, cache=StoreConditionalCache(engine))
         task = progress.add_task("scanning", total=len(targets)) if progress else None
-        batch = BatchScan(
-            engine,
-            upstreams,
-            current,
-            on_report=(lambda _: progress.advance(task)) if progress and task is not None else None,
-        )
+
+        def note() -> None:
+            blocked = watch.poll(upstreams)
+            if progress is not None and task is not None:
+                now = datetime.now(UTC)
+                words = "; ".join(block.describe(now) for block in blocked)
+                progress.update(task, description="scanning" + (f" — {words}" if words else ""))
+
+        def reported(_: ScanReport) -> None:
+            if progress is not None and task is not None:
+                progress.advance(task)
+            note()
+
+        async def keep_noting() -> None:  # a block can last while no scan finishes
+            while True:
+                await asyncio.sleep(1)
+                note()
+
+        batch = BatchScan(engine, upstreams, current, on_report=reported)
+        noting = asyncio.create_task(keep_noting())
         try:
-            return await batch.run(targets), batch.busy
+            return await batch.run(targets), batch.busy, watch
         finally:
+            noting.cancel()
             await upstreams.aclose()
 
     if not show_progress or not targets:
@@ -114,6 +149,23 @@ def _run(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         return asyncio.run(go(progress))
+
+
+def block_summary(watch: BlockWatch, reports: list[ScanReport], current: Settings) -> list[str]:
+    """One line per upstream that was blocked during the scan: what, until when, and what to do."""
+    partial = sum(1 for r in reports if r.verdict is Verdict.PARTIAL)
+    now = datetime.now(UTC)
+    lines = []
+    for block in sorted(watch.seen.values(), key=lambda b: b.upstream):
+        advice = f"rerun after {block.until.strftime('%H:%M')} UTC"
+        if (
+            block.upstream.startswith("github")
+            and block.reason == "budget spent"
+            and not current.github_token
+        ):
+            advice += " or set GITHUB_TOKEN (60 requests an hour without one, 5,000 with one)"
+        lines.append(f"{block.describe(now)}; {partial} scans ended partial — {advice}")
+    return lines
 
 
 def _print(reports: list[ScanReport], busy: list[str]) -> None:

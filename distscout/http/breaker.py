@@ -46,6 +46,12 @@ class CircuitBreaker:
             self.state is BreakerState.HALF_OPEN and self._trial_in_flight
         )
 
+    def open_for(self) -> float:
+        """Seconds until an open breaker lets a trial call through (0 when it is not open)."""
+        if self.state is not BreakerState.OPEN or self._opened_at is None:
+            return 0.0
+        return max(0.0, self.open_seconds - (self._clock.monotonic() - self._opened_at))
+
     @property
     def consecutive_failures(self) -> int:
         return self._failures

@@ -1,9 +1,9 @@
 """The README's offline tour as a newcomer takes it: the demo world, GitHub's anonymous budget, no token.
 
-Before scanning, `scan` says the budget is 60 requests an hour and how to set a token; it exits 3 (some
-scans partial); and `stats` reports the repositories whose manifest walk never answered as "manifests
-unknown" — never as unclaimed — while every finding it does report is one the same world scanned with a
-token also has.
+Before scanning, `scan` says the budget is 60 requests an hour and how to set a token; at the end it says
+GitHub's budget was spent, until when, and again how to set a token; it exits 3 (some scans partial); and
+`stats` reports the repositories whose manifest walk never answered as "manifests unknown" — never as
+unclaimed — while every finding it does report is one the same world scanned with a token also has.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ def test_the_tour_without_a_token_reports_manifests_unknown_not_unclaimed(
     )
 
     assert "no GitHub token: 60 requests an hour" in stderr and "set GITHUB_TOKEN" in stderr
+    blocked = [line for line in stderr.splitlines() if line.startswith("blocked: github: budget spent until")]
+    assert blocked, stderr
+    assert "or set GITHUB_TOKEN (60 requests an hour without one" in blocked[0]
     assert rollup["partial"] > 0, "the anonymous budget runs out during the scan"
     assert rollup["manifests_unknown"] > 0
     assert rollup["manifests_unknown"] + rollup["with_manifest"] <= rollup["scanned"]

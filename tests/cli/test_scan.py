@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 
 from distscout.cli import app
 from distscout.emulator.server import EmulatorServer
+from distscout.http.blocked import Blocked
 from tests.emulator.fixtures import EmulatorFactory
 from tests.emulator.worlds import tiny_world
 from tests.sources.helpers import TEST_TOKEN
@@ -115,3 +118,55 @@ def test_partial_scans_exit_3_and_say_which_source(
     result = runner.invoke(app, ["scan"])
     assert result.exit_code == 3, result.output
     assert "partial" in result.stdout and "manifest: transient" in result.stdout
+
+
+def test_a_spent_budget_is_named_with_its_end(
+    monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory(tiny_world(), {"github": {"rate_limit": {"after": 0, "retry_after_s": 3600}}})
+    _point_at(monkeypatch, server, tmp_path)
+    runner.invoke(app, ["repos", "add", "acme/widget"])
+    result = runner.invoke(app, ["scan"])
+    assert result.exit_code == 3, result.output
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("blocked: ")]
+    assert line.startswith("blocked: github-graphql: budget spent until ") and re.search(
+        r"\(in (59|60) min\)", line
+    )
+    assert "1 scans ended partial — rerun after" in line and "GITHUB_TOKEN" not in line, "a token is set"
+    code, body = _scan("--all")
+    assert code == 3 and [b["upstream"] for b in body["blocked"]] == ["github-graphql"]  # type: ignore[union-attr]
+
+
+def test_an_open_breaker_is_named(
+    monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory(tiny_world(), {"depsdev": {"error_rate": 1.0}})
+    _point_at(monkeypatch, server, tmp_path)
+    monkeypatch.setenv("DISTSCOUT_BREAKER_THRESHOLD", "1")
+    runner.invoke(app, ["repos", "add", "acme/widget"])
+    result = runner.invoke(app, ["scan"])
+    assert result.exit_code == 3, result.output
+    assert "blocked: depsdev: breaker open until " in result.stderr and re.search(
+        r"\(in (59|60) min\)", result.stderr
+    )
+
+
+def test_a_healthy_scan_names_no_block(
+    monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    _point_at(monkeypatch, emulator_factory(tiny_world()), tmp_path)
+    runner.invoke(app, ["repos", "add", "acme/widget"])
+    result = runner.invoke(app, ["scan"])
+    assert result.exit_code == 0 and "blocked" not in result.stderr
+    code, body = _scan("--all")
+    assert code == 0 and body["blocked"] == []
+
+
+def test_a_block_is_described_in_utc_with_what_is_left() -> None:
+    now = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+    soon = Blocked("github", "budget spent", now + timedelta(seconds=90))
+    assert soon.describe(now) == "github: budget spent until 17:01:30 UTC (in 90 s)"
+    later = Blocked("depsdev", "breaker open", now + timedelta(minutes=42))
+    assert later.describe(now) == "depsdev: breaker open until 17:42 UTC (in 42 min)"
+    tomorrow = Blocked("ecosystems", "budget spent", now + timedelta(hours=9))
+    assert tomorrow.describe(now) == "ecosystems: budget spent until 2026-12-04 02:00 UTC (in 9 h 0 min)"
