@@ -25,7 +25,9 @@ from distscout.manifests.registry import (
 )
 from distscout.observations import RegistryObservation
 
-INTERPRETER_VERSION = 2  # 2: deps.dev enums left out read as their zero (unknown) value
+# 2: deps.dev enums left out read as their zero (unknown) value
+# 3: GitHub Packages npm names carry their owner's scope (@owner/name), as npm.pkg.github.com serves them
+INTERPRETER_VERSION = 3
 
 NOISE_ECOSYSTEMS = frozenset({"go", "actions", "docker"})
 _DEPSDEV_SYSTEMS = {
@@ -307,6 +309,7 @@ def interpret_github_packages(captures: list[Capture], repo_full_name: str) -> l
                 continue
             if ecosystem is None or not isinstance(name, str):
                 continue
+            name = _github_package_name(ecosystem, name, package, repository)
             dates = ("created_at", "updated_at")
             rows.setdefault(
                 (ecosystem, name),
@@ -315,6 +318,16 @@ def interpret_github_packages(captures: list[Capture], repo_full_name: str) -> l
                 ),
             )
     return [rows[key] for key in sorted(rows)]
+
+
+def _github_package_name(ecosystem: str, name: str, package: dict[str, Any], repository: str) -> str:
+    """The name a registry client uses. GitHub's npm registry takes scoped packages only, the scope being
+    the owner (lower-case): the listing's `widget` of owner `acme` is installed as `@acme/widget`."""
+    if ecosystem != "npm" or name.startswith("@"):
+        return name
+    owner = _dict(package.get("owner")).get("login")
+    scope = owner if isinstance(owner, str) and owner else repository.partition("/")[0]
+    return f"@{scope.lower()}/{name}"
 
 
 # --- manifests ---------------------------------------------------------------------------------------

@@ -255,7 +255,7 @@ async def test_packages_user_route(world: EmulatorServer, owner_type: str | None
     async with upstreams_for(world) as upstreams:
         result = await github_packages.collect(upstreams.github, WIDGET, owner_type)
     assert {(r.ecosystem, r.package_name) for r in result.registry} == {
-        ("npm", "widget"),
+        ("npm", "@acme/widget"),  # GitHub npm packages are scoped by their owner
         ("oci", "widget-image"),
     }
     used = {route.split("/")[1] for route in world.stats()["github"]["by_route"]}

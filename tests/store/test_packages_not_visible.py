@@ -46,7 +46,7 @@ async def test_packages_not_visible_is_counted_and_the_older_rows_kept(
         assert fleet_stats(connection).packages_not_visible == 0
     assert seen is not None and seen["unseen"] == {}
     packages = [r for r in seen["distribution"] if r["source"] == "github_packages"]
-    assert [r["package_name"] for r in packages] == ["widget"]
+    assert [r["package_name"] for r in packages] == ["@acme/widget"]
 
     server.set_faults({"github": {"quirks": {"token_scopes": ["repo"]}}})
     a_year_on = utc_now() + timedelta(days=365)
