@@ -6,6 +6,7 @@ Every failure the user can cause ends in one clear line on stderr and a non-zero
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -87,9 +88,16 @@ def _print_manifest_table(result: CheckoutScan) -> None:
         _err.print("note: the tree is larger than the listing bound; only part of it was planned")
 
 
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    signal.raise_signal(signal.SIGINT)
+
+
 def main() -> None:
     # Retries are reported through each call's outcome; stamina's own log lines would only be noise here.
     stamina.instrumentation.set_on_retry_hooks([])
+    # `kill`, `timeout`, systemd and container stops send SIGTERM: treat it as Ctrl-C, so claims are given
+    # back and scans stop cleanly instead of dying mid-write (serve installs its own graceful handlers).
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         app()
     except KeyboardInterrupt:

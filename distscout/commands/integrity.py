@@ -9,11 +9,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import Engine
 
 from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, fail, out, settings
+from distscout.config import Settings
 from distscout.integrity.check import CLEAN, IN_PROGRESS, CheckReport, run_check
 from distscout.integrity.repair import publish as publish_outputs
 from distscout.integrity.repair import repair as run_repair
+from distscout.store.workers import reap_dead
+from distscout.worker.heartbeat import stale_after
 
 integrity_app = typer.Typer(help="Find missing, stale or malformed outputs; repair them at the root cause.")
 OutputDir = Annotated[
@@ -31,6 +35,7 @@ def check(as_json: JsonOption = False, output_dir: OutputDir = None) -> None:
     """Compare what exists with what should exist. Exit 0 when clean, 1 with findings, 3 while busy."""
     current = settings()
     with database(current) as engine:
+        _reap(engine, current)
         report = run_check(engine, output_dir or current.output_dir, datetime.now(UTC))
     if as_json:
         emit_json(report.as_dict())
@@ -50,6 +55,7 @@ def repair(
         raise fail(f"--only takes recheck or reprocess, not {only!r}", EXIT_USAGE)
     current = settings()
     with database(current) as engine:
+        _reap(engine, current)
         outcome = run_repair(engine, output_dir or current.output_dir, datetime.now(UTC), only=only)
     if as_json:
         emit_json(outcome.as_dict())
@@ -84,6 +90,12 @@ def publish(as_json: JsonOption = False, output_dir: OutputDir = None) -> None:
         emit_json({"output_dir": str(target), "written": written})
     else:
         out.print(f"{len(written)} outputs written under {target}", markup=False)
+
+
+def _reap(engine: Engine, current: Settings) -> None:
+    """Workers that died mid-scan leave `active_scans` entries that would read as "in progress" until their
+    lease runs out: once their heartbeat is missed, take them back first."""
+    reap_dead(engine, datetime.now(UTC), stale_after(current.heartbeat_seconds))
 
 
 def _exit_code(report: CheckReport) -> int:

@@ -23,6 +23,7 @@ from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import TrackedRepo, find_repo, list_repos
 from distscout.upstreams import Upstreams, build_upstreams
 from distscout.worker.batch import BatchScan
+from distscout.worker.heartbeat import ProcessHeartbeat
 from distscout.worker.runner import ScanReport
 
 EXIT_PARTIAL = 3  # finished, some scans partial: their evidence is incomplete until they are re-claimed
@@ -50,7 +51,8 @@ def scan(
     current = settings()
     for warning in setup_warnings(current):
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
-    with database(current) as engine:
+    with database(current) as engine, ProcessHeartbeat(engine, "scan", current.heartbeat_seconds):
+        # the heartbeat starts first: its first beat gives back the claims of workers that died
         targets = _targets(engine, current, repos or [], every=every, force=force)
         reports, busy, watch = _run(engine, current, targets, show_progress=not as_json)
     if as_json:

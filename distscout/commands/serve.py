@@ -22,6 +22,7 @@ from distscout.web.server import Endpoint, ListenError, listen
 from distscout.web.server import serve as serve_web
 from distscout.web.service import Service
 from distscout.worker.dispatcher import Dispatcher, DispatcherStats
+from distscout.worker.heartbeat import ProcessHeartbeat
 from distscout.worker.runner import ScanReport
 
 
@@ -65,7 +66,7 @@ def serve(
     if not no_workers:
         for warning in setup_warnings(current):
             logging.getLogger("distscout.serve").warning("%s", warning)
-    with database(current) as engine:
+    with database(current) as engine, ProcessHeartbeat(engine, "serve", current.heartbeat_seconds):
         if workers_only:
             _announce_workers(current)
             stats: DispatcherStats | None = asyncio.run(_run(engine, current, exit_when_idle))

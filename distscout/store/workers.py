@@ -136,6 +136,26 @@ def reclaimable(connection: Connection, now: datetime, stale_after: timedelta) -
     return int(connection.execute(leases).scalar_one()) + int(connection.execute(running).scalar_one())
 
 
+def claims_held_elsewhere(connection: Connection, now: datetime) -> int:
+    """Claims and running scans of other processes, live or not yet taken for dead: work that may still
+    come back to the queue (an `--exit-when-idle` worker waits for it)."""
+    mine = process_worker_id() + _SEPARATOR
+    leases = (
+        select(func.count())
+        .select_from(repos)
+        .where(
+            repos.c.distribution_claimed_until > now,
+            ~repos.c.distribution_claimed_by.startswith(mine, autoescape=True),
+        )
+    )
+    running = (
+        select(func.count())
+        .select_from(active_scans)
+        .where(active_scans.c.until > now, ~active_scans.c.worker.startswith(mine, autoescape=True))
+    )
+    return int(connection.execute(leases).scalar_one()) + int(connection.execute(running).scalar_one())
+
+
 def list_workers(connection: Connection) -> list[WorkerRow]:
     rows = connection.execute(select(workers).order_by(workers.c.started_at, workers.c.id))
     return [WorkerRow(**row._mapping) for row in rows]

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.store.claims import Claim, claim_next
+from distscout.store.workers import claims_held_elsewhere
 from distscout.upstreams import Upstreams
 from distscout.worker.health import open_breakers
 from distscout.worker.pacing import CostMeter, next_interval
@@ -108,7 +109,7 @@ class Dispatcher:
             if claim is None:
                 if not self._running:
                     self._settle()
-                if self.exit_when_idle and not self._running:
+                if self.exit_when_idle and not self._running and not self._held_elsewhere():
                     break
                 await self._sleep(self.idle_poll if not self._running else min(self.idle_poll, 0.5))
                 continue
@@ -124,6 +125,12 @@ class Dispatcher:
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         return self.stats
+
+    def _held_elsewhere(self) -> int:
+        """Claims other processes hold: a dead worker's come back to the queue once its heartbeat is
+        missed, so an idle-exit waits for them instead of leaving their repositories unscanned."""
+        with self.engine.connect() as connection:
+            return claims_held_elsewhere(connection, self.now())
 
     async def _scan(self, claim: Claim) -> None:
         try:

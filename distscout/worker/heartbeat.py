@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -26,6 +26,40 @@ log = logging.getLogger("distscout.heartbeat")
 def stale_after(interval_seconds: float) -> timedelta:
     """How long a worker may be silent before its claims are taken back."""
     return timedelta(seconds=interval_seconds * MISSED_BEATS)
+
+
+class ProcessHeartbeat:
+    """One heartbeat for the whole process, however many of its parts claim work: the first user starts
+    it, the last one stops it (stopping gives back every claim the process still holds)."""
+
+    _lock = threading.Lock()
+    _beat: Heartbeat | None = None
+    _users = 0
+
+    def __init__(self, engine: Engine, kind: str, interval_seconds: float) -> None:
+        self.engine, self.kind, self.interval = engine, kind, interval_seconds
+
+    def __enter__(self) -> ProcessHeartbeat:
+        cls = type(self)
+        with cls._lock:
+            if cls._beat is None:
+                cls._beat = Heartbeat(self.engine, self.kind, self.interval, _utc_now).start()
+            cls._users += 1
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        cls = type(self)
+        with cls._lock:
+            cls._users -= 1
+            if cls._users == 0 and cls._beat is not None:
+                cls._beat.stop()
+                cls._beat = None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Heartbeat:

@@ -13,7 +13,7 @@ from distscout.store.claims import claim_repos, release
 from distscout.store.engine import open_engine
 from distscout.store.repos import add_repos, list_repos
 from distscout.store.schema import active_scans
-from distscout.store.workers import list_workers, reap_dead, reclaimable, register
+from distscout.store.workers import claims_held_elsewhere, list_workers, reap_dead, reclaimable, register
 from distscout.worker.heartbeat import Heartbeat, stale_after
 from distscout.worker.runner import utc_now
 
@@ -123,4 +123,27 @@ def test_a_worker_taken_for_dead_registers_again(database_url: str, monkeypatch:
     with engine.connect() as connection:
         assert [w.id for w in list_workers(connection)] == [heartbeat.worker_id]
     heartbeat.stop()
+    engine.dispose()
+
+
+def test_claims_held_elsewhere_are_what_an_idle_exit_waits_for(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = _fleet(database_url, 2)
+    clock = Clock()
+    with engine.connect() as connection:
+        ids = [repo.id for repo in list_repos(connection)]
+    _as_process(monkeypatch, "other")
+    (theirs,) = claim_repos(engine, ids[:1], clock.now).values()
+    _as_process(monkeypatch, "me")
+    (mine,) = claim_repos(engine, ids[1:], clock.now).values()
+    with engine.connect() as connection:
+        held = claims_held_elsewhere(connection, clock.now)
+    assert held == (2 if engine.dialect.name == "sqlite" else 1), (
+        "a lease and a running scan; only mine left out"
+    )
+    for claim in (theirs, mine):
+        release(engine, claim)
+    with engine.connect() as connection:
+        assert claims_held_elsewhere(connection, clock.now) == 0
     engine.dispose()

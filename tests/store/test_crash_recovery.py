@@ -1,0 +1,132 @@
+"""Crash recovery in seconds (issue #16): a SIGKILLed `scan` gives its claims back once its heartbeat is
+missed, not when the 30-minute lease runs out; a SIGTERMed one stops like Ctrl-C and keeps nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from distscout.emulator.server import EmulatorServer
+from distscout.store.schema import active_scans, repos, scan_runs
+from distscout.store.workers import reap_dead
+from distscout.worker.heartbeat import stale_after
+from distscout.worker.runner import utc_now
+from tests.emulator.fixtures import EmulatorFactory
+from tests.sources.helpers import TEST_TOKEN
+from tests.store.helpers import Clock, tracked
+
+ROOT = Path(__file__).resolve().parents[2]
+BEAT = 0.5  # heartbeat_seconds for every process of these tests
+CLI = "import sys; from distscout.cli import main; sys.argv[0] = 'distscout'; main()"
+COUNT = 30
+
+
+def _world() -> dict[str, Any]:
+    return {
+        "format": 1,
+        "repos": [
+            {"url": f"https://github.com/fleet/r{i:03}", "files": {"package.json": f'{{"name": "p{i}"}}'}}
+            for i in range(COUNT)
+        ],
+        "packages": [],
+    }
+
+
+def _env(server: EmulatorServer, url: str) -> dict[str, str]:
+    return os.environ | {
+        "DISTSCOUT_DATABASE_URL": url,
+        "DISTSCOUT_DEPSDEV_URL": server.url_for("depsdev"),
+        "DISTSCOUT_ECOSYSTEMS_URL": server.url_for("ecosystems"),
+        "DISTSCOUT_GITHUB_API_URL": server.url_for("github"),
+        "DISTSCOUT_GITHUB_TOKEN": TEST_TOKEN,
+        "DISTSCOUT_POLITE_EMAIL": "tests@distscout.example",
+        "DISTSCOUT_HEARTBEAT_SECONDS": str(BEAT),
+        "DISTSCOUT_WORKERS": "4",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", CLI, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _held(engine: Engine) -> tuple[int, int]:
+    """(leases held, running-scan entries)."""
+    with engine.connect() as connection:
+        leases = select(func.count()).select_from(repos).where(repos.c.distribution_claimed_by.is_not(None))
+        running = select(func.count()).select_from(active_scans)
+        return int(connection.execute(leases).scalar_one()), int(connection.execute(running).scalar_one())
+
+
+def _wait_for_running_scans(engine: Engine, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120  # a bound against a hang, not a speed requirement
+    while _held(engine)[1] == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _held(engine)[1] > 0, process.communicate(timeout=30)[1][-2000:]
+
+
+def test_a_killed_scans_claims_come_back_within_a_few_beats(
+    database_url: str, emulator_factory: EmulatorFactory
+) -> None:
+    server = emulator_factory(_world(), {"github": {"latency_ms": 200}})
+    engine = tracked(database_url, [r["url"] for r in _world()["repos"]], Clock.real())
+    env = _env(server, database_url)
+    victim = _cli(env, "scan", "--all")
+    _wait_for_running_scans(engine, victim)
+    os.kill(victim.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    victim.wait(timeout=30)
+    assert _held(engine)[1] > 0, "the killed scan left its running-scan entries (and leases on SQLite)"
+
+    deadline = time.monotonic() + 120
+    while not reap_dead(engine, utc_now(), stale_after(BEAT)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # what any live process's heartbeat does every beat
+    print(f"claims taken back {time.monotonic() - killed_at:.2f} s after the SIGKILL")
+    assert _held(engine) == (0, 0)
+
+    checked = subprocess.run(
+        [sys.executable, "-c", CLI, "integrity", "check", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert json.loads(checked.stdout)["status"] != "in_progress", checked.stderr
+    server.set_faults(None)
+    again = _cli(env, "scan", "--all")
+    _, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err[-2000:]
+    with engine.connect() as connection:
+        scanned = connection.execute(select(func.count(func.distinct(scan_runs.c.repo_id)))).scalar_one()
+    assert scanned == COUNT and _held(engine) == (0, 0)
+    engine.dispose()
+
+
+def test_sigterm_stops_a_scan_like_ctrl_c(database_url: str, emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory(_world(), {"github": {"latency_ms": 200}})
+    engine = tracked(database_url, [r["url"] for r in _world()["repos"]], Clock.real())
+    scan = _cli(_env(server, database_url), "scan", "--all")
+    _wait_for_running_scans(engine, scan)
+    scan.send_signal(signal.SIGTERM)
+    _, err = scan.communicate(timeout=120)
+    assert scan.returncode == 130, err[-2000:]  # as Ctrl-C ends it
+    assert "Traceback" not in err
+    assert _held(engine) == (0, 0), "every claim given back, no running-scan entry left behind"
+    engine.dispose()
