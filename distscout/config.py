@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     api_token: SecretStr | None = None  # bearer token for admin routes; none configured = admin closed
     protect_reads: bool = False  # also require the token for read routes, pages and /metrics
+    # Host names the web answers to besides loopback and `host` (DNS rebinding): behind a reverse proxy or
+    # on a wildcard bind, list the public names; "*" turns the check off.
+    allowed_hosts: tuple[str, ...] = ()
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)  # larger bodies: 413, never read
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)  # a sign-in's lifetime (protect_reads)
 
     @classmethod
     def settings_customise_sources(

@@ -10,7 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from distscout import __version__
 from distscout.web import admin, api, errors, pages
+from distscout.web.guard import Guard, allowed_host_names
 from distscout.web.service import Service
+from distscout.web.sessions import Sessions
 
 STATIC = Path(__file__).parent / "static"
 # Scripts and styles from this server only: even a value that escaped escaping could not run inline code.
@@ -29,6 +31,7 @@ def create_app(service: Service) -> FastAPI:
         redoc_url=None,
     )
     app.state.service = service
+    app.state.sessions = Sessions()
     errors.install(app, pages.page_error)
     app.include_router(api.router)
     app.include_router(admin.router)
@@ -51,4 +54,7 @@ def create_app(service: Service) -> FastAPI:
         response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
+    settings = service.settings
+    hosts = allowed_host_names(settings.allowed_hosts, settings.host)
+    app.add_middleware(Guard, hosts=hosts, max_body=settings.max_request_bytes)  # outermost: runs first
     return app

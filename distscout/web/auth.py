@@ -1,8 +1,9 @@
 """Bearer-token checks. Admin routes fail closed: with no token configured they answer 503, never open.
 
-Read routes (API, pages, /metrics) need the token only with `protect_reads`; a browser may then present it
-as the cookie that `POST /login` sets (pages cannot send headers). Admin routes take the header only, so a
-cookie can never be used to forge an admin request from another site.
+Read routes (API, pages, /metrics) need the token only with `protect_reads`; a browser then presents the
+signed session cookie that `POST /login` sets (pages cannot send headers; the cookie never holds the token:
+sessions.py). Admin routes take the header only, so a cookie can never be used to forge an admin request
+from another site.
 """
 
 from __future__ import annotations
@@ -12,13 +13,19 @@ import hmac
 from fastapi import HTTPException, Request
 
 from distscout.web.service import Service
+from distscout.web.sessions import Sessions
 
-COOKIE = "distscout_token"
+COOKIE = "distscout_session"
 HOW_TO_CONFIGURE = "set DISTSCOUT_API_TOKEN, or api_token in the configuration file"
 
 
 def service(request: Request) -> Service:
     found: Service = request.app.state.service
+    return found
+
+
+def sessions(request: Request) -> Sessions:
+    found: Sessions = request.app.state.sessions
     return found
 
 
@@ -48,8 +55,13 @@ def require_reader(request: Request) -> None:
         return
     if current.settings.api_token is None:
         raise HTTPException(503, f"protect_reads is on, but no API token is configured ({HOW_TO_CONFIGURE})")
-    presented = bearer(request) or request.cookies.get(COOKIE)
-    if not token_matches(current, presented):
+    presented = bearer(request)
+    if presented is not None:
+        signed_in = token_matches(current, presented)
+    else:
+        token = current.settings.api_token.get_secret_value()
+        signed_in = sessions(request).valid(token, request.cookies.get(COOKIE))
+    if not signed_in:
         raise _unauthorized("reads are protected: send Authorization: Bearer <token>, or sign in at /login")
 
 

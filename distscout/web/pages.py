@@ -24,7 +24,7 @@ from distscout.store.queries import (
     unconfirmed_orphans,
 )
 from distscout.store.repos import list_repos
-from distscout.web.auth import COOKIE, require_reader, service, token_matches
+from distscout.web.auth import COOKIE, require_reader, service, sessions, token_matches
 from distscout.web.service import Service
 from distscout.web.status import Name, Owner, integrity_panel, tracked_repo, worker_status
 
@@ -69,6 +69,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     current = service(request)
     context.setdefault("title", template.removesuffix(".html"))
     context["workers_here"] = current.dispatcher is not None
+    context["protected"] = current.settings.protect_reads
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -156,14 +157,41 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request, current: Current) -> Response:
-    """Reads are protected: keep the token in an HttpOnly, same-site cookie so pages can be read."""
-    # A one-field form, parsed here: not worth a multipart dependency.
+    """Reads are protected: a signed session in an HttpOnly, same-site cookie lets pages be read."""
+    address = request.client.host if request.client else "unknown"
+    book = sessions(request)
+    wait = book.retry_after(address)
+    if wait:
+        message = f"too many wrong tokens from this address: try again in {wait} s"
+        page = render(request, "login.html", 429, title="sign in", failed=False, throttled=message)
+        page.headers["Retry-After"] = str(wait)
+        return page
+    # A one-field form, parsed here: not worth a multipart dependency (the body is bounded by the guard).
     fields = parse_qs((await request.body())[:4096].decode("utf-8", "replace"))
     token = (fields.get("token") or [""])[0]
     if not token_matches(current, token):
+        book.failed(address)
         return render(request, "login.html", 401, title="sign in", failed=True)
+    book.succeeded(address)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    hours = current.settings.session_hours
+    response.set_cookie(
+        COOKIE,
+        book.issue(token, hours),
+        max_age=int(hours * 3600),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    """Sign out: the cookie is deleted, and this server refuses it from now on."""
+    sessions(request).end(request.cookies.get(COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
 

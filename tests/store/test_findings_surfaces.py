@@ -110,7 +110,9 @@ async def test_every_surface_shows_unconfirmed_and_unknown_apart(
     states = {r["repo"]: r["manifests"] for r in csv.DictReader(io.StringIO(_export(database_url, "repos")))}
     assert states == {"acme/lonely": "found", "acme/published": "unknown"}
 
-    settings = load_settings(database_url=database_url, output_dir=tmp_path / "out")
+    settings = load_settings(
+        database_url=database_url, output_dir=tmp_path / "out", allowed_hosts=("testserver",)
+    )
     engine = open_engine(database_url)
     try:
         with TestClient(create_app(Service(engine, settings))) as client:

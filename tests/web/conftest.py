@@ -36,7 +36,8 @@ def make_service(web_db: str, tmp_path: Path, corpus_emulator: EmulatorServer) -
     upstreams["github_api_url"] = corpus_emulator.url_for("github")
 
     def make(url: str = web_db, **overrides: Any) -> Service:
-        chosen = {**upstreams, **overrides}
+        # TestClient sends `Host: testserver`: the one name these apps answer to besides loopback
+        chosen = {**upstreams, "allowed_hosts": ("testserver",), **overrides}
         settings = load_settings(database_url=url, output_dir=tmp_path / "out", **chosen)
         engine = open_engine(url)
         engines.append(engine)
