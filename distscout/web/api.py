@@ -129,15 +129,25 @@ def packages(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}, **errors(422)},
 )
-def export(current: Current, table: ExportTable, format: ExportFormat = ExportFormat.csv) -> Response:
-    """A whole table as CSV or JSON Lines, streamed (the same rows as `distscout export`)."""
+def export(
+    current: Current,
+    table: ExportTable,
+    format: ExportFormat = ExportFormat.csv,
+    raw: Annotated[
+        bool, Query(description="CSV: cells exactly as stored (formula-like cells are not neutralised).")
+    ] = False,
+) -> Response:
+    """A whole table as CSV or JSON Lines, streamed (the same rows as `distscout export`). A CSV cell that
+    begins like a spreadsheet formula (= + - @ tab CR) gets a leading ' unless `raw`."""
     query = EXPORT_TABLES[table.value]()
 
     def pieces() -> Iterator[str]:
         with current.engine.connect() as connection:
             chunks = export_chunks(connection, query)
             yield from (
-                csv_text(chunks, column_names(query)) if format is ExportFormat.csv else jsonl_text(chunks)
+                csv_text(chunks, column_names(query), raw=raw)
+                if format is ExportFormat.csv
+                else jsonl_text(chunks)
             )
 
     media = "text/csv; charset=utf-8" if format is ExportFormat.csv else "application/x-ndjson"

@@ -8,10 +8,12 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from distscout.emulator.server import EmulatorServer
 from distscout.repos import parse_repo_ref
 from distscout.store.queries import fleet_stats, orphans, repo_report, unclaimed
+from distscout.store.schema import repo_distribution
 from distscout.web.app import create_app
 from distscout.web.service import Service
 from tests.web.conftest import ADMIN, TOKEN, ServiceFactory
@@ -260,3 +262,17 @@ def test_doctor_runs_at_most_every_few_minutes(client: TestClient, corpus_emulat
     assert sum(service["requests"] for service in corpus_emulator.stats().values()) == asked
     page = client.get("/workers").text
     assert 'id="preflight"' in page and "bulk canary" in page
+
+
+def test_csv_export_neutralises_formulas_unless_raw(client: TestClient, service: Service) -> None:
+    with service.engine.begin() as connection:
+        first = connection.execute(select(func.min(repo_distribution.c.id))).scalar_one()
+        connection.execute(
+            repo_distribution.update().where(repo_distribution.c.id == first).values(package_name="=1+1")
+        )
+    names = {
+        r["package_name"] for r in csv.DictReader(io.StringIO(client.get("/api/export/distribution").text))
+    }
+    assert "'=1+1" in names and "=1+1" not in names
+    raw = client.get("/api/export/distribution", params={"raw": "true"}).text
+    assert "=1+1" in {r["package_name"] for r in csv.DictReader(io.StringIO(raw))}
