@@ -27,7 +27,8 @@ from distscout.observations import RegistryObservation
 
 # 2: deps.dev enums left out read as their zero (unknown) value
 # 3: GitHub Packages npm names carry their owner's scope (@owner/name), as npm.pkg.github.com serves them
-INTERPRETER_VERSION = 3
+# 4: declared names checked by their ecosystem's rules (manifests/names.py): a refused one is invalid_name
+INTERPRETER_VERSION = 4
 
 NOISE_ECOSYSTEMS = frozenset({"go", "actions", "docker"})
 _DEPSDEV_SYSTEMS = {

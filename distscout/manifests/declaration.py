@@ -12,6 +12,7 @@ class ParseStatus(StrEnum):
     MALFORMED = "malformed"  # not valid in its own format
     TOO_LARGE = "too_large"  # over the read cap: not parsed at all
     UNSUPPORTED = "unsupported"  # a form we read but cannot resolve statically (computed name, binary)
+    INVALID_NAME = "invalid_name"  # names a package its ecosystem's registry would refuse (names.py)
 
 
 @dataclass(frozen=True, slots=True)

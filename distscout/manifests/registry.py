@@ -18,6 +18,7 @@ from distscout.ecosystems import normalize_name, purl_for
 from distscout.manifests import parsers as _parsers_package
 from distscout.manifests.declaration import Declaration, ParseStatus
 from distscout.manifests.location import non_package_location
+from distscout.manifests.names import name_problem
 
 MAX_MANIFEST_BYTES = 1024 * 1024
 
@@ -180,6 +181,16 @@ def _complete(declaration: Declaration, parser: ManifestParser, path: str) -> De
     declaration = replace(
         declaration, path=path, manifest_type=parser.manifest_type, parser_version=parser.parser_version
     )
+    if declaration.status is ParseStatus.OK and declaration.name is not None:
+        problem = name_problem(parser.manifest_type, declaration.name)
+        if problem is not None:  # shown as declared, never matched, never an orphan
+            return replace(
+                declaration,
+                status=ParseStatus.INVALID_NAME,
+                intent=False,
+                intent_reason=f"invalid name: {problem}",
+                detail=problem,
+            )
     if declaration.name is not None:
         declaration = replace(
             declaration,
