@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from distscout.emulator.budget import Limits
 from distscout.emulator.depsdev import DepsdevService
@@ -31,6 +32,7 @@ from distscout.emulator.ecosystems import EcosystemsService
 from distscout.emulator.faults import (
     SERVICES,
     Clock,
+    ConnectionFault,
     FaultPlanError,
     FaultsInput,
     FaultState,
@@ -123,8 +125,8 @@ class Emulator:
             return JSONResponse(
                 {"error": f"no such service {name!r}; try {', '.join(PREFIXES.values())}"}, 404
             )
-        faults = self._faults[name]
         with self._lock:
+            faults = self._faults[name].for_path("/" + rest)
             rolls = faults.roll()
         if faults.faults.latency_ms:
             await asyncio.sleep(faults.faults.latency_ms / 1000)
@@ -137,13 +139,12 @@ class Emulator:
                 reply, charged = service.refuse(injected, call, now), False
             else:
                 reply, charged = service.serve(call, matched, now)
-                if reply.status == 200 and faults.malformed(rolls):
-                    reply = replace(reply, body=reply.body[: len(reply.body) // 2] or b"<", etag=None)
+            wire = faults.connection_fault(rolls) if injected is None and reply.status == 200 else None
             routes, cost = self._counts[name]
             routes[matched[0].template if matched else UNMATCHED] += 1
             cost[0] += service.cost(reply, charged)
             cost[1] += reply.points
-        return _response(reply, now)
+        return on_the_wire(reply, wire, faults.faults.drip_ms, now)
 
     async def _stats_route(self, request: Request) -> Response:
         return JSONResponse(self.stats())
@@ -176,6 +177,69 @@ async def _call(request: Request, path: str, prefix: str) -> Call:
         body=await request.body() if request.method in ("POST", "PUT", "PATCH") else b"",
         method=request.method,
     )
+
+
+HTML_ERROR_PAGE = (
+    b"<!DOCTYPE html><html><head><title>502</title></head><body><h1>Bad gateway</h1></body></html>"
+)
+
+
+def on_the_wire(reply: Reply, fault: ConnectionFault | None, drip_ms: float, now: float) -> Response:
+    """The response as the client meets it: whole, or with its connection-level fault."""
+    if fault == "cut":
+        reply = replace(reply, body=reply.body[: len(reply.body) // 2] or b"<", etag=None)
+    elif fault == "html":
+        reply = replace(reply, body=HTML_ERROR_PAGE, media_type="text/html", etag=None)
+    response = _response(reply, now)
+    if fault == "reset":
+        return DroppedMidBody(response)
+    if fault == "drip":
+        return DrippingBody(response, drip_ms / 1000)
+    return response
+
+
+class DroppedMidBody(Response):
+    """Headers promising the whole body, half of it, then the connection is dropped (the ASGI app ends
+    without finishing the body: uvicorn closes the connection)."""
+
+    def __init__(self, whole: Response) -> None:
+        self.whole = whole
+        super().__init__(status_code=whole.status_code)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = self.whole.body
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.whole.status_code,
+                "headers": self.whole.raw_headers,
+            }
+        )
+        await send(
+            {"type": "http.response.body", "body": bytes(body[: max(1, len(body) // 2)]), "more_body": True}
+        )
+
+
+class DrippingBody(Response):
+    """The whole body, 256 bytes at a time, `pause` seconds apart: a slow link or an overloaded server."""
+
+    def __init__(self, whole: Response, pause: float) -> None:
+        self.whole, self.pause = whole, pause
+        super().__init__(status_code=whole.status_code)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = bytes(self.whole.body)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.whole.status_code,
+                "headers": self.whole.raw_headers,
+            }
+        )
+        for start in range(0, len(body), 256):
+            await send({"type": "http.response.body", "body": body[start : start + 256], "more_body": True})
+            await asyncio.sleep(self.pause)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _response(reply: Reply, now: float) -> Response:

@@ -27,6 +27,13 @@ Per service (`depsdev`, `ecosystems`, `github`), every field optional:
   `x-ratelimit-reset` and `retry-after`; ecosyste.ms answers 429 with its `x-ratelimit-*` headers and no
   `retry-after`; deps.dev answers 429.
 - `malformed_rate` (0..1): share of 200 answers whose body is cut short, so it is no longer JSON.
+- Connection-level faults, each a share of 200 answers (together with `malformed_rate` at most 1):
+  `html_rate` (a 200 whose body is an HTML error page, as a proxy or a captive portal sends),
+  `reset_rate` (the headers promise the whole body, half of it is sent, then the connection is dropped),
+  `drip_rate` (the body dribbles out in 256-byte pieces, `drip_ms` apart; default 50).
+- `routes`: `{"path prefix": {…}}`, the same fields (but `routes` and `quirks`) for the requests whose
+  path (after the service's prefix, e.g. `/repos/`) starts with that prefix; the longest prefix wins, and
+  its own random stream and rate-limit window replace the service's for those requests.
 - `seed` (integer or string): overrides the top-level `seed` (default 0) for this service.
 - `quirks`: how the service behaves where it departs from its documents or a deployment differs
   (quirks.py); the defaults are the real services' behaviour.
@@ -50,7 +57,20 @@ from distscout.emulator.checks import FormatError, Where, as_int, as_list, as_nu
 from distscout.emulator.quirks import DEFAULTS, Quirks, parse_quirks
 
 SERVICES = ("depsdev", "ecosystems", "github")
-_SERVICE_FIELDS = ("error_rate", "latency_ms", "outages", "rate_limit", "malformed_rate", "seed", "quirks")
+_ROUTE_FIELDS = (
+    "error_rate",
+    "latency_ms",
+    "outages",
+    "rate_limit",
+    "malformed_rate",
+    "html_rate",
+    "reset_rate",
+    "drip_rate",
+    "drip_ms",
+    "seed",
+)
+_SERVICE_FIELDS = (*_ROUTE_FIELDS, "quirks", "routes")
+ConnectionFault = Literal["cut", "html", "reset", "drip"]
 _ERROR_STATUSES = (500, 502, 503)
 
 Clock = Callable[[], float]
@@ -89,6 +109,19 @@ class ServiceFaults:
     malformed_rate: float = 0.0
     seed: int | str = 0
     quirks: Quirks | None = None  # None: the service's defaults (quirks.DEFAULTS)
+    html_rate: float = 0.0
+    reset_rate: float = 0.0
+    drip_rate: float = 0.0
+    drip_ms: float = 50.0
+    routes: Mapping[str, ServiceFaults] = field(default_factory=dict)  # path prefix -> its own faults
+
+    def for_path(self, path: str) -> tuple[str, ServiceFaults]:
+        """The faults for a request path: the longest matching route prefix's, else the service's ("")."""
+        matching = [prefix for prefix in self.routes if path.startswith(prefix)]
+        if not matching:
+            return "", self
+        prefix = max(matching, key=len)
+        return prefix, self.routes[prefix]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,16 +163,35 @@ def parse_fault_plan(data: Any, file: str = "faults") -> FaultPlan:
     )
 
 
-def _parse_service(raw: Any, where: Where, service: str, default_seed: int | str) -> ServiceFaults:
-    faults = as_object(raw, where, required=(), optional=_SERVICE_FIELDS)
+def _parse_service(
+    raw: Any, where: Where, service: str, default_seed: int | str, fields: tuple[str, ...] = _SERVICE_FIELDS
+) -> ServiceFaults:
+    faults = as_object(raw, where, required=(), optional=fields)
+    rate = {
+        name: as_number(faults.get(name, 0), where.key(name), 0, 1)
+        for name in ("malformed_rate", "html_rate", "reset_rate", "drip_rate")
+    }
+    if sum(rate.values()) > 1:
+        where.fail("malformed_rate, html_rate, reset_rate and drip_rate add up to more than 1")
+    seed = _seed(faults.get("seed", default_seed), where.key("seed"))
+    routes = faults.get("routes", {})
+    if not isinstance(routes, Mapping):
+        where.key("routes").fail(f"expected an object of path prefixes, got {describe(routes)}")
     return ServiceFaults(
         error_rate=as_number(faults.get("error_rate", 0), where.key("error_rate"), 0, 1),
         latency_ms=as_number(faults.get("latency_ms", 0), where.key("latency_ms"), 0, 600_000),
         outages=_outages(faults.get("outages", []), where.key("outages")),
         rate_limit=_rate_limit(faults.get("rate_limit"), where.key("rate_limit"), service),
-        malformed_rate=as_number(faults.get("malformed_rate", 0), where.key("malformed_rate"), 0, 1),
-        seed=_seed(faults.get("seed", default_seed), where.key("seed")),
+        seed=seed,
         quirks=parse_quirks(faults["quirks"], where.key("quirks"), service) if "quirks" in faults else None,
+        drip_ms=as_number(faults.get("drip_ms", 50), where.key("drip_ms"), 0, 60_000),
+        routes={
+            str(prefix): _parse_service(
+                value, where.key("routes").key(str(prefix)), service, seed, _ROUTE_FIELDS
+            )
+            for prefix, value in routes.items()
+        },
+        **rate,
     )
 
 
@@ -200,10 +252,20 @@ class FaultState:
     """The moving parts of one service's plan: its random stream and its rate-limit window."""
 
     def __init__(self, faults: ServiceFaults, service: str) -> None:
-        self.faults = faults
+        self.faults, self.service = faults, service
         self._random = random.Random(f"{faults.seed}:{service}")  # noqa: S311 - reproducible, not secret
         self._passed = 0
         self._blocked_until: float | None = None
+        self._routes: dict[str, FaultState] = {}
+
+    def for_path(self, path: str) -> FaultState:
+        """The state that decides a request to `path`: a route's own (its stream, its window), or this."""
+        prefix, faults = self.faults.for_path(path)
+        if not prefix:
+            return self
+        if prefix not in self._routes:
+            self._routes[prefix] = FaultState(faults, f"{self.service}:{prefix}")
+        return self._routes[prefix]
 
     def roll(self) -> Rolls:
         # Always three draws, whatever fires, so one request's outcome never shifts the next one's.
@@ -222,7 +284,23 @@ class FaultState:
         return None
 
     def malformed(self, rolls: Rolls) -> bool:
-        return rolls.malformed < self.faults.malformed_rate
+        return self.connection_fault(rolls) == "cut"
+
+    def connection_fault(self, rolls: Rolls) -> ConnectionFault | None:
+        """What happens to a 200's body on the wire. The `malformed` draw is split into the shares, so a
+        request still takes three draws whatever its plan."""
+        faults, edge = self.faults, 0.0
+        shares: tuple[tuple[ConnectionFault, float], ...] = (
+            ("cut", faults.malformed_rate),
+            ("html", faults.html_rate),
+            ("reset", faults.reset_rate),
+            ("drip", faults.drip_rate),
+        )
+        for kind, share in shares:
+            edge += share
+            if rolls.malformed < edge:
+                return kind
+        return None
 
     def _rate_limited(self, now: float) -> Injected | None:
         limit = self.faults.rate_limit
