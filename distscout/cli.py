@@ -67,6 +67,8 @@ def manifests(
         scan = scan_checkout(path, plan)
     except CheckoutError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
+    if scan.special_files:  # on stderr in both modes: the JSON on stdout stays one array
+        _err.print(f"note: {scan.special_files} special files (FIFOs, sockets, devices) skipped, not opened")
     if as_json:
         sys.stdout.write(json.dumps([d.as_dict() for d in scan.declarations], indent=2) + "\n")
         return

@@ -1,12 +1,15 @@
 """Read manifests from a local checkout: the same plan and parsers as a remote scan, on disk.
 
 The checkout is untrusted input: symbolic links are never followed (a link to /etc/passwd named
-package.json stays unread), reads are capped, and the listing itself is bounded.
+package.json stays unread), only regular files are opened (a FIFO named package.json would block a read
+forever; a device could be endless) — the others are skipped and counted — reads are capped, and the
+listing itself is bounded.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,33 +29,59 @@ class CheckoutScan:
     plan: WalkPlan
     declarations: tuple[Declaration, ...]
     listing_truncated: bool
+    special_files: int = 0  # FIFOs, sockets and devices skipped (never opened)
 
 
-def list_checkout(root: Path, limit: int = MAX_LISTED_FILES) -> tuple[list[str], bool]:
-    """Repo-relative paths of regular files under `root`, pruning vendored and hidden directories."""
+def list_checkout(root: Path, limit: int = MAX_LISTED_FILES) -> tuple[list[str], bool, int]:
+    """Repo-relative paths of regular files under `root`, pruning vendored and hidden directories; whether
+    the listing stopped at `limit`; how many special files (FIFOs, sockets, devices) were skipped."""
     paths: list[str] = []
+    special = 0
     for directory, subdirectories, files in os.walk(root, followlinks=False):
         subdirectories[:] = sorted(d for d in subdirectories if not is_skipped_directory(d))
         relative = os.path.relpath(directory, root)
         prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
         for name in sorted(files):
-            if not os.path.islink(os.path.join(directory, name)):
-                paths.append(prefix + name)
-                if len(paths) >= limit:
-                    return paths, True
-    return paths, False
+            try:
+                mode = os.lstat(os.path.join(directory, name)).st_mode
+            except OSError:
+                continue
+            if stat.S_ISLNK(mode):
+                continue
+            if not stat.S_ISREG(mode):
+                special += 1
+                continue
+            paths.append(prefix + name)
+            if len(paths) >= limit:
+                return paths, True, special
+    return paths, False, special
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
 def read_file(root: Path, relative: str, max_bytes: int = MAX_MANIFEST_BYTES) -> bytes | None:
-    """At most `max_bytes + 1` bytes of a regular file inside `root` (one more shows it is too large)."""
+    """At most `max_bytes + 1` bytes of a regular file inside `root` (one more shows it is too large).
+
+    Opened without following a link and without blocking, then checked again on the open descriptor:
+    a file swapped for a FIFO or a link between the listing and the read is still refused."""
     target = root / relative
     try:
         if target.is_symlink() or not target.resolve().is_relative_to(root.resolve()):
             return None
-        with target.open("rb") as handle:
+        descriptor = os.open(target, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        os.set_blocking(descriptor, True)  # a regular file: ordinary reads from here
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
             return handle.read(max_bytes + 1)
     except OSError:
         return None
+    finally:
+        os.close(descriptor)
 
 
 def scan_checkout(root: Path, mode: WalkMode = WalkMode.DEEP) -> CheckoutScan:
@@ -62,7 +91,7 @@ def scan_checkout(root: Path, mode: WalkMode = WalkMode.DEEP) -> CheckoutScan:
         raise CheckoutError(f"{root}: not a directory")
     if not os.access(root, os.R_OK | os.X_OK):
         raise CheckoutError(f"{root}: permission denied")
-    paths, truncated = list_checkout(root)
+    paths, truncated, special = list_checkout(root)
 
     def read_text(relative: str) -> str | None:
         data = read_file(root, relative)
@@ -85,4 +114,6 @@ def scan_checkout(root: Path, mode: WalkMode = WalkMode.DEEP) -> CheckoutScan:
             declaration = read_manifest(relative, data, context=context)
         if declaration is not None:
             declarations.append(declaration)
-    return CheckoutScan(plan=plan, declarations=tuple(declarations), listing_truncated=truncated)
+    return CheckoutScan(
+        plan=plan, declarations=tuple(declarations), listing_truncated=truncated, special_files=special
+    )
