@@ -27,7 +27,8 @@ from distscout.observations import RegistryObservation
 
 # 2: deps.dev enums left out read as their zero (unknown) value
 # 3: GitHub Packages npm names carry their owner's scope (@owner/name), as npm.pkg.github.com serves them
-# 4: declared names checked by their ecosystem's rules (manifests/names.py): a refused one is invalid_name
+# 4: declared names checked by their ecosystem's rules (manifests/names.py): a refused one is invalid_name;
+#    a manifest that is not UTF-8 (nor UTF-16 with a BOM, nor in its declared XML encoding) is malformed
 INTERPRETER_VERSION = 4
 
 NOISE_ECOSYSTEMS = frozenset({"go", "actions", "docker"})

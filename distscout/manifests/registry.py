@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -138,6 +139,10 @@ def _parse_guarded(parser: ManifestParser, path: str, data: bytes | str, max_byt
     if size > max_bytes:
         return _too_large(size, max_bytes)
     text = data if isinstance(data, str) else decode_text(data)
+    if text is None:
+        return Declaration.malformed(
+            "not valid UTF-8 (nor UTF-16 with a byte order mark, nor a declared XML encoding)"
+        )
     if "\x00" in text:
         return Declaration.malformed("binary content (NUL bytes)")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -164,17 +169,29 @@ def _resolve_guarded(
         return replace(declaration, detail=f"{parser.key} resolver failed: {type(exc).__name__}")
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with a BOM, else Latin-1 (which never fails)."""
+_XML_ENCODING = re.compile(rb"""\A\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]{0,39})["']""")
+
+
+def decode_text(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, or an XML file in the encoding its declaration
+    names (a Latin-1 pom.xml is valid XML); None for anything else. Decoding undecodable bytes as Latin-1
+    would turn garbage into a name (and the name into an orphan): such a file is malformed instead."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            pass
+            return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        pass
+    declared = _XML_ENCODING.match(data)
+    if declared is not None:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            return None
+    return None
 
 
 def _complete(declaration: Declaration, parser: ManifestParser, path: str) -> Declaration:

@@ -78,11 +78,11 @@ def test_nul_bytes_are_binary() -> None:
     assert d is not None and d.status is ParseStatus.MALFORMED and "binary" in d.detail
 
 
-def test_utf16_with_bom_and_latin1_fallback() -> None:
+def test_utf16_with_bom_and_no_latin1_fallback() -> None:
     d = read_manifest("package.json", '{"name": "wide"}'.encode("utf-16"))
     assert d is not None and d.name == "wide"
-    d = read_manifest("package.json", '{"name": "caf\xe9"}'.encode("latin-1"))
-    assert d is not None and d.name == "café"
+    d = read_manifest("package.json", '{"name": "caf\xe9"}'.encode("latin-1"))  # not UTF-8: no guessing
+    assert d is not None and d.status is ParseStatus.MALFORMED and d.name is None
 
 
 def test_location_removes_intent_with_a_reason() -> None:
