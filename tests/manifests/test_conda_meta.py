@@ -162,7 +162,8 @@ def test_helpers_never_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         "package:\n  name: acme{{ environ.get('DISTSCOUT_SECRET', '') }}"
         "{{ os.environ.get('DISTSCOUT_SECRET', '') }}{{ env.get('DISTSCOUT_SECRET', default='') }}\n"
     )
-    assert parse(template).name == "acme"
+    declared = parse(template)  # the secret is never read: the name depends on the build machine
+    assert declared.status is ParseStatus.UNSUPPORTED and "leaked" not in declared.detail
 
 
 def test_helpers_never_read_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -420,3 +421,24 @@ def test_include_has_no_loader() -> None:
 def test_long_lines_stay_linear(line: Callable[[int], str], size: int) -> None:
     # The original line (n = size) against a quarter of it, in the same run.
     assert_linear(lambda n: parse(f"package:\n  name: a\n  name: b  # [win]\n{line(n)}\n"), size // 4)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{{ environ.get('HOME') }}",  # rendered "None" before: a guessed name
+        "{{ d.name if d else 'fallback' }}",  # rendered "fallback": the build decides, not the default
+        "{{ os.environ['PKG'] }}",
+        "{{ 'acme' ~ environ.get('SUFFIX', '') }}",
+    ],
+)
+def test_a_name_known_only_at_build_time_is_unsupported(value: str) -> None:
+    declared = parse(f"package:\n  name: {value}\n")
+    assert declared.status is ParseStatus.UNSUPPORTED and declared.name is None
+    assert "the recipe does not define" in declared.detail
+
+
+def test_a_condition_on_known_values_still_renders() -> None:
+    assert (
+        parse("{% set gpu = false %}package:\n  name: {{ 'acme-gpu' if gpu else 'acme' }}\n").name == "acme"
+    )

@@ -73,7 +73,6 @@ package:
         ("${{ name.split('_') | join('.') }}", "acme.tool"),
         ("${{ name | split('_') | first }}", "acme"),
         ("lib${{ name }}-${{ version | version_to_buildstring }}", "libacme_tool-110"),
-        ("${{ env.get('ACME_NAME', default='acme') }}", "acme"),
         ("plain-name", "plain-name"),
     ],
 )
@@ -90,6 +89,20 @@ def test_quoted_and_unquoted_numbers_stay_text() -> None:
 def test_boa_spelling_without_dollar() -> None:
     text = "context:\n  name: Acme\npackage:\n  name: '{{ name|lower }}'\n"
     assert parse(text).name == "acme"
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "${{ env.get('ACME_NAME', default='acme') }}",  # the build machine may well set it
+        "${{ env.get('ACME_NAME') }}",
+        "${{ 'acme-gpu' if cuda else 'acme' }}",  # a condition on a build variable is not the default
+    ],
+)
+def test_a_name_from_build_time_values_is_unsupported(expression: str) -> None:
+    text = f"context:\n  name: acme_tool\npackage:\n  name: {expression}\n"
+    declaration = parse(text)
+    assert declaration.status is ParseStatus.UNSUPPORTED and declaration.name is None
 
 
 def test_undefined_variable_is_unsupported() -> None:

@@ -59,11 +59,22 @@ def _placeholder(kind: str) -> Callable[..., str]:
     return helper
 
 
+class _Environ(dict[str, Any]):
+    """conda-build's `environ` (and `os.environ`): the build machine's variables, unknown here. Every read
+    is an unknown value, whatever default it names: at build time the variable may well be set."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(key, Unknown(name=f"environ.{key}"))
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.get(key)
+
+
 class _EnvStub:
-    """rattler-build's `env`: nothing is set, so `env.get(name, default=...)` is its default."""
+    """rattler-build's `env`: the build machine's variables, unknown here, whatever default is named."""
 
     def get(self, name: str, default: Any = None) -> Any:
-        return Unknown(name=f"env.{name}") if default is None else default
+        return Unknown(name=f"env.{name}")
 
     def exists(self, name: str) -> bool:
         return False
@@ -71,7 +82,7 @@ class _EnvStub:
 
 def _globals() -> dict[str, Any]:
     """Fresh per Renderer: a template may mutate these (`environ.update(...)`), never another's."""
-    environ: dict[str, str] = {}
+    environ = _Environ()  # a template may set a variable itself (`environ.update(...)`): that one is known
     helpers = {
         kind: _placeholder(kind) for kind in ("compiler", "stdlib", "cdt", "pin_compatible", "pin_subpackage")
     }
@@ -82,7 +93,7 @@ def _globals() -> dict[str, Any]:
         "load_from_file installed resolved_packages datetime time PYTHON python_min PY_VER NPY_VER"
     )
     names: dict[str, Any] = {name: Unknown(name=name) for name in unknown.split()}
-    os_stub = types.SimpleNamespace(environ={}, sep="/", pathsep=":", linesep="\n", name="posix")
+    os_stub = types.SimpleNamespace(environ=_Environ(), sep="/", pathsep=":", linesep="\n", name="posix")
     return {**names, **helpers, "environ": environ, "os": os_stub, "env": _EnvStub()}
 
 

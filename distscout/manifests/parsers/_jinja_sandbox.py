@@ -76,6 +76,12 @@ class GuardTransformer(NodeTransformer):
         self.generic_visit(node)
         return _wrap(node, "_guard_charge")
 
+    def visit_CondExpr(self, node: nodes.CondExpr) -> nodes.Node:
+        # `a if x else b` with x unknown (`d.name if d else 'fallback'`) is unknown, not the default
+        # branch: the value depends on the build. `x if x is unknown else (a if x else b)`.
+        self.generic_visit(node)
+        return nodes.CondExpr(_wrap(node.test, "_guard_is_unknown"), node.test, node, lineno=node.lineno)
+
     def visit_Tuple(self, node: nodes.Tuple) -> nodes.Node:
         self.generic_visit(node)
         return _wrap(node, "_guard_charge") if node.ctx == "load" else node
@@ -139,6 +145,7 @@ class BoundedSandbox(SandboxedEnvironment):
         # pass_context also stops Jinja from evaluating these once at compile time.
         guards = {"_guard_out": out, "_guard_concat": concat, "_guard_charge": charge}
         guards["_guard_iter"] = iterate
+        guards["_guard_is_unknown"] = lambda context, value: isinstance(value, Unknown)
         return {name: pass_context(function) for name, function in guards.items()}
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
