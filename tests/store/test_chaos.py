@@ -6,11 +6,8 @@ in one cycle, no duplicate current row, and `integrity check` clean. The figures
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,11 +18,9 @@ from distscout.emulator.server import EmulatorServer
 from distscout.store.schema import repo_distribution, repo_distribution_manifest, scan_runs
 from tests.databases import postgresql_only
 from tests.emulator.fixtures import EmulatorFactory
-from tests.sources.helpers import TEST_TOKEN
+from tests.store.cli_processes import cli_environment, run_cli, start_cli
 from tests.store.helpers import Clock, tracked
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = "import sys; from distscout.cli import main; sys.argv[0] = 'distscout'; main()"
 COUNT = 60
 KILLS = 6
 CHAOS: dict[str, Any] = {
@@ -51,43 +46,8 @@ def _world() -> dict[str, Any]:
 
 
 def _env(server: EmulatorServer, url: str) -> dict[str, str]:
-    return os.environ | {
-        "DISTSCOUT_DATABASE_URL": url,
-        "DISTSCOUT_DEPSDEV_URL": server.url_for("depsdev"),
-        "DISTSCOUT_ECOSYSTEMS_URL": server.url_for("ecosystems"),
-        "DISTSCOUT_GITHUB_API_URL": server.url_for("github"),
-        "DISTSCOUT_GITHUB_TOKEN": TEST_TOKEN,
-        "DISTSCOUT_POLITE_EMAIL": "tests@distscout.example",
-        "DISTSCOUT_HEARTBEAT_SECONDS": "0.5",
-        "DISTSCOUT_WORKERS": "4",
-        "DISTSCOUT_START_INTERVAL": "0",
-        "DISTSCOUT_PACE_BY_BUDGET": "false",
-        "DISTSCOUT_BREAKER_OPEN_SECONDS": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-def _start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", CLI, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", CLI, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    # scans start at once and unpaced; a breaker closes again after a second, so the soak keeps working
+    return cli_environment(server, url, start_interval="0", pace_by_budget="false", breaker_open_seconds="1")
 
 
 def _complete_scans_per_repo(engine: Engine) -> list[int]:
@@ -117,7 +77,7 @@ def _duplicates(engine: Engine) -> int:
 def _soak(env: dict[str, str], commands: list[list[str]], rng: random.Random, every: float) -> dict[str, int]:
     """Run the commands, killing one at random every `every` seconds (SIGKILL and SIGTERM by turns) and
     starting it again, KILLS times; then stop them all with SIGTERM."""
-    running = [_start(env, *command) for command in commands]
+    running = [start_cli(env, *command, quiet=True) for command in commands]
     figures = {"sigkill": 0, "sigterm": 0}
     for round_ in range(KILLS):
         time.sleep(every)
@@ -126,7 +86,7 @@ def _soak(env: dict[str, str], commands: list[list[str]], rng: random.Random, ev
         running[victim].send_signal(how)
         running[victim].wait(timeout=120)
         figures["sigkill" if how == signal.SIGKILL else "sigterm"] += 1
-        running[victim] = _start(env, *commands[victim])
+        running[victim] = start_cli(env, *commands[victim], quiet=True)
     for process in running:
         process.send_signal(signal.SIGTERM)
     for process in running:
@@ -145,12 +105,12 @@ def _finish_and_check(
     figures["complete during the chaos"] = len(during)
     server.set_faults(None)
     started = time.monotonic()
-    final = _run(env, "scan", "--all")
+    final = run_cli(env, "scan", "--all")
     figures["seconds to finish the fleet after the chaos"] = round(time.monotonic() - started, 1)
     assert final.returncode == 0, final.stderr[-2000:]
     assert len(_complete_scans_per_repo(engine)) == COUNT, "every repository complete"
     assert _duplicates(engine) == 0
-    checked = _run(env, "integrity", "check", "--json")
+    checked = run_cli(env, "integrity", "check", "--json")
     report = json.loads(checked.stdout)
     assert report["status"] == "clean", report["findings"][:5]
     print("chaos soak:", figures)

@@ -7,25 +7,20 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from distscout.emulator.server import EmulatorServer
 from distscout.store.schema import active_scans, repos, scan_runs
 from distscout.store.workers import reap_dead
 from distscout.worker.heartbeat import stale_after
 from distscout.worker.runner import utc_now
 from tests.emulator.fixtures import EmulatorFactory
-from tests.sources.helpers import TEST_TOKEN
+from tests.store.cli_processes import cli_environment, run_cli, start_cli
 from tests.store.helpers import Clock, tracked
 
-ROOT = Path(__file__).resolve().parents[2]
-BEAT = 0.5  # heartbeat_seconds for every process of these tests
-CLI = "import sys; from distscout.cli import main; sys.argv[0] = 'distscout'; main()"
+BEAT = 0.5  # heartbeat_seconds of every process these tests start (cli_environment)
 COUNT = 30
 
 
@@ -38,31 +33,6 @@ def _world() -> dict[str, Any]:
         ],
         "packages": [],
     }
-
-
-def _env(server: EmulatorServer, url: str) -> dict[str, str]:
-    return os.environ | {
-        "DISTSCOUT_DATABASE_URL": url,
-        "DISTSCOUT_DEPSDEV_URL": server.url_for("depsdev"),
-        "DISTSCOUT_ECOSYSTEMS_URL": server.url_for("ecosystems"),
-        "DISTSCOUT_GITHUB_API_URL": server.url_for("github"),
-        "DISTSCOUT_GITHUB_TOKEN": TEST_TOKEN,
-        "DISTSCOUT_POLITE_EMAIL": "tests@distscout.example",
-        "DISTSCOUT_HEARTBEAT_SECONDS": str(BEAT),
-        "DISTSCOUT_WORKERS": "4",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", CLI, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def _held(engine: Engine) -> tuple[int, int]:
@@ -85,8 +55,8 @@ def test_a_killed_scans_claims_come_back_within_a_few_beats(
 ) -> None:
     server = emulator_factory(_world(), {"github": {"latency_ms": 200}})
     engine = tracked(database_url, [r["url"] for r in _world()["repos"]], Clock.real())
-    env = _env(server, database_url)
-    victim = _cli(env, "scan", "--all")
+    env = cli_environment(server, database_url)
+    victim = start_cli(env, "scan", "--all")
     _wait_for_running_scans(engine, victim)
     os.kill(victim.pid, signal.SIGKILL)
     killed_at = time.monotonic()
@@ -99,18 +69,10 @@ def test_a_killed_scans_claims_come_back_within_a_few_beats(
     print(f"claims taken back {time.monotonic() - killed_at:.2f} s after the SIGKILL")
     assert _held(engine) == (0, 0)
 
-    checked = subprocess.run(
-        [sys.executable, "-c", CLI, "integrity", "check", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    checked = run_cli(env, "integrity", "check", "--json")
     assert json.loads(checked.stdout)["status"] != "in_progress", checked.stderr
     server.set_faults(None)
-    again = _cli(env, "scan", "--all")
+    again = start_cli(env, "scan", "--all")
     _, err = again.communicate(timeout=600)
     assert again.returncode == 0, err[-2000:]
     with engine.connect() as connection:
@@ -122,7 +84,7 @@ def test_a_killed_scans_claims_come_back_within_a_few_beats(
 def test_sigterm_stops_a_scan_like_ctrl_c(database_url: str, emulator_factory: EmulatorFactory) -> None:
     server = emulator_factory(_world(), {"github": {"latency_ms": 200}})
     engine = tracked(database_url, [r["url"] for r in _world()["repos"]], Clock.real())
-    scan = _cli(_env(server, database_url), "scan", "--all")
+    scan = start_cli(cli_environment(server, database_url), "scan", "--all")
     _wait_for_running_scans(engine, scan)
     scan.send_signal(signal.SIGTERM)
     _, err = scan.communicate(timeout=120)
