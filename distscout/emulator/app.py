@@ -190,6 +190,8 @@ def on_the_wire(reply: Reply, fault: ConnectionFault | None, drip_ms: float, now
         reply = replace(reply, body=reply.body[: len(reply.body) // 2] or b"<", etag=None)
     elif fault == "html":
         reply = replace(reply, body=HTML_ERROR_PAGE, media_type="text/html", etag=None)
+    if fault == "garbage":  # the protocol (garble.py) swaps the status line of a marked answer
+        reply = replace(reply, headers=(*reply.headers, ("x-emulator-fault", "garbage")))
     response = _response(reply, now)
     if fault == "reset":
         return DroppedMidBody(response)

@@ -30,7 +30,8 @@ Per service (`depsdev`, `ecosystems`, `github`), every field optional:
 - Connection-level faults, each a share of 200 answers (together with `malformed_rate` at most 1):
   `html_rate` (a 200 whose body is an HTML error page, as a proxy or a captive portal sends),
   `reset_rate` (the headers promise the whole body, half of it is sent, then the connection is dropped),
-  `drip_rate` (the body dribbles out in 256-byte pieces, `drip_ms` apart; default 50).
+  `drip_rate` (the body dribbles out in 256-byte pieces, `drip_ms` apart; default 50),
+  `garbage_rate` (the status line is not HTTP at all).
 - `routes`: `{"path prefix": {…}}`, the same fields (but `routes` and `quirks`) for the requests whose
   path (after the service's prefix, e.g. `/repos/`) starts with that prefix; the longest prefix wins, and
   its own random stream and rate-limit window replace the service's for those requests.
@@ -67,10 +68,11 @@ _ROUTE_FIELDS = (
     "reset_rate",
     "drip_rate",
     "drip_ms",
+    "garbage_rate",
     "seed",
 )
 _SERVICE_FIELDS = (*_ROUTE_FIELDS, "quirks", "routes")
-ConnectionFault = Literal["cut", "html", "reset", "drip"]
+ConnectionFault = Literal["cut", "html", "reset", "drip", "garbage"]
 _ERROR_STATUSES = (500, 502, 503)
 
 Clock = Callable[[], float]
@@ -113,6 +115,7 @@ class ServiceFaults:
     reset_rate: float = 0.0
     drip_rate: float = 0.0
     drip_ms: float = 50.0
+    garbage_rate: float = 0.0
     routes: Mapping[str, ServiceFaults] = field(default_factory=dict)  # path prefix -> its own faults
 
     def for_path(self, path: str) -> tuple[str, ServiceFaults]:
@@ -169,10 +172,10 @@ def _parse_service(
     faults = as_object(raw, where, required=(), optional=fields)
     rate = {
         name: as_number(faults.get(name, 0), where.key(name), 0, 1)
-        for name in ("malformed_rate", "html_rate", "reset_rate", "drip_rate")
+        for name in ("malformed_rate", "html_rate", "reset_rate", "drip_rate", "garbage_rate")
     }
     if sum(rate.values()) > 1:
-        where.fail("malformed_rate, html_rate, reset_rate and drip_rate add up to more than 1")
+        where.fail("malformed_rate, html_rate, reset_rate, drip_rate and garbage_rate add up to more than 1")
     seed = _seed(faults.get("seed", default_seed), where.key("seed"))
     routes = faults.get("routes", {})
     if not isinstance(routes, Mapping):
@@ -295,6 +298,7 @@ class FaultState:
             ("html", faults.html_rate),
             ("reset", faults.reset_rate),
             ("drip", faults.drip_rate),
+            ("garbage", faults.garbage_rate),
         )
         for kind, share in shares:
             edge += share

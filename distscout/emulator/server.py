@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 from distscout.emulator.app import PREFIXES, Emulator
 from distscout.emulator.budget import Limits
 from distscout.emulator.faults import Clock, FaultsInput
+from distscout.emulator.garble import GarblingH11Protocol
 from distscout.emulator.model import World
 from distscout.emulator.world import load_world, world_from_dict
 
@@ -59,7 +60,13 @@ def server_config(app: Any) -> uvicorn.Config:
     """uvicorn adds no `Server` and no `Date` header: the app writes `Date` itself (from the emulator's clock,
     GitHub's skewed by its `clock_skew_s` quirk), so every answer carries exactly one."""
     return uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", server_header=False, date_header=False
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        date_header=False,
+        http=GarblingH11Protocol,  # h11, able to write a garbage status line (faults: garbage_rate)
     )
 
 

@@ -31,6 +31,16 @@ def test_a_connection_dropped_mid_body(emulator_factory: EmulatorFactory) -> Non
         api.get(REPO)
 
 
+def test_a_status_line_that_is_no_http(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory(tiny_world(), {"github": {"garbage_rate": 1}})
+    with github(server) as api, pytest.raises(httpx.RemoteProtocolError):
+        api.get(REPO)
+    server.set_faults(None)
+    with github(server) as api:
+        answer = api.get(REPO)
+    assert answer.status_code == 200 and "x-emulator-fault" not in answer.headers
+
+
 def test_a_dripping_body_arrives_whole(emulator_factory: EmulatorFactory) -> None:
     server = emulator_factory(tiny_world())
     with github(server) as api:
@@ -39,7 +49,7 @@ def test_a_dripping_body_arrives_whole(emulator_factory: EmulatorFactory) -> Non
         assert len(whole) > 256 and api.get(REPO).content == whole
 
 
-@pytest.mark.parametrize("faults", [{"html_rate": 1}, {"reset_rate": 1}])
+@pytest.mark.parametrize("faults", [{"html_rate": 1}, {"reset_rate": 1}, {"garbage_rate": 1}])
 async def test_the_client_takes_neither_for_an_answer(
     emulator_factory: EmulatorFactory, faults: dict
 ) -> None:

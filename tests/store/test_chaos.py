@@ -25,7 +25,7 @@ COUNT = 60
 KILLS = 6
 CHAOS: dict[str, Any] = {
     "seed": 7,
-    "depsdev": {"error_rate": 0.2, "outages": [[2, 4]], "reset_rate": 0.05},
+    "depsdev": {"error_rate": 0.2, "outages": [[2, 4]], "reset_rate": 0.05, "garbage_rate": 0.03},
     "ecosystems": {"error_rate": 0.2, "html_rate": 0.05},
     "github": {"error_rate": 0.2, "latency_ms": 20, "reset_rate": 0.05, "drip_rate": 0.05, "drip_ms": 2},
 }
