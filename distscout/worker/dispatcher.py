@@ -103,13 +103,16 @@ class Dispatcher:
             if len(self._running) >= self.settings.workers:
                 await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
                 continue
+            # Asked before the claim: claims given back between the two (a dead worker's, reaped) are
+            # then seen by the claim, so an idle exit never leaves them behind.
+            quiet_elsewhere = self.exit_when_idle and not self._running and not self._held_elsewhere()
             claim = claim_next(
                 self.engine, self.now(), cadence, partial_first=self.settings.immediate_partial_reclaim
             )
             if claim is None:
                 if not self._running:
                     self._settle()
-                if self.exit_when_idle and not self._running and not self._held_elsewhere():
+                if quiet_elsewhere:
                     break
                 await self._sleep(self.idle_poll if not self._running else min(self.idle_poll, 0.5))
                 continue

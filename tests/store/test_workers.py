@@ -16,6 +16,8 @@ from distscout.store.schema import active_scans
 from distscout.store.workers import claims_held_elsewhere, list_workers, reap_dead, reclaimable, register
 from distscout.worker.heartbeat import Heartbeat, stale_after
 from distscout.worker.runner import utc_now
+from tests.emulator.fixtures import EmulatorFactory
+from tests.sources.helpers import settings_for, upstreams_for
 
 STALE = stale_after(5)
 
@@ -146,4 +148,41 @@ def test_claims_held_elsewhere_are_what_an_idle_exit_waits_for(
         release(engine, claim)
     with engine.connect() as connection:
         assert claims_held_elsewhere(connection, clock.now) == 0
+    engine.dispose()
+
+
+async def test_an_idle_exit_waits_for_claims_another_process_holds(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, emulator_factory: EmulatorFactory
+) -> None:
+    from distscout.worker.dispatcher import Dispatcher
+
+    world = {"format": 1, "repos": [{"url": "https://github.com/acme/r0"}], "packages": []}
+    engine = _fleet(database_url, 1)
+    clock = Clock()
+    with engine.connect() as connection:
+        ids = [repo.id for repo in list_repos(connection)]
+    _as_process(monkeypatch, "dying")
+    register(engine, "worker", clock.now)
+    for claim in claim_repos(engine, ids, clock.now).values():  # then it is killed holding the claim
+        if claim.connection is not None:
+            claim.connection.close()
+    _as_process(monkeypatch, "idle")
+    server = emulator_factory(world)
+    polls = 0
+
+    def now() -> datetime:
+        nonlocal polls
+        polls += 1
+        if polls == 20:  # a while later, a live worker's heartbeat takes the dead one's claims back
+            assert reap_dead(engine, clock.now + STALE * 2, STALE)
+        return clock.now
+
+    settings = settings_for(server, start_interval=0, database_url=database_url)
+    async with upstreams_for(server) as upstreams:
+        stats = await Dispatcher(
+            engine, upstreams, settings, now=now, idle_poll=0.001, exit_when_idle=True
+        ).run()
+    assert stats.finished == 1, "it scanned the repository the dead one held"
+    if engine.dialect.name == "sqlite":  # PostgreSQL released the dead one's row lock at once
+        assert polls >= 20, "it waited for the lease to be taken back instead of exiting"
     engine.dispose()
