@@ -18,6 +18,7 @@ from distscout.config import Settings, setup_warnings
 from distscout.integrity.repair import repair
 from distscout.store.http_cache import StoreConditionalCache
 from distscout.upstreams import build_upstreams
+from distscout.web.guard import exposure_warning
 from distscout.web.server import Endpoint, ListenError, listen
 from distscout.web.server import serve as serve_web
 from distscout.web.service import Service
@@ -99,6 +100,8 @@ def _serve_web(
     admin = "admin routes need the API token" if current.api_token else "admin routes closed (no api_token)"
     reads = "reads need the token" if current.protect_reads else "reads open"
     err.print(f"web: {endpoint.url}/ ({admin}; {reads})", markup=False)
+    if (exposed := exposure_warning(current.host, current.allowed_hosts)) is not None:
+        err.print(f"warning: {exposed}", markup=False, soft_wrap=True)
     with sock:
         return asyncio.run(
             serve_web(

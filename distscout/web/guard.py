@@ -35,6 +35,17 @@ def allowed_host_names(configured: Iterable[str], bind_host: str) -> frozenset[s
     return frozenset([*LOOPBACK_NAMES, *bound, *names])
 
 
+def exposure_warning(bind_host: str, configured: Iterable[str]) -> str | None:
+    """What `serve` should say at start: on a wildcard bind with no `allowed_hosts`, clients that use the
+    machine's name or address get 400 — the Host check answers loopback names only."""
+    if bind_host in WILDCARDS and not any(name.strip() for name in configured):
+        return (
+            f"listening on {bind_host or 'every address'}, but only loopback Host names are answered: "
+            'set allowed_hosts to the names clients use (or "*")'
+        )
+    return None
+
+
 def host_name(header: str) -> str:
     """`example.org:8080` → `example.org`; `[::1]:8080` → `::1`; lower-case."""
     value = header.strip().lower()

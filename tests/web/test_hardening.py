@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from distscout.web.app import create_app
 from distscout.web.auth import COOKIE
-from distscout.web.guard import host_name
+from distscout.web.guard import exposure_warning, host_name
 from distscout.web.sessions import CAPACITY, MAX_FAILURES, WINDOW, Sessions
 from tests.web.conftest import ADMIN, TOKEN, ServiceFactory
 
@@ -170,3 +170,9 @@ def test_the_book_of_failures_is_bounded() -> None:
     for n in range(CAPACITY + 500):
         sessions.failed(f"10.{n // 65536}.{n // 256 % 256}.{n % 256}")
     assert sessions.remembered() <= CAPACITY
+
+
+def test_a_wildcard_bind_without_allowed_hosts_is_warned_about() -> None:
+    assert "set allowed_hosts" in (exposure_warning("0.0.0.0", ()) or "")  # noqa: S104 - a name compared
+    assert exposure_warning("0.0.0.0", ("dist.example.org",)) is None  # noqa: S104
+    assert exposure_warning("127.0.0.1", ()) is None
