@@ -29,7 +29,9 @@ from distscout.observations import RegistryObservation
 # 3: GitHub Packages npm names carry their owner's scope (@owner/name), as npm.pkg.github.com serves them
 # 4: declared names checked by their ecosystem's rules (manifests/names.py): a refused one is invalid_name;
 #    a manifest that is not UTF-8 (nor UTF-16 with a BOM, nor in its declared XML encoding) is malformed
-INTERPRETER_VERSION = 4
+# 5: name rules from each registry's own rule (Go's CheckPath, CEP 26, .NET's \w …); control, format and
+#    replacement characters refused everywhere
+INTERPRETER_VERSION = 5
 
 NOISE_ECOSYSTEMS = frozenset({"go", "actions", "docker"})
 _DEPSDEV_SYSTEMS = {
