@@ -14,10 +14,11 @@ from distscout.manifests.declaration import Declaration
 from distscout.manifests.formats import ManifestError, load_json, string
 from distscout.manifests.registry import ManifestParser
 
-# Composer's own name pattern. Case is ignored here: Composer only warns about upper case, and names
-# compare case-insensitively downstream.
+# Composer's own name pattern, case ignored as its loader ignores it (upper case is refused by Packagist,
+# in names.py). Possessive, so that a long near miss (`aaaa…!/x`) is refused in linear time: as the schema
+# writes it, every way of splitting a run of letters is tried, exponentially many.
 _PACKAGE_NAME = re.compile(
-    r"[a-z0-9](?:[_.-]?[a-z0-9]+)*/[a-z0-9](?:(?:[_.]|-{1,2})?[a-z0-9]+)*", re.IGNORECASE
+    r"[a-z0-9]++(?:[_.-][a-z0-9]++)*+/[a-z0-9]++(?:(?:[_.]|--?)[a-z0-9]++)*+", re.IGNORECASE
 )
 
 
