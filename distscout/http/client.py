@@ -226,7 +226,7 @@ class UpstreamClient:
     async def _attempt(self, call: _Call) -> Fetched:
         wait = self.rate.delay(self.clock)
         if wait > self.config.max_wait:
-            call.retry_helps = False  # the upstream asked for a long pause: the scheduler comes back later
+            # the upstream asked for a long pause: no retry here, the scheduler comes back later
             return Fetched(
                 Outcome.TRANSIENT, url=redact_url(self._url(call.path)), error="rate limited: wait too long"
             )
@@ -331,7 +331,6 @@ class _Call:
     expect_json: bool
     cache_key: str = ""
     cached: CachedAnswer | None = None
-    retry_helps: bool = True
 
 
 class _TooLarge(Exception):

@@ -21,10 +21,6 @@ class Outcome(StrEnum):
         return self in (Outcome.OK, Outcome.MISS)
 
     @property
-    def is_failure(self) -> bool:
-        return self in (Outcome.TRANSIENT, Outcome.CIRCUIT_OPEN)
-
-    @property
     def is_settled(self) -> bool:
         """Nothing to retry soon: an answer, or a refusal only new credentials can lift."""
         return self.is_answer or self is Outcome.NOT_VISIBLE

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "apikey", "x-api-key", "cookie"})
 _SECRET_PARAMS = re.compile(r"(?i)^(?:access_token|token|apikey|api_key|key|client_secret|password)$")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -126,12 +126,6 @@ def too_large_manifest(path: str, size: int, max_bytes: int = MAX_MANIFEST_BYTES
 def _complete_for(path: str, declaration: Declaration) -> Declaration | None:
     parser = parser_for(path.rsplit("/", 1)[-1])
     return None if parser is None else _complete(declaration, parser, path)
-
-
-def read_manifests(
-    files: Iterable[tuple[str, bytes | str]], *, context: ContextReader | None = None
-) -> list[Declaration]:
-    return [d for path, data in files if (d := read_manifest(path, data, context=context)) is not None]
 
 
 def _parse_guarded(parser: ManifestParser, path: str, data: bytes | str, max_bytes: int) -> Declaration:

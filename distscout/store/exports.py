@@ -26,7 +26,6 @@ from distscout.store.queries import (
 from distscout.store.schema import repo_distribution, repo_distribution_manifest, repos
 
 CHUNK = 1000
-TEXT_FORMATS = ("csv", "jsonl")
 d, m = repo_distribution, repo_distribution_manifest
 
 Chunks = Iterator[list[dict[str, Any]]]
