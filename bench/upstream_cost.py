@@ -61,14 +61,19 @@ import stamina
 from bench.emulated import emulator_process, emulator_stats
 from bench.pipeline import settings_for
 from bench.worlds import write_world
-from distscout.captures import DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES, MANIFESTS, RELEASE_ASSETS
 from distscout.config import Settings
 from distscout.http import CachedAnswer, UpstreamClient
+from distscout.interpret import interpret
+from distscout.interpreters.depsdev import DEPSDEV
+from distscout.interpreters.ecosystems import ECOSYSTEMS
+from distscout.interpreters.github_packages import GITHUB_PACKAGES
+from distscout.interpreters.manifests import MANIFESTS
+from distscout.interpreters.release_assets import RELEASE_ASSETS
 from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef, parse_repo_ref
-from distscout.scanner import judge, scan_repo
+from distscout.results import SourceResult, judge
+from distscout.scanner import scan_repo
 from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
-from distscout.sources.base import SourceResult
 from distscout.sources.github_repo import fetch_metadata, prefetch_metadata
 from distscout.store.engine import open_engine
 from distscout.store.http_cache import StoreConditionalCache
@@ -99,14 +104,11 @@ class ModeRun:
     verdicts: Counter[str]
 
 
-def evidence_of(results: Mapping[str, SourceResult]) -> Evidence:
-    registry = frozenset(
-        row.key for source in REGISTRY_SOURCES if source in results for row in results[source].registry
-    )
-    manifests = frozenset(
-        (d.path, d.name, d.intent, str(d.status))
-        for d in (results[MANIFESTS].manifests if MANIFESTS in results else ())
-    )
+def evidence_of(repo: RepoRef, results: Mapping[str, SourceResult]) -> Evidence:
+    """What the scan's captures stand for, read as the store reads them (sources return captures only)."""
+    found = interpret([c for result in results.values() for c in result.captures], repo.full_name)
+    registry = frozenset(row.key for row in found.registry if row.source in REGISTRY_SOURCES)
+    manifests = frozenset((d.path, d.name, d.intent, str(d.status)) for d in found.manifests)
     return Evidence(registry, manifests)
 
 
@@ -158,7 +160,7 @@ class BaselinePlan:
         finally:
             for client in clients.values():
                 await client.aclose()
-        return evidence_of(results), judge(list(results.values())).value
+        return evidence_of(repo, results), judge(list(results.values())).value
 
     async def aclose(self) -> None:
         await self.template.aclose()
@@ -247,7 +249,7 @@ def run_world(urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers:
 
         async def scan(ref: RepoRef) -> tuple[Evidence, str]:
             result = await scan_repo(upstreams, ref, settings)
-            return evidence_of(result.results), result.verdict.value
+            return evidence_of(result.current_ref, result.results), result.verdict.value
 
         def ahead(chunk: list[RepoRef]) -> None:  # as `scan` (BatchScan) does
             if upstreams.graphql is not None:

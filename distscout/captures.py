@@ -10,16 +10,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-# The evidence sources (design §2): the `source` a capture, a registry row or a manifest row carries.
-DEPSDEV = "deps.dev"
-ECOSYSTEMS = "ecosyste.ms"
-RELEASE_ASSETS = "github_release_asset"
-GITHUB_PACKAGES = "github_packages"
-MANIFESTS = "manifest"
-GITHUB_REPO = "github_repo"  # repository metadata: archived, default branch, renames (not evidence itself)
-EVIDENCE_SOURCES = (DEPSDEV, ECOSYSTEMS, RELEASE_ASSETS, GITHUB_PACKAGES, MANIFESTS)
-# Package registries: a release asset on GitHub is shown, but it is not a registry release.
-REGISTRY_SOURCES = (DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES)
+# Repository metadata from the forge: archived, default branch, renames (not evidence itself). The
+# evidence sources' names are their interpreters' (`distscout.interpreters`).
+GITHUB_REPO = "github_repo"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,15 +20,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from distscout.captures import (
-    ECOSYSTEMS,
-    EVIDENCE_SOURCES,
-    GITHUB_PACKAGES,
-    MANIFESTS,
-    RELEASE_ASSETS,
-)
+from distscout.interpreters import evidence_sources
+from distscout.interpreters.ecosystems import ECOSYSTEMS
+from distscout.interpreters.github_packages import GITHUB_PACKAGES
+from distscout.interpreters.manifests import MANIFESTS
+from distscout.interpreters.release_assets import RELEASE_ASSETS
 
-ALL_SOURCES = EVIDENCE_SOURCES
+ALL_SOURCES = evidence_sources()
 _EMAIL = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}")
 SQLITE_WORKERS = 64
 POSTGRES_WORKERS = 16
@@ -171,7 +169,8 @@ def setup_warnings(settings: Settings) -> list[str]:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    unknown_sources = set(overrides.get("sources", ())) - set(ALL_SOURCES)
+    known = evidence_sources()  # read now: the registry list is what a plugin extends
+    unknown_sources = set(overrides.get("sources", ())) - set(known)
     if unknown_sources:
         raise ConfigError(f"unknown sources: {', '.join(sorted(unknown_sources))}")
     try:
@@ -182,7 +181,7 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
     except (OSError, ValueError) as exc:  # an unreadable or malformed TOML file
         raise ConfigError(f"{default_config_path()}: {exc}") from None
-    bad = set(settings.sources) - set(ALL_SOURCES)
+    bad = set(settings.sources) - set(known)
     if bad:
-        raise ConfigError(f"sources: unknown {', '.join(sorted(bad))} (known: {', '.join(ALL_SOURCES)})")
+        raise ConfigError(f"sources: unknown {', '.join(sorted(bad))} (known: {', '.join(known)})")
     return settings

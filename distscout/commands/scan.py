@@ -17,7 +17,7 @@ from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_jso
 from distscout.config import Settings, setup_warnings
 from distscout.http.blocked import Blocked, blocked_upstreams
 from distscout.repos import RepoRefError, parse_repo_ref
-from distscout.scanner import Verdict
+from distscout.results import Verdict
 from distscout.store.claims import due_repos
 from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import TrackedRepo, find_repo, list_repos

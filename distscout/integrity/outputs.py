@@ -23,7 +23,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from distscout.captures import REGISTRY_SOURCES
+from distscout.interpreters import registry_sources
 from distscout.repos import RepoRef
 from distscout.store.derive import version_tag
 from distscout.store.queries import fleet_stats, orphans, repo_report
@@ -111,7 +111,7 @@ def build_history_summary(connection: Connection, repo_id: int) -> Output | None
             "subject": p["package"],
             "event": "removed",
             "meaning": "the package disappeared from the registry"
-            if p["source"] in REGISTRY_SOURCES
+            if p["source"] in registry_sources()
             else "no longer seen by this source",
         }
         for p in packages

@@ -1,30 +1,22 @@
-"""What every source returns: its outcome, the captures it collected, and what they were read as."""
+"""What an evidence source is (`Source`), what it may read (`ScanContext`), and the committed-input
+record of an answered call. What a source returns is in `distscout.results`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from distscout.captures import Capture, utc_now
-from distscout.http import Fetched, Outcome
-from distscout.manifests.declaration import Declaration
-from distscout.observations import RegistryObservation
+from distscout.http import Fetched
+from distscout.repos import RepoRef
+from distscout.results import RepoMetadata, SourceResult
 
-
-@dataclass(frozen=True)
-class SourceResult:
-    source: str
-    outcome: Outcome
-    captures: tuple[Capture, ...] = ()
-    registry: tuple[RegistryObservation, ...] = ()
-    manifests: tuple[Declaration, ...] = ()
-    notes: tuple[str, ...] = ()
-    detail: str = ""  # why the outcome is not ok, for the operator
-
-    @property
-    def has_data(self) -> bool:
-        """Whether the upstream answered anything a scan can store (rows, or a clean "nothing here")."""
-        return self.outcome.is_answer or bool(self.registry or self.manifests)
+if TYPE_CHECKING:  # the clients import the sources' batchers: only the types are needed here
+    from distscout.config import Settings
+    from distscout.sources.github_graphql import GraphQLBatcher
+    from distscout.upstreams import Upstreams
 
 
 def capture_of(
@@ -46,9 +38,37 @@ def capture_of(
     )
 
 
-def worst(outcomes: list[Outcome]) -> Outcome:
-    """One outcome for several calls: a failure anywhere makes the source incomplete."""
-    for bad in (Outcome.CIRCUIT_OPEN, Outcome.TRANSIENT, Outcome.PERMANENT, Outcome.NOT_VISIBLE):
-        if bad in outcomes:
-            return bad
-    return Outcome.OK if Outcome.OK in outcomes else Outcome.MISS
+@dataclass(frozen=True)
+class ScanContext:
+    """What a source may read while it scans one repository."""
+
+    upstreams: Upstreams
+    settings: Settings
+    repo: RepoRef  # the repository's current name (after renames)
+    metadata: RepoMetadata | None  # the forge's answer; None when it failed or there is no such repository
+
+    @property
+    def enabled(self) -> frozenset[str]:
+        return frozenset(self.settings.sources)
+
+    def batched(self) -> GraphQLBatcher | None:
+        """GitHub's GraphQL batcher, when the metadata came through it (it then carries tree and releases)."""
+        from_graphql = self.metadata is not None and self.metadata.releases is not None
+        return self.upstreams.graphql if from_graphql else None
+
+
+def _always(context: ScanContext) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Source:
+    """An evidence source's collector; its interpreter (`distscout.interpreters`) has the same name."""
+
+    name: str
+    upstream: str  # the upstream client it calls: its breaker and budget are the ones that matter
+    collect: Callable[[ScanContext], Awaitable[SourceResult]]
+    # Reads the forge's answer (a tree, releases, the owner): when that failed, so did this source.
+    needs_metadata: bool = False
+    forges: frozenset[str] = frozenset()  # the forges it applies to; empty: every forge
+    wanted: Callable[[ScanContext], bool] = _always  # asked this time (deps.dev: only as a cross-check)

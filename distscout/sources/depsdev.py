@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from distscout.captures import DEPSDEV
 from distscout.http import Outcome, UpstreamClient
-from distscout.interpret import interpret_depsdev
+from distscout.interpreters.depsdev import DEPSDEV, interpret_depsdev
+from distscout.interpreters.ecosystems import ECOSYSTEMS
 from distscout.repos import RepoRef
-from distscout.sources.base import SourceResult, capture_of
+from distscout.results import SourceResult
+from distscout.sources.base import ScanContext, Source, capture_of
 
 DETAIL_MEMO = 3600.0  # a package is detailed once per run, not once per repository that maps to it
 
@@ -34,7 +35,7 @@ async def collect(client: UpstreamClient, repo: RepoRef) -> SourceResult:
     if fetched.outcome is Outcome.MISS:  # no mapping known: an answer, not an error (google/deps.dev#42)
         return SourceResult(DEPSDEV, Outcome.MISS, tuple(captures))
     failed: list[str] = []
-    for row in interpret_depsdev(captures):
+    for row in interpret_depsdev(captures):  # which packages to ask about (the rows come from the store)
         detail = await client.get(package_path(row.ecosystem, row.package_name), memo_seconds=DETAIL_MEMO)
         if detail.outcome.is_answer:
             captures.append(
@@ -44,6 +45,16 @@ async def collect(client: UpstreamClient, repo: RepoRef) -> SourceResult:
             failed.append(f"{row.ecosystem}:{row.package_name} ({detail.error or detail.outcome})")
     outcome = Outcome.TRANSIENT if failed else Outcome.OK
     detail_text = f"package details missing: {', '.join(failed)}" if failed else ""
-    return SourceResult(
-        DEPSDEV, outcome, tuple(captures), tuple(interpret_depsdev(captures)), detail=detail_text
-    )
+    return SourceResult(DEPSDEV, outcome, tuple(captures), detail=detail_text)
+
+
+async def _collect(context: ScanContext) -> SourceResult:
+    return await collect(context.upstreams.depsdev, context.repo)
+
+
+def _wanted(context: ScanContext) -> bool:
+    # ecosyste.ms knows what deps.dev knows and more: deps.dev is asked beside it only as a cross-check
+    return context.settings.cross_check or ECOSYSTEMS not in context.enabled
+
+
+SOURCE = Source(DEPSDEV, "depsdev", _collect, wanted=_wanted)

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from distscout.captures import ECOSYSTEMS, Capture, utc_now
+from distscout.captures import Capture, utc_now
 from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.http.coalesce import Coalescer
-from distscout.interpret import interpret_ecosystems
+from distscout.interpreters.ecosystems import ECOSYSTEMS
 from distscout.repos import RepoRef
-from distscout.sources.base import SourceResult, capture_of, worst
+from distscout.results import SourceResult, worst
+from distscout.sources.base import ScanContext, Source, capture_of
 
 LOOKUP_PATH = "/api/v1/packages/lookup"
 BULK_PATH = "/api/v1/packages/bulk_lookup"
@@ -150,8 +151,7 @@ async def collect(
         else:
             outcomes.append(pages[-1].outcome)
             errors.append(pages[-1].error)
-    observations = tuple(interpret_ecosystems(captures))
-    return SourceResult(ECOSYSTEMS, worst(outcomes), tuple(captures), observations, detail="; ".join(errors))
+    return SourceResult(ECOSYSTEMS, worst(outcomes), tuple(captures), detail="; ".join(errors))
 
 
 async def _lookup_pages(client: UpstreamClient, url: str) -> list[Fetched]:
@@ -179,3 +179,13 @@ def _bulk_capture(url: str, records: list[Any]) -> Capture:
         utc_now(),
         subject=url,
     )
+
+
+async def _collect(context: ScanContext) -> SourceResult:
+    metadata = context.metadata
+    renamed = (metadata.renamed_from,) if metadata is not None and metadata.renamed_from else ()
+    upstreams = context.upstreams
+    return await collect(upstreams.ecosystems, context.repo, also=renamed, bulk=upstreams.ecosystems_bulk)
+
+
+SOURCE = Source(ECOSYSTEMS, "ecosystems", _collect)

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
-from distscout.captures import MANIFESTS, Capture, utc_now
+from distscout.captures import Capture, utc_now
 from distscout.http import Fetched, Outcome, UpstreamClient
-from distscout.interpret import interpret_manifests
+from distscout.interpreters.manifests import MANIFESTS
 from distscout.manifests.registry import MAX_MANIFEST_BYTES
 from distscout.manifests.walk import (
     BASELINE_MAX_DIRECTORIES,
@@ -31,7 +31,8 @@ from distscout.manifests.walk import (
     workspace_declarations,
 )
 from distscout.repos import RepoRef
-from distscout.sources.base import SourceResult, capture_of, worst
+from distscout.results import SourceResult, worst
+from distscout.sources.base import capture_of
 
 CONTENTS_LISTING_CAP = 1000  # GitHub's silent cap on a Contents directory listing
 MAX_SUBTREE_CALLS = 200  # bound on the walk of a truncated tree
@@ -76,12 +77,10 @@ class Walker:
     _path_of: dict[str, str] = field(default_factory=dict)  # blob SHA -> the path it was read under
 
     def result(self, notes: tuple[str, ...] = ()) -> SourceResult:
-        manifests = tuple(interpret_manifests(self.captures))
         return SourceResult(
             MANIFESTS,
             worst(self.outcomes),
             tuple(self.captures),
-            manifests=manifests,
             notes=notes,
             detail="; ".join(self.errors),
         )

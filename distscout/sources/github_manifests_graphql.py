@@ -15,14 +15,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from distscout.captures import MANIFESTS, Capture, utc_now
+from distscout.captures import Capture, utc_now
 from distscout.http import CachedAnswer, Outcome, UpstreamClient
+from distscout.interpreters.manifests import MANIFESTS
 from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef
+from distscout.results import SourceResult
 from distscout.sources import github_queries
-from distscout.sources.base import SourceResult
+from distscout.sources.base import ScanContext, Source
 from distscout.sources.github_graphql import GraphQLBatcher, capture_body
 from distscout.sources.github_manifests import Walker, read_planned
+from distscout.sources.github_manifests import collect as walk_rest
 
 BLOBS_PER_QUESTION = 100
 
@@ -192,3 +195,17 @@ def _flatten(answer: Any) -> Iterator[dict[str, object]]:
             child = entry.get("object")
             if isinstance(child, dict) and "entries" in child:
                 stack.append(child.get("entries"))
+
+
+async def _collect(context: ScanContext) -> SourceResult:
+    """The default branch's manifests: through GraphQL when the metadata came that way, REST otherwise."""
+    metadata = context.metadata
+    branch = metadata.default_branch if metadata is not None else "HEAD"
+    if (batcher := context.batched()) is not None and metadata is not None:
+        if metadata.tree_oid is None:  # GraphQL's word for an empty repository (REST: 409)
+            return SourceResult(MANIFESTS, Outcome.MISS)
+        return await collect(batcher, context.upstreams.github, context.repo, branch, metadata.tree_oid)
+    return await walk_rest(context.upstreams.github, context.repo, branch, WalkMode.DEEP)
+
+
+SOURCE = Source(MANIFESTS, "github", _collect, needs_metadata=True, forges=frozenset({"github.com"}))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from distscout.captures import GITHUB_PACKAGES
 from distscout.http import Fetched, Outcome, UpstreamClient
-from distscout.interpret import interpret_github_packages
+from distscout.interpreters.github_packages import GITHUB_PACKAGES
 from distscout.repos import RepoRef
-from distscout.sources.base import SourceResult, capture_of, worst
+from distscout.results import SourceResult, worst
+from distscout.sources.base import ScanContext, Source, capture_of
 
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 _EMPTY = frozenset({404})
@@ -40,10 +40,7 @@ async def collect(client: UpstreamClient, repo: RepoRef, owner_type: str | None 
             if outcome is not Outcome.MISS:  # the user route answered: no need to ask the org route
                 break
         outcomes.append(outcome)
-    observations = tuple(interpret_github_packages(captures, repo.full_name))
-    return SourceResult(
-        GITHUB_PACKAGES, worst(outcomes), tuple(captures), observations, detail="; ".join(errors)
-    )
+    return SourceResult(GITHUB_PACKAGES, worst(outcomes), tuple(captures), detail="; ".join(errors))
 
 
 def not_visible_reason(fetched: Fetched) -> str:
@@ -78,3 +75,11 @@ async def _list_packages(client: UpstreamClient, path: str, package_type: str) -
         if not fetched.ok or 'rel="next"' not in fetched.headers.get("link", ""):
             break
     return pages
+
+
+async def _collect(context: ScanContext) -> SourceResult:
+    owner_type = context.metadata.owner_type if context.metadata is not None else None
+    return await collect(context.upstreams.github, context.repo, owner_type)
+
+
+SOURCE = Source(GITHUB_PACKAGES, "github", _collect, needs_metadata=True, forges=frozenset({"github.com"}))

@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from distscout.captures import RELEASE_ASSETS, Capture, utc_now
+from distscout.captures import Capture, utc_now
 from distscout.http import CachedAnswer, Outcome, UpstreamClient
-from distscout.interpret import interpret_release_assets
+from distscout.interpreters.release_assets import RELEASE_ASSETS
 from distscout.repos import RepoRef
+from distscout.results import SourceResult
 from distscout.sources import github_queries
-from distscout.sources.base import SourceResult, capture_of
+from distscout.sources.base import ScanContext, Source, capture_of
 from distscout.sources.github_graphql import GraphQLBatcher, capture_body
 
 
@@ -70,8 +71,7 @@ def _capture(request: str, body: bytes, from_cache: bool = False) -> Capture:
 
 
 def _result(capture: Capture, outcome: Outcome = Outcome.OK) -> SourceResult:
-    rows = tuple(interpret_release_assets([capture]))
-    return SourceResult(RELEASE_ASSETS, outcome, (capture,), rows)
+    return SourceResult(RELEASE_ASSETS, outcome, (capture,))
 
 
 def _more_assets(data: object) -> bool:
@@ -83,3 +83,14 @@ def _more_assets(data: object) -> bool:
         if isinstance(page, dict) and page.get("hasNextPage"):
             return True
     return False
+
+
+async def _collect(context: ScanContext) -> SourceResult:
+    if (batcher := context.batched()) is not None and context.metadata is not None:
+        return await collect_graphql(
+            batcher, context.upstreams.github, context.repo, context.metadata.releases
+        )
+    return await collect(context.upstreams.github, context.repo)
+
+
+SOURCE = Source(RELEASE_ASSETS, "github", _collect, needs_metadata=True, forges=frozenset({"github.com"}))

@@ -8,26 +8,15 @@ to tell whether anything changed since the last scan.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from distscout.captures import GITHUB_REPO, Capture, utc_now
 from distscout.http import Fetched, UpstreamClient
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
+from distscout.results import RepoMetadata
 from distscout.sources import github_queries
 from distscout.sources.base import capture_of
 from distscout.sources.github_graphql import Answer, GraphQLBatcher, capture_body
-
-
-@dataclass(frozen=True)
-class RepoMetadata:
-    ref: RepoRef  # the current name (after a rename)
-    archived: bool
-    default_branch: str
-    owner_type: str | None  # "User" | "Organization"
-    renamed_from: RepoRef | None  # the name we asked for, when GitHub redirected us
-    tree_oid: str | None = None  # GraphQL only: the default branch's root tree; None for an empty repo
-    releases: Any = None  # GraphQL only: {"totalCount": n, "nodes": [{databaseId, updatedAt, …}]}
 
 
 async def fetch_metadata(

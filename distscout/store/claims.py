@@ -34,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 
-from distscout.scanner import ScanResult, Verdict
+from distscout.results import ScanResult, Stored
 from distscout.store.repos import TrackedRepo
 from distscout.store.rotation import record_scan, record_scans
 from distscout.store.schema import active_scans, repos
@@ -199,14 +199,14 @@ def _claim_leased(
     return None
 
 
-def finish(engine: Engine, claim: Claim, scan: ScanResult, now: datetime, cadence: timedelta) -> Verdict:
+def finish(engine: Engine, claim: Claim, scan: ScanResult, now: datetime, cadence: timedelta) -> Stored:
     """Store the scan (rotation or failure) and release the claim, in one transaction."""
     if claim.connection is not None and claim.transaction is not None:
         try:
-            verdict = record_scan(claim.connection, claim.repo.id, scan, now, cadence)
+            stored = record_scan(claim.connection, claim.repo.id, scan, now, cadence)
             _clear_active(claim.connection, claim)
             claim.transaction.commit()
-            return verdict
+            return stored
         finally:
             if claim.transaction.is_active:
                 claim.transaction.rollback()
@@ -219,7 +219,7 @@ def finish(engine: Engine, claim: Claim, scan: ScanResult, now: datetime, cadenc
 
 def finish_leased(
     engine: Engine, done: Sequence[tuple[Claim, ScanResult]], now: datetime, cadence: timedelta
-) -> list[Verdict | ClaimLost]:
+) -> list[Stored | ClaimLost]:
     """Store several leased claims' scans in one transaction (a group commit), each only if its lease is
     still held; the others come back as ClaimLost, with nothing of theirs stored."""
     with engine.begin() as connection:
@@ -238,7 +238,7 @@ def finish_leased(
                 ),
                 [{"r": claim.repo.id, "w": claim.token} for claim, _ in held],
             )
-        verdicts = dict(
+        stored = dict(
             zip(
                 [claim.repo.id for claim, _ in held],
                 record_scans(connection, [(claim.repo.id, scan) for claim, scan in held], now, cadence),
@@ -246,7 +246,7 @@ def finish_leased(
             )
         )
     return [
-        verdicts.get(claim.repo.id)
+        stored.get(claim.repo.id)
         or ClaimLost(f"{claim.repo.ref.full_name}: the lease ran out and another worker took it")
         for claim, _ in done
     ]

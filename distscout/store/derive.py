@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from distscout.captures import MANIFESTS, Capture
+from distscout.captures import Capture
 from distscout.ecosystems import normalize_name
 from distscout.interpret import NOISE_ECOSYSTEMS, interpret, interpreter_version
+from distscout.interpreters.manifests import MANIFESTS
 from distscout.store.bodies import load_bodies
 from distscout.store.schema import captures, repo_distribution, repo_distribution_manifest, repos
 

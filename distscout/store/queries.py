@@ -35,9 +35,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from distscout.captures import GITHUB_PACKAGES, MANIFESTS, REGISTRY_SOURCES
 from distscout.ecosystems import normalize_name
-from distscout.interpret import REGISTRY_COVERAGE
+from distscout.interpreters import registry_coverage, registry_sources
+from distscout.interpreters.github_packages import GITHUB_PACKAGES
+from distscout.interpreters.manifests import MANIFESTS
 from distscout.repos import RepoRef
 from distscout.store.claims import due_queries
 from distscout.store.schema import (
@@ -53,7 +54,7 @@ d, m = repo_distribution, repo_distribution_manifest
 
 
 def _registry_evidence() -> Any:
-    return and_(d.c.source.in_(REGISTRY_SOURCES), d.c.noise == false())
+    return and_(d.c.source.in_(registry_sources()), d.c.noise == false())
 
 
 def _published() -> Any:
@@ -90,7 +91,7 @@ def _silent_sources() -> dict[str, Any]:
     asked for this repository, and it never answered (ok or a clean miss) in any scan. Evidence kept from
     an older answered scan counts: only a source that never answered leaves the question open."""
     silent = {}
-    for source, ecosystems in REGISTRY_COVERAGE.items():
+    for source, ecosystems in registry_coverage().items():
         covers = true() if ecosystems is None else m.c.manifest_type.in_(sorted(ecosystems))
         asked = _scan_said(m.c.repo_id, source, None)
         answered = _scan_said(m.c.repo_id, source, ("ok", "miss"))
@@ -120,7 +121,7 @@ def _answered_at_columns() -> list[Any]:
     last answered for the repository (NULL where it does not cover it). A confirmed orphan may rest on an
     answer kept from an older scan: these are the dates of the evidence it rests on."""
     columns = []
-    for source, ecosystems in REGISTRY_COVERAGE.items():
+    for source, ecosystems in registry_coverage().items():
         last = (
             select(func.max(scan_runs.c.finished_at))
             .where(*_said(m.c.repo_id, source, ("ok", "miss")))
@@ -391,7 +392,7 @@ def package_search(connection: Connection, ecosystem: str, name: str) -> dict[st
         "name": name,
         "normalized_name": normalized,
         "published_by": [
-            {**r._mapping, "registry": r.source in REGISTRY_SOURCES and not r.noise} for r in published
+            {**r._mapping, "registry": r.source in registry_sources() and not r.noise} for r in published
         ],
         "declared_by": [dict(r._mapping) for r in declared],
     }

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select, update
 
-from distscout.captures import ECOSYSTEMS
+from distscout.interpreters.ecosystems import ECOSYSTEMS
 from distscout.repos import RepoRef
 from distscout.store.schema import repo_distribution, repos
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, delete, insert, literal, select, update
 
 from distscout.captures import GITHUB_REPO, Capture
-from distscout.scanner import ScanResult, Verdict
+from distscout.results import ScanResult, Stored, Verdict
 from distscout.store.bodies import store_bodies
 from distscout.store.derive import derived_rows, load_captures_many, replace_rows, version_tag
 from distscout.store.schema import (
@@ -44,7 +44,7 @@ def backoff(failures: int) -> timedelta:
 
 def record_scan(
     connection: Connection, repo_id: int, scan: ScanResult, now: datetime, cadence: timedelta
-) -> Verdict:
+) -> Stored:
     return record_scans(connection, [(repo_id, scan)], now, cadence)[0]
 
 
@@ -53,8 +53,8 @@ def record_scans(
     items: Sequence[tuple[int, ScanResult]],
     now: datetime,
     cadence: timedelta,
-) -> list[Verdict]:
-    """Store several repositories' scans in the caller's transaction (a group commit).
+) -> list[Stored]:
+    """Store several repositories' scans in the caller's transaction (a group commit); what each stored.
 
     Set-based: the number of statements does not grow with the number of scans. A repository appears once.
     """
@@ -81,7 +81,7 @@ def record_scans(
             _error_summary(scan),
             failed_before=state[repo_id].distribution_failed_attempts,
         )
-    rotate_many(
+    counts = rotate_many(
         connection,
         [
             (repo_id, f"{state[repo_id].owner}/{state[repo_id].name}", scan)
@@ -104,13 +104,16 @@ def record_scans(
             for repo_id, scan in items
         ],
     )
-    return [scan.verdict for _, scan in items]
+    return [Stored(scan.verdict, *counts.get(repo_id, (0, 0))) for repo_id, scan in items]
 
 
-def rotate_many(connection: Connection, items: Sequence[tuple[int, str, ScanResult]], now: datetime) -> None:
-    """Rotate each (repo id, stored full name, scan): history snapshot, captures replaced, rows rebuilt."""
+def rotate_many(
+    connection: Connection, items: Sequence[tuple[int, str, ScanResult]], now: datetime
+) -> dict[int, tuple[int, int]]:
+    """Rotate each (repo id, stored full name, scan): history snapshot, captures replaced, rows rebuilt.
+    Returns each repository's registry and manifest row counts, as stored."""
     if not items:
-        return
+        return {}
     ids = [repo_id for repo_id, _, _ in items]
     previous: dict[int, set[str]] = defaultdict(set)
     for repo_id, source in connection.execute(
@@ -131,14 +134,17 @@ def rotate_many(connection: Connection, items: Sequence[tuple[int, str, ScanResu
     insert_captures_many(connection, [(p.repo_id, p.new_captures) for p in plans])
     registry: list[dict[str, object]] = []
     manifests: list[dict[str, object]] = []
+    counts: dict[int, tuple[int, int]] = {}
     for plan in plans:
         # The rows are what the stored captures stand for, by construction: kept ones, then the new ones,
         # in the order they were stored (the order a reprocess reads them back in).
         found = derived_rows(plan.repo_id, plan.full_name, kept.get(plan.repo_id, []) + plan.new_captures)
         registry += found[0]
         manifests += found[1]
+        counts[plan.repo_id] = (len(found[0]), len(found[1]))
     replace_rows(connection, ids, registry, manifests)
     _stamp(connection, [(p.repo_id, p.scan) for p in plans], now)
+    return counts
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 
 from distscout.captures import utc_now
 from distscout.config import Settings
-from distscout.scanner import ScanResult, Verdict, scan_repo
+from distscout.results import ScanResult, Stored, Verdict
+from distscout.scanner import scan_repo
 from distscout.store.claims import Claim, ClaimLost, finish, release
 from distscout.upstreams import Upstreams
 from distscout.worker.writer import GroupWriter, Now
@@ -44,23 +45,24 @@ async def run_claim(
         raise
     try:
         if writer is not None:
-            verdict = await writer.finish(claim, scan)
+            stored = await writer.finish(claim, scan)
         else:
-            verdict = finish(engine, claim, scan, now(), timedelta(days=settings.cadence_days))
+            stored = finish(engine, claim, scan, now(), timedelta(days=settings.cadence_days))
     except ClaimLost as lost:
         return _report(claim, scan, None, str(lost))
     except BaseException:
         release(engine, claim)
         raise
-    return _report(claim, scan, verdict)
+    return _report(claim, scan, stored)
 
 
-def _report(claim: Claim, scan: ScanResult, verdict: Verdict | None, detail: str = "") -> ScanReport:
+def _report(claim: Claim, scan: ScanResult, stored: Stored | None, detail: str = "") -> ScanReport:
+    """What the scan stored: its verdict and the rows the store now holds (none when the claim was lost)."""
     return ScanReport(
         repo=claim.repo.ref.full_name,
-        verdict=verdict,
+        verdict=stored.verdict if stored is not None else None,
         outcomes=scan.outcomes(),
-        registry_rows=sum(len(r.registry) for r in scan.results.values()),
-        manifest_rows=sum(len(r.manifests) for r in scan.results.values()),
+        registry_rows=stored.registry_rows if stored is not None else 0,
+        manifest_rows=stored.manifest_rows if stored is not None else 0,
         detail=detail,
     )

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from distscout.captures import utc_now
 from distscout.config import Settings
-from distscout.scanner import ScanResult, Verdict
+from distscout.results import ScanResult, Stored
 from distscout.store.claims import Claim, finish, finish_leased
 
 log = logging.getLogger("distscout.writer")
@@ -40,7 +40,7 @@ class GroupWriter:
     ) -> None:
         self.engine, self.cadence, self.now = engine, cadence, now
         self.window, self.most = window, max(1, most)
-        self._pending: list[tuple[Claim, ScanResult, asyncio.Future[Verdict]]] = []
+        self._pending: list[tuple[Claim, ScanResult, asyncio.Future[Stored]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self.groups = 0  # transactions written (for benchmarks: scans per group = stored / groups)
         self.stored = 0
@@ -51,12 +51,12 @@ class GroupWriter:
         cadence = timedelta(days=settings.cadence_days)
         return cls(engine, cadence, now=now, most=max(1, settings.workers // 2))
 
-    async def finish(self, claim: Claim, scan: ScanResult) -> Verdict:
+    async def finish(self, claim: Claim, scan: ScanResult) -> Stored:
         """Store `scan` and release `claim`; raises ClaimLost when the lease was taken over meanwhile."""
         if claim.connection is not None:  # PostgreSQL: the claim's own transaction stores it
             return finish(self.engine, claim, scan, self.now(), self.cadence)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Verdict] = loop.create_future()
+        future: asyncio.Future[Stored] = loop.create_future()
         self._pending.append((claim, scan, future))
         if len(self._pending) >= self.most:
             self.flush()
@@ -83,7 +83,7 @@ class GroupWriter:
                 future.set_result(result)
                 self.stored += 1
 
-    def _store(self, group: list[tuple[Claim, ScanResult]]) -> list[Verdict | BaseException]:
+    def _store(self, group: list[tuple[Claim, ScanResult]]) -> list[Stored | BaseException]:
         now = self.now()
         try:
             return list(finish_leased(self.engine, group, now, self.cadence))
@@ -91,7 +91,7 @@ class GroupWriter:
             if len(group) == 1:
                 return [exc]
             log.warning("a group of %d scans failed to store (%s); storing them one by one", len(group), exc)
-        results: list[Verdict | BaseException] = []
+        results: list[Stored | BaseException] = []
         for item in group:
             try:
                 results.extend(finish_leased(self.engine, [item], now, self.cadence))

@@ -9,6 +9,10 @@ from typing import Any
 from distscout.config import Settings
 from distscout.emulator.server import EmulatorServer
 from distscout.http.clock import Clock
+from distscout.interpret import interpret
+from distscout.manifests.declaration import Declaration
+from distscout.observations import RegistryObservation
+from distscout.results import SourceResult
 from distscout.upstreams import Upstreams, build_upstreams
 
 TEST_TOKEN = "ghp_emulator_test_token_0123456789"
@@ -37,3 +41,14 @@ async def upstreams_for(
         yield upstreams
     finally:
         await upstreams.aclose()
+
+
+def registry_of(result: SourceResult, repo_full_name: str = "") -> tuple[RegistryObservation, ...]:
+    """The registry rows a source's captures stand for, as the store derives them (sources return captures
+    only). GitHub Packages rows need the repository's owner/name."""
+    return interpret(result.captures, repo_full_name).registry
+
+
+def manifests_of(result: SourceResult) -> tuple[Declaration, ...]:
+    """The manifest declarations a source's captures stand for, as the store derives them."""
+    return interpret(result.captures, "").manifests

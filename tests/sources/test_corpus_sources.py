@@ -16,7 +16,7 @@ from distscout.repos import parse_repo_ref
 from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
 from distscout.sources.github_repo import fetch_metadata
 from tests.corpus import CorpusRepo, repos
-from tests.sources.helpers import upstreams_for
+from tests.sources.helpers import manifests_of, registry_of, upstreams_for
 
 REPOS = list(repos())
 
@@ -39,13 +39,13 @@ async def test_registry_sources_give_the_published_packages(
     assert from_ecosystems.outcome in (Outcome.OK, Outcome.MISS), from_ecosystems.detail
     seen = {
         (r.ecosystem, normalize_name(r.ecosystem, r.package_name))
-        for r in (*from_depsdev.registry, *from_ecosystems.registry)
+        for r in (*registry_of(from_depsdev), *registry_of(from_ecosystems))
     }
     expected = {
         (p["ecosystem"], normalize_name(p["ecosystem"], p["name"])) for p in repo.expected["published"]
     }
     assert expected <= seen, f"missing: {expected - seen}"
-    for row in from_depsdev.registry:
+    for row in registry_of(from_depsdev):
         assert row.first_published_at is not None and row.latest_published_at is not None, row
         assert row.provenance is not None and row.purl is not None
 
@@ -59,7 +59,7 @@ async def test_remote_deep_walk_equals_the_local_one(
         metadata, _, _ = await fetch_metadata(upstreams.github, parse_repo_ref(repo.url))
         assert metadata is not None
         result = await github_manifests.collect(upstreams.github, metadata.ref, metadata.default_branch)
-    remote = {d.path: d for d in result.manifests}
+    remote = {d.path: d for d in manifests_of(result)}
     assert result.outcome in (Outcome.OK, Outcome.MISS), result.detail
     assert remote.keys() == local.keys()
     for path, declaration in remote.items():
@@ -76,13 +76,13 @@ async def test_release_assets(corpus_emulator: EmulatorServer) -> None:
         gson = await github_releases.collect(upstreams.github, parse_repo_ref("google/gson"))
         catch2 = await github_releases.collect(upstreams.github, parse_repo_ref("catchorg/Catch2"))
         flask = await github_releases.collect(upstreams.github, parse_repo_ref("pallets/flask"))
-    assert [(r.ecosystem, r.package_name, r.version_count) for r in ripgrep.registry] == [
+    assert [(r.ecosystem, r.package_name, r.version_count) for r in registry_of(ripgrep)] == [
         ("deb", "ripgrep", 2)
     ]
-    assert ripgrep.registry[0].latest_published_at is not None
-    assert [(r.ecosystem, r.package_name) for r in gson.registry] == [("maven", "gson")]
-    assert catch2.outcome is Outcome.OK and catch2.registry == (), "source files are not packages"
-    assert flask.outcome is Outcome.OK and flask.registry == ()
+    assert registry_of(ripgrep)[0].latest_published_at is not None
+    assert [(r.ecosystem, r.package_name) for r in registry_of(gson)] == [("maven", "gson")]
+    assert catch2.outcome is Outcome.OK and registry_of(catch2) == (), "source files are not packages"
+    assert flask.outcome is Outcome.OK and registry_of(flask) == ()
 
 
 async def test_no_corpus_repo_has_github_packages(corpus_emulator: EmulatorServer) -> None:
@@ -90,4 +90,4 @@ async def test_no_corpus_repo_has_github_packages(corpus_emulator: EmulatorServe
         okhttp = await github_packages.collect(
             upstreams.github, parse_repo_ref("square/okhttp"), "Organization"
         )
-    assert okhttp.outcome is Outcome.OK and okhttp.registry == ()
+    assert okhttp.outcome is Outcome.OK and registry_of(okhttp) == ()

@@ -13,12 +13,12 @@ from distscout.emulator.server import EmulatorServer
 from distscout.http import Outcome, UpstreamClient, UpstreamConfig
 from distscout.http.clock import FakeClock
 from distscout.repos import parse_repo_ref
+from distscout.results import SourceResult
 from distscout.sources import ecosystems
-from distscout.sources.base import SourceResult
 from distscout.sources.ecosystems import BULK_RESULT_CAP, BulkState, EcosystemsBatcher
 from tests.corpus import repos
 from tests.emulator.fixtures import EmulatorFactory
-from tests.sources.helpers import upstreams_for
+from tests.sources.helpers import registry_of, upstreams_for
 
 A, B, C = (parse_repo_ref(ref) for ref in ("acme/widget", "acme/gadget", "acme/gizmo"))
 BULK, LOOKUP = "/api/v1/packages/bulk_lookup", "/api/v1/packages/lookup"
@@ -54,7 +54,7 @@ async def with_canary(client: UpstreamClient) -> EcosystemsBatcher:
     """A batcher whose first single lookup (of A) found packages: A is its canary."""
     bulk = EcosystemsBatcher(client, window=0.001)
     first = await ecosystems.collect(client, A, bulk=bulk)
-    assert [r.package_name for r in first.registry] == ["widget"]
+    assert [r.package_name for r in registry_of(first)] == ["widget"]
     assert (bulk.canary, bulk.state) == (A.url, BulkState.UNPROVEN)
     return bulk
 
@@ -64,7 +64,7 @@ async def collect_together(client: UpstreamClient, bulk: EcosystemsBatcher) -> l
 
 
 def names(result: SourceResult) -> list[str]:
-    return [r.package_name for r in result.registry]
+    return [r.package_name for r in registry_of(result)]
 
 
 async def test_without_a_canary_no_bulk_request_is_sent() -> None:
@@ -130,7 +130,7 @@ async def test_without_bulk_lookup_the_single_lookup_answers_from_then_on() -> N
 
 
 def ecosystems_evidence(result: SourceResult) -> list[tuple[str, str, int | None]]:
-    return sorted((r.ecosystem, r.package_name, r.version_count) for r in result.registry)
+    return sorted((r.ecosystem, r.package_name, r.version_count) for r in registry_of(result))
 
 
 async def corpus_lookups(
@@ -184,7 +184,7 @@ async def test_a_lookup_with_more_packages_than_a_page_reads_every_page(
     server = emulator_factory(world)
     async with upstreams_for(server) as upstreams:
         result = await ecosystems.collect(upstreams.ecosystems, parse_repo_ref(url))
-    assert result.outcome is Outcome.OK and len(result.registry) == 2_500
+    assert result.outcome is Outcome.OK and len(registry_of(result)) == 2_500
     assert server.stats()["ecosystems"]["requests"] == 3 and len(result.captures) == 3
     server.set_faults({"ecosystems": {"rate_limit": {"after": 1, "retry_after_s": 3600}}})
     server.reset()

@@ -9,14 +9,16 @@ from typing import Any
 import pytest
 import stamina
 
-from distscout.captures import MANIFESTS, RELEASE_ASSETS
 from distscout.emulator.server import EmulatorServer
 from distscout.http import Outcome
+from distscout.interpreters.manifests import MANIFESTS
+from distscout.interpreters.release_assets import RELEASE_ASSETS
 from distscout.repos import RepoRef, parse_repo_ref
-from distscout.scanner import ScanResult, scan_repo
+from distscout.results import ScanResult
+from distscout.scanner import scan_repo
 from tests.corpus import repos
 from tests.emulator.fixtures import EmulatorFactory
-from tests.sources.helpers import settings_for, upstreams_for
+from tests.sources.helpers import manifests_of, registry_of, settings_for, upstreams_for
 
 REST_ONLY = {"github_graphql": False, "ecosystems_bulk": False}
 
@@ -29,10 +31,11 @@ def _no_backoff() -> Iterator[None]:
 
 def evidence(result: ScanResult) -> dict[str, Any]:
     """What a scan found, per source: registry rows and manifest declarations, order aside."""
+    name = result.current_ref.full_name
     return {
         source: (
-            sorted((r.ecosystem, r.package_name, r.version_count) for r in found.registry),
-            sorted((d.path, d.name, d.intent, d.status.value) for d in found.manifests),
+            sorted((r.ecosystem, r.package_name, r.version_count) for r in registry_of(found, name)),
+            sorted((d.path, d.name, d.intent, d.status.value) for d in manifests_of(found)),
             found.outcome.value,
         )
         for source, found in result.results.items()
@@ -113,9 +116,9 @@ async def test_renames_archives_empty_repos_and_fallbacks(emulator_factory: Emul
     assert archived.metadata.owner_type == "User"
     assert empty.results[MANIFESTS].outcome is Outcome.MISS
     assert missing.metadata is None and missing.verdict.value == "not_found"  # a 404, not a clean nothing
-    assert {r.ecosystem for r in assets.results[RELEASE_ASSETS].registry} == {"maven", "pypi"}
+    assert {r.ecosystem for r in registry_of(assets.results[RELEASE_ASSETS])} == {"maven", "pypi"}
     assert routes.get("/repos/{owner}/{repo}/releases") == 1, "101 assets on a release: REST reads it"
-    assert [d.name for d in big.results[MANIFESTS].manifests] == ["big-manifest"]
+    assert [d.name for d in manifests_of(big.results[MANIFESTS])] == ["big-manifest"]
     assert routes.get("/repos/{owner}/{repo}/git/blobs/{sha}") == 1, "a truncated text: REST reads it"
     assert "/repos/{owner}/{repo}" not in routes, "metadata came from GraphQL alone"
 
@@ -124,5 +127,5 @@ async def test_without_a_token_rest_answers(emulator_factory: EmulatorFactory) -
     server = emulator_factory(small_world())
     ref = parse_repo_ref("acme/renamed")
     results = await scan_all(server, [ref], github_token=None)  # no token: REST, as GitHub requires
-    assert [d.name for d in results[0].results[MANIFESTS].manifests] == ["renamed-pkg"]
+    assert [d.name for d in manifests_of(results[0].results[MANIFESTS])] == ["renamed-pkg"]
     assert "/graphql" not in server.stats()["github"]["by_route"]

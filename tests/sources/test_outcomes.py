@@ -16,12 +16,12 @@ from distscout.emulator.server import EmulatorServer
 from distscout.http import Outcome, UpstreamClient, UpstreamConfig
 from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
+from distscout.results import SourceResult
 from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
-from distscout.sources.base import SourceResult
 from distscout.sources.github_repo import fetch_metadata
 from distscout.upstreams import Upstreams
 from tests.emulator.fixtures import EmulatorFactory
-from tests.sources.helpers import TEST_TOKEN, upstreams_for
+from tests.sources.helpers import TEST_TOKEN, manifests_of, registry_of, upstreams_for
 
 WIDGET_FILES = {
     "package.json": '{"name": "@acme/widget", "workspaces": ["libs/*/*/*/*"]}',
@@ -132,14 +132,18 @@ def world(emulator_factory: EmulatorFactory) -> EmulatorServer:
 async def test_ok(world: EmulatorServer, source: str) -> None:
     async with upstreams_for(world) as upstreams:
         result = await SOURCES[source][1](upstreams, WIDGET)
-    assert result.outcome is Outcome.OK and result.captures and (result.registry or result.manifests)
+    assert (
+        result.outcome is Outcome.OK
+        and result.captures
+        and (registry_of(result, WIDGET.full_name) or manifests_of(result))
+    )
 
 
 @pytest.mark.parametrize("source", SOURCES)
 async def test_miss(world: EmulatorServer, source: str) -> None:
     async with upstreams_for(world) as upstreams:
         result = await SOURCES[source][1](upstreams, MISSING[source])
-    assert result.outcome is Outcome.MISS and not result.registry and not result.manifests
+    assert result.outcome is Outcome.MISS and not registry_of(result) and not manifests_of(result)
     assert result.has_data, "a clean miss is an answer a scan can rely on"
 
 
@@ -189,7 +193,7 @@ async def test_depsdev_project_id_is_one_encoded_segment(world: EmulatorServer) 
     )
     async with upstreams_for(world) as upstreams:
         result = await depsdev.collect(upstreams.depsdev, parse_repo_ref("Acme/Widget"))
-    (row,) = result.registry
+    (row,) = registry_of(result)
     assert (row.ecosystem, row.package_name, row.provenance, row.version_count) == (
         "npm",
         "@acme/widget",
@@ -209,11 +213,11 @@ async def test_depsdev_enums_left_out_read_as_unknown(emulator_factory: Emulator
     server = emulator_factory(world)
     async with upstreams_for(server) as upstreams:
         unknown_provenance = await depsdev.collect(upstreams.depsdev, WIDGET)
-        (row,) = unknown_provenance.registry
+        (row,) = registry_of(unknown_provenance)
         assert row.provenance == "UNKNOWN_PROJECT_RELATION_PROVENANCE"
         server.set_faults({"depsdev": {"quirks": {"unknown_relation_type": ["npm/@acme/widget"]}}})
         unknown_relation = await depsdev.collect(upstreams.depsdev, WIDGET)
-    assert unknown_relation.outcome.is_answer and unknown_relation.registry == ()
+    assert unknown_relation.outcome.is_answer and registry_of(unknown_relation) == ()
 
 
 async def test_failed_depsdev_detail_keeps_the_rows_and_marks_the_source_incomplete(
@@ -223,7 +227,7 @@ async def test_failed_depsdev_detail_keeps_the_rows_and_marks_the_source_incompl
     async with upstreams_for(server) as upstreams:
         result = await depsdev.collect(upstreams.depsdev, WIDGET)
     assert result.outcome is Outcome.TRANSIENT and "package details missing" in result.detail
-    (row,) = result.registry
+    (row,) = registry_of(result)
     assert row.package_name == "@acme/widget" and row.first_published_at is None
 
 
@@ -234,13 +238,13 @@ async def test_ecosystems_is_polite_and_flags_noise(world: EmulatorServer) -> No
         )
         result = await ecosystems.collect(upstreams.ecosystems, WIDGET)
     assert fetched.headers["x-ratelimit-tier"] == "polite"
-    assert {(r.ecosystem, r.noise) for r in result.registry} == {("npm", False), ("go", True)}
+    assert {(r.ecosystem, r.noise) for r in registry_of(result)} == {("npm", False), ("go", True)}
 
 
 async def test_release_asset_ecosystems(world: EmulatorServer) -> None:
     async with upstreams_for(world) as upstreams:
         result = await github_releases.collect(upstreams.github, WIDGET)
-    rows = {(r.ecosystem, r.package_name, r.version_count) for r in result.registry}
+    rows = {(r.ecosystem, r.package_name, r.version_count) for r in registry_of(result)}
     assert rows == {
         ("pypi", "acme_widget", 1),
         ("deb", "widget", 2),
@@ -254,7 +258,7 @@ async def test_release_asset_ecosystems(world: EmulatorServer) -> None:
 async def test_packages_user_route(world: EmulatorServer, owner_type: str | None, routes: set[str]) -> None:
     async with upstreams_for(world) as upstreams:
         result = await github_packages.collect(upstreams.github, WIDGET, owner_type)
-    assert {(r.ecosystem, r.package_name) for r in result.registry} == {
+    assert {(r.ecosystem, r.package_name) for r in registry_of(result, WIDGET.full_name)} == {
         ("npm", "@acme/widget"),  # GitHub npm packages are scoped by their owner
         ("oci", "widget-image"),
     }
@@ -266,7 +270,7 @@ async def test_packages_fall_back_to_the_org_route(world: EmulatorServer) -> Non
     async with upstreams_for(world) as upstreams:
         result = await github_packages.collect(upstreams.github, parse_repo_ref("orgco/tool"))
     assert result.outcome is Outcome.OK
-    assert [(r.ecosystem, r.package_name) for r in result.registry] == [("maven", "tool")]
+    assert [(r.ecosystem, r.package_name) for r in registry_of(result, "orgco/tool")] == [("maven", "tool")]
     assert {route.split("/")[1] for route in world.stats()["github"]["by_route"]} == {"users", "orgs"}
 
 
@@ -295,7 +299,7 @@ async def test_empty_repository_is_a_miss(world: EmulatorServer) -> None:
 async def test_deep_walk_finds_workspace_members_beyond_the_depth_bound(world: EmulatorServer) -> None:
     async with upstreams_for(world) as upstreams:
         result = await github_manifests.collect(upstreams.github, WIDGET)
-    found = {d.path: d for d in result.manifests}
+    found = {d.path: d for d in manifests_of(result)}
     assert set(found) == set(WIDGET_FILES)
     assert not found["docs/setup.cfg"].intent
 
@@ -305,7 +309,7 @@ async def test_contents_listing_cap_falls_back_to_the_tree(world: EmulatorServer
         result = await github_manifests.collect(
             upstreams.github, parse_repo_ref("acme/big"), mode=WalkMode.BASELINE
         )
-    assert [d.name for d in result.manifests] == ["big"], "package.json sorts after the 1,000th entry"
+    assert [d.name for d in manifests_of(result)] == ["big"], "package.json sorts after the 1,000th entry"
     assert "/repos/{owner}/{repo}/git/trees/{ref}" in world.stats()["github"]["by_route"]
 
 
@@ -316,7 +320,7 @@ async def test_truncated_tree_is_walked_per_subtree(emulator_factory: EmulatorFa
     async with upstreams_for(server) as upstreams:
         result = await github_manifests.collect(upstreams.github, WIDGET)
     assert result.outcome is Outcome.OK, result.detail
-    assert {d.path for d in result.manifests} == set(WIDGET_FILES)
+    assert {d.path for d in manifests_of(result)} == set(WIDGET_FILES)
 
 
 async def test_a_failed_manifest_read_is_transient_never_a_smaller_complete_answer(
@@ -326,7 +330,7 @@ async def test_a_failed_manifest_read_is_transient_never_a_smaller_complete_answ
     async with upstreams_for(server) as upstreams:
         result = await github_manifests.collect(upstreams.github, WIDGET)
     assert result.outcome is Outcome.TRANSIENT and result.detail
-    assert 0 < len(result.manifests) < len(WIDGET_FILES)
+    assert 0 < len(manifests_of(result)) < len(WIDGET_FILES)
 
 
 async def test_unchanged_rescan_is_answered_by_etags_with_identical_evidence(world: EmulatorServer) -> None:
@@ -335,7 +339,7 @@ async def test_unchanged_rescan_is_answered_by_etags_with_identical_evidence(wor
         cost = world.stats()["github"]["rate_limit_cost"]
         second = await github_manifests.collect(upstreams.github, WIDGET)
     assert world.stats()["github"]["rate_limit_cost"] == cost, "304s cost no primary rate limit"
-    assert second.manifests == first.manifests and second.outcome is Outcome.OK
+    assert manifests_of(second) == manifests_of(first) and second.outcome is Outcome.OK
 
 
 async def test_tokens_are_absent_from_logs_and_results(

@@ -8,9 +8,9 @@ import pytest
 from distscout.http import Outcome, UpstreamClient, UpstreamConfig
 from distscout.http.clock import FakeClock
 from distscout.repos import parse_repo_ref
-from distscout.scanner import Verdict, judge
+from distscout.results import SourceResult, Verdict, judge
 from distscout.sources import github_packages
-from distscout.sources.base import SourceResult
+from tests.sources.helpers import registry_of
 
 WIDGET = parse_repo_ref("acme/widget")
 REFUSED = {"message": "You need at least read:packages scope to list packages.", "status": "403"}
@@ -47,7 +47,7 @@ async def test_a_refusal_is_not_visible_with_the_reason(
     result = await github_packages.collect(client, WIDGET, "Organization")
     await client.aclose()
     assert result.outcome is Outcome.NOT_VISIBLE
-    assert not result.captures and not result.registry, "no answer is stored as 'no packages'"
+    assert not result.captures and not registry_of(result), "no answer is stored as 'no packages'"
     assert said in result.detail and "needs a classic token with read:packages" in result.detail
 
 
@@ -70,4 +70,4 @@ def test_a_scan_with_packages_not_visible_is_complete_not_retried() -> None:
     answered = SourceResult("deps.dev", Outcome.OK)
     assert judge([answered, SourceResult("github_packages", Outcome.NOT_VISIBLE)]) is Verdict.COMPLETE
     assert judge([answered, SourceResult("github_packages", Outcome.TRANSIENT)]) is Verdict.PARTIAL
-    assert not Outcome.NOT_VISIBLE.is_answer and not Outcome.NOT_VISIBLE.is_failure
+    assert not Outcome.NOT_VISIBLE.is_answer and Outcome.NOT_VISIBLE.is_settled

@@ -12,7 +12,8 @@ import stamina
 from sqlalchemy import Engine, event, select, update
 
 from distscout.emulator.server import EmulatorServer
-from distscout.scanner import ScanResult, Verdict, scan_repo
+from distscout.results import ScanResult, Stored, Verdict
+from distscout.scanner import scan_repo
 from distscout.store import rotation
 from distscout.store.claims import ClaimLost, claim_repos, due_repos, finish_leased
 from distscout.store.derive import derived_rows as derive
@@ -103,7 +104,8 @@ async def test_one_transaction_stores_the_group_and_leaves_out_a_lost_lease(
     event.listen(engine, "commit", lambda _: commits.append(1))
     results = finish_leased(engine, done, clock(), CADENCE)
     assert len(commits) == 1
-    assert results[0] is Verdict.COMPLETE and results[2] is Verdict.COMPLETE
+    assert isinstance(results[0], Stored) and isinstance(results[2], Stored)
+    assert results[0].verdict is Verdict.COMPLETE and results[2].verdict is Verdict.COMPLETE
     assert isinstance(results[1], ClaimLost)
     with engine.connect() as connection:
         stored = set(connection.execute(select(captures.c.repo_id).distinct()).scalars())
@@ -129,14 +131,14 @@ async def test_a_scan_that_cannot_be_stored_costs_no_other_scan_of_its_group(
     monkeypatch.setattr(rotation, "derived_rows", failing_for_one)
     writer = GroupWriter(engine, CADENCE, now=clock, most=len(done))
 
-    async def store(claim: Any, scan: ScanResult) -> Verdict | BaseException:
+    async def store(claim: Any, scan: ScanResult) -> Stored | BaseException:
         try:
             return await writer.finish(claim, scan)
         except RuntimeError as exc:
             return exc
 
     results = await asyncio.gather(*(store(claim, scan) for claim, scan in done))
-    assert [type(r).__name__ for r in results] == ["Verdict", "Verdict", "RuntimeError", "Verdict"]
+    assert [type(r).__name__ for r in results] == ["Stored", "Stored", "RuntimeError", "Stored"]
     assert writer.groups == 1 and writer.stored == 3
     with engine.connect() as connection:
         stored = set(connection.execute(select(captures.c.repo_id).distinct()).scalars())
@@ -181,3 +183,23 @@ async def test_the_daemon_stores_its_scans_in_groups(
     with engine.connect() as connection:
         scanned = connection.execute(select(repos.c.id).where(repos.c.distribution_last_run.is_not(None)))
         assert len(list(scanned)) == len(CORPUS)
+
+
+async def test_a_scan_reports_the_rows_it_stored(database_url: str, corpus_emulator: EmulatorServer) -> None:
+    # Sources return captures only; the rows are derived once, by the store, and the report counts those.
+    clock = Clock()
+    engine = tracked(database_url, CORPUS, clock)
+    settings = settings_for(corpus_emulator, workers=8)
+    async with upstreams_for(corpus_emulator) as upstreams:
+        reports = await BatchScan(engine, upstreams, settings, now=clock).run(
+            due_repos(engine, clock(), CADENCE)
+        )
+    with engine.connect() as connection:
+        names = {r.id: f"{r.owner}/{r.name}" for r in connection.execute(select(repos))}
+        stored: dict[str, list[int]] = {name: [0, 0] for name in names.values()}
+        for index, table in enumerate((repo_distribution, repo_distribution_manifest)):
+            for (repo_id,) in connection.execute(select(table.c.repo_id)):
+                stored[names[repo_id]][index] += 1
+    assert sum(r.registry_rows + r.manifest_rows for r in reports) > 0
+    for report in reports:
+        assert [report.registry_rows, report.manifest_rows] == stored[report.repo], report.repo

@@ -13,7 +13,7 @@ from sqlalchemy import select, text, update
 from distscout.ecosystems import normalize_name
 from distscout.emulator.server import EmulatorServer
 from distscout.repos import parse_repo_ref
-from distscout.scanner import Verdict
+from distscout.results import Verdict
 from distscout.store.claims import claim_next, due_queries
 from distscout.store.queries import fleet_stats, orphans, repo_report
 from distscout.store.repos import iter_repos, list_repos

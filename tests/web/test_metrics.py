@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from distscout.http.client import UpstreamClient, UpstreamConfig
 from distscout.http.outcome import Outcome
 from distscout.integrity.findings import FindingClass
-from distscout.scanner import Verdict
+from distscout.results import Verdict
 from distscout.sources.ecosystems import EcosystemsBatcher
 from distscout.upstreams import Upstreams
 from distscout.web.service import Service
