@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, false, func, insert, select, update
 
 from distscout.integrity.check import IN_PROGRESS, CheckReport, run_check
 from distscout.integrity.outputs import (
@@ -20,6 +20,7 @@ from distscout.integrity.outputs import (
     save,
 )
 from distscout.integrity.plan import RecoveryPlan, is_output, make_plan
+from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.store.derive import rebuild_rows
 from distscout.store.schema import captures, derived_outputs, integrity_runs, repos
 
@@ -69,10 +70,7 @@ def queue_rechecks(engine: Engine, names: list[str], *, keep_backoff: bool = Fal
     queued = []
     with engine.begin() as connection:
         for name in names:
-            owner, _, repo = name.partition("/")
-            done = connection.execute(
-                update(repos).where(repos.c.owner == owner, repos.c.name == repo).values(values)
-            ).rowcount
+            done = connection.execute(update(repos).where(_keyed(name)).values(values)).rowcount
             if done:
                 queued.append(name)
     return queued
@@ -89,7 +87,7 @@ def reprocess_repo(engine: Engine, full_name: str, output_dir: Path, now: dateti
             select(func.count())
             .select_from(captures)
             .join(repos, repos.c.id == captures.c.repo_id)
-            .where(repos.c.owner + "/" + repos.c.name == full_name)
+            .where(_keyed(full_name))
         ).scalar_one()
     if not stored:
         raise NothingStored(f"{full_name} has no stored captures to rebuild from: queue a recheck instead")
@@ -110,10 +108,7 @@ def reprocess(
     for start in range(0, len(repo_names), REPROCESS_BATCH):
         with engine.begin() as connection:  # a whole batch or nothing: a crash leaves the previous rows
             for name in repo_names[start : start + REPROCESS_BATCH]:
-                owner, _, repo = name.partition("/")
-                repo_id = connection.execute(
-                    select(repos.c.id).where(repos.c.owner == owner, repos.c.name == repo)
-                ).scalar_one_or_none()
+                repo_id = connection.execute(select(repos.c.id).where(_keyed(name))).scalar_one_or_none()
                 if repo_id is not None:
                     rebuild_rows(connection, repo_id)
                     done.append(name)
@@ -138,10 +133,7 @@ def build_output(connection: Connection, name: str) -> Output | None:
     if name in FLEET_REPORTS:
         return build_fleet_report(connection, name)
     kind, _, full = name.partition(":")
-    owner, _, repo = full.partition("/")
-    repo_id = connection.execute(
-        select(repos.c.id).where(repos.c.owner == owner, repos.c.name == repo)
-    ).scalar_one_or_none()
+    repo_id = connection.execute(select(repos.c.id).where(_keyed(full))).scalar_one_or_none()
     if repo_id is None:
         return None
     return build_card(connection, repo_id) if kind == "card" else build_history_summary(connection, repo_id)
@@ -181,3 +173,13 @@ def _finish_run(engine: Engine, run_id: int, now: datetime) -> None:
         connection.execute(
             update(integrity_runs).where(integrity_runs.c.id == run_id).values(finished_at=now)
         )
+
+
+def _keyed(full_name: str) -> ColumnElement[bool]:
+    """The repository a plan or an operator names, by its stored key: owner and name match as the forge
+    matches them (case aside), so `ACME/Widget` is the repository stored as `acme/widget`."""
+    try:
+        key = parse_repo_ref(full_name).key
+    except RepoRefError:
+        return false()  # not a repository name: nothing matches
+    return repos.c.repo_key == key

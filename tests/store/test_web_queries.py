@@ -89,3 +89,11 @@ def test_package_refs(text: str, expected: tuple[str, str]) -> None:
 def test_bad_package_refs(bad: str) -> None:
     with pytest.raises(PackageRefError):
         parse_package_ref(bad)
+
+
+def test_rechecks_find_the_repository_by_its_key(scanned: tuple[Engine, Clock]) -> None:
+    # Owner and name match as the forge matches them, case aside; a name that is no repository matches none.
+    engine, clock = scanned
+    assert queue_rechecks(engine, ["PALLETS/Flask", "not a repo", "nobody/nothing"]) == ["PALLETS/Flask"]
+    with engine.connect() as connection:
+        assert due_count(connection, clock(), CADENCE, partial_first=True) == 2
