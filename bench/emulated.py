@@ -28,7 +28,7 @@ def emulator_process(
     try:
         urls: dict[str, str] = {}
         assert process.stdout is not None
-        while len(urls) < 4:
+        while len(urls) < 5:  # the emulator's own URL and its four services'
             line = process.stdout.readline()
             if not line:
                 raise RuntimeError(

@@ -33,12 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.emulated import emulator_process, emulator_stats
 from bench.pipeline import settings_for
 from bench.worlds import write_world
+from distscout.app import Application
 from distscout.repos import parse_repo_ref
 from distscout.store.engine import open_engine
-from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import add_repos
-from distscout.upstreams import build_upstreams
-from distscout.worker.dispatcher import Dispatcher, DispatcherStats
+from distscout.worker.dispatcher import DispatcherStats
 
 HOURLY = {"github REST": 5000, "github GraphQL": 5000, "ecosyste.ms": 15000}
 
@@ -57,8 +56,9 @@ async def run_daemon(
 ) -> tuple[DispatcherStats, Window]:
     settings = settings_for(urls, database_url, options.workers).model_copy(update={"start_interval": 0.5})
     engine = open_engine(database_url, pool_size=options.workers + 4)
-    upstreams = build_upstreams(settings, cache=StoreConditionalCache(engine))
-    dispatcher = Dispatcher(engine, upstreams, settings, idle_poll=0.5)
+    app = Application(settings, engine)
+    upstreams = app.upstreams()
+    dispatcher = app.dispatcher(upstreams, idle_poll=0.5)
     window = Window()
 
     async def mark() -> None:

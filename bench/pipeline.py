@@ -33,16 +33,15 @@ from pydantic import SecretStr
 
 from bench.emulated import cpu_seconds, emulator_process, emulator_stats
 from bench.worlds import write_world
+from distscout.app import Application
 from distscout.config import Settings
 from distscout.interpret import interpret
 from distscout.repos import parse_repo_ref
 from distscout.scanner import scan_repo
 from distscout.store.engine import open_engine
-from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import add_repos, iter_repos, list_repos
 from distscout.store.rotation import record_scan, record_scans
 from distscout.upstreams import build_upstreams
-from distscout.worker.batch import BatchScan
 from distscout.worker.runner import ScanReport
 
 GROUP = 32  # scans per group commit in the local-cost figure (the writer's `most` at 64 workers)
@@ -81,6 +80,7 @@ def settings_for(urls: dict[str, str], database_url: str, workers: int | None) -
         depsdev_url=urls["DISTSCOUT_DEPSDEV_URL"],
         ecosystems_url=urls["DISTSCOUT_ECOSYSTEMS_URL"],
         github_api_url=urls["DISTSCOUT_GITHUB_API_URL"],
+        gitlab_api_url=urls["DISTSCOUT_GITLAB_API_URL"],
         github_token=SecretStr("bench-token"),
         polite_email="bench@distscout.example",
         start_interval=0,
@@ -102,7 +102,8 @@ async def end_to_end(settings: Settings, count: int, every: int = 0) -> tuple[fl
             connection, [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(count)], datetime.now(UTC)
         )
     targets = iter_repos(engine)  # read a page at a time, as the daemon claims one at a time
-    upstreams = build_upstreams(settings, cache=StoreConditionalCache(engine))  # as `scan` and `serve` do
+    app = Application(settings, engine)
+    upstreams = app.upstreams()  # as `scan` and `serve` build it
     verdicts: Counter[str] = Counter()
 
     def tally(report: ScanReport) -> None:
@@ -116,7 +117,9 @@ async def end_to_end(settings: Settings, count: int, every: int = 0) -> tuple[fl
             )
 
     started = time.perf_counter()
-    await BatchScan(engine, upstreams, settings, on_report=tally, keep_reports=False).run(targets)
+    batch = app.batch(upstreams, on_report=tally)
+    batch.keep_reports = False  # a long batch that only counts
+    await batch.run(targets)
     elapsed = time.perf_counter() - started
     await upstreams.aclose()
     engine.dispose()

@@ -25,13 +25,12 @@ from sqlalchemy import Engine, insert, select, update
 from bench.emulated import emulator_process, emulator_stats
 from bench.pipeline import database, peak_mib, settings_for
 from bench.worlds import write_world
+from distscout.app import Application
 from distscout.integrity.repair import reprocess
 from distscout.repos import RepoRef, parse_repo_ref
 from distscout.store.engine import open_engine
 from distscout.store.repos import add_repos, list_repos
 from distscout.store.schema import captures, repos
-from distscout.upstreams import build_upstreams
-from distscout.worker.batch import BatchScan
 
 SAMPLE = 200
 
@@ -44,8 +43,9 @@ async def scan_sample(engine: Engine, urls: dict[str, str], url: str) -> None:
         )
     with engine.connect() as connection:
         targets = list(list_repos(connection))
-    upstreams = build_upstreams(settings)
-    await BatchScan(engine, upstreams, settings).run(targets)
+    app = Application(settings, engine)
+    upstreams = app.upstreams()
+    await app.batch(upstreams).run(targets)
     await upstreams.aclose()
 
 

@@ -32,6 +32,10 @@ Columns:
 - wall s, repos/s: wall time of the mode and end-to-end throughput against the local emulator (no latency).
 - registry: whether each repository's registry evidence — the set of (ecosystem, package_name, source) from
   deps.dev, ecosyste.ms, github_packages and github_release_asset — is identical to the baseline's.
+After the corpus world, its GitLab twin (`tests.gitlab_twin`: every repository on gitlab.com, every other one
+in a subgroup) is scanned first and again: requests per repository to each upstream, GitLab's rate-limit cost
+per repository and the repositories a minute one token's 2,000 requests allow, GitLab's requests per route,
+and whether the evidence equals the GitHub original's first scan (GitLab's sources under GitHub's names).
 Below each table: manifests found (path, name, intent, status) per mode. The baseline's walk is shallower by
 design, so the deep walk finding more is expected and not a failure; a manifest the baseline found and the
 deep walk did not would be, and is reported.
@@ -61,14 +65,16 @@ import stamina
 from bench.emulated import emulator_process, emulator_stats
 from bench.pipeline import settings_for
 from bench.worlds import write_world
+from distscout.app import Application
 from distscout.config import Settings
 from distscout.http import CachedAnswer, UpstreamClient
 from distscout.interpret import interpret
 from distscout.interpreters.depsdev import DEPSDEV
 from distscout.interpreters.ecosystems import ECOSYSTEMS
 from distscout.interpreters.github_packages import GITHUB_PACKAGES
+from distscout.interpreters.gitlab_packages import GITLAB_PACKAGES
 from distscout.interpreters.manifests import MANIFESTS
-from distscout.interpreters.release_assets import RELEASE_ASSETS
+from distscout.interpreters.release_assets import GITLAB_RELEASE_ASSETS, RELEASE_ASSETS
 from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef, parse_repo_ref
 from distscout.results import SourceResult, judge
@@ -76,14 +82,22 @@ from distscout.scanner import scan_repo
 from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
 from distscout.sources.github_repo import fetch_metadata, prefetch_metadata
 from distscout.store.engine import open_engine
-from distscout.store.http_cache import StoreConditionalCache
 from distscout.upstreams import build_upstreams
 from distscout.worker.batch import LOOKAHEAD
 from tests.corpus import CORPUS
+from tests.gitlab_twin import gitlab_twin
 
 TOKEN_BUDGET = 5000  # GitHub: REST requests (or GraphQL points) per hour per token
-REGISTRY_SOURCES = (DEPSDEV, ECOSYSTEMS, GITHUB_PACKAGES, RELEASE_ASSETS)
+REGISTRY_SOURCES = (
+    DEPSDEV,
+    ECOSYSTEMS,
+    GITHUB_PACKAGES,
+    RELEASE_ASSETS,
+    GITLAB_PACKAGES,
+    GITLAB_RELEASE_ASSETS,
+)
 UPSTREAMS = ("depsdev", "ecosystems", "github")
+GITLAB_BUDGET = 2000  # gitlab.com's authenticated API requests a minute, per user
 Registry = frozenset[tuple[str, str, str]]
 Manifests = frozenset[tuple[str, str | None, bool, str]]
 
@@ -175,7 +189,7 @@ async def baseline_scan(
     renamed = (metadata.renamed_from,) if metadata is not None and metadata.renamed_from else ()
     branch = metadata.default_branch if metadata is not None else "HEAD"
     return {
-        DEPSDEV: await depsdev.collect(depsdev_client, current),
+        DEPSDEV: await depsdev.collect(depsdev_client, current.key),
         ECOSYSTEMS: await ecosystems.collect(ecosystems_client, current, also=renamed),
         RELEASE_ASSETS: await github_releases.collect(github, current),
         # owner_type=None: the user route, then the org route where the user route has nothing
@@ -230,7 +244,9 @@ def measured(
     return ModeRun(name, len(refs), elapsed, emulator_stats(urls), evidence, verdicts)
 
 
-def run_world(urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers: int) -> list[ModeRun]:
+def run_world(
+    urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers: int, baseline_too: bool = True
+) -> list[ModeRun]:
     database_url = f"sqlite:///{scratch / f'cache-{time.monotonic_ns()}.db'}"
     settings = settings_for(urls, database_url, workers)
 
@@ -244,8 +260,7 @@ def run_world(urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers:
     async def default_plan() -> PoolRun:
         # A new engine, cache and Upstreams per mode: only the SQLite file carries over to the rescan.
         engine = open_engine(database_url)
-        cache = StoreConditionalCache(engine)
-        upstreams = build_upstreams(settings, cache=cache)
+        upstreams = Application(settings, engine).upstreams()
 
         async def scan(ref: RepoRef) -> tuple[Evidence, str]:
             result = await scan_repo(upstreams, ref, settings)
@@ -259,11 +274,12 @@ def run_world(urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers:
             return await run_pool(refs, scan, workers, ahead)
         finally:
             await upstreams.aclose()
-            cache.flush()  # Upstreams.aclose flushes it too; the rescan must find every entry
+            # Upstreams.aclose flushes the store's cache: the rescan must find every entry
             engine.dispose()
 
+    reference = [measured("baseline", urls, refs, baseline)] if baseline_too else []
     return [
-        measured("baseline", urls, refs, baseline),
+        *reference,
         measured("first scan", urls, refs, default_plan),
         measured("rescan", urls, refs, default_plan),
     ]
@@ -346,18 +362,74 @@ def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
             print(f"  github routes per repo, {run.name}: {shown}")
 
 
+def report_gitlab(title: str, runs: list[ModeRun], reference: dict[str, Evidence]) -> None:
+    """GitLab's cost per repository; the evidence compared with the GitHub original's first scan."""
+    repos = runs[0].repos
+    print(f"\n== {title}: {repos:,} repositories (the corpus on gitlab.com, every other one in a subgroup)")
+    header = (
+        f"{'mode':<11} {'depsdev/r':>9} {'ecosys/r':>9} {'gitlab/r':>9} {'GL cost/r':>10} "
+        f"{'repos/min/token':>16} {'wall s':>8}  evidence vs GitHub's first scan"
+    )
+    print(header)
+    print("-" * len(header))
+    for run in runs:
+        per = {u: run.stats.get(u, {}).get("requests", 0) / repos for u in (*UPSTREAMS, "gitlab")}
+        cost = run.stats.get("gitlab", {}).get("rate_limit_cost", 0) / repos
+        allowed = f"{GITLAB_BUDGET / cost:,.0f}" if cost > 0 else "unbounded"
+        differ = [
+            key for key, found in reference.items() if _as_github(run.evidence.get(key, _NONE)) != found
+        ]
+        same = "same kinds and rows" if not differ else f"DIFFERS in {len(differ)} repos (e.g. {differ[0]})"
+        print(
+            f"{run.name:<11} {per['depsdev']:>9.2f} {per['ecosystems']:>9.2f} {per['gitlab']:>9.2f} "
+            f"{cost:>10.3f} {allowed:>16} {run.elapsed:>8.1f}  {same}"
+        )
+        routes = run.stats.get("gitlab", {}).get("by_route", {})
+        shown = ", ".join(
+            f"{route} {n / repos:.2f}" for route, n in sorted(routes.items(), key=lambda x: -x[1])
+        )
+        print(f"  gitlab requests per repo, {run.name}: {shown}")
+    print("verdicts: " + "; ".join(f"{r.name} {dict(r.verdicts)}" for r in runs))
+
+
+_FORGE_SOURCES = {"gitlab_packages": GITHUB_PACKAGES, "gitlab_release_asset": RELEASE_ASSETS}
+
+
+def _as_github(found: Evidence) -> Evidence:
+    """GitLab evidence under GitHub's source names, keyed as the GitHub original."""
+    registry = frozenset((e, n, _FORGE_SOURCES.get(s, s)) for e, n, s in found.registry)
+    return Evidence(registry, found.manifests)
+
+
+def run_gitlab_twin(scratch: Path, workers: int, github_first_scan: ModeRun) -> None:
+    world, moved = gitlab_twin(json.loads((CORPUS / "world" / "world.json").read_text(encoding="utf-8")))
+    folder = scratch / "gitlab-world"
+    folder.mkdir()
+    (folder / "world.json").write_text(json.dumps(world), encoding="utf-8")
+    refs = world_refs(folder)
+    started = time.perf_counter()
+    with emulator_process(folder, unlimited=True) as urls:
+        runs = run_world(urls, refs, scratch, workers, baseline_too=False)
+    back = {parse_repo_ref(gitlab).key: parse_repo_ref(github).key for github, gitlab in moved.items()}
+    for run in runs:  # keyed as the GitHub original, to compare
+        run.evidence = {back.get(key, key): found for key, found in run.evidence.items()}
+    report_gitlab("corpus world on GitLab", runs, github_first_scan.evidence)
+    print(f"(GitLab: {time.perf_counter() - started:.1f} s including the emulator's start)")
+
+
 def world_refs(world: Path) -> list[RepoRef]:
     data = json.loads((world / "world.json").read_text(encoding="utf-8"))
     return [parse_repo_ref(repo["url"]) for repo in data["repos"]]
 
 
-def run_and_report(title: str, world: Path, scratch: Path, workers: int, show_routes: bool) -> None:
+def run_and_report(title: str, world: Path, scratch: Path, workers: int, show_routes: bool) -> list[ModeRun]:
     refs = world_refs(world)
     started = time.perf_counter()
     with emulator_process(world, unlimited=True) as urls:
         runs = run_world(urls, refs, scratch, workers)
     report(title, runs, show_routes)
     print(f"({title}: {time.perf_counter() - started:.1f} s including the emulator's start)")
+    return runs
 
 
 def main(argv: Iterable[str] | None = None) -> None:
@@ -375,7 +447,8 @@ def main(argv: Iterable[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         if not options.skip_corpus:
-            run_and_report("corpus world", CORPUS / "world", scratch, options.workers, options.routes)
+            runs = run_and_report("corpus world", CORPUS / "world", scratch, options.workers, options.routes)
+            run_gitlab_twin(scratch, options.workers, runs[1])
         generated = write_world(scratch / "world", count)
         run_and_report("generated world", generated, scratch, options.workers, options.routes)
 

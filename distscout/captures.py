@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 # Repository metadata from the forge: archived, default branch, renames (not evidence itself). The
 # evidence sources' names are their interpreters' (`distscout.interpreters`).
 GITHUB_REPO = "github_repo"
+GITLAB_PROJECT = "gitlab_project"
 
 
 @dataclass(frozen=True, slots=True)

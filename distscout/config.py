@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from distscout import forges
+from distscout.forges import Forge, self_hosted_gitlab
 from distscout.interpreters import evidence_sources
 from distscout.interpreters.ecosystems import ECOSYSTEMS
 from distscout.interpreters.github_packages import GITHUB_PACKAGES
@@ -68,6 +70,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DISTSCOUT_GITHUB_TOKEN", "GITHUB_TOKEN", "github_token")
     )
     github_graphql: bool = True  # with a token: GitHub through batched GraphQL queries (REST without one)
+    gitlab_api_url: str = "https://gitlab.com/api/v4"
+    # One token for gitlab.com and the self-hosted instances (public projects answer without one).
+    gitlab_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISTSCOUT_GITLAB_TOKEN", "GITLAB_TOKEN", "gitlab_token")
+    )
+    # Self-hosted GitLab instances by base URL, path prefix and all: https://git.example.com/gitlab
+    gitlab_instances: tuple[str, ...] = ()
     ecosystems_bulk: bool = True  # concurrent scans' ecosyste.ms lookups in one bulk_lookup request
     polite_email: str | None = None  # sent to ecosyste.ms as mailto= and in the User-Agent (polite pool)
     user_agent: str = "distscout/0.1 (+https://github.com/distscout/distscout)"
@@ -112,12 +121,19 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=path if path.is_file() else None)
         return (init_settings, env_settings, toml)
 
-    @field_validator("depsdev_url", "ecosystems_url", "github_api_url")
+    @field_validator("depsdev_url", "ecosystems_url", "github_api_url", "gitlab_api_url")
     @classmethod
     def _an_http_url(cls, value: str) -> str:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"expected an http:// or https:// URL with a host, got {value!r}")
+        return value
+
+    @field_validator("gitlab_instances")
+    @classmethod
+    def _gitlab_bases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for base in value:
+            self_hosted_gitlab(base)  # raises ValueError saying what is wrong
         return value
 
     @field_validator("polite_email")
@@ -134,6 +150,11 @@ class Settings(BaseSettings):
             self.workers = SQLITE_WORKERS
         return self
 
+    def forges(self) -> tuple[Forge, ...]:
+        """The forges repositories may live on: github.com, gitlab.com and the self-hosted GitLabs."""
+        public = (forges.github(self.github_api_url), forges.gitlab(self.gitlab_api_url))
+        return public + tuple(self_hosted_gitlab(base) for base in self.gitlab_instances)
+
     def effective_user_agent(self) -> str:
         if self.polite_email and "@" not in self.user_agent:
             return f"{self.user_agent.rstrip(')')}; mailto:{self.polite_email})"
@@ -143,6 +164,7 @@ class Settings(BaseSettings):
         """Every setting, secrets masked (the tokens, a password in the database URL): `config show`."""
         values = self.model_dump()
         values["github_token"] = "***" if self.github_token else None
+        values["gitlab_token"] = "***" if self.gitlab_token else None
         values["api_token"] = "***" if self.api_token else None
         values["database_url"] = masked_url(self.database_url)
         return values

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from distscout.config import Settings
+from distscout.forges import DEFAULT_FORGES, forge_of
 from distscout.http import Fetched, Outcome
 from distscout.repos import RepoRef, parse_repo_ref
 from distscout.sources.depsdev import packageversions_path
@@ -219,7 +220,10 @@ async def _canary(batcher: EcosystemsBatcher) -> Check:
 
 
 async def _depsdev(run: _Run) -> list[Check]:
-    fetched = await run.upstreams.depsdev.get(packageversions_path(run.candidates[0]))
+    indexed = [
+        ref.key for ref in run.candidates if (forge := forge_of(DEFAULT_FORGES, ref.host)) and forge.depsdev
+    ]
+    fetched = await run.upstreams.depsdev.get(packageversions_path((indexed or [FALLBACK_PROBE.key])[0]))
     return [_reach("deps.dev", run.saw("deps.dev", fetched))]
 
 

@@ -57,8 +57,10 @@ def normalize_name(ecosystem: str, name: str) -> str:
     return _NORMALIZERS.get(ecosystem, _exact)(name.strip())
 
 
-def purl_for(ecosystem: str, name: str) -> str | None:
-    """A package URL without version for `name` in `ecosystem`; None where no purl can be formed."""
+def purl_for(ecosystem: str, name: str, registry_url: str | None = None) -> str | None:
+    """A package URL without version for `name` in `ecosystem`; None where no purl can be formed.
+    `registry_url`: a registry other than the ecosystem's default (GitHub Packages, GitLab's), as the purl's
+    `repository_url` qualifier."""
     name = name.strip()
     if not name:
         return None
@@ -75,7 +77,8 @@ def purl_for(ecosystem: str, name: str) -> str | None:
     if ecosystem == "pypi":
         name = _pep503(name)
     try:
-        return PackageURL(type=purl_type, namespace=namespace, name=name).to_string()
+        qualifiers = {"repository_url": registry_url} if registry_url else None
+        return PackageURL(type=purl_type, namespace=namespace, name=name, qualifiers=qualifiers).to_string()
     except ValueError:
         return None
 

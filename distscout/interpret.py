@@ -23,7 +23,9 @@ from distscout.observations import RegistryObservation
 #    a manifest that is not UTF-8 (nor UTF-16 with a BOM, nor in its declared XML encoding) is malformed
 # 5: name rules from each registry's own rule (Go's CheckPath, CEP 26, .NET's \w …); control, format and
 #    replacement characters refused everywhere
-INTERPRETER_VERSION = 5
+# 6: GitLab's sources; a forge registry's packages (GitHub Packages, GitLab's) carry their registry in the
+#    purl's repository_url qualifier
+INTERPRETER_VERSION = 6
 
 __all__ = ["INTERPRETER_VERSION", "NOISE_ECOSYSTEMS", "Interpretation", "interpret", "interpreter_version"]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-SUPPORTED_HOSTS = frozenset({"github.com"})
-_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+from distscout.forges import DEFAULT_FORGES, GITHUB_HOST, Forge, ForgePathError, forge_for
 
 
 class RepoRefError(ValueError):
@@ -16,8 +16,8 @@ class RepoRefError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RepoRef:
-    host: str
-    owner: str
+    host: str  # the forge's host, a self-hosted instance's path prefix included (distscout.forges)
+    owner: str  # GitLab: the whole namespace, `group/subgroup`
     name: str
 
     @property
@@ -26,24 +26,32 @@ class RepoRef:
 
     @property
     def key(self) -> str:
-        """Case-insensitive identity (GitHub owner and repo names are case-insensitive)."""
+        """Case-insensitive identity (GitHub's and GitLab's paths are both matched whatever the case)."""
         return f"{self.host}/{self.owner}/{self.name}".lower()
+
+    @property
+    def display(self) -> str:
+        """How reports name it: `owner/name` on GitHub, the host first elsewhere (`gitlab.com/group/sub/p`),
+        so that a name never reads as another forge's repository and always parses back."""
+        return display_name(self.host, self.owner, self.name)
 
     @property
     def url(self) -> str:
         return f"https://{self.host}/{self.owner}/{self.name}"
 
-    @property
-    def depsdev_project_id(self) -> str:
-        """deps.dev lower-cases the first two path segments of GitHub ids."""
-        return self.key
+
+def display_name(host: str, owner: str, name: str) -> str:
+    return f"{owner}/{name}" if host == GITHUB_HOST else f"{host}/{owner}/{name}"
 
 
-def parse_repo_ref(text: str) -> RepoRef:
-    """Accept `https://github.com/o/r`, `git+https://…/r.git`, `github.com/o/r`, `www.` forms or `o/r`."""
+def parse_repo_ref(text: str, forges: Iterable[Forge] = DEFAULT_FORGES) -> RepoRef:
+    """Accept `https://github.com/o/r`, `git+https://…/r.git`, `github.com/o/r`, `www.` forms or `o/r`
+    (GitHub), `https://gitlab.com/group/sub/project/-/tree/main`, or a URL under a configured self-hosted
+    GitLab's base (`forges`)."""
     raw = text.strip()
     if not raw:
         raise RepoRefError("empty repository reference")
+    forges = tuple(forges)
     candidate = raw.removeprefix("git+")
     if "://" not in candidate:
         has_host = "." in candidate.split("/", 1)[0]
@@ -53,16 +61,17 @@ def parse_repo_ref(text: str) -> RepoRef:
         raise RepoRefError(f"{_shown(raw)}: a repository URL must not carry credentials")
     if parts.scheme not in ("https", "http", "ssh", "git"):
         raise RepoRefError(f"{_shown(raw)}: unsupported scheme {parts.scheme!r}")
-    host = (parts.hostname or "").lower().removeprefix("www.")
+    netloc = parts.netloc.lower().removeprefix("www.")
     segments = [s for s in parts.path.split("/") if s]
-    if len(segments) < 2:
-        raise RepoRefError(f"{_shown(raw)}: expected owner/name")
-    owner, name = segments[0], segments[1].removesuffix(".git")
-    if not (_SEGMENT.match(owner) and _SEGMENT.match(name)) or name in (".", ".."):
-        raise RepoRefError(f"{_shown(raw)}: not a valid owner/name")
-    if host not in SUPPORTED_HOSTS:
-        raise RepoRefError(f"{_shown(raw)}: host {host!r} is not supported yet (supported: github.com)")
-    return RepoRef(host=host, owner=owner, name=name)
+    forge = forge_for(forges, netloc, segments)
+    if forge is None:
+        known = ", ".join(f.host for f in forges)
+        raise RepoRefError(f"{_shown(raw)}: host {netloc!r} is not a known forge (known: {known})")
+    try:
+        owner, name = forge.split(segments[len(forge.prefix) :])
+    except ForgePathError as exc:
+        raise RepoRefError(f"{_shown(raw)}: {exc}") from None
+    return RepoRef(host=forge.host, owner=owner, name=name)
 
 
 def _shown(text: str) -> str:

@@ -58,6 +58,7 @@ class RepoMetadata:
     tree_oid: str | None = None  # GitHub GraphQL only: the default branch's root tree; None if empty
     releases: Any = None  # GitHub GraphQL only: {"totalCount": n, "nodes": [{databaseId, updatedAt, …}]}
     project_id: str | None = None  # GitLab: the numeric project id its API routes take
+    empty: bool = False  # GitLab says the repository has no commits: no tree to list
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from distscout.captures import Capture
 from distscout.config import Settings
+from distscout.forges import forge_of
 from distscout.http import Outcome
 from distscout.repos import RepoRef
-from distscout.results import RepoMetadata, ScanResult, SourceResult
+from distscout.results import ScanResult, SourceResult
 from distscout.sources.base import ScanContext
-from distscout.sources.github_repo import fetch_metadata, fetch_metadata_graphql
-from distscout.sources.registry import enabled_sources
+from distscout.sources.registry import enabled_sources, metadata_of
 from distscout.upstreams import Upstreams
 
 
@@ -31,13 +30,17 @@ async def scan_repo(upstreams: Upstreams, repo: RepoRef, settings: Settings) -> 
     Side by side, because concurrent scans then reach each stage together: their GraphQL and bulk
     questions share queries (`distscout.http.coalesce`).
     """
-    metadata, outcome, error, capture = await _metadata(upstreams, repo)
+    forge = forge_of(settings.forges(), repo.host)
+    if forge is None:  # a self-hosted GitLab since taken out of the settings: nothing to ask
+        unknown = SourceResult("forge", Outcome.PERMANENT, detail=f"{repo.host} is not a configured forge")
+        return ScanResult(repo, None, {"forge": unknown}, None, metadata_outcome=Outcome.PERMANENT)
+    metadata, outcome, error, capture = await metadata_of(forge.kind)(upstreams, forge, repo)
     current = metadata.ref if metadata is not None else repo
-    context = ScanContext(upstreams, settings, current, metadata)
+    context = ScanContext(upstreams, settings, forge, current, metadata)
     pending: dict[str, Awaitable[SourceResult]] = {}
     failed: dict[str, SourceResult] = {}
     for source in enabled_sources(settings.sources):
-        if (source.forges and current.host not in source.forges) or not source.wanted(context):
+        if (source.forges and forge.kind not in source.forges) or not source.wanted(context):
             continue
         if source.needs_metadata and metadata is None:
             # No such repository (a miss, nothing more to ask), or the forge failed: the source with it.
@@ -47,15 +50,3 @@ async def scan_repo(upstreams: Upstreams, repo: RepoRef, settings: Settings) -> 
     answered = await asyncio.gather(*pending.values())
     results = dict(zip(pending, answered, strict=True)) | failed
     return ScanResult(repo, metadata, results, capture, metadata_outcome=outcome)
-
-
-async def _metadata(
-    upstreams: Upstreams, repo: RepoRef
-) -> tuple[RepoMetadata | None, Outcome, str, Capture | None]:
-    """The repository's metadata: through batched GraphQL when configured, REST otherwise or as fallback."""
-    if upstreams.graphql is not None:
-        metadata, answer, capture = await fetch_metadata_graphql(upstreams.graphql, repo)
-        if answer.outcome is not Outcome.PERMANENT:
-            return metadata, answer.outcome, answer.error, capture
-    metadata, fetched, capture = await fetch_metadata(upstreams.github, repo)
-    return metadata, fetched.outcome, fetched.error, capture

@@ -1,10 +1,11 @@
-"""The three upstream clients, built from settings: deps.dev, ecosyste.ms and GitHub."""
+"""The upstream clients, built from settings: deps.dev, ecosyste.ms, GitHub, and one per GitLab instance."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from distscout.config import Settings
+from distscout.forges import GITLAB, Forge
 from distscout.http import CircuitBreaker, Clock, SystemClock, UpstreamClient, UpstreamConfig
 from distscout.http.cache import ConditionalCache
 from distscout.sources.ecosystems import EcosystemsBatcher
@@ -22,15 +23,20 @@ class Upstreams:
     # GitHub's GraphQL API, batched (its own client: GraphQL has its own budget; the breaker is shared).
     graphql: GraphQLBatcher | None = None
     ecosystems_bulk: EcosystemsBatcher | None = None  # lookups of concurrent scans in one bulk request
+    gitlab: dict[str, UpstreamClient] = field(default_factory=dict)  # by forge host: gitlab.com, self-hosted
 
     def all(self) -> tuple[UpstreamClient, ...]:
         graphql = (self.graphql.client,) if self.graphql is not None else ()
-        return (self.depsdev, self.ecosystems, self.github, *graphql)
+        return (self.depsdev, self.ecosystems, self.github, *graphql, *self.gitlab.values())
 
     def budgeted(self) -> tuple[UpstreamClient, ...]:
         """The clients whose rate-limit budget paces the dispatcher."""
         graphql = (self.graphql.client,) if self.graphql is not None else ()
-        return (self.github, *graphql, self.ecosystems)
+        return (self.github, *graphql, self.ecosystems, *self.gitlab.values())
+
+    def forge_client(self, forge: Forge) -> UpstreamClient:
+        """The REST client of a forge (its host's GitLab instance, or GitHub)."""
+        return self.gitlab[forge.host] if forge.kind == GITLAB else self.github
 
     async def aclose(self) -> None:
         for client in self.all():
@@ -76,6 +82,17 @@ def build_upstreams(
     if token and settings.github_graphql:  # GitHub answers GraphQL to authenticated callers only
         graphql_config = replace(github, name="github-graphql", default_headers=())
         graphql = GraphQLBatcher(client(graphql_config, breaker=github_client.breaker))
+    gitlab_token = settings.gitlab_token.get_secret_value() if settings.gitlab_token else None
+    gitlab = {
+        forge.host: client(
+            replace(
+                config("gitlab" if forge.host == "gitlab.com" else f"gitlab:{forge.host}", forge.api_url),
+                token=gitlab_token,
+            )
+        )
+        for forge in settings.forges()
+        if forge.kind == GITLAB
+    }
     ecosystems_client = client(ecosystems)
     bulk = EcosystemsBatcher(ecosystems_client) if settings.ecosystems_bulk else None
     return Upstreams(
@@ -86,4 +103,5 @@ def build_upstreams(
         github=github_client,
         cache=cache,
         graphql=graphql,
+        gitlab=gitlab,
     )

@@ -19,5 +19,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "DISTSCOUT_POLITE_EMAIL",
         "DISTSCOUT_API_TOKEN",
         "DISTSCOUT_PROTECT_READS",
+        "GITLAB_TOKEN",
+        "DISTSCOUT_GITLAB_TOKEN",
+        "DISTSCOUT_GITLAB_INSTANCES",
     ):
         os.environ.pop(name, None)
+    # A test that scans a world with GitLab projects points GitLab at the emulator; one that forgets is
+    # refused on loopback (the discard port), never sent to gitlab.com.
+    os.environ["DISTSCOUT_GITLAB_API_URL"] = "http://127.0.0.1:9/api/v4"

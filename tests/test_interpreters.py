@@ -20,7 +20,7 @@ def test_names_are_unique_and_the_settings_take_them_all() -> None:
     names = evidence_sources()
     assert len(set(names)) == len(names)
     assert names == ALL_SOURCES
-    assert set(registry_sources()) == {"deps.dev", "ecosyste.ms", "github_packages"}
+    assert set(registry_sources()) == {"deps.dev", "ecosyste.ms", "github_packages", "gitlab_packages"}
 
 
 def _read(captures: Sequence[Capture], repo_full_name: str) -> Interpretation:

@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
+from distscout.app import Application
 from distscout.config import ConfigError, Settings, load_settings
-from distscout.store.engine import StoreError, open_engine
+from distscout.store.engine import StoreError
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -38,17 +39,21 @@ def settings() -> Settings:
 
 
 @contextmanager
-def database(current: Settings | None = None) -> Iterator[Engine]:
-    """The configured database, migrated; disposed when the command ends."""
-    chosen = current or settings()
+def application(current: Settings | None = None) -> Iterator[Application]:
+    """The application over the configured database, migrated; closed when the command ends."""
     try:
-        engine = open_engine(chosen.database_url, pool_size=max(5, chosen.workers + 2))
+        app = Application.open(current or settings())
     except StoreError as exc:
         raise fail(str(exc)) from None
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+    with app:
+        yield app
+
+
+@contextmanager
+def database(current: Settings | None = None) -> Iterator[Engine]:
+    """The configured database, migrated; disposed when the command ends."""
+    with application(current) as app:
+        yield app.engine
 
 
 def emit_json(value: Any) -> None:

@@ -39,7 +39,10 @@ def demo(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise fail(f"cannot create {path.parent}: {exc.strerror or exc}") from None
-    err.print("Serving the demo world offline (31 fictional repositories) and scanning it…", markup=False)
+    err.print(
+        "Serving the demo world offline (34 fictional repositories, 3 of them on GitLab) and scanning it…",
+        markup=False,
+    )
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
     ) as progress:

@@ -22,8 +22,10 @@ from rich.table import Table
 
 from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
 from distscout.config import Settings
+from distscout.forges import Forge
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
 from distscout.sources.github_org import OrgListingError, OrgRepo, list_org_repos, parse_org
+from distscout.sources.gitlab_group import list_group_projects, parse_group
 from distscout.sources.repo_check import RepoCheck, RepoState, check_repos
 from distscout.store.repos import add_repos, list_repos, set_archived
 from distscout.upstreams import build_upstreams
@@ -50,33 +52,48 @@ def register(app: typer.Typer) -> None:
 def add(
     refs: Annotated[
         list[str] | None,
-        typer.Argument(help="Repositories: https://github.com/owner/name or owner/name."),
+        typer.Argument(
+            help="Repositories: https://github.com/owner/name, owner/name, or a GitLab project's URL "
+            "(https://gitlab.com/group/sub/project, or under a configured gitlab_instances base)."
+        ),
     ] = None,
     org: Annotated[
         str | None, typer.Option("--org", help="Add every repository of this GitHub organization.")
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group", help="Add every project of this GitLab group and its subgroups (path or URL)."
+        ),
     ] = None,
     check: CheckOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Track repositories given as URLs or owner/name (nothing is added if any of them is invalid)."""
-    if not refs and org is None:
-        raise fail("give repositories (URL or owner/name) or --org ORG", EXIT_USAGE)
-    parsed = _parse_all(refs or [], lambda index, text: "")  # the error names the (masked) input
+    if not refs and org is None and group is None:
+        raise fail("give repositories (URL or owner/name), --org ORG or --group GROUP", EXIT_USAGE)
+    current = settings()
+    parsed = _parse_all(refs or [], lambda index, text: "", current)  # the error names the (masked) input
     if org is not None:
         try:
             org = parse_org(org)
         except OrgListingError as exc:
             raise fail(f"--org: {exc}", EXIT_USAGE) from None
-    current = settings()
+    if group is not None:
+        try:
+            group_of = parse_group(group, current.forges())
+        except OrgListingError as exc:
+            raise fail(f"--group: {exc}", EXIT_USAGE) from None
     checks = _check(current, parsed) if _checking(check) else None
     listed = _list_org(current, org) if org is not None else []
+    listed += _list_group(current, *group_of) if group is not None else []
     wanted = parsed + [r.ref for r in listed]
     with database(current) as engine, engine.begin() as connection:
         added, existing = add_repos(connection, wanted, _now())
         archived = [r.ref for r in listed if r.archived]
         set_archived(connection, archived, True)
         set_archived(connection, [r.ref for r in listed if not r.archived], False)
-    _report(added, existing, archived if org is not None else None, as_json, checks)
+    _report(added, existing, archived if org is not None or group is not None else None, as_json, checks)
 
 
 @repos_app.command("import")
@@ -96,10 +113,10 @@ def import_(
         if (stripped := _COMMENT.sub("", line).strip())
     ]
     lines = {index: number for index, (number, _) in enumerate(numbered)}
-    parsed = _parse_all(
-        [entry for _, entry in numbered], lambda index, _text: f"{shown}, line {lines[index]}"
-    )
     current = settings()
+    parsed = _parse_all(
+        [entry for _, entry in numbered], lambda index, _text: f"{shown}, line {lines[index]}", current
+    )
     checks = _check(current, parsed) if check else None
     with database(current) as engine, engine.begin() as connection:
         added, existing = add_repos(connection, parsed, _now())
@@ -133,7 +150,7 @@ def list_(
     out.print(table)
 
 
-def _parse_all(texts: Sequence[str], where: Callable[[int, str], str]) -> list[RepoRef]:
+def _parse_all(texts: Sequence[str], where: Callable[[int, str], str], current: Settings) -> list[RepoRef]:
     """Every text as a RepoRef, or a usage error naming the first bad one (and how many more there are).
 
     The parser's message quotes the input with any credentials masked; `where` may add a place (a line).
@@ -141,7 +158,7 @@ def _parse_all(texts: Sequence[str], where: Callable[[int, str], str]) -> list[R
     parsed, problems = [], []
     for index, text in enumerate(texts):
         try:
-            parsed.append(parse_repo_ref(text))
+            parsed.append(parse_repo_ref(text, current.forges()))
         except RepoRefError as exc:
             place = where(index, text)
             problems.append(f"{place}: {exc}" if place else str(exc))
@@ -156,6 +173,20 @@ def _list_org(current: Settings, org: str) -> list[OrgRepo]:
         upstreams = build_upstreams(current)
         try:
             return await list_org_repos(upstreams.github, org)
+        finally:
+            await upstreams.aclose()
+
+    try:
+        return asyncio.run(listing())
+    except OrgListingError as exc:
+        raise fail(f"{exc}; nothing was added") from None
+
+
+def _list_group(current: Settings, forge: Forge, group: str) -> list[OrgRepo]:
+    async def listing() -> list[OrgRepo]:
+        upstreams = build_upstreams(current)
+        try:
+            return await list_group_projects(upstreams.forge_client(forge), forge, group)
         finally:
             await upstreams.aclose()
 
@@ -188,33 +219,40 @@ def _check(current: Settings, refs: list[RepoRef]) -> list[RepoCheck]:
     async def checking() -> list[RepoCheck]:
         upstreams = build_upstreams(current, probe=True)
         try:
-            return await check_repos(upstreams.github, refs)
+            return await check_repos(upstreams, current.forges(), refs)
         finally:
             await upstreams.aclose()
 
     checks = asyncio.run(checking()) if refs else []
-    missing = [c.ref.full_name for c in checks if c.state is RepoState.NOT_FOUND]
+    missing = [c.ref for c in checks if c.state is RepoState.NOT_FOUND]
     if missing:
-        more = f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        rest = ", ".join(ref.display for ref in missing[1:])
+        more = f" (and {len(missing) - 1} more: {rest})" if len(missing) > 1 else ""
         raise fail(
-            f"{missing[0]}: GitHub answers 404 — no such repository, or a private one this token cannot see"
-            f"{more}; nothing was added (fix the name, or add it anyway with --no-check)"
+            f"{missing[0].display}: {_forge_word(missing[0])} answers 404 — no such repository, or a "
+            f"private one this token cannot see{more}; nothing was added (fix the name, or add it anyway "
+            "with --no-check)"
         )
     for c in checks:
         if c.state is RepoState.RENAMED:
             err.print(
-                f"warning: {c.ref.full_name} is now {c.detail} on GitHub: tracked as given, scans follow "
-                "the rename",
+                f"warning: {c.ref.display} is now {c.detail} on {_forge_word(c.ref)}: tracked as given, "
+                "scans follow the rename",
                 markup=False,
                 soft_wrap=True,
             )
         elif c.state is RepoState.UNCHECKED:
             err.print(
-                f"warning: {c.ref.full_name}: could not ask GitHub ({c.detail}); tracked unchecked",
+                f"warning: {c.ref.display}: could not ask {_forge_word(c.ref)} ({c.detail}); "
+                "tracked unchecked",
                 markup=False,
                 soft_wrap=True,
             )
     return checks
+
+
+def _forge_word(ref: RepoRef) -> str:
+    return "GitHub" if ref.host == "github.com" else "GitLab"
 
 
 def _report(
@@ -224,12 +262,12 @@ def _report(
     as_json: bool,
     checks: list[RepoCheck] | None = None,
 ) -> None:
-    added_names = [r.full_name for r in added]
-    existing_names = [r.full_name for r in existing]
+    added_names = [r.display for r in added]
+    existing_names = [r.display for r in existing]
     if as_json:
         result: dict[str, Any] = {"added": added_names, "already_tracked": existing_names}
         if archived is not None:
-            result["archived"] = [r.full_name for r in archived]
+            result["archived"] = [r.display for r in archived]
         if checks is not None:
             result["checked"] = [c.as_dict() for c in checks]
         emit_json(result)

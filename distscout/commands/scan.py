@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
+from distscout.app import Application
 from distscout.captures import utc_now
 from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
 from distscout.config import Settings, setup_warnings
@@ -19,10 +20,8 @@ from distscout.http.blocked import Blocked, blocked_upstreams
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.results import Verdict
 from distscout.store.claims import due_repos
-from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import TrackedRepo, find_repo, list_repos
-from distscout.upstreams import Upstreams, build_upstreams
-from distscout.worker.batch import BatchScan
+from distscout.upstreams import Upstreams
 from distscout.worker.heartbeat import ProcessHeartbeat
 from distscout.worker.runner import ScanReport
 
@@ -78,12 +77,12 @@ def _targets(
 ) -> list[TrackedRepo]:
     if names:
         try:
-            refs = [parse_repo_ref(name) for name in names]
+            refs = [parse_repo_ref(name, current.forges()) for name in names]
         except RepoRefError as exc:
             raise fail(str(exc), EXIT_USAGE) from None
         with engine.connect() as connection:
             found = [(ref, find_repo(connection, ref)) for ref in refs]
-        missing = [ref.full_name for ref, repo in found if repo is None]
+        missing = [ref.display for ref, repo in found if repo is None]
         if missing:
             raise fail(f"not tracked: {', '.join(missing)} (add with: distscout repos add)")
         chosen = [repo for _, repo in found if repo is not None]
@@ -93,7 +92,7 @@ def _targets(
     else:
         cadence = timedelta(days=current.cadence_days)
         chosen = due_repos(engine, utc_now(), cadence, partial_first=current.immediate_partial_reclaim)
-    skipped = [repo.ref.full_name for repo in chosen if repo.archived and not force]
+    skipped = [repo.ref.display for repo in chosen if repo.archived and not force]
     if skipped:
         err.print(f"skipping {len(skipped)} archived (use --force): {', '.join(skipped[:5])}", markup=False)
     return [repo for repo in chosen if force or not repo.archived]
@@ -118,7 +117,8 @@ def _run(
     watch = BlockWatch()
 
     async def go(progress: Progress | None) -> tuple[list[ScanReport], list[str], BlockWatch]:
-        upstreams = build_upstreams(current, cache=StoreConditionalCache(engine))
+        app = Application(current, engine)
+        upstreams = app.upstreams()
         task = progress.add_task("scanning", total=len(targets)) if progress else None
 
         def note() -> None:
@@ -138,7 +138,7 @@ def _run(
                 await asyncio.sleep(1)
                 note()
 
-        batch = BatchScan(engine, upstreams, current, on_report=reported)
+        batch = app.batch(upstreams, on_report=reported)
         noting = asyncio.create_task(keep_noting())
         try:
             return await batch.run(targets), batch.busy, watch

@@ -13,16 +13,15 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
+from distscout.app import Application
 from distscout.commands.common import EXIT_USAGE, database, err, fail, settings
 from distscout.config import Settings, setup_warnings
 from distscout.integrity.repair import repair
-from distscout.store.http_cache import StoreConditionalCache
-from distscout.upstreams import build_upstreams
 from distscout.web.guard import exposure_warning
 from distscout.web.server import Endpoint, ListenError, listen
 from distscout.web.server import serve as serve_web
 from distscout.web.service import Service
-from distscout.worker.dispatcher import Dispatcher, DispatcherStats
+from distscout.worker.dispatcher import DispatcherStats
 from distscout.worker.heartbeat import ProcessHeartbeat
 from distscout.worker.runner import ScanReport
 
@@ -111,11 +110,10 @@ def _serve_web(
 
 
 async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> DispatcherStats:
-    upstreams = build_upstreams(current, cache=StoreConditionalCache(engine))
-    dispatcher = Dispatcher(
-        engine,
+    app = Application(current, engine)
+    upstreams = app.upstreams()
+    dispatcher = app.dispatcher(
         upstreams,
-        current,
         on_report=_log,
         exit_when_idle=exit_when_idle,
         on_settled=lambda: _integrity(engine, current),

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out
+from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
 from distscout.ecosystems import PackageRefError, parse_package_ref
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.store.queries import (
@@ -83,7 +83,7 @@ def stats(  # noqa: PLR0917 - typer reads each option from a parameter
     ref = None
     if repo is not None:
         try:
-            ref = parse_repo_ref(repo)
+            ref = parse_repo_ref(repo, settings().forges())
         except RepoRefError as exc:
             raise fail(f"--repo: {exc}", EXIT_USAGE) from None
     wanted = _package(package) if package is not None else None
@@ -93,8 +93,8 @@ def stats(  # noqa: PLR0917 - typer reads each option from a parameter
         elif ref is not None:
             report = repo_report(connection, ref)
             if report is None:
-                hint = f"add it with: distscout repos add {ref.full_name}"
-                raise fail(f"{ref.full_name} is not tracked ({hint})")
+                hint = f"add it with: distscout repos add {ref.display}"
+                raise fail(f"{ref.display} is not tracked ({hint})")
             _show_repo(report, as_json)
         elif show_orphans:
             show_rows(orphans(connection), as_json, "orphan manifests", ORPHAN_COLUMNS)

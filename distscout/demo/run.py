@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
-from sqlalchemy import Engine
 
+from distscout.app import Application
 from distscout.config import Settings
 from distscout.demo import DEMO_FAULTS, DEMO_WORLD
 from distscout.doctor import CANARY_TRIES, Check, run_doctor
@@ -24,11 +24,7 @@ from distscout.emulator.server import EmulatorServer
 from distscout.emulator.world import load_world
 from distscout.repos import parse_repo_ref
 from distscout.store.claims import due_repos
-from distscout.store.engine import open_engine
-from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import TrackedRepo, add_repos, canary_candidates, list_repos
-from distscout.upstreams import build_upstreams
-from distscout.worker.batch import BatchScan
 from distscout.worker.runner import ScanReport
 
 RECOVERY_PASSES = 3
@@ -59,28 +55,30 @@ def run_demo(path: Path, on_report: Callable[[ScanReport], None] | None = None) 
             depsdev_url=server.url_for("depsdev"),
             ecosystems_url=server.url_for("ecosystems"),
             github_api_url=server.url_for("github"),
+            gitlab_api_url=server.url_for("gitlab") + "/api/v4",
             github_token=SecretStr("demo-token"),
             polite_email="demo@distscout.invalid",
             workers=4,
             start_interval=0,
             breaker_open_seconds=2.0,
         )
-        engine = open_engine(settings.database_url)
+        app = Application.open(settings)
+        engine = app.engine
         with engine.begin() as connection:
             add_repos(connection, [parse_repo_ref(repo.url) for repo in world.repos], datetime.now(UTC))
         with engine.connect() as connection:
             everything = list(list_repos(connection))
-        first = asyncio.run(_scan(engine, settings, everything, on_report))
+        first = asyncio.run(_scan(app, everything, on_report))
         time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - started)))  # let the outage end
         second: list[ScanReport] = []
         for _ in range(RECOVERY_PASSES):  # the partial scans, re-claimed first (GitHub fails 5% of the time)
             partial = due_repos(engine, datetime.now(UTC), timedelta(days=settings.cadence_days))
             if not partial:
                 break
-            second += asyncio.run(_scan(engine, settings, partial, on_report))
+            second += asyncio.run(_scan(app, partial, on_report))
         with engine.connect() as connection:
             candidates = canary_candidates(connection, CANARY_TRIES)
-        engine.dispose()
+        app.close()
         # What an operator runs before a real fleet scan; the demo's outage and error rate are lifted first,
         # so what it shows is the upstreams' real behaviour (the emulator's defaults), not injected faults.
         server.set_faults(None)
@@ -89,13 +87,10 @@ def run_demo(path: Path, on_report: Callable[[ScanReport], None] | None = None) 
 
 
 async def _scan(
-    engine: Engine,
-    settings: Settings,
-    targets: list[TrackedRepo],
-    on_report: Callable[[ScanReport], None] | None,
+    app: Application, targets: list[TrackedRepo], on_report: Callable[[ScanReport], None] | None
 ) -> list[ScanReport]:
-    upstreams = build_upstreams(settings, cache=StoreConditionalCache(engine))
+    upstreams = app.upstreams()
     try:
-        return await BatchScan(engine, upstreams, settings, on_report=on_report).run(targets)
+        return await app.batch(upstreams, on_report=on_report).run(targets)
     finally:
         await upstreams.aclose()

@@ -1,6 +1,8 @@
-"""The emulator as one Starlette app: deps.dev, ecosyste.ms and GitHub under path prefixes on one port.
+"""The emulator as one Starlette app: deps.dev, ecosyste.ms, GitHub and GitLab under path prefixes on one
+port.
 
     /depsdev/...     deps.dev v3            /ecosystems/...  ecosyste.ms packages     /github/...  GitHub REST
+    /gitlab/api/v4/...  GitLab REST v4 (gitlab.com; a self-hosted base URL `…/gitlab` serves the same world)
     GET  /_emulator/stats    answered requests per service and route template, and their rate-limit cost
                              (GitHub: REST requests charged plus GraphQL points; `graphql_points` alone)
     POST /_emulator/reset    zero the counters, the rate-limit budgets and the fault plan's state
@@ -39,6 +41,7 @@ from distscout.emulator.faults import (
     load_fault_plan,
 )
 from distscout.emulator.github import GithubService
+from distscout.emulator.gitlab import GitlabService
 from distscout.emulator.model import World
 from distscout.emulator.replies import Call, Reply
 from distscout.emulator.service import Service
@@ -49,7 +52,7 @@ _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
 class Emulator:
-    """The three services over one world, their counters and fault plan, and the ASGI app serving them."""
+    """The four services over one world, their counters and fault plan, and the ASGI app serving them."""
 
     def __init__(
         self,
@@ -67,6 +70,7 @@ class Emulator:
             "depsdev": DepsdevService(world, limits),
             "ecosystems": EcosystemsService(world, limits),
             "github": GithubService(world, limits),
+            "gitlab": GitlabService(world, limits),
         }
         # The server thread answers while tests read stats or swap faults from theirs.
         self._lock = threading.Lock()

@@ -18,6 +18,8 @@ class Limits:
     ecosystems_api_key_per_hour: int = 100_000
     tree_entry_cap: int = 100_000  # git/trees answers truncated:true above this many entries
     contents_entry_cap: int = 1000  # contents/ directory listings are cut here, silently
+    gitlab_token_per_minute: int = 2000  # gitlab.com's authenticated API limit, per user
+    gitlab_anonymous_per_minute: int = 500  # and per address without a token
 
 
 @dataclass(slots=True)
@@ -39,16 +41,19 @@ class Window:
 
 
 class Budgets:
-    """Hour-long windows per caller: from the first request (GitHub) or on the clock hour (ecosyste.ms)."""
+    """Windows per caller, an hour long unless told: from the first request (GitHub), or on the clock
+    hour (ecosyste.ms)."""
 
-    def __init__(self, aligned_to_hour: bool) -> None:
+    def __init__(self, aligned_to_hour: bool, period: int = 3600) -> None:
         self._aligned = aligned_to_hour
+        self._period = period  # seconds a window lasts (GitLab: a minute)
         self._windows: dict[str, Window] = {}
 
     def window(self, key: str, limit: int, tier: str, now: float) -> Window:
         current = self._windows.get(key)
         if current is None or now >= current.reset_at:
-            reset_at = (int(now) // 3600 + 1) * 3600 if self._aligned else int(now) + 3600
+            period = self._period
+            reset_at = (int(now) // period + 1) * period if self._aligned else int(now) + period
             current = self._windows[key] = Window(limit, reset_at, tier)
         return current
 

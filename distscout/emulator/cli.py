@@ -27,6 +27,8 @@ UNLIMITED = Limits(
     ecosystems_anonymous_per_hour=_PLENTY,
     ecosystems_polite_per_hour=_PLENTY,
     ecosystems_api_key_per_hour=_PLENTY,
+    gitlab_token_per_minute=_PLENTY,
+    gitlab_anonymous_per_minute=_PLENTY,
 )
 
 # The environment variables distscout's own settings read (distscout.config).
@@ -34,13 +36,15 @@ SETTING_NAMES = {
     "depsdev": "DISTSCOUT_DEPSDEV_URL",
     "ecosystems": "DISTSCOUT_ECOSYSTEMS_URL",
     "github": "DISTSCOUT_GITHUB_API_URL",
+    "gitlab": "DISTSCOUT_GITLAB_API_URL",
 }
+API_PATHS = {"gitlab": "/api/v4"}  # below the service's prefix, where its API's base is
 
 EXIT_USAGE = 2
 
 emulator_app = typer.Typer(
     name="emulator",
-    help="Serve deps.dev, ecosyste.ms and GitHub from a world folder, on loopback.",
+    help="Serve deps.dev, ecosyste.ms, GitHub and GitLab from a world folder, on loopback.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -49,7 +53,7 @@ emulator_app = typer.Typer(
 
 @emulator_app.callback()
 def _group() -> None:
-    """Serve deps.dev, ecosyste.ms and GitHub from a world folder, on loopback."""
+    """Serve deps.dev, ecosyste.ms, GitHub and GitLab from a world folder, on loopback."""
 
 
 @emulator_app.command()
@@ -77,7 +81,7 @@ def serve(
     base = base_url_of(sock)
     typer.echo(f"DISTSCOUT_EMULATOR_URL={base}")
     for name, prefix in PREFIXES.items():
-        typer.echo(f"{SETTING_NAMES[name]}={base}{prefix}")
+        typer.echo(f"{SETTING_NAMES[name]}={base}{prefix}{API_PATHS.get(name, '')}")
     typer.echo(f"serving {world_dir} ({len(emulator.world.repos)} repos); Ctrl-C to stop", err=True)
     # uvicorn re-raises Ctrl-C after a clean shutdown; here it is simply how serving ends.
     with contextlib.suppress(KeyboardInterrupt):

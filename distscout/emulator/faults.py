@@ -57,7 +57,7 @@ from typing import Any, Literal
 from distscout.emulator.checks import FormatError, Where, as_int, as_list, as_number, as_object, describe
 from distscout.emulator.quirks import DEFAULTS, Quirks, parse_quirks
 
-SERVICES = ("depsdev", "ecosystems", "github")
+SERVICES = ("depsdev", "ecosystems", "github", "gitlab")
 _ROUTE_FIELDS = (
     "error_rate",
     "latency_ms",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,14 @@ PROVENANCES = frozenset(
     }
 )
 OWNER_TYPES = frozenset({"User", "Organization"})
+GITLAB_OWNER_TYPES = frozenset({"Group", "User"})  # a GitLab namespace's kind, capitalised
 GITHUB_PACKAGE_TYPES = frozenset({"npm", "maven", "rubygems", "docker", "nuget", "container"})
+GITHUB_HOST, GITLAB_HOST = "github.com", "gitlab.com"
+# GitLab's package registry, per project (its `package_type` values; ml_model and the like left out)
+GITLAB_PACKAGE_TYPES = frozenset(
+    {"npm", "maven", "pypi", "nuget", "composer", "conan", "golang", "helm", "terraform_module", "generic",
+     "debian", "rubygems"}
+)  # fmt: skip
 
 _PEP503_SEPARATORS = re.compile(r"[-_.]+")
 
@@ -56,6 +64,13 @@ class GithubPackage:
 
 
 @dataclass(frozen=True, slots=True)
+class GitlabPackage:
+    name: str
+    package_type: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
 class Repo:
     host: str
     owner: str
@@ -67,6 +82,11 @@ class Repo:
     releases: tuple[Release, ...]  # newest first
     github_packages: tuple[GithubPackage, ...]
     tree: RepoTree = field(repr=False)
+    gitlab_packages: tuple[GitlabPackage, ...] = ()
+
+    @property
+    def on_gitlab(self) -> bool:
+        return self.host == GITLAB_HOST
 
     @property
     def full_name(self) -> str:
@@ -74,6 +94,7 @@ class Repo:
 
     @property
     def key(self) -> str:
+        """Lower-cased path: unique per host (GitHub's and GitLab's repositories are indexed apart)."""
         return self.full_name.lower()
 
     @property
@@ -120,19 +141,24 @@ class Owner:
 class World:
     repos: tuple[Repo, ...]
     packages: tuple[Package, ...]
-    repos_by_key: Mapping[str, Repo]  # lower-cased "owner/name"
-    renamed_from: Mapping[str, Repo]  # lower-cased former "owner/name" -> current repo
-    owners: Mapping[str, Owner]  # lower-cased login
+    repos_by_key: Mapping[str, Repo]  # GitHub's, by lower-cased "owner/name"
+    renamed_from: Mapping[str, Repo]  # GitHub's, lower-cased former "owner/name" -> current repo
+    owners: Mapping[str, Owner]  # GitHub's, by lower-cased login
     packages_by_name: Mapping[tuple[str, str], Package]  # (ecosystem, registry_key(name))
     packages_by_repository_url: Mapping[str, tuple[Package, ...]]  # lower-cased repository_url
+    # GitLab's projects by lower-cased full path, former paths included (GitLab follows its redirects)
+    gitlab_projects: Mapping[str, Repo] = field(default_factory=dict)
+    gitlab_by_id: Mapping[int, Repo] = field(default_factory=dict)
 
     @classmethod
     def build(cls, repos: Iterable[Repo], packages: Iterable[Package]) -> World:
         """Index validated repos and packages (uniqueness is the loader's job)."""
         repos, packages = tuple(repos), tuple(packages)
-        renamed = {old.lower(): repo for repo in repos for old in repo.renamed_from}
+        github = [repo for repo in repos if not repo.on_gitlab]
+        gitlab = [repo for repo in repos if repo.on_gitlab]
+        renamed = {old.lower(): repo for repo in github for old in repo.renamed_from}
         by_owner: dict[str, list[Repo]] = defaultdict(list)
-        for repo in repos:
+        for repo in github:
             by_owner[repo.owner.lower()].append(repo)
         owners = {
             login: Owner(group[0].owner, group[0].owner_type, tuple(sorted(group, key=lambda r: r.key)))
@@ -144,11 +170,22 @@ class World:
         return cls(
             repos=repos,
             packages=packages,
-            repos_by_key=MappingProxyType({repo.key: repo for repo in repos}),
+            repos_by_key=MappingProxyType({repo.key: repo for repo in github}),
             renamed_from=MappingProxyType(renamed),
             owners=MappingProxyType(owners),
             packages_by_name=MappingProxyType(
                 {(p.ecosystem, registry_key(p.ecosystem, p.name)): p for p in packages}
             ),
             packages_by_repository_url=MappingProxyType({url: tuple(group) for url, group in by_url.items()}),
+            gitlab_projects=MappingProxyType(
+                {old.lower(): repo for repo in gitlab for old in repo.renamed_from}
+                | {repo.key: repo for repo in gitlab}
+            ),
+            gitlab_by_id=MappingProxyType({gitlab_project_id(repo): repo for repo in gitlab}),
         )
+
+
+def gitlab_project_id(repo: Repo) -> int:
+    """The numeric id GitLab gives a project (a world is static: its current path names it for good)."""
+    digest = hashlib.sha1(repo.key.encode(), usedforsecurity=False).hexdigest()
+    return int(digest[:7], 16) + 1

@@ -53,9 +53,15 @@ class DepsdevQuirks:
     unknown_relation_type: frozenset[str] = frozenset()  # "ecosystem/name", lower-case
 
 
-Quirks = GithubQuirks | EcosystemsQuirks | DepsdevQuirks
+@dataclass(frozen=True, slots=True)
+class GitlabQuirks:
+    """None yet: GitLab is served as its documents and sources say."""
+
+
+Quirks = GithubQuirks | EcosystemsQuirks | DepsdevQuirks | GitlabQuirks
 DEFAULTS: dict[str, Quirks] = {
     "github": GithubQuirks(),
+    "gitlab": GitlabQuirks(),
     "ecosystems": EcosystemsQuirks(),
     "depsdev": DepsdevQuirks(),
 }
@@ -64,6 +70,9 @@ DEFAULTS: dict[str, Quirks] = {
 def parse_quirks(raw: Any, where: Where, service: str) -> Quirks:
     if service == "github":
         return _github(raw, where)
+    if service == "gitlab":
+        as_object(raw, where, required=(), optional=())
+        return GitlabQuirks()
     if service == "ecosystems":
         fields = as_object(raw, where, required=(), optional=("bulk_repository_urls",))
         return EcosystemsQuirks(

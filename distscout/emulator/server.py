@@ -142,7 +142,7 @@ class EmulatorServer:
         return base_url_of(self._socket)
 
     def url_for(self, service: str) -> str:
-        """The base URL of one service: depsdev, ecosystems or github."""
+        """The base URL of one service: depsdev, ecosystems, github or gitlab (its API under /api/v4)."""
         if service not in PREFIXES:
             raise ValueError(f"unknown service {service!r}; expected one of {', '.join(PREFIXES)}")
         return self.base_url + PREFIXES[service]

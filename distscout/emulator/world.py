@@ -32,11 +32,16 @@ from distscout.emulator.checks import (
 from distscout.emulator.model import (
     DEPSDEV_ECOSYSTEMS,
     ECOSYSTEMS,
+    GITHUB_HOST,
     GITHUB_PACKAGE_TYPES,
+    GITLAB_HOST,
+    GITLAB_OWNER_TYPES,
+    GITLAB_PACKAGE_TYPES,
     OWNER_TYPES,
     PROVENANCES,
     SOURCES,
     GithubPackage,
+    GitlabPackage,
     Package,
     Release,
     Repo,
@@ -45,13 +50,17 @@ from distscout.emulator.model import (
     registry_key,
 )
 from distscout.emulator.tree import RepoTree
-from distscout.emulator.world_disk import HOST, WorldError, disk_files
+from distscout.emulator.world_disk import HOST, WorldError, disk_files, gitlab_disk_files
 
-__all__ = ["WORLD_FILE", "WorldError", "load_world", "parse_github_url", "world_from_dict"]
+__all__ = ["WORLD_FILE", "WorldError", "load_world", "parse_github_url", "parse_repo_url", "world_from_dict"]
 
 WORLD_FILE = "world.json"
 FORMAT = 1
 _GITHUB_URL = re.compile(r"https://github\.com/([A-Za-z0-9][A-Za-z0-9-]{0,38})/([A-Za-z0-9._-]{1,100})")
+# GitLab: up to 20 nested groups, then the project; a path segment is letters, digits, _ . -
+_GITLAB_URL = re.compile(
+    r"https://gitlab\.com/((?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}/){1,20})([A-Za-z0-9._-]{1,100})"
+)
 _REPO_FIELDS = (
     "default_branch",
     "archived",
@@ -61,6 +70,7 @@ _REPO_FIELDS = (
     "files",
     "releases",
     "github_packages",
+    "gitlab_packages",
 )
 _PACKAGE_FIELDS = ("sources", "provenance", "versions")
 _UNDATED = datetime.min.replace(tzinfo=UTC)
@@ -89,7 +99,7 @@ def world_from_dict(data: Any, root: Path | None = None) -> World:
             f"unsupported format {describe(top['format'])} (this emulator reads {FORMAT})"
         )
     disk = disk_files(root) if root is not None else {}
-    repos = _parse_repos(as_list(top.get("repos", []), where.key("repos")), where.key("repos"), disk)
+    repos = _parse_repos(as_list(top.get("repos", []), where.key("repos")), where.key("repos"), disk, root)
     if disk:
         stray = sorted(disk)[0]
         raise WorldError(f"repos/{HOST}/{stray}: no repo in {WORLD_FILE} has the url https://{HOST}/{stray}")
@@ -110,59 +120,96 @@ def parse_github_url(value: Any, where: Where) -> tuple[str, str]:
     return match[1], match[2]
 
 
-def _parse_repos(items: list[Any], where: Where, disk: dict[str, dict[str, bytes]]) -> list[Repo]:
+def parse_repo_url(value: Any, where: Where) -> tuple[str, str, str]:
+    """(host, owner or namespace, name) of a canonical `https://github.com/<owner>/<name>` or
+    `https://gitlab.com/<group>[/<subgroup>…]/<project>` URL."""
+    text = as_str(value, where)
+    match = _GITLAB_URL.fullmatch(text)
+    if match is None:
+        return (GITHUB_HOST, *parse_github_url(text, where))
+    if match[2].endswith(".git") or match[2] in (".", "..") or "/./" in f"/{match[1]}":
+        where.fail(
+            f"expected https://gitlab.com/<group>/<project> (no .git, no trailing /), got {describe(text)}"
+        )
+    return GITLAB_HOST, match[1].rstrip("/"), match[2]
+
+
+def _parse_repos(
+    items: list[Any], where: Where, disk: dict[str, dict[str, bytes]], root: Path | None
+) -> list[Repo]:
     repos: list[Repo] = []
-    claimed: dict[str, str] = {}  # lower-cased owner/name -> where it was declared
-    owner_types: dict[str, tuple[str, str]] = {}  # lower-cased owner -> (type, where it was declared)
+    claimed: dict[str, str] = {}  # lower-cased host/owner/name -> where it was declared
+    owner_types: dict[str, tuple[str, str]] = {}  # lower-cased host/owner -> (type, where it was declared)
     for position, item in enumerate(items):
         at = where.index(position)
-        repo, explicit_owner_type = _parse_repo(item, at, disk)
+        repo, explicit_owner_type = _parse_repo(item, at, disk, root)
         for index, name in [(None, repo.full_name), *enumerate(repo.renamed_from)]:
             field_at = at.key("url") if index is None else at.key("renamed_from").index(index)
-            if name.lower() in claimed:
-                field_at.fail(
-                    f"duplicate repo https://github.com/{name} (already at {claimed[name.lower()]})"
-                )
-            claimed[name.lower()] = field_at.path
+            key = f"{repo.host}/{name}".lower()
+            if key in claimed:
+                field_at.fail(f"duplicate repo https://{repo.host}/{name} (already at {claimed[key]})")
+            claimed[key] = field_at.path
+        owner_key = f"{repo.host}/{repo.owner}".lower()
         if explicit_owner_type:
-            known = owner_types.setdefault(repo.owner.lower(), (repo.owner_type, at.path))
+            known = owner_types.setdefault(owner_key, (repo.owner_type, at.path))
             if known[0] != repo.owner_type:
                 at.key("owner_type").fail(
                     f"conflicts with {known[1]}, where owner {repo.owner!r} is {known[0]}"
                 )
         repos.append(repo)
     return [
-        replace(repo, owner_type=owner_types.get(repo.owner.lower(), ("Organization", ""))[0])
+        replace(repo, owner_type=owner_types.get(f"{repo.host}/{repo.owner}".lower(), (repo.owner_type,))[0])
         for repo in repos
     ]
 
 
-def _parse_repo(raw: Any, where: Where, disk: dict[str, dict[str, bytes]]) -> tuple[Repo, bool]:
+def _parse_repo(
+    raw: Any, where: Where, disk: dict[str, dict[str, bytes]], root: Path | None
+) -> tuple[Repo, bool]:
     repo = as_object(raw, where, required=("url",), optional=_REPO_FIELDS)
-    owner, name = parse_github_url(repo["url"], where.key("url"))
-    renamed = tuple(
-        "/".join(parse_github_url(url, where.key("renamed_from").index(i)))
-        for i, url in enumerate(as_list(repo.get("renamed_from", []), where.key("renamed_from")))
-    )
-    releases_at, packages_at = where.key("releases"), where.key("github_packages")
+    host, owner, name = parse_repo_url(repo["url"], where.key("url"))
+    on_gitlab = host == GITLAB_HOST
+    renamed = []
+    for i, url in enumerate(as_list(repo.get("renamed_from", []), where.key("renamed_from"))):
+        old_host, old_owner, old_name = parse_repo_url(url, where.key("renamed_from").index(i))
+        if old_host != host:
+            where.key("renamed_from").index(i).fail(
+                f"expected a former https://{host}/ URL, got {describe(url)}"
+            )
+        renamed.append(f"{old_owner}/{old_name}")
+    releases_at = where.key("releases")
+    wrong = "github_packages" if on_gitlab else "gitlab_packages"
+    if wrong in repo:
+        where.key(wrong).fail(f"not for a repository on {host}")
+    owner_types = GITLAB_OWNER_TYPES if on_gitlab else OWNER_TYPES
+    files = gitlab_disk_files(root, owner, name) if on_gitlab and root is not None else None
     return Repo(
-        host=HOST,
+        host=host,
         owner=owner,
         name=name,
         default_branch=as_str(repo.get("default_branch", "main"), where.key("default_branch")),
         archived=as_bool(repo.get("archived", False), where.key("archived")),
-        owner_type=as_choice(repo.get("owner_type", "Organization"), where.key("owner_type"), OWNER_TYPES),
-        renamed_from=renamed,
+        owner_type=as_choice(
+            repo.get("owner_type", "Group" if on_gitlab else "Organization"),
+            where.key("owner_type"),
+            owner_types,
+        ),
+        renamed_from=tuple(renamed),
         releases=tuple(
             _parse_release(item, releases_at.index(i))
             for i, item in enumerate(as_list(repo.get("releases", []), releases_at))
         ),
-        github_packages=tuple(
-            _parse_github_package(item, packages_at.index(i))
-            for i, item in enumerate(as_list(repo.get("github_packages", []), packages_at))
+        github_packages=_listed(repo, where, "github_packages", _parse_github_package),
+        gitlab_packages=_listed(repo, where, "gitlab_packages", _parse_gitlab_package),
+        tree=_build_tree(
+            repo, where, files if files is not None else disk.pop(f"{owner}/{name}".lower(), {})
         ),
-        tree=_build_tree(repo, where, disk.pop(f"{owner}/{name}".lower(), {})),
     ), "owner_type" in repo
+
+
+def _listed(repo: Mapping[str, Any], where: Where, field: str, parse: Any) -> tuple[Any, ...]:
+    at = where.key(field)
+    return tuple(parse(item, at.index(i)) for i, item in enumerate(as_list(repo.get(field, []), at)))
 
 
 def _parse_release(raw: Any, where: Where) -> Release:
@@ -184,6 +231,15 @@ def _parse_github_package(raw: Any, where: Where) -> GithubPackage:
     return GithubPackage(
         name=as_str(package["name"], where.key("name")),
         package_type=as_choice(package["package_type"], where.key("package_type"), GITHUB_PACKAGE_TYPES),
+    )
+
+
+def _parse_gitlab_package(raw: Any, where: Where) -> GitlabPackage:
+    package = as_object(raw, where, required=("name", "package_type"), optional=("version",))
+    return GitlabPackage(
+        name=as_str(package["name"], where.key("name")),
+        package_type=as_choice(package["package_type"], where.key("package_type"), GITLAB_PACKAGE_TYPES),
+        version=as_str(package.get("version", "1.0.0"), where.key("version")),
     )
 
 
@@ -236,7 +292,7 @@ def _parse_package(raw: Any, where: Where) -> Package:
         raw, where, required=("ecosystem", "name", "repository_url"), optional=_PACKAGE_FIELDS
     )
     ecosystem = as_choice(package["ecosystem"], where.key("ecosystem"), ECOSYSTEMS)
-    parse_github_url(package["repository_url"], where.key("repository_url"))
+    parse_repo_url(package["repository_url"], where.key("repository_url"))
     default_sources = ["depsdev", "ecosystems"] if ecosystem in DEPSDEV_ECOSYSTEMS else ["ecosystems"]
     sources_at = where.key("sources")
     sources = as_list(package.get("sources", default_sources), sources_at, "a list of sources")

@@ -272,7 +272,9 @@ class UpstreamClient:
 
     def _interpret(self, call: _Call, response: httpx.Response, body: bytes, elapsed: float) -> Fetched:
         headers = {
-            k: v for k, v in response.headers.items() if k in _KEPT_HEADERS or k.startswith("x-ratelimit")
+            k: v
+            for k, v in response.headers.items()
+            if k in _KEPT_HEADERS or k.startswith(("x-ratelimit", "ratelimit"))  # GitLab spells it without x-
         }
         url = redact_url(str(response.url))
         redirected = redact_url(str(response.history[0].url)) if response.history else None

@@ -2,7 +2,9 @@
 
 GitHub: x-ratelimit-remaining/reset (epoch seconds), 403/429 when spent, `retry-after` for secondary
 limits. ecosyste.ms: the same headers, 429 without `retry-after` (wait for the reset). deps.dev: plain
-429. The state is per upstream and read by the dispatcher to pace itself.
+429. GitLab: `ratelimit-limit/remaining/reset` (reset in epoch seconds), 429 with `retry-after`; the IETF
+draft its peers follow spells the same names with the reset in seconds from now, so a small reset is read
+as a delay. The state is per upstream and read by the dispatcher to pace itself.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ from dataclasses import dataclass
 
 from distscout.http.clock import Clock
 
+_EPOCH_2001 = 1e9  # a reset below this is a delay in seconds (IETF draft), not an epoch (GitHub, GitLab)
+
 
 def _number(value: str | None) -> float | None:
     try:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _header(headers: Mapping[str, str], name: str) -> float | None:
+    """GitHub's `x-ratelimit-*` spelling, or else GitLab's and the IETF draft's `ratelimit-*`."""
+    value = _number(headers.get(f"x-{name}"))
+    return value if value is not None else _number(headers.get(name))
 
 
 @dataclass
@@ -29,11 +39,10 @@ class RateLimitState:
 
     def observe(self, status: int, headers: Mapping[str, str], clock: Clock) -> bool:
         """Record an answer's headers; True when the answer means "rate limited"."""
-        limit, remaining = (
-            _number(headers.get("x-ratelimit-limit")),
-            _number(headers.get("x-ratelimit-remaining")),
-        )
-        reset = _number(headers.get("x-ratelimit-reset"))
+        limit, remaining = _header(headers, "ratelimit-limit"), _header(headers, "ratelimit-remaining")
+        reset = _header(headers, "ratelimit-reset")
+        if reset is not None and reset < _EPOCH_2001:
+            reset += clock.wall()
         if limit is not None:
             self.limit = int(limit)
         if remaining is not None:

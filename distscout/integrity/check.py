@@ -35,6 +35,7 @@ from distscout.integrity.outputs import (
     fingerprint,
     snapshot_count,
 )
+from distscout.repos import display_name
 from distscout.store.derive import derived_rows, load_captures_many, version_tag
 from distscout.store.queries import manifests_unknown_query, unconfirmed_orphans_query
 from distscout.store.schema import (
@@ -99,18 +100,18 @@ def repo_findings(connection: Connection) -> tuple[list[Finding], set[str], int]
     findings: list[Finding] = []
     captureless: set[str] = set()
     scanned = connection.execute(
-        select(repos.c.id, repos.c.owner, repos.c.name)
+        select(repos.c.id, repos.c.host, repos.c.owner, repos.c.name)
         .where(repos.c.distribution_scan_complete.is_not(None))
         .order_by(repos.c.id)
     ).all()
     for start in range(0, len(scanned), PAGE):
         page = scanned[start : start + PAGE]
-        ids = [repo_id for repo_id, _, _ in page]
+        ids = [repo_id for repo_id, _, _, _ in page]
         stored_by = load_captures_many(connection, ids)
         registry_by = _rows(connection, repo_distribution, ids)
         manifests_by = _rows(connection, repo_distribution_manifest, ids)
-        for repo_id, owner, name in page:
-            full = f"{owner}/{name}"
+        for repo_id, host, owner, name in page:
+            full = display_name(host, owner, name)  # what a finding names, and parses back
             stored = stored_by.get(repo_id, [])
             if not stored:
                 captureless.add(full)
@@ -124,7 +125,7 @@ def repo_findings(connection: Connection) -> tuple[list[Finding], set[str], int]
                     )
                 )
                 continue
-            expected_registry, expected_manifests = derived_rows(repo_id, full, stored)
+            expected_registry, expected_manifests = derived_rows(repo_id, f"{owner}/{name}", stored)
             findings += _compare(
                 full,
                 "registry",

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from distscout.interpreters import registry_sources
-from distscout.repos import RepoRef
+from distscout.repos import RepoRef, display_name
 from distscout.store.derive import version_tag
 from distscout.store.queries import fleet_stats, orphans, repo_report
 from distscout.store.schema import (
@@ -85,7 +85,8 @@ def build_card(connection: Connection, repo_id: int) -> Output | None:
         return None
     report.pop("history", None)  # the card is the current state; history has its own derivative
     last_run = row.distribution_last_run.isoformat() if row.distribution_last_run else None
-    return Output(f"card:{row.owner}/{row.name}", "repo_card", report, {"last_run": last_run}, repo_id)
+    card = f"card:{display_name(row.host, row.owner, row.name)}"
+    return Output(card, "repo_card", report, {"last_run": last_run}, repo_id)
 
 
 def snapshot_count(connection: Connection, repo_id: int) -> int:
@@ -100,7 +101,9 @@ def snapshot_count(connection: Connection, repo_id: int) -> int:
 
 
 def build_history_summary(connection: Connection, repo_id: int) -> Output | None:
-    row = connection.execute(select(repos.c.owner, repos.c.name).where(repos.c.id == repo_id)).first()
+    row = connection.execute(
+        select(repos.c.host, repos.c.owner, repos.c.name).where(repos.c.id == repo_id)
+    ).first()
     if row is None:
         return None
     packages = _package_timeline(connection, repo_id)
@@ -128,7 +131,8 @@ def build_history_summary(connection: Connection, repo_id: int) -> Output | None
         "events": sorted(events, key=lambda e: str(e["at"])),
     }
     inputs = {"snapshots": snapshot_count(connection, repo_id)}
-    return Output(f"history:{row.owner}/{row.name}", "history_summary", data, inputs, repo_id)
+    name = f"history:{display_name(row.host, row.owner, row.name)}"
+    return Output(name, "history_summary", data, inputs, repo_id)
 
 
 def _package_timeline(connection: Connection, repo_id: int) -> list[dict[str, Any]]:

@@ -3,12 +3,13 @@ recheck queues the repository for the scheduler, ahead of cadence work (as a par
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, false, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, update
 
 from distscout.integrity.check import IN_PROGRESS, CheckReport, run_check
 from distscout.integrity.outputs import (
@@ -177,9 +178,9 @@ def _finish_run(engine: Engine, run_id: int, now: datetime) -> None:
 
 def _keyed(full_name: str) -> ColumnElement[bool]:
     """The repository a plan or an operator names, by its stored key: owner and name match as the forge
-    matches them (case aside), so `ACME/Widget` is the repository stored as `acme/widget`."""
-    try:
-        key = parse_repo_ref(full_name).key
-    except RepoRefError:
-        return false()  # not a repository name: nothing matches
-    return repos.c.repo_key == key
+    matches them (case aside), so `ACME/Widget` is the repository stored as `acme/widget`. A name off
+    GitHub carries its host (`gitlab.com/group/project`, a self-hosted GitLab's base): that is its key."""
+    keys = {full_name.strip().lower()}
+    with suppress(RepoRefError):  # not a GitHub name nor one on a public forge: only a key can match
+        keys.add(parse_repo_ref(full_name).key)
+    return repos.c.repo_key.in_(sorted(keys))

@@ -7,7 +7,14 @@ Adding a source: its collector in `distscout/sources/`, its interpreter here, a 
 
 from __future__ import annotations
 
-from distscout.interpreters import depsdev, ecosystems, github_packages, manifests, release_assets
+from distscout.interpreters import (
+    depsdev,
+    ecosystems,
+    github_packages,
+    gitlab_packages,
+    manifests,
+    release_assets,
+)
 from distscout.interpreters.base import Interpretation, Interpreter
 
 # In the order their rows are listed (registry evidence first, the repository's own manifests last).
@@ -16,6 +23,8 @@ INTERPRETERS: tuple[Interpreter, ...] = (
     ecosystems.INTERPRETER,
     release_assets.INTERPRETER,
     github_packages.INTERPRETER,
+    release_assets.GITLAB_INTERPRETER,
+    gitlab_packages.INTERPRETER,
     manifests.INTERPRETER,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from distscout.captures import Capture
@@ -35,13 +36,25 @@ def interpret_github_packages(captures: Sequence[Capture], repo_full_name: str) 
                 continue
             name = _github_package_name(ecosystem, name, package, repository)
             dates = ("created_at", "updated_at")
+            row = package_row(
+                ecosystem, name, GITHUB_PACKAGES, package, count_field="version_count", date_fields=dates
+            )
             rows.setdefault(
-                (ecosystem, name),
-                package_row(
-                    ecosystem, name, GITHUB_PACKAGES, package, count_field="version_count", date_fields=dates
-                ),
+                (ecosystem, name), replace(row, registry_url=_registry_url(ecosystem, repository))
             )
     return [rows[key] for key in sorted(rows)]
+
+
+def _registry_url(ecosystem: str, repository: str) -> str:
+    """Where GitHub Packages serves the package (the purl's repository_url), as its docs give the hosts."""
+    owner = repository.partition("/")[0].lower()
+    return {
+        "npm": "npm.pkg.github.com",
+        "maven": f"maven.pkg.github.com/{repository.lower()}",
+        "rubygems": f"rubygems.pkg.github.com/{owner}",
+        "nuget": f"nuget.pkg.github.com/{owner}/index.json",
+        "docker": "docker.pkg.github.com",
+    }.get(ecosystem, "ghcr.io")
 
 
 def _github_package_name(ecosystem: str, name: str, package: dict[str, Any], repository: str) -> str:

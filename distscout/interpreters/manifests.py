@@ -10,13 +10,15 @@ from distscout.manifests.declaration import Declaration
 from distscout.manifests.registry import MAX_MANIFEST_BYTES, decode_text, read_manifest, too_large_manifest
 
 MANIFESTS = "manifest"
+# The same captures, in each forge's spelling (the walker that read them names its forge)
+_FILES = frozenset({"github.file", "gitlab.file"})
+_CONTEXT = _FILES | {"github.context", "gitlab.context"}
+_TOO_LARGE = frozenset({"github.file_too_large", "gitlab.file_too_large"})
 
 
 def interpret_manifests(captures: Sequence[Capture]) -> list[Declaration]:
     """Parse every captured manifest; resolvers read other captured files of the same scan only."""
-    bodies = {
-        c.subject: c.body for c in captures if c.kind in ("github.file", "github.context") and c.status == 200
-    }
+    bodies = {c.subject: c.body for c in captures if c.kind in _CONTEXT and c.status == 200}
 
     def context(path: str) -> str | None:
         body = bodies.get(path)
@@ -24,9 +26,9 @@ def interpret_manifests(captures: Sequence[Capture]) -> list[Declaration]:
 
     declarations = []
     for capture in sorted(captures, key=lambda c: c.subject):
-        if capture.kind == "github.file" and capture.status == 200:
+        if capture.kind in _FILES and capture.status == 200:
             declaration = read_manifest(capture.subject, capture.body, context=context)
-        elif capture.kind == "github.file_too_large":
+        elif capture.kind in _TOO_LARGE:
             size = as_dict(json_of(capture)).get("size")
             declaration = too_large_manifest(capture.subject, size if isinstance(size, int) else 0)
         else:

@@ -16,6 +16,7 @@ from distscout.interpreters.base import Interpretation, Interpreter, as_dict, as
 from distscout.observations import RegistryObservation
 
 RELEASE_ASSETS = "github_release_asset"
+GITLAB_RELEASE_ASSETS = "gitlab_release_asset"
 ASSET_ECOSYSTEMS = {
     ".whl": "pypi",
     ".gem": "rubygems",
@@ -44,13 +45,22 @@ def asset_package_name(filename: str, ecosystem: str) -> str:
     return match.group("name") if match else stem
 
 
-_RELEASE_KINDS = frozenset({"github.releases", "github.graphql.releases"})
+_RELEASE_KINDS = frozenset({"github.releases", "github.graphql.releases", "gitlab.releases"})
 
 
 def _releases(capture: Capture) -> list[dict[str, Any]]:
-    """Releases in REST's spelling, from a REST list or a GraphQL `releases { nodes }` answer."""
+    """Releases in GitHub REST's spelling, from a REST list, a GraphQL `releases { nodes }` answer, or
+    GitLab's list (its asset links; GitLab has no drafts, and `released_at` is its publication)."""
     if capture.kind == "github.releases":
         return list(map(as_dict, as_list(json_of(capture))))
+    if capture.kind == "gitlab.releases":
+        return [
+            {
+                "published_at": release.get("released_at"),
+                "assets": as_list(as_dict(release.get("assets")).get("links")),
+            }
+            for release in map(as_dict, as_list(json_of(capture)))
+        ]
     nodes = as_list(as_dict(as_dict(json_of(capture)).get("releases")).get("nodes"))
     return [
         {
@@ -62,7 +72,9 @@ def _releases(capture: Capture) -> list[dict[str, Any]]:
     ]
 
 
-def interpret_release_assets(captures: Sequence[Capture]) -> list[RegistryObservation]:
+def interpret_release_assets(
+    captures: Sequence[Capture], source: str = RELEASE_ASSETS
+) -> list[RegistryObservation]:
     seen: dict[str, list[tuple[datetime | None, str]]] = defaultdict(list)
     for capture in captures:
         if capture.kind not in _RELEASE_KINDS or capture.status != 200:
@@ -87,7 +99,7 @@ def interpret_release_assets(captures: Sequence[Capture]) -> list[RegistryObserv
             RegistryObservation(
                 ecosystem=ecosystem,
                 package_name=newest[1],
-                source=RELEASE_ASSETS,
+                source=source,
                 version_count=len(releases),
                 first_published_at=dates[0] if dates else None,
                 latest_published_at=dates[-1] if dates else None,
@@ -100,4 +112,9 @@ def _interpret(captures: Sequence[Capture], repo_full_name: str) -> Interpretati
     return Interpretation(registry=tuple(interpret_release_assets(captures)))
 
 
+def _interpret_gitlab(captures: Sequence[Capture], repo_full_name: str) -> Interpretation:
+    return Interpretation(registry=tuple(interpret_release_assets(captures, GITLAB_RELEASE_ASSETS)))
+
+
 INTERPRETER = Interpreter(RELEASE_ASSETS, _interpret)
+GITLAB_INTERPRETER = Interpreter(GITLAB_RELEASE_ASSETS, _interpret_gitlab)

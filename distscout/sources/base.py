@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from distscout.captures import Capture, utc_now
+from distscout.forges import Forge
 from distscout.http import Fetched
 from distscout.repos import RepoRef
 from distscout.results import RepoMetadata, SourceResult
@@ -44,6 +45,7 @@ class ScanContext:
 
     upstreams: Upstreams
     settings: Settings
+    forge: Forge  # where the repository lives
     repo: RepoRef  # the repository's current name (after renames)
     metadata: RepoMetadata | None  # the forge's answer; None when it failed or there is no such repository
 
@@ -70,5 +72,5 @@ class Source:
     collect: Callable[[ScanContext], Awaitable[SourceResult]]
     # Reads the forge's answer (a tree, releases, the owner): when that failed, so did this source.
     needs_metadata: bool = False
-    forges: frozenset[str] = frozenset()  # the forges it applies to; empty: every forge
+    forges: frozenset[str] = frozenset()  # the kinds of forge it applies to (`distscout.forges`); empty: all
     wanted: Callable[[ScanContext], bool] = _always  # asked this time (deps.dev: only as a cross-check)

@@ -12,23 +12,23 @@ from urllib.parse import quote
 from distscout.http import Outcome, UpstreamClient
 from distscout.interpreters.depsdev import DEPSDEV, interpret_depsdev
 from distscout.interpreters.ecosystems import ECOSYSTEMS
-from distscout.repos import RepoRef
 from distscout.results import SourceResult
 from distscout.sources.base import ScanContext, Source, capture_of
 
 DETAIL_MEMO = 3600.0  # a package is detailed once per run, not once per repository that maps to it
 
 
-def packageversions_path(repo: RepoRef) -> str:
-    return f"/v3/projects/{quote(repo.depsdev_project_id, safe='')}:packageversions"
+def packageversions_path(project_id: str) -> str:
+    return f"/v3/projects/{quote(project_id, safe='')}:packageversions"
 
 
 def package_path(system: str, name: str) -> str:
     return f"/v3/systems/{quote(system.lower(), safe='')}/packages/{quote(name, safe='')}"
 
 
-async def collect(client: UpstreamClient, repo: RepoRef) -> SourceResult:
-    fetched = await client.get(packageversions_path(repo))
+async def collect(client: UpstreamClient, project_id: str) -> SourceResult:
+    """`project_id` is the forge's (`Forge.depsdev_project_id`): `github.com/acme/widget`."""
+    fetched = await client.get(packageversions_path(project_id))
     if not fetched.outcome.is_answer:
         return SourceResult(DEPSDEV, fetched.outcome, detail=fetched.error)
     captures = [capture_of(DEPSDEV, "depsdev.packageversions", fetched)]
@@ -49,10 +49,17 @@ async def collect(client: UpstreamClient, repo: RepoRef) -> SourceResult:
 
 
 async def _collect(context: ScanContext) -> SourceResult:
-    return await collect(context.upstreams.depsdev, context.repo)
+    project_id = context.forge.depsdev_project_id(context.repo)
+    if project_id is None:  # not asked (`_wanted`): a forge deps.dev does not index
+        return SourceResult(
+            DEPSDEV, Outcome.PERMANENT, detail=f"deps.dev does not index {context.forge.host}"
+        )
+    return await collect(context.upstreams.depsdev, project_id)
 
 
 def _wanted(context: ScanContext) -> bool:
+    if context.forge.depsdev_project_id(context.repo) is None:
+        return False  # deps.dev does not index this forge (a self-hosted GitLab): nothing it could answer
     # ecosyste.ms knows what deps.dev knows and more: deps.dev is asked beside it only as a cross-check
     return context.settings.cross_check or ECOSYSTEMS not in context.enabled
 

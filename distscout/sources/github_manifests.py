@@ -16,6 +16,7 @@ import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 from urllib.parse import quote
 
 from distscout.captures import Capture, utc_now
@@ -54,16 +55,21 @@ async def read_planned(walker: Walker, mode: WalkMode) -> SourceResult:
     if not walker.sizes and worst(walker.outcomes) is not Outcome.OK:
         return walker.result()
     declarations = workspace_declarations(walker.sizes) if mode is WalkMode.DEEP else ()
-    texts = await walker.read_many(declarations, kind="github.context")
+    texts = await walker.read_many(declarations, kind=walker.CONTEXT_KIND)
     plan = plan_walk(walker.sizes, mode, texts.get)
-    texts.update(await walker.read_many([p for p in plan.context if p not in texts], "github.context"))
-    await walker.read_many(plan.manifests, kind="github.file")
+    texts.update(await walker.read_many([p for p in plan.context if p not in texts], walker.CONTEXT_KIND))
+    await walker.read_many(plan.manifests, kind=walker.FILE_KIND)
     notes = (f"{plan.omitted} manifests beyond the plan's bounds",) if plan.omitted else ()
     return walker.result(notes)
 
 
 @dataclass
 class Walker:
+    # what its captures are, for the interpreter (a GitLab walker spells them gitlab.*)
+    FILE_KIND: ClassVar[str] = "github.file"
+    CONTEXT_KIND: ClassVar[str] = "github.context"
+    TOO_LARGE_KIND: ClassVar[str] = "github.file_too_large"
+
     client: UpstreamClient
     base: str  # /repos/{owner}/{name}
     ref: str
@@ -196,22 +202,11 @@ class Walker:
         """
         if (index := self.files_read.get(path)) is not None:
             earlier = self.captures[index]
-            if kind == "github.file":
+            if kind == self.FILE_KIND:
                 self.captures[index] = replace(earlier, kind=kind)
             return True, earlier.body.decode("utf-8", "replace")
         if self.sizes.get(path, 0) > MAX_MANIFEST_BYTES:  # the listing says so: no need to spend a request
-            body = json.dumps({"size": self.sizes[path]}).encode()
-            self.captures.append(
-                Capture(
-                    MANIFESTS,
-                    "github.file_too_large",
-                    f"(listing) {path}",
-                    200,
-                    body,
-                    utc_now(),
-                    subject=path,
-                )
-            )
+            self.too_large(path, self.sizes[path], "(listing)")
             return True, None
         sha = self.shas.get(path)
         if sha and sha in self.bodies_by_sha:  # the same content under another path: read once
@@ -223,6 +218,13 @@ class Walker:
             self.outcomes.append(Outcome.OK)
             return True, body.decode("utf-8", "replace")
         return False, None
+
+    def too_large(self, path: str, size: int, how: str) -> None:
+        """A file too large to parse, recorded with its size (never its body)."""
+        body = json.dumps({"size": size}).encode()
+        self.captures.append(
+            Capture(MANIFESTS, self.TOO_LARGE_KIND, f"{how} {path}", 200, body, utc_now(), subject=path)
+        )
 
     def remember(self, path: str, capture: Capture) -> None:
         """A file read: its capture, kept under its path and (for reuse) its blob SHA."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from distscout.captures import Capture, utc_now
+from distscout.forges import GITHUB
 from distscout.http import CachedAnswer, Outcome, UpstreamClient
 from distscout.interpreters.manifests import MANIFESTS
 from distscout.manifests.walk import WalkMode
@@ -208,4 +209,4 @@ async def _collect(context: ScanContext) -> SourceResult:
     return await walk_rest(context.upstreams.github, context.repo, branch, WalkMode.DEEP)
 
 
-SOURCE = Source(MANIFESTS, "github", _collect, needs_metadata=True, forges=frozenset({"github.com"}))
+SOURCE = Source(MANIFESTS, "github", _collect, needs_metadata=True, forges=frozenset({GITHUB}))

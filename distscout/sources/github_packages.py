@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from distscout.forges import GITHUB
 from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.interpreters.github_packages import GITHUB_PACKAGES
 from distscout.repos import RepoRef
@@ -82,4 +83,4 @@ async def _collect(context: ScanContext) -> SourceResult:
     return await collect(context.upstreams.github, context.repo, owner_type)
 
 
-SOURCE = Source(GITHUB_PACKAGES, "github", _collect, needs_metadata=True, forges=frozenset({"github.com"}))
+SOURCE = Source(GITHUB_PACKAGES, "github", _collect, needs_metadata=True, forges=frozenset({GITHUB}))

@@ -13,6 +13,7 @@ import hashlib
 from typing import Any
 
 from distscout.captures import Capture, utc_now
+from distscout.forges import GITHUB
 from distscout.http import CachedAnswer, Outcome, UpstreamClient
 from distscout.interpreters.release_assets import RELEASE_ASSETS
 from distscout.repos import RepoRef
@@ -93,4 +94,4 @@ async def _collect(context: ScanContext) -> SourceResult:
     return await collect(context.upstreams.github, context.repo)
 
 
-SOURCE = Source(RELEASE_ASSETS, "github", _collect, needs_metadata=True, forges=frozenset({"github.com"}))
+SOURCE = Source(RELEASE_ASSETS, "github", _collect, needs_metadata=True, forges=frozenset({GITHUB}))

@@ -11,12 +11,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from distscout.captures import GITHUB_REPO, Capture, utc_now
-from distscout.http import Fetched, UpstreamClient
+from distscout.forges import Forge
+from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
 from distscout.results import RepoMetadata
 from distscout.sources import github_queries
 from distscout.sources.base import capture_of
 from distscout.sources.github_graphql import Answer, GraphQLBatcher, capture_body
+from distscout.upstreams import Upstreams
+
+
+async def metadata_of(
+    upstreams: Upstreams, forge: Forge, repo: RepoRef
+) -> tuple[RepoMetadata | None, Outcome, str, Capture | None]:
+    """The repository's metadata: through batched GraphQL when configured, REST otherwise or as fallback."""
+    if upstreams.graphql is not None:
+        metadata, answer, capture = await fetch_metadata_graphql(upstreams.graphql, repo)
+        if answer.outcome is not Outcome.PERMANENT:
+            return metadata, answer.outcome, answer.error, capture
+    metadata, fetched, capture = await fetch_metadata(upstreams.github, repo)
+    return metadata, fetched.outcome, fetched.error, capture
 
 
 async def fetch_metadata(

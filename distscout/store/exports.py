@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, literal, select
+from sqlalchemy import Connection, Select, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from distscout.store.queries import (
@@ -23,7 +23,7 @@ from distscout.store.queries import (
     unclaimed_query,
     unconfirmed_orphans_query,
 )
-from distscout.store.schema import repo_distribution, repo_distribution_manifest, repos
+from distscout.store.schema import repo_distribution, repo_distribution_manifest, repo_label, repos
 
 CHUNK = 1000
 d, m = repo_distribution, repo_distribution_manifest
@@ -32,7 +32,7 @@ Chunks = Iterator[list[dict[str, Any]]]
 
 
 def _repo_label() -> ColumnElement[str]:
-    return (repos.c.owner + literal("/") + repos.c.name).label("repo")
+    return repo_label().label("repo")
 
 
 def _evidence_query(table: Any, order: Sequence[str]) -> Select[Any]:

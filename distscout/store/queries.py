@@ -39,13 +39,14 @@ from distscout.ecosystems import normalize_name
 from distscout.interpreters import registry_coverage, registry_sources
 from distscout.interpreters.github_packages import GITHUB_PACKAGES
 from distscout.interpreters.manifests import MANIFESTS
-from distscout.repos import RepoRef
+from distscout.repos import RepoRef, display_name
 from distscout.store.claims import due_queries
 from distscout.store.schema import (
     repo_distribution,
     repo_distribution_history,
     repo_distribution_manifest,
     repo_distribution_manifest_history,
+    repo_label,
     repos,
     scan_runs,
 )
@@ -219,7 +220,7 @@ def orphans_query() -> Select[Any]:
     """Orphan manifests, one row each with the repository as `owner/name` (the report and the export)."""
     return (
         select(
-            (repos.c.owner + literal("/") + repos.c.name).label("repo"),
+            repo_label().label("repo"),
             m.c.manifest_path,
             m.c.manifest_type,
             m.c.package_name_declared,
@@ -261,7 +262,7 @@ def unconfirmed_orphans_query() -> Select[Any]:
         waiting = waiting + case((silent, literal(f"{name} ")), else_=literal(""))
     return (
         select(
-            (repos.c.owner + literal("/") + repos.c.name).label("repo"),
+            repo_label().label("repo"),
             m.c.manifest_path,
             m.c.manifest_type,
             m.c.package_name_declared,
@@ -295,7 +296,7 @@ def unclaimed_query() -> Select[Any]:
     """Registry packages of scanned repositories whose manifest walk answered and found no manifest."""
     return (
         select(
-            (repos.c.owner + literal("/") + repos.c.name).label("repo"),
+            repo_label().label("repo"),
             d.c.ecosystem,
             d.c.package_name,
             d.c.source,
@@ -330,7 +331,7 @@ def manifests_unknown_query() -> Select[Any]:
     )
     return (
         select(
-            (repos.c.owner + literal("/") + repos.c.name).label("repo"),
+            repo_label().label("repo"),
             packages.label("registry_packages"),
             repos.c.distribution_last_run.label("last_run"),
             repos.c.distribution_scan_complete.label("scan_complete"),
@@ -374,7 +375,7 @@ def package_search(connection: Connection, ecosystem: str, name: str) -> dict[st
     Names compare as the ecosystem compares them (`Flask_Login` finds `flask-login` on PyPI).
     """
     normalized = normalize_name(ecosystem, name)
-    label = (repos.c.owner + literal("/") + repos.c.name).label("repo")
+    label = repo_label().label("repo")
     published = connection.execute(
         select(label, d.c.package_name, d.c.source, d.c.purl, d.c.version_count, d.c.noise)
         .join(repos, repos.c.id == d.c.repo_id)
@@ -412,7 +413,12 @@ def recent_scans(connection: Connection, limit: int = 20) -> list[dict[str, Any]
     """The fleet's latest finished scans, newest first, with each source's outcome."""
     runs = connection.execute(
         select(
-            repos.c.owner, repos.c.name, scan_runs.c.finished_at, scan_runs.c.verdict, scan_runs.c.outcomes
+            repos.c.host,
+            repos.c.owner,
+            repos.c.name,
+            scan_runs.c.finished_at,
+            scan_runs.c.verdict,
+            scan_runs.c.outcomes,
         )
         .join(repos, repos.c.id == scan_runs.c.repo_id)
         .order_by(scan_runs.c.finished_at.desc(), scan_runs.c.id.desc())
@@ -420,7 +426,7 @@ def recent_scans(connection: Connection, limit: int = 20) -> list[dict[str, Any]
     )
     return [
         {
-            "repo": f"{r.owner}/{r.name}",
+            "repo": display_name(r.host, r.owner, r.name),
             "finished_at": _iso(r.finished_at),
             "verdict": r.verdict,
             "outcomes": json.loads(r.outcomes),
@@ -439,7 +445,7 @@ def repo_report(connection: Connection, ref: RepoRef) -> dict[str, Any] | None:
     manifests = connection.execute(select(m).where(m.c.repo_id == repo.id).order_by(m.c.manifest_path)).all()
     history = history_summary(connection, repo.id)
     return {
-        "repo": f"{repo.owner}/{repo.name}",
+        "repo": display_name(repo.host, repo.owner, repo.name),
         "url": repo.url,
         "archived": repo.archived,
         "state": _state(repo._mapping),

@@ -48,7 +48,7 @@ class TrackedRepo:
         else:  # no stored scan: never run, or sidelined after repeated failures
             scan = "never" if self.last_run is None else "failed"
         return {
-            "repo": self.ref.full_name,
+            "repo": self.ref.display,
             "url": self.ref.url,
             "archived": self.archived,
             "last_run": _iso(self.last_run),

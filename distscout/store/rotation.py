@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, delete, insert, literal, select, update
 
-from distscout.captures import GITHUB_REPO, Capture
+from distscout.captures import Capture
 from distscout.results import ScanResult, Stored, Verdict
 from distscout.store.bodies import store_bodies
 from distscout.store.derive import derived_rows, load_captures_many, replace_rows, version_tag
@@ -163,7 +163,8 @@ class _Plan:
             for source, result in scan.results.items()
             if result.outcome.is_answer or (result.has_data and source not in previous)
         }
-        replaced_captures = replaced | ({GITHUB_REPO} if scan.metadata_capture is not None else set())
+        metadata = scan.metadata_capture
+        replaced_captures = replaced | ({metadata.source} if metadata is not None else set())
         new = [c for source in sorted(replaced) for c in scan.results[source].captures]
         if scan.metadata_capture is not None:
             new.append(scan.metadata_capture)

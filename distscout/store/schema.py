@@ -27,9 +27,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    case,
     false,
+    literal,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+
+from distscout.forges import GITHUB_HOST
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -277,3 +282,10 @@ http_cache = Table(
     Column("link", Text, nullable=False, server_default=""),  # a cached page's pagination
     Column("stored_at", When, nullable=False),
 )
+
+
+def repo_label() -> ColumnElement[str]:
+    """A repository's name in reports, in SQL: `owner/name` on GitHub, `host/owner/name` elsewhere
+    (`distscout.repos.display_name`)."""
+    path = repos.c.owner + literal("/") + repos.c.name
+    return case((repos.c.host == GITHUB_HOST, path), else_=repos.c.host + literal("/") + path)

@@ -11,12 +11,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from distscout.integrity.repair import NothingStored, queue_rechecks, reprocess_repo
-from distscout.repos import RepoRefError, parse_repo_ref
+from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
 from distscout.store.repos import add_repos
 from distscout.web.auth import require_admin, service
 from distscout.web.errors import errors
 from distscout.web.service import Service
-from distscout.web.status import Name, Owner, tracked_name
+from distscout.web.status import ForgePath, Host, Name, Owner, forge_repo_ref, repo_ref, tracked_name
 
 router = APIRouter(
     prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)], responses=errors(401, 503)
@@ -41,25 +41,44 @@ def add(current: Current, body: NewRepos) -> dict[str, list[str]]:
     refs = []
     for index, text in enumerate(body.repos):
         try:
-            refs.append(parse_repo_ref(text))
+            refs.append(parse_repo_ref(text, current.settings.forges()))
         except RepoRefError as exc:
             raise HTTPException(422, f"repos[{index}]: {exc}") from None
     with current.engine.begin() as connection:
         added, existing = add_repos(connection, refs, current.now())
-    return {"added": [r.full_name for r in added], "already_tracked": [r.full_name for r in existing]}
+    return {"added": [r.display for r in added], "already_tracked": [r.display for r in existing]}
 
 
 @router.post("/repos/{owner}/{name}/recheck", status_code=202, responses=errors(404, 422))
 def recheck(current: Current, owner: Owner, name: Name) -> dict[str, Any]:
     """Queue the repository for the scheduler, ahead of cadence work (as the integrity recovery does)."""
-    full_name = tracked_name(current, owner, name)
-    return {"queued": queue_rechecks(current.engine, [full_name])}
+    return _recheck(current, repo_ref(owner, name))
+
+
+@router.post("/repos/{host}/{path:path}/recheck", status_code=202, responses=errors(404, 422))
+def recheck_on_forge(current: Current, host: Host, path: ForgePath) -> dict[str, Any]:
+    """The same, for a repository off GitHub (`gitlab.com/group/sub/project`)."""
+    return _recheck(current, forge_repo_ref(current, host, path))
 
 
 @router.post("/repos/{owner}/{name}/reprocess", responses=errors(404, 409, 422))
 def reprocess(current: Current, owner: Owner, name: Name) -> dict[str, Any]:
     """Rebuild the repository's rows and recorded outputs from its stored captures (no network)."""
-    full_name = tracked_name(current, owner, name)
+    return _reprocess(current, repo_ref(owner, name))
+
+
+@router.post("/repos/{host}/{path:path}/reprocess", responses=errors(404, 409, 422))
+def reprocess_on_forge(current: Current, host: Host, path: ForgePath) -> dict[str, Any]:
+    """The same, for a repository off GitHub."""
+    return _reprocess(current, forge_repo_ref(current, host, path))
+
+
+def _recheck(current: Service, ref: RepoRef) -> dict[str, Any]:
+    return {"queued": queue_rechecks(current.engine, [tracked_name(current, ref)])}
+
+
+def _reprocess(current: Service, ref: RepoRef) -> dict[str, Any]:
+    full_name = tracked_name(current, ref)
     try:
         rebuilt = reprocess_repo(current.engine, full_name, current.settings.output_dir, current.now())
     except NothingStored as exc:

@@ -24,7 +24,17 @@ from distscout.store.repos import list_repos
 from distscout.web.auth import require_reader, service
 from distscout.web.errors import errors
 from distscout.web.service import Service
-from distscout.web.status import Name, Owner, integrity_panel, tracked_repo, worker_status
+from distscout.web.status import (
+    ForgePath,
+    Host,
+    Name,
+    Owner,
+    forge_repo_ref,
+    integrity_panel,
+    repo_ref,
+    tracked_repo,
+    worker_status,
+)
 
 router = APIRouter(dependencies=[Depends(require_reader)], responses=errors(401, 503))
 Current = Annotated[Service, Depends(service)]
@@ -104,7 +114,13 @@ def repositories(
 @router.get("/api/repos/{owner}/{name}", tags=["reads"], responses=errors(404, 422))
 def repository(current: Current, owner: Owner, name: Name) -> dict[str, Any]:
     """One repository: registry rows, manifests, scan and failure state, history summary."""
-    return tracked_repo(current, owner, name)
+    return tracked_repo(current, repo_ref(owner, name))
+
+
+@router.get("/api/repos/{host}/{path:path}", tags=["reads"], responses=errors(404, 422))
+def repository_on_forge(current: Current, host: Host, path: ForgePath) -> dict[str, Any]:
+    """One repository off GitHub (`gitlab.com/group/sub/project`), as `/api/repos/{owner}/{name}`."""
+    return tracked_repo(current, forge_repo_ref(current, host, path))
 
 
 @router.get("/api/packages", tags=["reads"], responses=errors(422))

@@ -26,7 +26,17 @@ from distscout.store.queries import (
 from distscout.store.repos import list_repos
 from distscout.web.auth import COOKIE, require_reader, service, sessions, token_matches
 from distscout.web.service import Service
-from distscout.web.status import Name, Owner, integrity_panel, tracked_repo, worker_status
+from distscout.web.status import (
+    ForgePath,
+    Host,
+    Name,
+    Owner,
+    forge_repo_ref,
+    integrity_panel,
+    repo_ref,
+    tracked_repo,
+    worker_status,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 Current = Annotated[Service, Depends(service)]
@@ -49,9 +59,9 @@ reads = APIRouter(
 
 
 def repo_path(full_name: str) -> str:
-    """The dashboard URL of a repository: each segment percent-encoded."""
-    owner, _, name = full_name.partition("/")
-    return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+    """The dashboard URL of a repository (`owner/name`, or `host/path` off GitHub): each segment
+    percent-encoded."""
+    return "/repos/" + "/".join(quote(segment, safe="") for segment in full_name.split("/"))
 
 
 def when(iso: str | None) -> str:
@@ -113,7 +123,15 @@ def repos_page(request: Request, current: Current) -> Response:
 
 @reads.get("/repos/{owner}/{name}")
 def repo_page(request: Request, current: Current, owner: Owner, name: Name) -> Response:
-    report = tracked_repo(current, owner, name)
+    return _repo_page(request, tracked_repo(current, repo_ref(owner, name)))
+
+
+@reads.get("/repos/{host}/{path:path}")
+def forge_repo_page(request: Request, current: Current, host: Host, path: ForgePath) -> Response:
+    return _repo_page(request, tracked_repo(current, forge_repo_ref(current, host, path)))
+
+
+def _repo_page(request: Request, report: dict[str, Any]) -> Response:
     by_source: dict[str, list[dict[str, Any]]] = {}
     for row in report["distribution"]:
         by_source.setdefault(row["source"], []).append(row)

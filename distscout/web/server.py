@@ -16,11 +16,10 @@ from typing import Any
 
 import uvicorn
 
-from distscout.store.http_cache import StoreConditionalCache
-from distscout.upstreams import build_upstreams
+from distscout.app import Application
 from distscout.web.app import create_app
 from distscout.web.service import Service
-from distscout.worker.dispatcher import Dispatcher, DispatcherStats
+from distscout.worker.dispatcher import DispatcherStats
 from distscout.worker.runner import ScanReport
 
 
@@ -74,8 +73,8 @@ async def serve(
     on_report: Callable[[ScanReport], None] | None = None,
 ) -> DispatcherStats | None:
     """Serve the web on `sock` (and run the dispatcher when `workers`) until a signal, or idle exit."""
-    settings, engine = service.settings, service.engine
-    upstreams = build_upstreams(settings, cache=StoreConditionalCache(engine)) if workers else None
+    app = Application(service.settings, service.engine)
+    upstreams = app.upstreams() if workers else None
     dispatcher = None
     if upstreams is not None:
 
@@ -88,10 +87,8 @@ async def serve(
             if on_report is not None:
                 on_report(report)
 
-        dispatcher = Dispatcher(
-            engine,
+        dispatcher = app.dispatcher(
             upstreams,
-            settings,
             on_report=reported,
             exit_when_idle=exit_when_idle,
             on_settled=settled,

@@ -19,6 +19,10 @@ from distscout.web.service import Service
 _SEGMENT = r"^[A-Za-z0-9_.-]{1,100}$"
 Owner = Annotated[str, Path(pattern=_SEGMENT, description="GitHub owner (user or organization)")]
 Name = Annotated[str, Path(pattern=_SEGMENT, description="repository name")]
+# A repository off GitHub: its host, then its path (`gitlab.com` + `group/sub/project`; a self-hosted GitLab's
+# host is followed by its base path)
+Host = Annotated[str, Path(pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z0-9.:-]+$", description="forge host")]
+ForgePath = Annotated[str, Path(max_length=600, description="the repository's path on that forge")]
 
 
 def repo_ref(owner: str, name: str) -> RepoRef:
@@ -29,18 +33,25 @@ def repo_ref(owner: str, name: str) -> RepoRef:
         raise HTTPException(422, str(exc)) from None
 
 
-def tracked_name(service: Service, owner: str, name: str) -> str:
-    """The tracked repository's `owner/name` as stored; 404 when it is not tracked."""
-    ref = repo_ref(owner, name)
+def forge_repo_ref(service: Service, host: str, path: str) -> RepoRef:
+    """The repository at `host/path` on a known forge; 422 with the parser's message otherwise."""
+    try:
+        return parse_repo_ref(f"https://{host}/{path}", service.settings.forges())
+    except RepoRefError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def tracked_name(service: Service, ref: RepoRef) -> str:
+    """The tracked repository's name as stored (`owner/name`, or `host/path` off GitHub); 404 when
+    it is not tracked."""
     with service.engine.connect() as connection:
         found = find_repo(connection, ref)
     if found is None:
         raise _untracked(ref)
-    return found.ref.full_name
+    return found.ref.display
 
 
-def tracked_repo(service: Service, owner: str, name: str) -> dict[str, Any]:
-    ref = repo_ref(owner, name)
+def tracked_repo(service: Service, ref: RepoRef) -> dict[str, Any]:
     with service.engine.connect() as connection:
         report = repo_report(connection, ref)
     if report is None:
@@ -49,7 +60,7 @@ def tracked_repo(service: Service, owner: str, name: str) -> dict[str, Any]:
 
 
 def _untracked(ref: RepoRef) -> HTTPException:
-    return HTTPException(404, f"{ref.full_name} is not tracked (add it with POST /api/admin/repos)")
+    return HTTPException(404, f"{ref.display} is not tracked (add it with POST /api/admin/repos)")
 
 
 def worker_status(service: Service, scans: int = 20) -> dict[str, Any]:

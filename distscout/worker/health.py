@@ -10,4 +10,9 @@ from distscout.upstreams import Upstreams
 def open_breakers(upstreams: Upstreams, settings: Settings) -> list[str]:
     """Names of the upstreams the enabled sources need whose circuit breaker is open now."""
     needed = {source.upstream for source in enabled_sources(settings.sources)}
-    return sorted(c.config.name for c in upstreams.all() if c.config.name in needed and c.breaker.is_open)
+    # a self-hosted GitLab's client is named "gitlab:<host>": it serves the sources that name "gitlab"
+    return sorted(
+        c.config.name
+        for c in upstreams.all()
+        if c.config.name.partition(":")[0] in needed and c.breaker.is_open
+    )

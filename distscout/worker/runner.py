@@ -59,7 +59,7 @@ async def run_claim(
 def _report(claim: Claim, scan: ScanResult, stored: Stored | None, detail: str = "") -> ScanReport:
     """What the scan stored: its verdict and the rows the store now holds (none when the claim was lost)."""
     return ScanReport(
-        repo=claim.repo.ref.full_name,
+        repo=claim.repo.ref.display,
         verdict=stored.verdict if stored is not None else None,
         outcomes=scan.outcomes(),
         registry_rows=stored.registry_rows if stored is not None else 0,

@@ -39,7 +39,8 @@ def test_add_urls_and_owner_names(db_url: str) -> None:
     ("bad", "says"),
     [
         ("not-a-repo", "expected owner/name"),
-        ("https://gitlab.com/acme/widget", "not supported"),
+        ("https://bitbucket.org/acme/widget", "not a known forge"),
+        ("https://gitlab.com/acme", "expected group/project"),
         ("ftp://github.com/acme/widget", "unsupported scheme"),
         ("acme/wid get", "not a valid owner/name"),
     ],

@@ -107,7 +107,7 @@ def test_untracked_repo(corpus_db: str) -> None:
 
 @pytest.mark.parametrize(
     ("bad", "says"),
-    [("flask", "expected owner/name"), ("https://gitlab.com/a/b", "not supported")],
+    [("flask", "expected owner/name"), ("https://bitbucket.org/a/b", "not a known forge")],
 )
 def test_malformed_repo(db_url: str, bad: str, says: str) -> None:
     one_error_line(run(["stats", "--repo", bad], code=2), "--repo", says)

@@ -26,10 +26,11 @@ def test_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         stats = fleet_stats(connection)
         found_orphans = {o["repo"] for o in orphans(connection)}
         found_unclaimed = {u["repo"] for u in unclaimed(connection)}
-    slug = {url: url.removeprefix("https://github.com/") for url in expected}
+    # as reports name them: owner/name on GitHub, host/path elsewhere
+    slug = {url: url.removeprefix("https://github.com/").removeprefix("https://") for url in expected}
     assert found_orphans == {slug[u] for u, r in expected.items() if r["orphan"]}
     assert found_unclaimed == {slug[u] for u, r in expected.items() if r["unclaimed"]}
-    assert (stats.total, stats.scanned, stats.partial, stats.failing) == (31, 31, 0, 0)
+    assert (stats.total, stats.scanned, stats.partial, stats.failing) == (34, 34, 0, 0)
     # The pre-flight it shows: every line ok but one, degraded with its fix — ecosyste.ms' bulk lookup as
     # deployed, which the canary catches.
     assert "distscout doctor" in result.stdout and "bulk canary" in result.stdout

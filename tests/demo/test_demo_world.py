@@ -154,8 +154,13 @@ def test_the_headline_findings() -> None:
         gh + "harbor-tools/tidewatch",  # renamed: only the old name was ever published
         gh + "kestrel-dev/perch",  # a forgotten library
         gh + "kestrel-dev/gust",
+        "https://gitlab.com/nimbus-group/platform/stratus",  # on GitLab: Python tools never published
     }
-    assert unclaimed == {gh + "lumen-labs/lumen-docs", gh + "harbor-tools/pilot"}
+    assert unclaimed == {
+        gh + "lumen-labs/lumen-docs",
+        gh + "harbor-tools/pilot",
+        "https://gitlab.com/nimbus-group/cirrus",  # on GitLab: the client moved, its package points here
+    }
 
 
 def test_every_manifest_format_of_the_readme_appears(scans: dict[str, dict[str, Declaration]]) -> None:
@@ -190,7 +195,11 @@ def test_the_world_shows_every_kind_of_registry_and_github_evidence() -> None:
     assert any(repo.renamed_from for repo in repos)
     assert any(repo.archived for repo in repos)
     assert any(repo.tree.is_empty for repo in repos)
-    assert {repo.owner_type for repo in repos} == {"Organization", "User"}
+    assert {repo.owner_type for repo in repos} == {"Organization", "User", "Group"}  # Group: GitLab's
+    on_gitlab = [repo for repo in repos if repo.on_gitlab]
+    assert any("/" in repo.owner for repo in on_gitlab), "a subgroup's project"
+    assert any(p.package_type == "npm" for repo in on_gitlab for p in repo.gitlab_packages)
+    assert any(repo.releases for repo in on_gitlab)
 
     assets = {a for repo in repos for release in repo.releases for a in release.assets}
     assert {suffix for suffix in RELEASE_ASSET_KINDS if any(a.endswith(suffix) for a in assets)} == (

@@ -21,7 +21,7 @@ LOOKUP = "/api/v1/packages/lookup?repository_url=https://github.com/acme/widget"
     ("plan", "message"),
     [
         ([], "faults: expected an object"),
-        ({"gitlab": {}}, "faults: gitlab: unknown field"),
+        ({"bitbucket": {}}, "faults: bitbucket: unknown field"),
         ({"github": {"error_rate": 1.5}}, "faults: github.error_rate: expected a number between 0 and 1"),
         ({"github": {"error_rate": "0.1"}}, "faults: github.error_rate: expected a number between 0 and 1"),
         (

@@ -35,7 +35,7 @@ def test_urls_and_clean_stop(tmp_path: Path) -> None:
         assert server.url_for("depsdev").endswith("/depsdev")
         assert server.url_for("ecosystems").endswith("/ecosystems")
         with pytest.raises(ValueError, match="unknown service"):
-            server.url_for("gitlab")
+            server.url_for("bitbucket")
         with github(server) as api:
             assert api.get("/repos/acme/widget").status_code == 200
         base = server.base_url

@@ -64,6 +64,7 @@ def test_counters_per_service_and_route(emulator_factory: EmulatorFactory) -> No
             "rate_limit_cost": 3,
             "graphql_points": 0,
         },
+        "gitlab": {"requests": 0, "by_route": {}, "rate_limit_cost": 0},
     }
 
 
@@ -77,6 +78,7 @@ def test_stats_and_reset_over_http(emulator_factory: EmulatorFactory) -> None:
             "depsdev": {"requests": 0, "by_route": {}, "rate_limit_cost": 0},
             "ecosystems": {"requests": 0, "by_route": {}, "rate_limit_cost": 0},
             "github": {"requests": 0, "by_route": {}, "rate_limit_cost": 0, "graphql_points": 0},
+            "gitlab": {"requests": 0, "by_route": {}, "rate_limit_cost": 0},
         }
         assert admin.get("/elsewhere").status_code == 404  # not a service: not counted
     assert server.stats()["github"]["requests"] == 0

@@ -54,7 +54,12 @@ REJECTIONS = [
     (_set("repos.1.url", "https://github.com/acme/gadget.git"), "repos[1].url: expected https://github.com/"),
     (_set("repos.1.url", "https://github.com/acme/gadget/"), "repos[1].url: expected https://github.com/"),
     (_set("repos.1.url", "https://github.com/acme"), "repos[1].url: expected https://github.com/"),
-    (_set("repos.1.url", "https://gitlab.com/acme/gadget"), "repos[1].url: expected https://github.com/"),
+    (_set("repos.1.url", "https://gitlab.example/acme/gadget"), "repos[1].url: expected https://github.com/"),
+    (_set("repos.1.url", "https://gitlab.com/acme/gadget.git"), "repos[1].url: expected https://gitlab.com/"),
+    (
+        _set("repos.1.gitlab_packages", [{"name": "x", "package_type": "npm"}]),
+        "repos[1].gitlab_packages: not for a repository on github.com",
+    ),
     (
         _set("repos.1.url", "https://github.com/acme/gadget/tree/main"),
         "repos[1].url: expected https://github.com/",
@@ -245,7 +250,7 @@ def test_on_disk_repo_folders_match_case_insensitively(tmp_path: Path) -> None:
     ("folder", "message"),
     [
         ("repos/github.com/acme/unknown", "repos/github.com/acme/unknown: no repo in world.json"),
-        ("repos/gitlab.com/acme/widget", "repos/gitlab.com: expected a folder named github.com"),
+        ("repos/bitbucket.org/acme/widget", "repos/bitbucket.org: expected a folder named github.com or"),
     ],
 )
 def test_stray_folders_are_rejected(tmp_path: Path, folder: str, message: str) -> None:

@@ -23,6 +23,7 @@ def settings_for(server: EmulatorServer, **overrides: Any) -> Settings:
         "depsdev_url": server.url_for("depsdev"),
         "ecosystems_url": server.url_for("ecosystems"),
         "github_api_url": server.url_for("github"),
+        "gitlab_api_url": server.url_for("gitlab") + "/api/v4",
         "github_token": TEST_TOKEN,
         "polite_email": "tests@distscout.example",
         "database_url": "sqlite://",

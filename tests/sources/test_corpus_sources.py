@@ -33,7 +33,7 @@ async def test_registry_sources_give_the_published_packages(
 ) -> None:
     ref = parse_repo_ref(repo.url)
     async with upstreams_for(corpus_emulator) as upstreams:
-        from_depsdev = await depsdev.collect(upstreams.depsdev, ref)
+        from_depsdev = await depsdev.collect(upstreams.depsdev, ref.key)
         from_ecosystems = await ecosystems.collect(upstreams.ecosystems, ref)
     assert from_depsdev.outcome in (Outcome.OK, Outcome.MISS), from_depsdev.detail
     assert from_ecosystems.outcome in (Outcome.OK, Outcome.MISS), from_ecosystems.detail

@@ -102,7 +102,7 @@ WIDGET, NOTHING = RepoRef("github.com", "acme", "widget"), RepoRef("github.com",
 
 Collect = Callable[[Upstreams, RepoRef], Awaitable[SourceResult]]
 SOURCES: dict[str, tuple[str, Collect]] = {
-    "deps.dev": ("depsdev", lambda u, r: depsdev.collect(u.depsdev, r)),
+    "deps.dev": ("depsdev", lambda u, r: depsdev.collect(u.depsdev, r.key)),
     "ecosyste.ms": ("ecosystems", lambda u, r: ecosystems.collect(u.ecosystems, r)),
     "github_release_asset": ("github", lambda u, r: github_releases.collect(u.github, r)),
     "github_packages": ("github", lambda u, r: github_packages.collect(u.github, r)),
@@ -188,11 +188,11 @@ async def test_circuit_open_sends_nothing(world: EmulatorServer, source: str) ->
 
 
 async def test_depsdev_project_id_is_one_encoded_segment(world: EmulatorServer) -> None:
-    assert depsdev.packageversions_path(parse_repo_ref("Acme/Widget")) == (
+    assert depsdev.packageversions_path(parse_repo_ref("Acme/Widget").key) == (
         "/v3/projects/github.com%2Facme%2Fwidget:packageversions"
     )
     async with upstreams_for(world) as upstreams:
-        result = await depsdev.collect(upstreams.depsdev, parse_repo_ref("Acme/Widget"))
+        result = await depsdev.collect(upstreams.depsdev, parse_repo_ref("Acme/Widget").key)
     (row,) = registry_of(result)
     assert (row.ecosystem, row.package_name, row.provenance, row.version_count) == (
         "npm",
@@ -212,11 +212,11 @@ async def test_depsdev_enums_left_out_read_as_unknown(emulator_factory: Emulator
             package["provenance"] = "UNKNOWN_PROJECT_RELATION_PROVENANCE"
     server = emulator_factory(world)
     async with upstreams_for(server) as upstreams:
-        unknown_provenance = await depsdev.collect(upstreams.depsdev, WIDGET)
+        unknown_provenance = await depsdev.collect(upstreams.depsdev, WIDGET.key)
         (row,) = registry_of(unknown_provenance)
         assert row.provenance == "UNKNOWN_PROJECT_RELATION_PROVENANCE"
         server.set_faults({"depsdev": {"quirks": {"unknown_relation_type": ["npm/@acme/widget"]}}})
-        unknown_relation = await depsdev.collect(upstreams.depsdev, WIDGET)
+        unknown_relation = await depsdev.collect(upstreams.depsdev, WIDGET.key)
     assert unknown_relation.outcome.is_answer and registry_of(unknown_relation) == ()
 
 
@@ -225,7 +225,7 @@ async def test_failed_depsdev_detail_keeps_the_rows_and_marks_the_source_incompl
 ) -> None:
     server = emulator_factory(WORLD, {"depsdev": {"rate_limit": {"after": 1, "retry_after_s": 3600}}})
     async with upstreams_for(server) as upstreams:
-        result = await depsdev.collect(upstreams.depsdev, WIDGET)
+        result = await depsdev.collect(upstreams.depsdev, WIDGET.key)
     assert result.outcome is Outcome.TRANSIENT and "package details missing" in result.detail
     (row,) = registry_of(result)
     assert row.package_name == "@acme/widget" and row.first_published_at is None
@@ -361,3 +361,13 @@ def test_repository_urls_with_credentials_are_refused(text: str) -> None:
 
 def test_client_config_repr_hides_the_token() -> None:
     assert "secret" not in repr(UpstreamConfig(name="github", base_url="http://x", token="secret"))
+
+
+async def test_github_packages_name_their_registry_in_the_purl(world: EmulatorServer) -> None:
+    async with upstreams_for(world) as upstreams:
+        result = await github_packages.collect(upstreams.github, WIDGET)
+    purls = {row.purl for row in registry_of(result, WIDGET.full_name)}
+    assert purls == {
+        "pkg:npm/%40acme/widget?repository_url=npm.pkg.github.com",
+        "pkg:oci/widget-image?repository_url=ghcr.io",
+    }

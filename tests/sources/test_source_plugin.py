@@ -37,7 +37,7 @@ WIDGET = parse_repo_ref("acme/widget")
 
 
 async def _collect(context: ScanContext) -> SourceResult:
-    fetched = await context.upstreams.depsdev.get(packageversions_path(context.repo))
+    fetched = await context.upstreams.depsdev.get(packageversions_path(context.repo.key))
     if not fetched.outcome.is_answer:
         return SourceResult(NAME, fetched.outcome, detail=fetched.error)
     return SourceResult(NAME, Outcome.OK, (capture_of(NAME, "example.lookup", fetched, subject="widget-x"),))

@@ -219,27 +219,33 @@ def test_login_cookie_opens_pages_but_not_admin(make_service: ServiceFactory) ->
 
 def test_openapi_lists_every_route(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    assert {
-        "/api/stats",
-        "/api/orphans",
-        "/api/orphans/unconfirmed",
-        "/api/unclaimed",
-        "/api/manifests/unknown",
-        "/api/repos",
-        "/api/repos/{owner}/{name}",
-        "/api/packages",
-        "/api/export/{table}",
-        "/api/integrity",
-        "/api/integrity/run",
-        "/api/workers",
-        "/api/doctor",
-        "/metrics",
-        "/healthz",
-        *ADMIN_POSTS[:1],
-        "/api/admin/repos/{owner}/{name}/recheck",
-        "/api/admin/repos/{owner}/{name}/reprocess",
-        "/api/admin/integrity",
-    } == set(paths)
+    assert (
+        {
+            "/api/stats",
+            "/api/orphans",
+            "/api/orphans/unconfirmed",
+            "/api/unclaimed",
+            "/api/manifests/unknown",
+            "/api/repos",
+            "/api/repos/{owner}/{name}",
+            "/api/repos/{host}/{path}",  # off GitHub: gitlab.com/group/sub/project
+            "/api/packages",
+            "/api/export/{table}",
+            "/api/integrity",
+            "/api/integrity/run",
+            "/api/workers",
+            "/api/doctor",
+            "/metrics",
+            "/healthz",
+            *ADMIN_POSTS[:1],
+            "/api/admin/repos/{owner}/{name}/recheck",
+            "/api/admin/repos/{owner}/{name}/reprocess",
+            "/api/admin/repos/{host}/{path}/recheck",
+            "/api/admin/repos/{host}/{path}/reprocess",
+            "/api/admin/integrity",
+        }
+        == set(paths)
+    )
     assert set(paths["/api/admin/integrity"]) == {"post"}
 
 
