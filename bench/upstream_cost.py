@@ -35,7 +35,8 @@ Columns:
 After the corpus world, its GitLab twin (`tests.gitlab_twin`: every repository on gitlab.com, every other one
 in a subgroup) is scanned first and again: requests per repository to each upstream, GitLab's rate-limit cost
 per repository and the repositories a minute one token's 2,000 requests allow, GitLab's requests per route,
-and whether the evidence equals the GitHub original's first scan (GitLab's sources under GitHub's names).
+and whether the evidence equals the GitHub original's first scan (GitLab's sources under GitHub's names);
+"REST only" is a first scan with `gitlab_graphql` off (every manifest through the raw-file route).
 Below each table: manifests found (path, name, intent, status) per mode. The baseline's walk is shallower by
 design, so the deep walk finding more is expected and not a failure; a manifest the baseline found and the
 deep walk did not would be, and is reported.
@@ -245,10 +246,15 @@ def measured(
 
 
 def run_world(
-    urls: dict[str, str], refs: list[RepoRef], scratch: Path, workers: int, baseline_too: bool = True
+    urls: dict[str, str],
+    refs: list[RepoRef],
+    scratch: Path,
+    workers: int,
+    baseline_too: bool = True,
+    **overrides: Any,
 ) -> list[ModeRun]:
     database_url = f"sqlite:///{scratch / f'cache-{time.monotonic_ns()}.db'}"
-    settings = settings_for(urls, database_url, workers)
+    settings = settings_for(urls, database_url, workers).model_copy(update=overrides)
 
     async def baseline() -> PoolRun:
         plan = BaselinePlan(settings)
@@ -410,6 +416,9 @@ def run_gitlab_twin(scratch: Path, workers: int, github_first_scan: ModeRun) -> 
     started = time.perf_counter()
     with emulator_process(folder, unlimited=True) as urls:
         runs = run_world(urls, refs, scratch, workers, baseline_too=False)
+        rest_only = run_world(urls, refs, scratch, workers, baseline_too=False, gitlab_graphql=False)[0]
+        rest_only.name = "REST only"  # a first scan with every manifest read through the raw-file route
+        runs.append(rest_only)
     back = {parse_repo_ref(gitlab).key: parse_repo_ref(github).key for github, gitlab in moved.items()}
     for run in runs:  # keyed as the GitHub original, to compare
         run.evidence = {back.get(key, key): found for key, found in run.evidence.items()}

@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     )
     # Self-hosted GitLab instances by base URL, path prefix and all: https://git.example.com/gitlab
     gitlab_instances: tuple[str, ...] = ()
+    gitlab_graphql: bool = True  # a project's manifests in GraphQL batches (REST raw files otherwise)
     ecosystems_bulk: bool = True  # concurrent scans' ecosyste.ms lookups in one bulk_lookup request
     polite_email: str | None = None  # sent to ecosyste.ms as mailto= and in the User-Agent (polite pool)
     user_agent: str = "distscout/0.1 (+https://github.com/distscout/distscout)"

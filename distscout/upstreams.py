@@ -24,19 +24,25 @@ class Upstreams:
     graphql: GraphQLBatcher | None = None
     ecosystems_bulk: EcosystemsBatcher | None = None  # lookups of concurrent scans in one bulk request
     gitlab: dict[str, UpstreamClient] = field(default_factory=dict)  # by forge host: gitlab.com, self-hosted
+    gitlab_graphql: dict[str, UpstreamClient] = field(default_factory=dict)  # their GraphQL (same breaker)
 
     def all(self) -> tuple[UpstreamClient, ...]:
         graphql = (self.graphql.client,) if self.graphql is not None else ()
-        return (self.depsdev, self.ecosystems, self.github, *graphql, *self.gitlab.values())
+        gitlab = (*self.gitlab.values(), *self.gitlab_graphql.values())
+        return (self.depsdev, self.ecosystems, self.github, *graphql, *gitlab)
 
     def budgeted(self) -> tuple[UpstreamClient, ...]:
         """The clients whose rate-limit budget paces the dispatcher."""
         graphql = (self.graphql.client,) if self.graphql is not None else ()
-        return (self.github, *graphql, self.ecosystems, *self.gitlab.values())
+        return (self.github, *graphql, self.ecosystems, *self.gitlab.values(), *self.gitlab_graphql.values())
 
     def forge_client(self, forge: Forge) -> UpstreamClient:
         """The REST client of a forge (its host's GitLab instance, or GitHub)."""
         return self.gitlab[forge.host] if forge.kind == GITLAB else self.github
+
+    def forge_graphql(self, forge: Forge) -> UpstreamClient | None:
+        """A GitLab instance's GraphQL client (`{base}/api/graphql`), when configured."""
+        return self.gitlab_graphql.get(forge.host) if forge.kind == GITLAB else None
 
     async def aclose(self) -> None:
         for client in self.all():
@@ -83,16 +89,14 @@ def build_upstreams(
         graphql_config = replace(github, name="github-graphql", default_headers=())
         graphql = GraphQLBatcher(client(graphql_config, breaker=github_client.breaker))
     gitlab_token = settings.gitlab_token.get_secret_value() if settings.gitlab_token else None
-    gitlab = {
-        forge.host: client(
-            replace(
-                config("gitlab" if forge.host == "gitlab.com" else f"gitlab:{forge.host}", forge.api_url),
-                token=gitlab_token,
-            )
-        )
-        for forge in settings.forges()
-        if forge.kind == GITLAB
-    }
+    gitlab, gitlab_graphql = {}, {}
+    for forge in (f for f in settings.forges() if f.kind == GITLAB):
+        name = "gitlab" if forge.host == "gitlab.com" else f"gitlab:{forge.host}"
+        rest = replace(config(name, forge.api_url), token=gitlab_token)
+        gitlab[forge.host] = client(rest)
+        if settings.gitlab_graphql:  # GraphQL lives beside the REST API: {base}/api/graphql
+            graphql_config = replace(rest, name=f"{name}-graphql", base_url=forge.api_url.removesuffix("/v4"))
+            gitlab_graphql[forge.host] = client(graphql_config, breaker=gitlab[forge.host].breaker)
     ecosystems_client = client(ecosystems)
     bulk = EcosystemsBatcher(ecosystems_client) if settings.ecosystems_bulk else None
     return Upstreams(
@@ -104,4 +108,5 @@ def build_upstreams(
         cache=cache,
         graphql=graphql,
         gitlab=gitlab,
+        gitlab_graphql=gitlab_graphql,
     )

@@ -9,7 +9,9 @@
 - Budgets per minute: 2,000 per token, 500 per address without one; every answer carries
   `RateLimit-Name/Limit/Observed/Remaining/Reset` (reset in epoch seconds); a spent budget is a 429 with
   `Retry-After`, `RateLimit-ResetTime` and the plain-text body "Retry later".
-- Weak ETags, honoured by `If-None-Match`.
+- Weak ETags, honoured by `If-None-Match`; a 304 is charged like any answer (GitLab does not say it is
+  free: upstream-apis.md §4 assumes it counts).
+- `POST /gitlab/api/graphql`: GraphQL, a project's blobs by path (gitlab_graphql.py), charged as a request.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from email.utils import formatdate
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
+from distscout.emulator import gitlab_graphql
 from distscout.emulator.budget import Budgets, Limits, Window
 from distscout.emulator.faults import Injected
 from distscout.emulator.model import Repo, World, gitlab_project_id
 from distscout.emulator.replies import Call, Handler, Reply, Route, iso_millis, json_reply, page_window, route
-from distscout.emulator.service import Service
+from distscout.emulator.service import Matched, Service
 from distscout.emulator.tree import TreeEntry
 
 API = "/api/v4"
@@ -55,6 +58,12 @@ class GitlabService(Service):
             route("GET", _PROJECT + "/repository/tree", scoped(_tree)),
             route("GET", _PROJECT + "/repository/files/{file_path}/raw", scoped(_raw_file)),
             route("GET", API + "/groups/{id}/projects", self._group_projects),
+            route(
+                "POST",
+                gitlab_graphql.PATH,
+                lambda call: gitlab_graphql.answer(call, self.world),
+                cacheable=False,
+            ),
         )
 
     def _group_projects(self, call: Call) -> Reply:
@@ -106,6 +115,18 @@ class GitlabService(Service):
             ("ratelimit-remaining", str(window.remaining)),
             ("ratelimit-reset", str(window.reset_at)),
         )
+
+    def serve(self, call: Call, matched: Matched, now: float) -> tuple[Reply, bool]:
+        """A 304 is charged too: GitLab does not say it is free, so the emulator assumes it counts."""
+        reply, charged = super().serve(call, matched, now)
+        window = self.caller_budget(call, now) if reply.status == 304 else None
+        if window is not None:
+            window.used += 1
+            charged = True
+        return reply, charged
+
+    def cost(self, reply: Reply, charged: bool) -> int:
+        return int(charged)
 
     def over_quota(self, window: Window) -> Reply:
         return _retry_later(window.reset_at)

@@ -143,3 +143,33 @@ def test_world_format_for_gitlab(tmp_path: Path) -> None:
     (tmp_path / "world.json").write_text(json.dumps(gitlab_world()))
     on_disk = load_world(tmp_path).gitlab_projects["acme/tools/widget"].tree
     assert on_disk.content("setup.cfg") is not None and on_disk.content("package.json") is not None
+
+
+def test_graphql_blobs_by_path(gitlab: httpx.Client) -> None:
+    query = (
+        'query($p: ID!, $paths: [String!]!) { project(fullPath: $p) { repository { blobs(ref: "main", '
+        "paths: $paths) { nodes { path size rawTextBlob } } } } }"
+    )
+    paths = ["package.json", "nope.txt", "py/pyproject.toml"]
+    answer = gitlab.post(
+        "/api/graphql", json={"query": query, "variables": {"p": "acme/tools/widget", "paths": paths}}
+    )
+    nodes = answer.json()["data"]["project"]["repository"]["blobs"]["nodes"]
+    assert [n["path"] for n in nodes] == ["package.json", "py/pyproject.toml"]  # no such file: left out
+    assert nodes[0]["size"] == str(len(nodes[0]["rawTextBlob"]))  # BigInt, as a string
+    missing = gitlab.post(
+        "/api/graphql", json={"query": query, "variables": {"p": "acme/nope", "paths": paths}}
+    )
+    assert missing.json()["data"] == {"project": None}
+    wrong = gitlab.post("/api/graphql", json={"query": '{ project(fullPath: "x") { stars } }'})
+    assert "stars" in wrong.json()["errors"][0]["message"] and "data" not in wrong.json()
+
+
+def test_a_304_is_charged_as_gitlab_does_not_say_it_is_free(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory(gitlab_world())
+    client = httpx.Client(base_url=server.url_for("gitlab"), timeout=10)
+    first = client.get(WIDGET)
+    again = client.get(WIDGET, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert server.stats()["gitlab"]["rate_limit_cost"] == 2
+    assert client.get(WIDGET).headers["ratelimit-remaining"] == str(500 - 3)

@@ -159,3 +159,28 @@ async def test_gitlab_sources_are_not_asked_for_github_repositories(world: Emula
 def _registry(scan: ScanResult) -> list[RegistryObservation]:
     full_name = scan.current_ref.full_name
     return [row for result in scan.results.values() for row in registry_of(result, full_name)]
+
+
+async def test_manifests_come_through_graphql_in_batches(world: EmulatorServer) -> None:
+    await _scan(world, WIDGET)
+    routes = world.stats()["gitlab"]["by_route"]
+    # the two workspace declarations in one request; the one manifest the plan adds after, raw
+    assert routes["/api/graphql"] == 1
+    assert routes["/api/v4/projects/{id}/repository/files/{file_path}/raw"] == 1
+    world.reset()
+    big = await _scan(world, "https://gitlab.com/acme/big")
+    assert len(manifests_of(big.results["manifest"])) == BIG_FILES
+    assert world.stats()["gitlab"]["by_route"]["/api/graphql"] == 3  # 150 files, 50 a request
+
+
+async def test_without_graphql_or_when_it_fails_the_raw_route_reads_them(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    broken = emulator_factory(gitlab_world(), {"gitlab": {"routes": {"/api/graphql": {"error_rate": 1}}}})
+    scan = await _scan(broken, WIDGET)
+    assert scan.verdict is Verdict.COMPLETE and len(manifests_of(scan.results["manifest"])) == 3
+    assert broken.stats()["gitlab"]["by_route"]["/api/v4/projects/{id}/repository/files/{file_path}/raw"] == 3
+    plain = emulator_factory(gitlab_world())
+    scan = await _scan(plain, WIDGET, gitlab_graphql=False)
+    assert len(manifests_of(scan.results["manifest"])) == 3
+    assert "/api/graphql" not in plain.stats()["gitlab"]["by_route"]
