@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from distscout.config import Settings
-from distscout.forges import DEFAULT_FORGES, forge_of
+from distscout.forges import DEFAULT_FORGES, GITLAB, forge_of
 from distscout.http import Fetched, Outcome
 from distscout.repos import RepoRef, parse_repo_ref
 from distscout.sources.depsdev import packageversions_path
@@ -75,7 +75,7 @@ async def run_doctor(
     upstreams = build_upstreams(settings, probe=True)
     run = _Run(settings, upstreams, candidates or (FALLBACK_PROBE,), clock)
     try:
-        checks = await _github(run) + await _ecosystems(run) + await _depsdev(run)
+        checks = await _github(run) + await _gitlab(run) + await _ecosystems(run) + await _depsdev(run)
     finally:
         await upstreams.aclose()
     return [*checks, _clock(run.skews)]
@@ -158,6 +158,51 @@ async def _graphql(run: _Run) -> Check:
     return Check("github", "graphql", Status.OK, detail, latency_ms=_ms(fetched))
 
 
+# --- GitLab ------------------------------------------------------------------------------------------
+
+
+async def _gitlab(run: _Run) -> list[Check]:
+    """Each GitLab the fleet uses: gitlab.com when a tracked repository lives there, every configured
+    self-hosted instance. One request each (a one-project listing, answered to anonymous callers too)."""
+    tracked = {ref.host for ref in run.candidates}
+    checks: list[Check] = []
+    for forge in run.settings.forges():
+        if forge.kind != GITLAB or (forge.host == "gitlab.com" and forge.host not in tracked):
+            continue
+        name = "gitlab" if forge.host == "gitlab.com" else f"gitlab {forge.host}"
+        client = run.upstreams.forge_client(forge)
+        fetched = run.saw(name, await client.get("/projects", params={"per_page": "1", "simple": "true"}))
+        reach = _reach(name, fetched)
+        if fetched.status == 401:
+            checks += [
+                reach,
+                Check(name, "token", Status.FAILING, "GitLab refused the token (401)", "replace it"),
+            ]
+        elif reach.status is Status.FAILING:
+            checks.append(reach)
+        else:
+            checks += [reach, _gitlab_token(run.settings, name), _gitlab_budget(name, fetched)]
+    return checks
+
+
+def _gitlab_token(settings: Settings, name: str) -> Check:
+    if settings.gitlab_token is None:
+        detail = "no token: public projects only, 500 requests a minute per address (2,000 per user with one)"
+        return Check(name, "token", Status.OK, detail, "set GITLAB_TOKEN (read_api) for private projects")
+    return Check(name, "token", Status.OK, "token accepted")
+
+
+def _gitlab_budget(name: str, fetched: Fetched) -> Check:
+    limit, remaining = fetched.headers.get("ratelimit-limit"), fetched.headers.get("ratelimit-remaining")
+    if limit is None or remaining is None:
+        detail = "no RateLimit headers: scans are paced by its 429s only"
+        return Check(name, "budget", Status.DEGRADED, detail, "nothing to do; scans back off on 429")
+    detail = f"{remaining} of {limit} requests left this minute"
+    if remaining == "0":
+        return Check(name, "budget", Status.DEGRADED, detail + ": spent", "wait for the next minute")
+    return Check(name, "budget", Status.OK, detail)
+
+
 # --- ecosyste.ms -------------------------------------------------------------------------------------
 
 
@@ -235,7 +280,10 @@ def _reach(upstream: str, fetched: Fetched) -> Check:
     if fetched.status is not None and (fetched.outcome.is_answer or fetched.status in (401, 403)):
         detail = f"HTTP {fetched.status} in {latency:.0f} ms"
         return Check(upstream, "reachable", Status.OK, detail, latency_ms=latency)
-    settings_name = {"github": "github_api_url", "ecosyste.ms": "ecosystems_url"}.get(upstream, "depsdev_url")
+    names = {"github": "github_api_url", "ecosyste.ms": "ecosystems_url", "gitlab": "gitlab_api_url"}
+    settings_name = names.get(
+        upstream, "gitlab_instances" if upstream.startswith("gitlab") else "depsdev_url"
+    )
     fix = f"check the network and {settings_name}; scans are partial while it fails"
     return Check(upstream, "reachable", Status.FAILING, _said(fetched), fix, latency)
 

@@ -15,6 +15,7 @@ from distscout.emulator.server import EmulatorServer
 from distscout.repos import parse_repo_ref
 from tests.emulator.fixtures import EmulatorFactory
 from tests.emulator.worlds import tiny_world
+from tests.sources.gitlab_world import gitlab_world
 from tests.sources.helpers import settings_for
 
 WIDGET = parse_repo_ref("acme/widget")  # ecosyste.ms knows its packages in the tiny world
@@ -135,3 +136,22 @@ def test_the_command_prints_each_line_and_exits_by_the_worst(
     monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal still shows every line
     table = CliRunner().invoke(app, ["doctor"])
     assert table.exit_code == 1 and "deps.dev" in table.stdout and "failing" in table.stdout
+
+
+async def test_gitlab_is_checked_where_the_fleet_has_projects(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory(gitlab_world(), DOCUMENTED_BULK)
+    github_only = await doctor(server)
+    assert not any(upstream.startswith("gitlab") for upstream, _ in github_only)  # none tracked there
+    base = server.url_for("gitlab")
+    project = parse_repo_ref("https://gitlab.com/acme/tools/widget")
+    settings = settings_for(server, gitlab_instances=(base,))
+    found = {(c.upstream, c.check): c for c in await run_doctor(settings, [project])}
+    instance = "gitlab " + base.removeprefix("http://")
+    for upstream in ("gitlab", instance):
+        assert found[(upstream, "reachable")].status is Status.OK
+        assert "no token" in found[(upstream, "token")].detail and found[(upstream, "token")].fix
+        assert "requests left this minute" in found[(upstream, "budget")].detail
+    refused = emulator_factory(gitlab_world(), {"gitlab": {"error_rate": 1}})
+    failing = {(c.upstream, c.check): c for c in await run_doctor(settings_for(refused), [project])}
+    assert failing[("gitlab", "reachable")].status is Status.FAILING
+    assert "gitlab_api_url" in failing[("gitlab", "reachable")].fix

@@ -58,6 +58,7 @@ class GitlabService(Service):
             route("GET", _PROJECT + "/repository/tree", scoped(_tree)),
             route("GET", _PROJECT + "/repository/files/{file_path}/raw", scoped(_raw_file)),
             route("GET", API + "/groups/{id}/projects", self._group_projects),
+            route("GET", API + "/projects", self._projects),
             route(
                 "POST",
                 gitlab_graphql.PATH,
@@ -65,6 +66,13 @@ class GitlabService(Service):
                 cacheable=False,
             ),
         )
+
+    def _projects(self, call: Call) -> Reply:
+        """Every public project (one listing: `doctor` asks for a page of one)."""
+        projects = sorted(
+            {repo.key: repo for repo in self.world.gitlab_projects.values()}.values(), key=gitlab_project_id
+        )
+        return _offset_page(call, [_project_json(repo) for repo in projects])
 
     def _group_projects(self, call: Call) -> Reply:
         """A group's projects (with `include_subgroups=true`, its subgroups' too); groups exist in a world

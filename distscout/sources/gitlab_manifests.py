@@ -3,7 +3,8 @@
 The recursive tree, page by page (keyset pagination: `Link rel="next"` carries the `page_token`), then the
 planned manifests through the raw-file route, the path URL-encoded as one segment. The same plan as on
 GitHub (`distscout.manifests.walk`). GitLab's listing gives no sizes: a file too large to parse is known
-once read, and recorded by its size only. A failed page or read makes the source `transient`.
+once read, and recorded by its size only. A failed page or read makes the source `transient`. A file read
+once is cached by its blob id (its content): a rescan of an unchanged repository reads no file again.
 
 Where it pays — two files or more — the files come through GraphQL, `blobs(paths:)` for up to 50 paths a
 request, instead of one raw-file request each. A file GraphQL calls binary is read raw (the exact bytes); a
@@ -12,6 +13,7 @@ batch GraphQL cannot answer (an error, an older instance) is read raw, file by f
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -19,7 +21,7 @@ from urllib.parse import quote
 
 from distscout.captures import Capture, utc_now
 from distscout.forges import GITLAB
-from distscout.http import Outcome, UpstreamClient
+from distscout.http import CachedAnswer, Outcome, UpstreamClient
 from distscout.interpreters.manifests import MANIFESTS
 from distscout.manifests.registry import MAX_MANIFEST_BYTES
 from distscout.manifests.walk import WalkMode
@@ -76,6 +78,10 @@ class GitlabWalker(Walker):
                 texts[path] = text
             else:
                 pending.append(path)
+        cached = await self._cached_blobs(pending)
+        for path, body in cached.items():
+            texts[path] = self._keep(path, kind, body, f"(cache) blob {self.shas[path]}", from_cache=True)
+        pending = [path for path in pending if path not in cached]
         if self.graphql is None or len(pending) < 2:  # one file: the raw route costs the same
             texts.update({path: await self.read(path, kind) for path in pending})
             return texts
@@ -110,10 +116,29 @@ class GitlabWalker(Walker):
                 texts[path] = await self.read(path, kind)
             else:
                 request = f"POST /api/graphql blobs({self.full_path}@{self.ref}: {path})"
-                body = text.encode("utf-8")
-                self.remember(path, Capture(MANIFESTS, kind, request, 200, body, utc_now(), subject=path))
-                texts[path] = text
+                texts[path] = self._keep(path, kind, text.encode("utf-8"), request, from_cache=False)
         return texts
+
+    async def _cached_blobs(self, paths: list[str]) -> dict[str, bytes]:
+        """Files whose blob (by its id in the listing: its content) was read before, in any scan: a rescan
+        of an unchanged repository reads no file. Looked up together (a store cache asks once)."""
+        keyed = [(path, f"gitlab:blob:{sha}") for path in paths if (sha := self.shas.get(path))]
+        found = await asyncio.gather(*(self.client.cache.lookup(key) for _, key in keyed))
+        return {
+            path: answer.body for (path, _), answer in zip(keyed, found, strict=True) if answer is not None
+        }
+
+    def _keep(self, path: str, kind: str, body: bytes, request: str, *, from_cache: bool) -> str:
+        """A file read (or found in the cache): its capture, and its blob cached by id for later scans."""
+        if not from_cache:
+            self._cache_blob(path, body)
+        capture = Capture(MANIFESTS, kind, request, 200, body, utc_now(), subject=path, from_cache=from_cache)
+        self.remember(path, capture)
+        return body.decode("utf-8", "replace")
+
+    def _cache_blob(self, path: str, body: bytes) -> None:
+        if sha := self.shas.get(path):  # a blob id names its content: cached for good
+            self.client.cache.store(f"gitlab:blob:{sha}", CachedAnswer(sha, body, "text/plain"))
 
     async def read(self, path: str, kind: str) -> str | None:
         handled, text = self.known(path, kind)
@@ -132,6 +157,7 @@ class GitlabWalker(Walker):
             self.outcomes.append(Outcome.OK)
             self.too_large(path, len(fetched.body), "(read)")
             return None
+        self._cache_blob(path, fetched.body)
         self.remember(path, capture_of(MANIFESTS, kind, fetched, subject=path))
         return fetched.body.decode("utf-8", "replace")
 

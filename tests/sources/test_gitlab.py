@@ -184,3 +184,16 @@ async def test_without_graphql_or_when_it_fails_the_raw_route_reads_them(
     scan = await _scan(plain, WIDGET, gitlab_graphql=False)
     assert len(manifests_of(scan.results["manifest"])) == 3
     assert "/api/graphql" not in plain.stats()["gitlab"]["by_route"]
+
+
+async def test_a_rescan_of_an_unchanged_project_reads_no_file_again(world: EmulatorServer) -> None:
+    settings = settings_for(world)
+    ref = parse_repo_ref(WIDGET)
+    async with upstreams_for(world) as upstreams:
+        first = await scan_repo(upstreams, ref, settings)
+        world.reset()
+        again = await scan_repo(upstreams, ref, settings)
+    routes = world.stats()["gitlab"]["by_route"]
+    assert "/api/graphql" not in routes and not any("/repository/files/" in route for route in routes)
+    assert manifests_of(again.results["manifest"]) == manifests_of(first.results["manifest"])
+    assert all(c.from_cache for c in again.results["manifest"].captures if c.kind == "gitlab.file")
