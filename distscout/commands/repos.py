@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +28,7 @@ from distscout.sources.github_org import OrgListingError, OrgRepo, list_org_repo
 from distscout.sources.gitlab_group import list_group_projects, parse_group
 from distscout.sources.repo_check import RepoCheck, RepoState, check_repos
 from distscout.store.repos import add_repos, list_repos, set_archived
-from distscout.upstreams import build_upstreams
+from distscout.upstreams import Upstreams, build_upstreams
 
 repos_app = typer.Typer(
     name="repos", help="Track repositories: add, import, list.", no_args_is_help=True, add_completion=False
@@ -169,29 +169,27 @@ def _parse_all(texts: Sequence[str], where: Callable[[int, str], str], current: 
 
 
 def _list_org(current: Settings, org: str) -> list[OrgRepo]:
-    async def listing() -> list[OrgRepo]:
-        upstreams = build_upstreams(current)
-        try:
-            return await list_org_repos(upstreams.github, org)
-        finally:
-            await upstreams.aclose()
-
-    try:
-        return asyncio.run(listing())
-    except OrgListingError as exc:
-        raise fail(f"{exc}; nothing was added") from None
+    return _listed(current, lambda upstreams: list_org_repos(upstreams.github, org))
 
 
 def _list_group(current: Settings, forge: Forge, group: str) -> list[OrgRepo]:
-    async def listing() -> list[OrgRepo]:
+    return _listed(
+        current, lambda upstreams: list_group_projects(upstreams.forge_client(forge), forge, group)
+    )
+
+
+def _listed(current: Settings, listing: Callable[[Upstreams], Awaitable[list[OrgRepo]]]) -> list[OrgRepo]:
+    """An organization's or a group's repositories, all or nothing: a failed listing adds nothing."""
+
+    async def run() -> list[OrgRepo]:
         upstreams = build_upstreams(current)
         try:
-            return await list_group_projects(upstreams.forge_client(forge), forge, group)
+            return await listing(upstreams)
         finally:
             await upstreams.aclose()
 
     try:
-        return asyncio.run(listing())
+        return asyncio.run(run())
     except OrgListingError as exc:
         raise fail(f"{exc}; nothing was added") from None
 
