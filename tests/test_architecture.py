@@ -35,6 +35,13 @@ def test_the_store_never_imports_the_scan_stack() -> None:
         assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}"
 
 
+def test_the_store_keeps_sql_and_the_rows_are_derived_outside_it() -> None:
+    """What rows captures stand for is pure (`distscout.rows`, beside `interpret`); `store/` runs SQL."""
+    rows = _imports(PACKAGE / "rows.py")
+    assert not {m for m in rows if m.startswith(("distscout.store", "sqlalchemy"))}, rows
+    assert "def derived_rows" not in (PACKAGE / "store" / "derive.py").read_text(encoding="utf-8")
+
+
 def test_one_place_builds_the_running_application() -> None:
     """`Application` alone builds the dispatcher, a batch, and the scan's clients over the store's cache;
     elsewhere clients are built without the cache only to probe or list (doctor, `repos add`)."""

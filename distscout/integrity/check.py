@@ -36,7 +36,8 @@ from distscout.integrity.outputs import (
     snapshot_count,
 )
 from distscout.repos import display_name
-from distscout.store.derive import derived_rows, load_captures_many, version_tag
+from distscout.rows import derived_rows, version_tag
+from distscout.store.derive import load_captures_many
 from distscout.store.queries import manifests_unknown_query, unconfirmed_orphans_query
 from distscout.store.schema import (
     active_scans,

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from distscout.interpreters import registry_sources
 from distscout.repos import RepoRef, display_name
-from distscout.store.derive import version_tag
+from distscout.rows import version_tag
 from distscout.store.queries import fleet_stats, orphans, repo_report
 from distscout.store.schema import (
     derived_outputs,

@@ -1,4 +1,5 @@
-"""Current rows, derived from a repository's stored captures — the one path both rotation and reprocess take.
+"""Current rows, from a repository's stored captures — the one path both rotation and reprocess take. The
+SQL half: loading captures and replacing rows; what the rows are is `distscout.rows` (pure).
 
 Because rotation stores captures first and then derives the rows from them, the rows of every repository
 are, by construction, what the current interpreter makes of its committed input: a reprocess after a
@@ -7,29 +8,14 @@ parser upgrade rebuilds exactly what a fresh scan of the same answers would stor
 
 from __future__ import annotations
 
-import functools
-import hashlib
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
 from distscout.captures import Capture
-from distscout.ecosystems import normalize_name
-from distscout.interpret import NOISE_ECOSYSTEMS, interpret, interpreter_version
-from distscout.interpreters.manifests import MANIFESTS
+from distscout.rows import derived_rows
 from distscout.store.bodies import load_bodies
 from distscout.store.schema import captures, repo_distribution, repo_distribution_manifest, repos
-
-
-def version_tag() -> str:
-    """A short, stable tag of the interpreter and parser versions (the full string is long)."""
-    return _tag_of(interpreter_version())
-
-
-@functools.lru_cache(maxsize=4)
-def _tag_of(version: str) -> str:
-    return "v" + hashlib.sha256(version.encode()).hexdigest()[:12]
 
 
 def load_captures(connection: Connection, repo_id: int) -> list[Capture]:
@@ -58,57 +44,6 @@ def load_captures_many(connection: Connection, repo_ids: list[int]) -> dict[int,
                 )
             )
     return found
-
-
-def derived_rows(
-    repo_id: int, full_name: str, stored: list[Capture]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The registry and manifest rows that `stored` captures stand for (values ready to insert)."""
-    result = interpret(stored, full_name)
-    collected: dict[str, datetime] = {}
-    for capture in stored:
-        collected[capture.source] = max(collected.get(capture.source, capture.fetched_at), capture.fetched_at)
-    declared = {d.manifest_type for d in result.manifests}
-    tag = version_tag()
-    registry: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for row in result.registry:
-        registry.setdefault(
-            row.key,
-            {
-                "repo_id": repo_id,
-                "ecosystem": row.ecosystem,
-                "package_name": row.package_name,
-                "normalized_name": normalize_name(row.ecosystem, row.package_name),
-                "source": row.source,
-                "purl": row.purl,
-                "version_count": row.version_count,
-                "first_published_at": row.first_published_at,
-                "latest_published_at": row.latest_published_at,
-                "provenance": row.provenance,
-                # go/actions/docker rows are noise unless the repo itself declares that ecosystem
-                "noise": row.ecosystem in NOISE_ECOSYSTEMS and row.ecosystem not in declared,
-                "interpreter_version": tag,
-                "data_collection_date": collected[row.source],
-            },
-        )
-    manifests = {
-        d.path: {
-            "repo_id": repo_id,
-            "manifest_path": d.path,
-            "manifest_type": d.manifest_type,
-            "package_name_declared": d.name,
-            "normalized_name": d.normalized_name,
-            "purl": d.purl,
-            "intent": d.intent,
-            "intent_reason": d.intent_reason[:300],
-            "status": d.status.value,
-            "detail": d.detail[:500],
-            "parser_version": d.parser_version,
-            "data_collection_date": collected[MANIFESTS],
-        }
-        for d in result.manifests
-    }
-    return list(registry.values()), list(manifests.values())
 
 
 def rebuild_rows(connection: Connection, repo_id: int) -> tuple[int, int]:

@@ -21,8 +21,9 @@ from sqlalchemy import Connection, bindparam, delete, insert, literal, select, u
 
 from distscout.captures import Capture
 from distscout.results import ScanResult, Stored, Verdict
+from distscout.rows import derived_rows, version_tag
 from distscout.store.bodies import store_bodies
-from distscout.store.derive import derived_rows, load_captures_many, replace_rows, version_tag
+from distscout.store.derive import load_captures_many, replace_rows
 from distscout.store.schema import (
     captures,
     repo_distribution,

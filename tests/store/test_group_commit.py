@@ -13,10 +13,10 @@ from sqlalchemy import Engine, event, select, update
 
 from distscout.emulator.server import EmulatorServer
 from distscout.results import ScanResult, Stored, Verdict
+from distscout.rows import derived_rows as derive
 from distscout.scanner import scan_repo
 from distscout.store import rotation
 from distscout.store.claims import ClaimLost, claim_repos, due_repos, finish_leased
-from distscout.store.derive import derived_rows as derive
 from distscout.store.repos import list_repos
 from distscout.store.schema import (
     active_scans,
