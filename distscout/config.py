@@ -202,7 +202,11 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "config"
         raise ConfigError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
-    except (OSError, ValueError) as exc:  # an unreadable or malformed TOML file
+    except (OSError, ValueError) as exc:  # an unreadable or malformed TOML file, or environment value
+        from_env = re.search(r'field "(\w+)" from source "EnvSettingsSource"', str(exc))
+        if from_env is not None:
+            variable = f"DISTSCOUT_{from_env[1].upper()}"
+            raise ConfigError(f'{variable}: not readable; a list is written in JSON: ["a", "b"]') from None
         raise ConfigError(f"{default_config_path()}: {exc}") from None
     bad = set(settings.sources) - set(known)
     if bad:

@@ -125,3 +125,24 @@ def test_setup_warnings_name_what_costs_budget_or_evidence() -> None:
     assert setup_warnings(load_settings(github_token="ghp_x", polite_email="ops@example.org")) == []
     registries_only = load_settings(github_token=None, polite_email=None, sources=("deps.dev",))
     assert setup_warnings(registries_only) == []
+
+
+@pytest.mark.parametrize("name", ["DISTSCOUT_GITLAB_INSTANCES", "DISTSCOUT_SOURCES"])
+def test_an_unreadable_list_in_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv(name, "not json")
+    expected = rf'^{name}: not readable; a list is written in JSON: \["a", "b"\]$'
+    with pytest.raises(ConfigError, match=expected):
+        load_settings()
+
+
+def test_gitlab_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-secret")
+    monkeypatch.setenv("DISTSCOUT_GITLAB_INSTANCES", '["https://git.example.com/gitlab"]')
+    settings = load_settings()
+    assert [f.host for f in settings.forges()][-1] == "git.example.com/gitlab"
+    assert settings.shown()["gitlab_token"] == "***"
+    monkeypatch.setenv("DISTSCOUT_GITLAB_INSTANCES", '["git.example.com"]')
+    with pytest.raises(ConfigError, match="gitlab_instances: expected a GitLab base URL"):
+        load_settings()
