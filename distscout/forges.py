@@ -29,6 +29,7 @@ KINDS = (GITHUB, GITLAB)
 _SEGMENT = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 GITLAB_MAX_DEPTH = 20  # GitLab nests groups 20 deep at most
 OWNER_MAX = 100  # the store's owner column: a namespace path longer than this is refused, not cut
+HOST_MAX = 100  # the store's host column, a self-hosted instance's path prefix included
 
 
 class ForgePathError(ValueError):
@@ -98,6 +99,10 @@ def self_hosted_gitlab(base_url: str) -> Forge:
     host = f"{netloc}/{path}" if path else netloc
     if host in ("github.com", "gitlab.com"):
         raise ValueError(f"{base_url!r} is a public forge, known without configuration")
+    if len(host) > HOST_MAX:
+        raise ValueError(
+            f"a GitLab base URL of at most {HOST_MAX} characters without its scheme, got {len(host)}"
+        )
     return Forge(GITLAB, host, f"{parts.scheme}://{host}/api/v4")
 
 

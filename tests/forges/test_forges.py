@@ -75,7 +75,11 @@ def test_keys_and_display_names_keep_forges_apart() -> None:
 
 @pytest.mark.parametrize(
     ("base", "message"),
-    [("git.example.com", "expected a GitLab base URL"), ("https://gitlab.com", "public forge")],
+    [
+        ("git.example.com", "expected a GitLab base URL"),
+        ("https://gitlab.com", "public forge"),
+        ("https://git.example.com/" + "p" * 100, "at most 100 characters"),
+    ],
 )
 def test_bad_instance_settings_are_refused(base: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
