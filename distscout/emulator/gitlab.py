@@ -188,7 +188,7 @@ def _packages(call: Call, repo: Repo) -> Reply:
             "version": package.version,
             "package_type": package.package_type,
             "status": "default",
-            "created_at": "2024-01-01T00:00:00.000Z",
+            "created_at": iso_millis(package.created_at) or "2024-01-01T00:00:00.000Z",
             "_links": {"web_path": f"/{repo.full_name}/-/packages/{position}"},
             "tags": [],
         }

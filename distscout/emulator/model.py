@@ -68,6 +68,7 @@ class GitlabPackage:
     name: str
     package_type: str
     version: str
+    created_at: datetime | None = None  # when this version was uploaded (None: the emulator's default)
 
 
 @dataclass(frozen=True, slots=True)

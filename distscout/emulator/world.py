@@ -235,11 +235,13 @@ def _parse_github_package(raw: Any, where: Where) -> GithubPackage:
 
 
 def _parse_gitlab_package(raw: Any, where: Where) -> GitlabPackage:
-    package = as_object(raw, where, required=("name", "package_type"), optional=("version",))
+    package = as_object(raw, where, required=("name", "package_type"), optional=("version", "created_at"))
+    created = package.get("created_at")
     return GitlabPackage(
         name=as_str(package["name"], where.key("name")),
         package_type=as_choice(package["package_type"], where.key("package_type"), GITLAB_PACKAGE_TYPES),
         version=as_str(package.get("version", "1.0.0"), where.key("version")),
+        created_at=None if created is None else as_datetime(created, where.key("created_at")),
     )
 
 

@@ -61,6 +61,11 @@ def test_lists_carry_gitlab_pagination_headers(gitlab: httpx.Client) -> None:
     assert len(last.json()) == BIG_PACKAGES - 100 and last.headers["x-next-page"] == ""
     clamped = gitlab.get("/api/v4/projects/acme%2Fbig/packages", params={"per_page": 500})
     assert clamped.headers["x-per-page"] == "100"
+    dated = gitlab_world()
+    dated["repos"][0]["gitlab_packages"][0]["created_at"] = "2025-03-04T05:06:07Z"
+    assert (
+        world_from_dict(dated).gitlab_projects["acme/tools/widget"].gitlab_packages[0].created_at is not None
+    )
 
 
 def test_the_tree_pages_by_keyset(gitlab: httpx.Client) -> None:
@@ -173,3 +178,11 @@ def test_a_304_is_charged_as_gitlab_does_not_say_it_is_free(emulator_factory: Em
     assert again.status_code == 304
     assert server.stats()["gitlab"]["rate_limit_cost"] == 2
     assert client.get(WIDGET).headers["ratelimit-remaining"] == str(500 - 3)
+
+
+def test_a_package_version_is_served_with_its_upload_date(emulator_factory: EmulatorFactory) -> None:
+    dated = gitlab_world()
+    dated["repos"][0]["gitlab_packages"][0]["created_at"] = "2025-03-04T05:06:07Z"
+    client = httpx.Client(base_url=emulator_factory(dated).url_for("gitlab"), timeout=10)
+    first, *_ = client.get(WIDGET + "/packages").json()
+    assert first["created_at"] == "2025-03-04T05:06:07.000Z"
