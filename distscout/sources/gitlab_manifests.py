@@ -28,7 +28,7 @@ from distscout.manifests.walk import WalkMode
 from distscout.results import SourceResult
 from distscout.sources.base import ScanContext, Source, capture_of
 from distscout.sources.github_manifests import Walker, read_planned
-from distscout.sources.gitlab_packages import next_link_param
+from distscout.sources.gitlab_lists import next_link_param
 
 MAX_TREE_PAGES = 500  # 50,000 entries: beyond that the listing is called incomplete, not cut silently
 BLOB_BATCH = 50  # paths one GraphQL request asks for (GitLab bounds a query's complexity: moderate batches)
