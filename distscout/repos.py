@@ -52,17 +52,7 @@ def parse_repo_ref(text: str, forges: Iterable[Forge] = DEFAULT_FORGES) -> RepoR
     if not raw:
         raise RepoRefError("empty repository reference")
     forges = tuple(forges)
-    candidate = raw.removeprefix("git+")
-    if "://" not in candidate:
-        has_host = "." in candidate.split("/", 1)[0]
-        candidate = "https://" + (candidate if has_host else "github.com/" + candidate)
-    parts = urlsplit(candidate)
-    if parts.username or parts.password or "@" in parts.netloc:
-        raise RepoRefError(f"{_shown(raw)}: a repository URL must not carry credentials")
-    if parts.scheme not in ("https", "http", "ssh", "git"):
-        raise RepoRefError(f"{_shown(raw)}: unsupported scheme {parts.scheme!r}")
-    netloc = parts.netloc.lower().removeprefix("www.")
-    segments = [s for s in parts.path.split("/") if s]
+    netloc, segments = url_parts(raw)
     forge = forge_for(forges, netloc, segments)
     if forge is None:
         known = ", ".join(f.host for f in forges)
@@ -72,6 +62,21 @@ def parse_repo_ref(text: str, forges: Iterable[Forge] = DEFAULT_FORGES) -> RepoR
     except ForgePathError as exc:
         raise RepoRefError(f"{_shown(raw)}: {exc}") from None
     return RepoRef(host=forge.host, owner=owner, name=name)
+
+
+def url_parts(raw: str, default_host: str = GITHUB_HOST) -> tuple[str, list[str]]:
+    """(host, path segments) of a forge URL as people type it — with or without scheme, `git+`, `www.`, or
+    a bare path on `default_host`; refuses credentials and schemes that name no forge."""
+    candidate = raw.removeprefix("git+")
+    if "://" not in candidate:
+        has_host = "." in candidate.split("/", 1)[0]
+        candidate = "https://" + (candidate if has_host else f"{default_host}/" + candidate)
+    parts = urlsplit(candidate)
+    if parts.username or parts.password or "@" in parts.netloc:
+        raise RepoRefError(f"{_shown(raw)}: a repository URL must not carry credentials")
+    if parts.scheme not in ("https", "http", "ssh", "git"):
+        raise RepoRefError(f"{_shown(raw)}: unsupported scheme {parts.scheme!r}")
+    return parts.netloc.lower().removeprefix("www."), [s for s in parts.path.split("/") if s]
 
 
 def _shown(text: str) -> str:

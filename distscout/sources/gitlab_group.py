@@ -7,13 +7,13 @@ ends in `OrgListingError`, so half a group is never tracked by accident. Pages f
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from distscout.forges import GITLAB, Forge, forge_for
 from distscout.http import Outcome, UpstreamClient
-from distscout.repos import RepoRef
+from distscout.repos import RepoRef, RepoRefError, url_parts
 from distscout.sources.github_org import OrgListingError, OrgNotFoundError, OrgRepo
-from distscout.sources.gitlab_packages import next_link_param
+from distscout.sources.gitlab_lists import next_link_param
 
 MAX_PAGES = 2000
 
@@ -21,14 +21,12 @@ MAX_PAGES = 2000
 def parse_group(text: str, forges: tuple[Forge, ...]) -> tuple[Forge, str]:
     """`acme/tools`, `gitlab.com/acme/tools` or a group URL on a configured GitLab → (forge, full path)."""
     raw = text.strip().rstrip("/")
-    candidate = (
-        raw if "://" in raw else "https://" + (raw if "." in raw.split("/", 1)[0] else "gitlab.com/" + raw)
-    )
-    parts = urlsplit(candidate)
-    segments = [s for s in parts.path.split("/") if s]
-    netloc = parts.netloc.lower().removeprefix("www.")
+    try:
+        netloc, segments = url_parts(raw, default_host="gitlab.com")
+    except RepoRefError as exc:
+        raise OrgListingError(str(exc)) from None
     forge = forge_for([f for f in forges if f.kind == GITLAB], netloc, segments)
-    if forge is None or parts.username or "@" in parts.netloc:
+    if forge is None:
         raise OrgListingError(
             f"{raw[:100]!r} is not a group on a known GitLab (gitlab.com or gitlab_instances)"
         )

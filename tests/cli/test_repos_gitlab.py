@@ -58,6 +58,8 @@ def test_add_a_gitlab_group_with_its_subgroups(db_url: str, gitlab_env: str) -> 
     one_error_line(
         run(["repos", "add", "--group", "https://bitbucket.org/x"], code=2), "--group", "known GitLab"
     )
+    hostile = one_error_line(run(["repos", "add", "--group", "https://bob:s3cret@gitlab.com/acme"], code=2))
+    assert "credentials" in hostile and "s3cret" not in hostile
 
 
 def test_check_asks_gitlab_and_refuses_a_missing_project(db_url: str, gitlab_env: str) -> None:
