@@ -6,6 +6,7 @@ an environment variable `DISTSCOUT_<NAME>`; the GitHub token is also read from `
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -153,8 +154,7 @@ class Settings(BaseSettings):
 
     def forges(self) -> tuple[Forge, ...]:
         """The forges repositories may live on: github.com, gitlab.com and the self-hosted GitLabs."""
-        public = (forges.github(self.github_api_url), forges.gitlab(self.gitlab_api_url))
-        return public + tuple(self_hosted_gitlab(base) for base in self.gitlab_instances)
+        return _forges(self.github_api_url, self.gitlab_api_url, self.gitlab_instances)
 
     def effective_user_agent(self) -> str:
         if self.polite_email and "@" not in self.user_agent:
@@ -169,6 +169,13 @@ class Settings(BaseSettings):
         values["api_token"] = "***" if self.api_token else None
         values["database_url"] = masked_url(self.database_url)
         return values
+
+
+@functools.lru_cache(maxsize=16)
+def _forges(github_api_url: str, gitlab_api_url: str, instances: tuple[str, ...]) -> tuple[Forge, ...]:
+    """Built once per configuration, not once per scan (every scan asks which forge a repository is on)."""
+    public = (forges.github(github_api_url), forges.gitlab(gitlab_api_url))
+    return public + tuple(self_hosted_gitlab(base) for base in instances)
 
 
 def masked_url(url: str) -> str:
