@@ -67,30 +67,23 @@ class GitlabService(Service):
             ),
         )
 
+    def _by_id(self) -> list[Repo]:
+        """Every project once (its former paths aside), in id order, as GitLab lists them."""
+        return [repo for _, repo in sorted(self.world.gitlab_by_id.items())]
+
     def _projects(self, call: Call) -> Reply:
         """Every public project (one listing: `doctor` asks for a page of one)."""
-        projects = sorted(
-            {repo.key: repo for repo in self.world.gitlab_projects.values()}.values(), key=gitlab_project_id
-        )
-        return _offset_page(call, [_project_json(repo) for repo in projects])
+        return _offset_page(call, [_project_json(repo) for repo in self._by_id()])
 
     def _group_projects(self, call: Call) -> Reply:
         """A group's projects (with `include_subgroups=true`, its subgroups' too); groups exist in a world
         as the namespaces of its projects."""
         group = call.params["id"].lower()
         nested = call.query.get("include_subgroups") == "true"
-        projects = sorted(
-            {repo.key: repo for repo in self.world.gitlab_projects.values()}.values(), key=gitlab_project_id
-        )
-        if not any(
-            repo.owner.lower() == group or repo.owner.lower().startswith(group + "/") for repo in projects
-        ):
+        inside = [r for r in self._by_id() if f"{r.owner.lower()}/".startswith(group + "/")]
+        if not inside:
             return gitlab_error(404, "404 Group Not Found")
-        chosen = [
-            repo
-            for repo in projects
-            if repo.owner.lower() == group or (nested and repo.owner.lower().startswith(group + "/"))
-        ]
+        chosen = inside if nested else [r for r in inside if r.owner.lower() == group]
         return _offset_page(call, [_project_json(repo) for repo in chosen])
 
     def _project_scoped(self, handler: ProjectHandler) -> Handler:
