@@ -361,11 +361,14 @@ def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
     print("verdicts: " + "; ".join(f"{r.name} {dict(r.verdicts)}" for r in runs))
     if show_routes:
         for run in runs:
-            routes = run.stats.get("github", {}).get("by_route", {})
-            shown = ", ".join(
-                f"{route} {n / repos:.2f}" for route, n in sorted(routes.items(), key=lambda x: -x[1])
-            )
-            print(f"  github routes per repo, {run.name}: {shown}")
+            print(f"  github routes per repo, {run.name}: {routes_per_repo(run, 'github')}")
+
+
+def routes_per_repo(run: ModeRun, upstream: str) -> str:
+    """An upstream's requests per repository by route, the most asked first."""
+    routes = run.stats.get(upstream, {}).get("by_route", {})
+    ranked = sorted(routes.items(), key=lambda item: -item[1])
+    return ", ".join(f"{route} {n / run.repos:.2f}" for route, n in ranked)
 
 
 def report_gitlab(title: str, runs: list[ModeRun], reference: dict[str, Evidence]) -> None:
@@ -390,11 +393,7 @@ def report_gitlab(title: str, runs: list[ModeRun], reference: dict[str, Evidence
             f"{run.name:<11} {per['depsdev']:>9.2f} {per['ecosystems']:>9.2f} {per['gitlab']:>9.2f} "
             f"{cost:>10.3f} {allowed:>16} {run.elapsed:>8.1f}  {same}"
         )
-        routes = run.stats.get("gitlab", {}).get("by_route", {})
-        shown = ", ".join(
-            f"{route} {n / repos:.2f}" for route, n in sorted(routes.items(), key=lambda x: -x[1])
-        )
-        print(f"  gitlab requests per repo, {run.name}: {shown}")
+        print(f"  gitlab requests per repo, {run.name}: {routes_per_repo(run, 'gitlab')}")
     print("verdicts: " + "; ".join(f"{r.name} {dict(r.verdicts)}" for r in runs))
 
 
