@@ -10,12 +10,15 @@ import pytest
 import stamina
 from sqlalchemy import select
 
+from distscout.emulator.model import gitlab_project_id
 from distscout.emulator.server import EmulatorServer
+from distscout.emulator.world import world_from_dict
 from distscout.http import Outcome
 from distscout.observations import RegistryObservation
 from distscout.repos import parse_repo_ref
 from distscout.results import ScanResult, Verdict
 from distscout.scanner import scan_repo
+from distscout.sources import gitlab_packages
 from distscout.store.queries import orphans, repo_report
 from distscout.store.repos import list_repos
 from distscout.store.rotation import record_scan
@@ -197,3 +200,35 @@ async def test_a_rescan_of_an_unchanged_project_reads_no_file_again(world: Emula
     assert "/api/graphql" not in routes and not any("/repository/files/" in route for route in routes)
     assert manifests_of(again.results["manifest"]) == manifests_of(first.results["manifest"])
     assert all(c.from_cache for c in again.results["manifest"].captures if c.kind == "gitlab.file")
+
+
+@pytest.mark.parametrize("fault", ["malformed_rate", "garbage_rate", "html_rate"])
+async def test_garbage_from_gitlab_is_a_failure_never_no_packages(
+    emulator_factory: EmulatorFactory, fault: str
+) -> None:
+    broken = emulator_factory(gitlab_world(), {"gitlab": {fault: 1}})
+    scan = await _scan(broken, WIDGET)
+    assert scan.verdict is not Verdict.COMPLETE
+    for source in ("gitlab_packages", "gitlab_release_asset", "manifest"):
+        assert not scan.results[source].outcome.is_settled, (source, scan.outcomes())
+        assert not registry_of(scan.results[source]) and not manifests_of(scan.results[source])
+    with stamina.set_testing(True, attempts=1):
+        async with upstreams_for(broken) as upstreams:
+            project = str(
+                gitlab_project_id(world_from_dict(gitlab_world()).gitlab_projects["acme/old-widget"])
+            )
+            listed = await gitlab_packages.collect(upstreams.gitlab["gitlab.com"], project)
+    assert listed.outcome is Outcome.TRANSIENT and not listed.captures
+
+
+@pytest.mark.parametrize("graphql", [True, False])
+async def test_a_huge_manifest_is_recorded_by_its_size_never_stored(
+    emulator_factory: EmulatorFactory, graphql: bool
+) -> None:
+    world = gitlab_world()
+    world["repos"][0]["files"]["big/package.json"] = '{"name": "x", "pad": "' + "y" * 1_100_000 + '"}'
+    scan = await _scan(emulator_factory(world), WIDGET, gitlab_graphql=graphql)
+    assert scan.verdict is Verdict.COMPLETE
+    found = {d.path: d for d in manifests_of(scan.results["manifest"])}
+    assert found["big/package.json"].status.value == "too_large" and found["big/package.json"].name is None
+    assert max(len(c.body) for c in scan.results["manifest"].captures) < 1_000_000
