@@ -9,7 +9,7 @@ the upstreams' `Date`. Each line is ok, degraded or failing, with the fix in one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -57,6 +57,7 @@ class _Run:
     upstreams: Upstreams
     candidates: Sequence[RepoRef]
     clock: Callable[[], datetime]
+    hosts: frozenset[str]  # the forges tracked repositories live on
     skews: list[tuple[str, float]] = field(default_factory=list)  # (upstream, their Date - our clock)
 
     def saw(self, upstream: str, fetched: Fetched) -> Fetched:
@@ -70,10 +71,13 @@ async def run_doctor(
     settings: Settings,
     candidates: Sequence[RepoRef] = (),
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    hosts: Iterable[str] = (),
 ) -> list[Check]:
-    """Every check, in a stable order. `candidates`: tracked repositories to try as the bulk canary."""
+    """Every check, in a stable order. `candidates`: tracked repositories to try as the bulk canary;
+    `hosts`: the forges the tracked repositories live on (the candidates' when none are given)."""
     upstreams = build_upstreams(settings, probe=True)
-    run = _Run(settings, upstreams, candidates or (FALLBACK_PROBE,), clock)
+    tracked = frozenset(hosts) | {ref.host for ref in candidates}
+    run = _Run(settings, upstreams, candidates or (FALLBACK_PROBE,), clock, tracked)
     try:
         checks = await _github(run) + await _gitlab(run) + await _ecosystems(run) + await _depsdev(run)
     finally:
@@ -164,10 +168,9 @@ async def _graphql(run: _Run) -> Check:
 async def _gitlab(run: _Run) -> list[Check]:
     """Each GitLab the fleet uses: gitlab.com when a tracked repository lives there, every configured
     self-hosted instance. One request each (a one-project listing, answered to anonymous callers too)."""
-    tracked = {ref.host for ref in run.candidates}
     checks: list[Check] = []
     for forge in run.settings.forges():
-        if forge.kind != GITLAB or (forge.host == "gitlab.com" and forge.host not in tracked):
+        if forge.kind != GITLAB or (forge.host == "gitlab.com" and forge.host not in run.hosts):
             continue
         name = "gitlab" if forge.host == "gitlab.com" else f"gitlab {forge.host}"
         client = run.upstreams.forge_client(forge)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from distscout.commands.common import JsonOption, database, emit_json, err, out, settings
 from distscout.doctor import CANARY_TRIES, Check, Status, run_doctor, worst
 from distscout.repos import RepoRef
-from distscout.store.repos import canary_candidates
+from distscout.store.repos import canary_candidates, tracked_hosts
 
 _STYLE = {Status.OK: "green", Status.DEGRADED: "yellow", Status.FAILING: "red"}
 
@@ -26,7 +26,8 @@ def doctor(as_json: JsonOption = False) -> None:
     the ecosyste.ms bulk canary, clock skew. A handful of requests, never a scan.
     Exit 0 when nothing is failing (degraded lines included), 1 when something is."""
     current = settings()
-    checks = asyncio.run(run_doctor(current, _candidates()))
+    candidates, hosts = _tracked()
+    checks = asyncio.run(run_doctor(current, candidates, hosts=hosts))
     if as_json:
         emit_json({"status": worst(checks).value, "checks": [check.as_dict() for check in checks]})
     else:
@@ -35,14 +36,15 @@ def doctor(as_json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
-def _candidates() -> list[RepoRef]:
-    """Tracked repositories to prove the bulk lookup with; none when the database cannot be read."""
+def _tracked() -> tuple[list[RepoRef], frozenset[str]]:
+    """Tracked repositories to prove the bulk lookup with, and the forges the fleet lives on; none when the
+    database cannot be read."""
     try:
         with database() as engine, engine.connect() as connection:
-            return canary_candidates(connection, CANARY_TRIES)
+            return canary_candidates(connection, CANARY_TRIES), tracked_hosts(connection)
     except (SQLAlchemyError, typer.Exit):
         err.print("doctor: the database could not be read; the bulk canary tries a public repository")
-        return []
+        return [], frozenset()
 
 
 def show(checks: list[Check]) -> None:

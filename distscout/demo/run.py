@@ -24,7 +24,7 @@ from distscout.emulator.server import EmulatorServer
 from distscout.emulator.world import load_world
 from distscout.repos import parse_repo_ref
 from distscout.store.claims import due_repos
-from distscout.store.repos import TrackedRepo, add_repos, canary_candidates, list_repos
+from distscout.store.repos import TrackedRepo, add_repos, canary_candidates, list_repos, tracked_hosts
 from distscout.worker.runner import ScanReport
 
 RECOVERY_PASSES = 3
@@ -77,12 +77,12 @@ def run_demo(path: Path, on_report: Callable[[ScanReport], None] | None = None) 
                 break
             second += asyncio.run(_scan(app, partial, on_report))
         with engine.connect() as connection:
-            candidates = canary_candidates(connection, CANARY_TRIES)
+            candidates, hosts = canary_candidates(connection, CANARY_TRIES), tracked_hosts(connection)
         app.close()
         # What an operator runs before a real fleet scan; the demo's outage and error rate are lifted first,
         # so what it shows is the upstreams' real behaviour (the emulator's defaults), not injected faults.
         server.set_faults(None)
-        preflight = asyncio.run(run_doctor(settings, candidates))
+        preflight = asyncio.run(run_doctor(settings, candidates, hosts=hosts))
     return DemoRun(settings.database_url, first, second, time.monotonic() - started, preflight)
 
 

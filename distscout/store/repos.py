@@ -118,6 +118,11 @@ def canary_candidates(connection: Connection, limit: int) -> list[RepoRef]:
     return [TrackedRepo.from_row(row).ref for row in connection.execute(query)]
 
 
+def tracked_hosts(connection: Connection) -> frozenset[str]:
+    """The forges the fleet's repositories live on (`doctor` checks each GitLab among them)."""
+    return frozenset(connection.execute(select(repos.c.host).distinct()).scalars())
+
+
 def iter_repos(engine: Engine, page: int = 500) -> Iterator[TrackedRepo]:
     """Every tracked repository in id order, read a page at a time: memory does not grow with the fleet."""
     after = 0

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from distscout.config import Settings
 from distscout.doctor import CANARY_TRIES, Check, run_doctor, worst
 from distscout.repos import RepoRef
-from distscout.store.repos import canary_candidates
+from distscout.store.repos import canary_candidates, tracked_hosts
 
 MAX_AGE = timedelta(minutes=5)
 
@@ -47,13 +47,13 @@ class Preflight:
         }
 
     async def _run(self) -> None:
-        candidates = await asyncio.to_thread(self._candidates)
-        self.checks = await run_doctor(self.settings, candidates)
+        candidates, hosts = await asyncio.to_thread(self._tracked)
+        self.checks = await run_doctor(self.settings, candidates, hosts=hosts)
         self.checked_at = self.now()
 
-    def _candidates(self) -> list[RepoRef]:
+    def _tracked(self) -> tuple[list[RepoRef], frozenset[str]]:
         try:
             with self.engine.connect() as connection:
-                return canary_candidates(connection, CANARY_TRIES)
+                return canary_candidates(connection, CANARY_TRIES), tracked_hosts(connection)
         except SQLAlchemyError:
-            return []
+            return [], frozenset()

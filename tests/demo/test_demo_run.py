@@ -36,6 +36,7 @@ def test_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "distscout doctor" in result.stdout and "bulk canary" in result.stdout
     preflight = result.stdout.split("(distscout doctor):", 1)[1]
     assert "doctor: degraded" in preflight and "single lookups" in preflight
+    assert "gitlab" in preflight, "the fleet has gitlab.com projects: GitLab is checked too"
     assert preflight.count("degraded") == 2, "the title and the one degraded line"
 
 
