@@ -1,7 +1,10 @@
-"""deps.dev v3 as the emulator serves it (upstream-apis.md §1): `:packageversions` and GetPackage.
+"""deps.dev v3 as the emulator serves it (upstream-apis.md §1): `:packageversions`, GetPackage, GetVersion.
 
 Path parameters must arrive fully percent-encoded: a project id sent as `github.com/acme/widget` (literal
-slashes) is a different, unknown path and answers 404, as deps.dev does.
+slashes) is a different, unknown path and answers 404, as deps.dev does. A package's repository link is
+canonicalized into a project id (repo_links.py) for the reverse lookup and GetVersion's `relatedProjects`, so
+`git+https://github.com/Acme/Widget.git` maps to `github.com/acme/widget`; GetVersion's `SOURCE_REPO` link
+carries it raw, as the registry holds it.
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from distscout.emulator.model import Package, registry_key
 from distscout.emulator.quirks import DepsdevQuirks
 from distscout.emulator.replies import Call, Reply, Route, iso_seconds, json_reply, route
+from distscout.emulator.repo_links import depsdev_project_id, https_form
 from distscout.emulator.service import Service
 
 SYSTEMS = {
@@ -26,6 +31,16 @@ SYSTEMS = {
 }
 _ECOSYSTEM_OF = {system: ecosystem for ecosystem, system in SYSTEMS.items()}
 _GRPC_CODES = {400: 3, 404: 5, 429: 8, 500: 13, 502: 14, 503: 14}
+# where each system's registry serves a version (GetVersion's ORIGIN link), before /<name>/<version>
+_ORIGINS = {
+    "npm": "https://registry.npmjs.org",
+    "pypi": "https://pypi.org/pypi",
+    "cargo": "https://crates.io/api/v1/crates",
+    "maven": "https://repo.maven.apache.org/maven2",
+    "rubygems": "https://rubygems.org/api/v2/rubygems",
+    "nuget": "https://api.nuget.org/v3/registration5-gz-semver2",
+    "go": "https://proxy.golang.org",
+}
 _MAX_PACKAGE_VERSIONS = 1500  # deps.dev's cap on one :packageversions answer
 _VERIFIED_FIRST = (
     "SLSA_ATTESTATION",
@@ -42,7 +57,9 @@ class DepsdevService(Service):
         known = [p for p in self.world.packages if "depsdev" in p.sources]
         by_project: dict[str, list[Package]] = defaultdict(list)
         for package in known:
-            by_project[package.repository_url.removeprefix("https://").lower()].append(package)
+            project = depsdev_project_id(package.repository_url)
+            if project is not None and package.in_reverse_index:
+                by_project[project].append(package)
         # Attestation-derived mappings come first, as deps.dev serves them, before the cap applies.
         self._project_rows = {
             project: [row for package in sorted(group, key=_served_order) for row in _version_rows(package)][
@@ -54,6 +71,7 @@ class DepsdevService(Service):
         return (
             route("GET", "/v3/projects/{project}:packageversions", self._package_versions),
             route("GET", "/v3/systems/{system}/packages/{name}", self._package),
+            route("GET", "/v3/systems/{system}/packages/{name}/versions/{version}", self._version),
         )
 
     def error(self, status: int, message: str) -> Reply:
@@ -63,23 +81,30 @@ class DepsdevService(Service):
         rows = self._project_rows.get(call.params["project"].lower())
         if not rows:
             return self.error(404, "project not found or no package versions")
-        unknown = self.quirks.unknown_relation_type if isinstance(self.quirks, DepsdevQuirks) else frozenset()
+        unknown = self._unknown_relation_type()
         if unknown:
             rows = [_without_relation(row) if _row_key(row) in unknown else row for row in rows]
         return json_reply({"versions": rows})
 
-    def _package(self, call: Call) -> Reply:
+    def _unknown_relation_type(self) -> frozenset[str]:
+        return self.quirks.unknown_relation_type if isinstance(self.quirks, DepsdevQuirks) else frozenset()
+
+    def _find(self, call: Call) -> Package | Reply:
+        """The package the path names, or the error deps.dev answers (400 for a system it does not serve)."""
         system = call.params["system"].upper()
         if system not in _ECOSYSTEM_OF:
             return self.error(400, f"invalid system {call.params['system']!r}")
-        ecosystem = _ECOSYSTEM_OF[system]
-        package = self._packages.get((system, registry_key(ecosystem, call.params["name"])))
-        if package is None:
-            return self.error(404, "package not found")
+        package = self._packages.get((system, registry_key(_ECOSYSTEM_OF[system], call.params["name"])))
+        return self.error(404, "package not found") if package is None else package
+
+    def _package(self, call: Call) -> Reply:
+        package = self._find(call)
+        if isinstance(package, Reply):
+            return package
         latest = package.latest
         return json_reply(
             {
-                "packageKey": {"system": system, "name": _served_name(package)},
+                "packageKey": {"system": SYSTEMS[package.ecosystem], "name": _served_name(package)},
                 "versions": [
                     {
                         "versionKey": _version_key(package, version.version),
@@ -93,6 +118,49 @@ class DepsdevService(Service):
                 ],
             }
         )
+
+    def _version(self, call: Call) -> Reply:
+        package = self._find(call)
+        if isinstance(package, Reply):
+            return package
+        version = next((v for v in package.versions if v.version == call.params["version"]), None)
+        if version is None:
+            return self.error(404, "version not found")
+        related = _related_projects(package)
+        if _quirk_key(package) in self._unknown_relation_type():
+            related = [_without_relation(row) for row in related]
+        return json_reply(
+            {
+                "versionKey": _version_key(package, version.version),
+                **({"publishedAt": iso_seconds(version.published_at)} if version.published_at else {}),
+                "isDefault": version is package.latest,
+                "isDeprecated": False,
+                "licenses": [],
+                "advisoryKeys": [],
+                "links": _links(package, version.version),
+                **_proofs(package, version.version),
+                "registries": [],
+                "relatedProjects": related,
+            }
+        )
+
+
+def _links(package: Package, version: str) -> list[dict[str, str]]:
+    """The version's links: where the registry serves it, and the repository link exactly as published."""
+    origin = f"{_ORIGINS[package.ecosystem]}/{quote(package.name, safe='@:')}/{quote(version, safe='')}"
+    links = [{"label": "ORIGIN", "url": origin}]
+    if package.repository_url is not None:
+        links.append({"label": "SOURCE_REPO", "url": package.repository_url})
+    return links
+
+
+def _related_projects(package: Package) -> list[dict[str, Any]]:
+    """deps.dev's reading of the link, a canonical project id (shown whatever its reverse lookup's lag)."""
+    project = depsdev_project_id(package.repository_url)
+    if project is None:
+        return []
+    relation = {"projectKey": {"id": project}, "relationProvenance": package.provenance}
+    return [_proto3({**relation, "relationType": "SOURCE_REPO"})]
 
 
 def _served_order(package: Package) -> tuple[bool, str, str]:
@@ -109,24 +177,39 @@ def _version_key(package: Package, version: str) -> dict[str, str]:
 
 
 def _version_rows(package: Package) -> list[dict[str, Any]]:
-    attested = package.provenance.endswith("_ATTESTATION")
     rows = []
     for version in reversed(package.versions):
-        proof = {
-            "sourceRepository": package.repository_url,
-            "commit": "0" * 40,
-            "url": f"https://attestations.example/{package.ecosystem}/{package.name}/{version.version}",
-            "verified": True,
-        }
         row = {
             "versionKey": _version_key(package, version.version),
             "relationType": "SOURCE_REPO",
             "relationProvenance": package.provenance,
-            "slsaProvenances": [proof] if package.provenance == "SLSA_ATTESTATION" else [],
-            "attestations": [{"type": "https://slsa.dev/provenance/v1", **proof}] if attested else [],
+            **_proofs(package, version.version),
         }
         rows.append(_proto3(row))
     return rows
+
+
+def _proofs(package: Package, version: str) -> dict[str, list[dict[str, Any]]]:
+    """`slsaProvenances` and `attestations` of one version, as its provenance implies (none without a
+    repository: an attestation always names the one it was built from)."""
+    # the repository as the build saw it: an https URL, not the metadata's spelling of the link
+    source = https_form(package.repository_url)
+    attested = source is not None and package.provenance.endswith("_ATTESTATION")
+    proof = {
+        "sourceRepository": source,
+        "commit": "0" * 40,
+        "url": f"https://attestations.example/{package.ecosystem}/{package.name}/{version}",
+        "verified": True,
+    }
+    return {
+        "slsaProvenances": [proof] if attested and package.provenance == "SLSA_ATTESTATION" else [],
+        "attestations": [{"type": "https://slsa.dev/provenance/v1", **proof}] if attested else [],
+    }
+
+
+def _quirk_key(package: Package) -> str:
+    """How the `unknown_relation_type` quirk names a package: `ecosystem/name`, as deps.dev serves it."""
+    return f"{package.ecosystem}/{_served_name(package)}".lower()
 
 
 def _row_key(row: dict[str, Any]) -> str:

@@ -1,7 +1,10 @@
-"""ecosyste.ms packages API as the emulator serves it (upstream-apis.md §2): lookup and bulk_lookup.
+"""ecosyste.ms packages API as the emulator serves it (upstream-apis.md §2): lookup, bulk_lookup, and the
+per-registry registry and package records.
 
 `repository_url` matches exactly, ignoring case only: `http://`, `.git` or trailing-slash variants find
-nothing, as upstream. Every answer carries the `x-ratelimit-*` headers of the caller's hourly window
+nothing, as upstream (a world's link spelled `git+https://….git` is not found by its https URL). Packages
+without a link, or with `reverse_indexed: false`, are left out of every repository -> package lookup; their
+names still answer. Every answer carries the `x-ratelimit-*` headers of the caller's hourly window
 (clock-hour aligned); the tier is `polite` when an email is in `mailto=` or the User-Agent.
 """
 
@@ -16,9 +19,16 @@ from typing import Any, ClassVar
 from packageurl import PackageURL
 
 from distscout.emulator.budget import Budgets, Limits, Window
-from distscout.emulator.ecosystems_records import PURL_ECOSYSTEMS, package_record, served_ecosystem
+from distscout.emulator.ecosystems_records import (
+    PURL_ECOSYSTEMS,
+    REGISTRY_ECOSYSTEMS,
+    package_record,
+    registry_of,
+    registry_record,
+    served_ecosystem,
+)
 from distscout.emulator.faults import Injected
-from distscout.emulator.model import World
+from distscout.emulator.model import Package, World, registry_key
 from distscout.emulator.quirks import EcosystemsQuirks
 from distscout.emulator.replies import Call, Reply, Route, json_reply, link_header, page_window, route
 from distscout.emulator.service import Service
@@ -41,16 +51,27 @@ class EcosystemsService(Service):
     def build_routes(self) -> Iterable[Route]:
         by_url: dict[str, list[Record]] = defaultdict(list)
         by_name: dict[tuple[str, str], list[Record]] = defaultdict(list)
-        for package in self.world.packages:
-            if "ecosystems" in package.sources:
-                record = package_record(package)
+        known = [
+            (package, package_record(package))
+            for package in self.world.packages
+            if "ecosystems" in package.sources
+        ]
+        for package, record in known:
+            # a package with no link, or not indexed yet, is found by its name only
+            if package.repository_url is not None and package.in_reverse_index:
                 by_url[package.repository_url.lower()].append(record)
-                by_name[(served_ecosystem(package), package.name.lower())].append(record)
+            by_name[(served_ecosystem(package), package.name.lower())].append(record)
+        self._by_registry = _registry_index(known)
         self._by_url = {url: tuple(records) for url, records in by_url.items()}
         self._by_name = {key: tuple(records) for key, records in by_name.items()}
         return (
             route("GET", "/api/v1/packages/lookup", self._lookup),
             route("POST", "/api/v1/packages/bulk_lookup", self._bulk_lookup, cacheable=False),
+            route("GET", "/api/v1/registries/{registry}", self._registry),
+            # `id: /.*/` in the service's routes: a name's slashes may come encoded or not
+            route(
+                "GET", "/api/v1/registries/{registry}/packages/{name}", self._registry_package, rest="name"
+            ),
         )
 
     def error(self, status: int, message: str) -> Reply:
@@ -98,6 +119,22 @@ class EcosystemsService(Service):
             found = tuple(record for record in found if record["ecosystem"] == query["ecosystem"])
         return self._page(call, found)
 
+    def _registry(self, call: Call) -> Reply:
+        ecosystem = REGISTRY_ECOSYSTEMS.get(call.params["registry"])
+        return self.error(404, "Not Found") if ecosystem is None else json_reply(registry_record(ecosystem))
+
+    def _registry_package(self, call: Call) -> Reply:
+        # As the service's show action: the name as asked, else (PyPI) its normalized form, else the name
+        # lower-cased, each an exact match. So `Foo` finds a package published as `foo`, not the other way.
+        names = self._by_registry.get(call.params["registry"])
+        name = call.params["name"]
+        if names is None or not name:
+            return self.error(404, "Not Found")
+        ecosystem = REGISTRY_ECOSYSTEMS[call.params["registry"]]
+        fallback = registry_key(ecosystem, name) if ecosystem == "pypi" else name.lower()
+        record = names.get(name) or names.get(fallback)
+        return self.error(404, "Not Found") if record is None else json_reply(record)
+
     def _page(self, call: Call, found: Sequence[Record]) -> Reply:
         per_page, page = page_window(call.query, 100, 1000)
         rows = found[(page - 1) * per_page : page * per_page]
@@ -123,8 +160,7 @@ class EcosystemsService(Service):
                 return self.error(400, f"Maximum {_BULK_MAX_PURLS} PURLs allowed per request")
             found = self._bulk_by_name([_purl_key(p) for p in _strings(body["purls"])])
         elif "names" in body:
-            names = _strings(body["names"])
-            found = self._bulk_by_name([(e, n) for n in names for e in self._ecosystems_of(n, wanted)])
+            found = self._bulk_by_exact_name(_strings(body["names"]), wanted)
         else:
             return self.error(400, "repository_urls, purls or names is required")
         results: dict[int, Record] = {}
@@ -144,6 +180,12 @@ class EcosystemsService(Service):
     def _bulk_by_name(self, keys: Iterable[tuple[str, str] | None]) -> list[Record]:
         return [record for key in keys if key is not None for record in self._by_name.get(key, ())]
 
+    def _bulk_by_exact_name(self, names: list[str], wanted: Any) -> list[Record]:
+        # a plain `where(name: names)` upstream: exact names, case included
+        keys = [(where, name.lower()) for name in names for where in self._ecosystems_of(name, wanted)]
+        exact = set(names)
+        return [record for record in self._bulk_by_name(keys) if record["name"] in exact]
+
     def _ecosystems_of(self, name: str, wanted: Any) -> list[str]:
         if isinstance(wanted, str):
             return [wanted]
@@ -151,6 +193,18 @@ class EcosystemsService(Service):
 
 
 _BULK_MAX_PURLS = 100
+
+
+def _registry_index(known: Iterable[tuple[Package, Record]]) -> dict[str, dict[str, Record]]:
+    """Registry name -> package name as published (PyPI: also PEP 503-normalized) -> record; every registry
+    the service knows has an entry, however few packages the world gives it."""
+    index: dict[str, dict[str, Record]] = {registry: {} for registry in REGISTRY_ECOSYSTEMS}
+    for package, record in known:
+        names = index[registry_of(package)]
+        names[package.name] = record
+        if package.ecosystem == "pypi":
+            names.setdefault(registry_key("pypi", package.name), record)
+    return index
 
 
 def _strings(value: Any) -> list[str]:

@@ -42,10 +42,23 @@ REGISTRIES: dict[str, tuple[str, str, str, str]] = {
 
 # purl type -> the ecosystem name the service answers with (`gem` -> rubygems, `golang` -> go, ...)
 PURL_ECOSYSTEMS = {purl_type: ecosystem for ecosystem, _, _, purl_type in REGISTRIES.values()}
+# registry name (`npmjs.org`, `cran.r-project.org`, ...) -> the world's ecosystem it serves
+REGISTRY_ECOSYSTEMS = {entry[1]: world_ecosystem for world_ecosystem, entry in REGISTRIES.items()}
 
 
 def served_ecosystem(package: Package) -> str:
     return REGISTRIES[package.ecosystem][0]
+
+
+def registry_of(package: Package) -> str:
+    """The name of the registry that holds the package (`npmjs.org`, `hex.pm`, ...)."""
+    return REGISTRIES[package.ecosystem][1]
+
+
+def registry_record(world_ecosystem: str) -> dict[str, Any]:
+    """The registry record (`GET /registries/{name}`, and each package's `registry`) of one ecosystem."""
+    ecosystem, registry, registry_url, _ = REGISTRIES[world_ecosystem]
+    return _registry_record(ecosystem, registry, registry_url)
 
 
 def namespace_and_name(package: Package) -> tuple[str | None, str]:

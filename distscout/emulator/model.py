@@ -113,10 +113,16 @@ class Version:
 class Package:
     ecosystem: str
     name: str
-    repository_url: str
+    repository_url: str | None  # as the registry spells it (any URL form); None: the package has no link
     sources: frozenset[str]
     provenance: str
     versions: tuple[Version, ...]  # oldest first; undated versions first, in the world's order
+    reverse_indexed: bool = True  # False: index lag, the reverse lookups do not list it yet
+
+    @property
+    def in_reverse_index(self) -> bool:
+        """Whether repository -> package lookups list it: it has a link and the index has caught up."""
+        return self.repository_url is not None and self.reverse_indexed
 
     @property
     def latest(self) -> Version | None:
@@ -146,7 +152,8 @@ class World:
     renamed_from: Mapping[str, Repo]  # GitHub's, lower-cased former "owner/name" -> current repo
     owners: Mapping[str, Owner]  # GitHub's, by lower-cased login
     packages_by_name: Mapping[tuple[str, str], Package]  # (ecosystem, registry_key(name))
-    packages_by_repository_url: Mapping[str, tuple[Package, ...]]  # lower-cased repository_url
+    # linked packages by lower-cased repository_url as spelled (reverse-indexed or not; no null links)
+    packages_by_repository_url: Mapping[str, tuple[Package, ...]]
     # GitLab's projects by lower-cased full path, former paths included (GitLab follows its redirects)
     gitlab_projects: Mapping[str, Repo] = field(default_factory=dict)
     gitlab_by_id: Mapping[int, Repo] = field(default_factory=dict)
@@ -167,7 +174,8 @@ class World:
         }
         by_url: dict[str, list[Package]] = defaultdict(list)
         for package in packages:
-            by_url[package.repository_url.lower()].append(package)
+            if package.repository_url is not None:
+                by_url[package.repository_url.lower()].append(package)
         return cls(
             repos=repos,
             packages=packages,

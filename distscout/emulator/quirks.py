@@ -17,7 +17,8 @@ skewed clock) or a service as its documents describe it (`bulk_repository_urls: 
   answers `[]` whatever the URLs, as the service's model scope does) or `as_documented` (the matches its
   OpenAPI file promises).
 - depsdev `unknown_relation_type`: packages (`ecosystem/name`, as in world.json) whose reverse-lookup rows
-  carry no `relationType`: proto3 JSON leaves out an enum at its zero value, UNKNOWN_PROJECT_RELATION_TYPE.
+  and GetVersion `relatedProjects` carry no `relationType`: proto3 JSON leaves out an enum at its zero value,
+  UNKNOWN_PROJECT_RELATION_TYPE.
 """
 
 from __future__ import annotations

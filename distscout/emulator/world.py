@@ -49,6 +49,7 @@ from distscout.emulator.model import (
     World,
     registry_key,
 )
+from distscout.emulator.repo_links import split_link
 from distscout.emulator.tree import RepoTree
 from distscout.emulator.world_disk import HOST, WorldError, disk_files, gitlab_disk_files
 
@@ -72,7 +73,7 @@ _REPO_FIELDS = (
     "github_packages",
     "gitlab_packages",
 )
-_PACKAGE_FIELDS = ("sources", "provenance", "versions")
+_PACKAGE_FIELDS = ("sources", "provenance", "versions", "reverse_indexed")
 _UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
@@ -294,7 +295,6 @@ def _parse_package(raw: Any, where: Where) -> Package:
         raw, where, required=("ecosystem", "name", "repository_url"), optional=_PACKAGE_FIELDS
     )
     ecosystem = as_choice(package["ecosystem"], where.key("ecosystem"), ECOSYSTEMS)
-    parse_repo_url(package["repository_url"], where.key("repository_url"))
     default_sources = ["depsdev", "ecosystems"] if ecosystem in DEPSDEV_ECOSYSTEMS else ["ecosystems"]
     sources_at = where.key("sources")
     sources = as_list(package.get("sources", default_sources), sources_at, "a list of sources")
@@ -306,13 +306,33 @@ def _parse_package(raw: Any, where: Where) -> Package:
     return Package(
         ecosystem=ecosystem,
         name=as_str(package["name"], where.key("name")),
-        repository_url=package["repository_url"],
+        repository_url=_parse_link(package["repository_url"], where.key("repository_url")),
         sources=frozenset(sources),
         provenance=as_choice(
             package.get("provenance", "UNVERIFIED_METADATA"), where.key("provenance"), PROVENANCES
         ),
         versions=_parse_versions(package.get("versions", []), where.key("versions")),
+        reverse_indexed=as_bool(package.get("reverse_indexed", True), where.key("reverse_indexed")),
     )
+
+
+def _parse_link(value: Any, where: Where) -> str | None:
+    """A package's repository link, kept as spelled: registries hold every spelling of a URL, and the
+    upstreams differ in how they read one (deps.dev canonicalizes, ecosyste.ms matches the string). null: the
+    registry has the package with no link. Only what is no URL at all is refused."""
+    if value is None:
+        return None
+    text = as_str(value, where)
+    link = split_link(text)
+    if link is None:
+        where.fail(
+            "expected a repository URL such as https://github.com/<owner>/<name> (or a registry's "
+            "spelling of one: http://…, git+https://….git, git@github.com:<owner>/<name>.git) or null, "
+            f"got {describe(text)}"
+        )
+    if link.has_credentials:
+        where.fail("credentials in a URL are refused")
+    return text
 
 
 def _parse_versions(raw: Any, where: Where) -> tuple[Version, ...]:

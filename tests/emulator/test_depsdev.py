@@ -6,7 +6,7 @@ import pytest
 
 from distscout.emulator.server import EmulatorServer
 from tests.emulator.fixtures import EmulatorFactory
-from tests.emulator.worlds import client, tiny_world
+from tests.emulator.worlds import client, name_facts_world, tiny_world
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +130,125 @@ def test_enums_at_their_zero_value_are_left_out(emulator_factory: EmulatorFactor
     assert "relationType" not in by_system["PYPI"] and by_system["PYPI"]["relationProvenance"]
     assert by_system["NPM"]["relationType"] == "SOURCE_REPO"
     assert "relationProvenance" not in by_system["NPM"]
+
+
+@pytest.fixture(scope="module")
+def facts() -> Iterator[EmulatorServer]:
+    with EmulatorServer(name_facts_world()) as server:
+        yield server
+
+
+def test_get_version_of_a_canonical_link(facts: EmulatorServer) -> None:
+    with client(facts, "depsdev") as depsdev:
+        answer = depsdev.get("/v3/systems/npm/packages/%40acme%2Fwidget/versions/2.3.0")
+    assert answer.status_code == 200
+    proof = {
+        "sourceRepository": "https://github.com/acme/widget",
+        "commit": "0" * 40,
+        "url": "https://attestations.example/npm/@acme/widget/2.3.0",
+        "verified": True,
+    }
+    assert answer.json() == {
+        "versionKey": {"system": "NPM", "name": "@acme/widget", "version": "2.3.0"},
+        "publishedAt": "2025-03-02T17:04:55Z",
+        "isDefault": True,
+        "isDeprecated": False,
+        "licenses": [],
+        "advisoryKeys": [],
+        "links": [
+            {"label": "ORIGIN", "url": "https://registry.npmjs.org/@acme%2Fwidget/2.3.0"},
+            {"label": "SOURCE_REPO", "url": "https://github.com/acme/widget"},
+        ],
+        "slsaProvenances": [proof],
+        "attestations": [{"type": "https://slsa.dev/provenance/v1", **proof}],
+        "registries": [],
+        "relatedProjects": [
+            {
+                "projectKey": {"id": "github.com/acme/widget"},
+                "relationProvenance": "SLSA_ATTESTATION",
+                "relationType": "SOURCE_REPO",
+            }
+        ],
+    }
+
+
+def test_get_version_keeps_the_raw_link_and_canonicalizes_the_project(facts: EmulatorServer) -> None:
+    with client(facts, "depsdev") as depsdev:
+        body = depsdev.get("/v3/systems/pypi/packages/acme-variant/versions/3.0.0").json()
+        gizmo = depsdev.get("/v3/systems/maven/packages/org.acme%3Agizmo/versions/1.0").json()
+        berg = depsdev.get("/v3/systems/rubygems/packages/acme-berg/versions/1.0.0").json()
+    assert body["links"][1] == {"label": "SOURCE_REPO", "url": "git+https://github.com/Acme/Widget.git"}
+    assert body["relatedProjects"] == [
+        {
+            "projectKey": {"id": "github.com/acme/widget"},
+            "relationProvenance": "UNVERIFIED_METADATA",
+            "relationType": "SOURCE_REPO",
+        }
+    ]
+    assert (body["slsaProvenances"], body["attestations"], body["isDefault"]) == ([], [], True)
+    assert gizmo["links"][1]["url"] == "https://gitlab.com/Acme/Tools/Gizmo.git"
+    assert [p["projectKey"]["id"] for p in gizmo["relatedProjects"]] == ["gitlab.com/acme/tools/gizmo"]
+    assert "publishedAt" not in gizmo  # an undated version: no field, as upstream
+    # a host deps.dev keeps no projects for: the link is there, no related project
+    assert berg["links"][1]["url"] == "https://codeberg.org/acme/berg"
+    assert berg["relatedProjects"] == []
+
+
+def test_get_version_of_a_package_without_a_link(facts: EmulatorServer) -> None:
+    with client(facts, "depsdev") as depsdev:
+        answer = depsdev.get("/v3/systems/npm/packages/%40acme%2Funlinked/versions/1.0.0")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [link["label"] for link in body["links"]] == ["ORIGIN"]
+    assert body["relatedProjects"] == []
+    # no repository, so no attestation naming one, whatever the world's provenance says
+    assert (body["slsaProvenances"], body["attestations"]) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/v3/systems/npm/packages/%40acme%2Fwidget/versions/2.2.0", 200),
+        ("/v3/systems/NPM/packages/%40acme%2Fwidget/versions/2.3.0", 200),
+        ("/v3/systems/pypi/packages/Acme.Widget/versions/0.9", 200),  # any PEP 503 spelling
+        ("/v3/systems/npm/packages/%40acme%2Fwidget/versions/9.9.9", 404),
+        ("/v3/systems/npm/packages/%40acme%2Fmissing/versions/1.0.0", 404),
+        ("/v3/systems/npm/packages/@acme/widget/versions/2.3.0", 404),  # name not fully encoded
+        ("/v3/systems/cargo/packages/widget-ecosystems-only/versions/1.0.0", 404),
+        ("/v3/systems/cran/packages/AcmeR/versions/1.0", 400),
+    ],
+)
+def test_get_version_statuses(facts: EmulatorServer, path: str, status: int) -> None:
+    with client(facts, "depsdev") as depsdev:
+        answer = depsdev.get(path)
+    assert answer.status_code == status
+    if status != 200:
+        assert set(answer.json()) == {"code", "message", "details"}
+
+
+def test_reverse_lookup_canonicalizes_links_and_skips_lag_and_null(facts: EmulatorServer) -> None:
+    with client(facts, "depsdev") as depsdev:
+        rows = depsdev.get("/v3/projects/github.com%2Facme%2Fwidget:packageversions").json()["versions"]
+        names = {row["versionKey"]["name"] for row in rows}
+        assert "acme-variant" in names  # linked as git+https://github.com/Acme/Widget.git
+        assert "@acme/unlinked" not in names
+        gitlab = depsdev.get("/v3/projects/gitlab.com%2Facme%2Ftools%2Fgizmo:packageversions")
+        assert [row["versionKey"]["name"] for row in gitlab.json()["versions"]] == ["org.acme:gizmo"]
+        # index lag: acme/gadget's only package is not listed yet, though its name answers
+        assert depsdev.get("/v3/projects/github.com%2Facme%2Fgadget:packageversions").status_code == 404
+        assert depsdev.get("/v3/systems/cargo/packages/lagging").status_code == 200
+        lagging = depsdev.get("/v3/systems/cargo/packages/lagging/versions/0.1.0").json()
+        assert [p["projectKey"]["id"] for p in lagging["relatedProjects"]] == ["github.com/acme/gadget"]
+
+
+def test_the_unknown_relation_type_quirk_reaches_get_version(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory(
+        name_facts_world(), {"depsdev": {"quirks": {"unknown_relation_type": ["pypi/acme-variant"]}}}
+    )
+    with client(server, "depsdev") as depsdev:
+        related = depsdev.get("/v3/systems/pypi/packages/acme-variant/versions/3.0.0").json()[
+            "relatedProjects"
+        ]
+    assert related == [
+        {"projectKey": {"id": "github.com/acme/widget"}, "relationProvenance": "UNVERIFIED_METADATA"}
+    ]

@@ -8,7 +8,7 @@ from distscout.emulator.budget import Limits
 from distscout.emulator.faults import ManualClock
 from distscout.emulator.server import EmulatorServer
 from tests.emulator.fixtures import EmulatorFactory
-from tests.emulator.worlds import client, tiny_world
+from tests.emulator.worlds import client, name_facts_world, tiny_world
 
 LOOKUP = "/api/v1/packages/lookup"
 WIDGET = "https://github.com/acme/widget"
@@ -222,3 +222,123 @@ def test_corpus_lookup(corpus_emulator: EmulatorServer) -> None:
             LOOKUP, params={"repository_url": "https://github.com/BurntSushi/ripgrep"}
         ).json()
     assert {"homebrew", "conda", "cargo"} <= {r["ecosystem"] for r in records}
+
+
+@pytest.fixture(scope="module")
+def facts() -> Iterator[EmulatorServer]:
+    with EmulatorServer(name_facts_world()) as server:
+        yield server
+
+
+REGISTRY = "/api/v1/registries"
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "link"),
+    [
+        ("npmjs.org/packages/%40acme%2Fwidget", "@acme/widget", WIDGET),
+        ("npmjs.org/packages/@acme/widget", "@acme/widget", WIDGET),  # the service routes `id: /.*/`
+        (
+            "repo1.maven.org/packages/org.acme%3Agizmo",
+            "org.acme:gizmo",
+            "https://gitlab.com/Acme/Tools/Gizmo.git",
+        ),
+        ("pypi.org/packages/acme-variant", "acme-variant", "git+https://github.com/Acme/Widget.git"),
+        ("pypi.org/packages/acme-widget", "Acme_Widget", WIDGET),  # PyPI: the normalized name finds it
+        ("packagist.org/packages/ACME%2FWIDGET", "acme/widget", WIDGET),  # then the lower-cased name
+        ("cran.r-project.org/packages/AcmeR", "AcmeR", None),
+        ("crates.io/packages/lagging", "lagging", "https://github.com/acme/gadget"),  # lag: names answer
+    ],
+)
+def test_registry_package_lookup(facts: EmulatorServer, path: str, name: str, link: str | None) -> None:
+    with client(facts, "ecosystems") as ecosystems:
+        answer = ecosystems.get(f"{REGISTRY}/{path}")
+    assert answer.status_code == 200
+    record = answer.json()
+    assert (record["name"], record["repository_url"]) == (name, link)
+    assert record["registry"]["name"] == path.partition("/")[0]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "npmjs.org/packages/%40acme%2Fmissing",
+        "cran.r-project.org/packages/acmer",  # the lower-cased name is tried, not a case-insensitive match
+        "nope.example/packages/acme-widget",
+        "npmjs.org/packages/",
+        "repo1.maven.org/packages/com.acme%3Awidget",  # deps.dev-only in this world
+    ],
+)
+def test_registry_package_lookup_not_found(facts: EmulatorServer, path: str) -> None:
+    with client(facts, "ecosystems") as ecosystems:
+        answer = ecosystems.get(f"{REGISTRY}/{path}")
+    assert (answer.status_code, answer.json()) == (404, {"error": "Not Found"})
+
+
+def test_registry_record(facts: EmulatorServer) -> None:
+    with client(facts, "ecosystems") as ecosystems:
+        cran = ecosystems.get(f"{REGISTRY}/cran.r-project.org")
+        assert cran.status_code == 200
+        assert (cran.json()["name"], cran.json()["ecosystem"]) == ("cran.r-project.org", "cran")
+        assert ecosystems.get(f"{REGISTRY}/conda-forge.org").json()["ecosystem"] == "conda"
+        unknown = ecosystems.get(f"{REGISTRY}/nope.example")
+        assert (unknown.status_code, unknown.json()) == (404, {"error": "Not Found"})
+
+
+def test_registry_package_lookup_is_budgeted_and_tagged(emulator_factory: EmulatorFactory) -> None:
+    clock = ManualClock(start=7200.0)
+    server = emulator_factory(name_facts_world(), clock=clock, limits=Limits(ecosystems_anonymous_per_hour=3))
+    path = f"{REGISTRY}/hex.pm/packages/nothing-here"
+    with client(server, "ecosystems") as ecosystems:
+        first = ecosystems.get(f"{REGISTRY}/npmjs.org/packages/%40acme%2Fwidget")
+        assert (first.headers["x-ratelimit-tier"], first.headers["x-ratelimit-remaining"]) == (
+            "anonymous",
+            "2",
+        )
+        assert first.headers["x-ratelimit-reset"] == "10800"
+        etag = first.headers["etag"]
+        assert etag.startswith('W/"')
+        again = ecosystems.get(first.url, headers={"If-None-Match": etag})
+        assert (again.status_code, again.headers["etag"]) == (304, etag)
+        missing = ecosystems.get(path)  # a 404 is an answer too, and is paid for
+        assert (missing.status_code, missing.headers["x-ratelimit-remaining"]) == (404, "1")
+        assert ecosystems.get(path).headers["x-ratelimit-remaining"] == "0"
+        refused = ecosystems.get(path)
+    assert refused.status_code == 429
+    assert refused.json() == {"error_msg": "Rate limit exceeded. See https://ecosyste.ms/api for details."}
+
+
+def test_a_registry_spelling_is_not_found_by_the_https_url(facts: EmulatorServer) -> None:
+    # ecosyste.ms matches the stored string (case aside); deps.dev canonicalizes (test_depsdev.py)
+    with client(facts, "ecosystems") as ecosystems:
+        names = {r["name"] for r in ecosystems.get(LOOKUP, params={"repository_url": WIDGET}).json()}
+        assert "acme-variant" not in names and "@acme/widget" in names
+        raw = ecosystems.get(LOOKUP, params={"repository_url": "GIT+HTTPS://GITHUB.COM/ACME/WIDGET.GIT"})
+        assert [r["name"] for r in raw.json()] == ["acme-variant"]
+        by_purl = ecosystems.get(LOOKUP, params={"purl": "pkg:github/acme/widget"}).json()
+        assert "acme-variant" not in {r["name"] for r in by_purl}
+
+
+def test_index_lag_and_null_links_hide_from_reverse_lookups_only(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory(
+        name_facts_world(), {"ecosystems": {"quirks": {"bulk_repository_urls": "as_documented"}}}
+    )
+    gadget = "https://github.com/acme/gadget"
+    with client(server, "ecosystems") as ecosystems:
+        assert ecosystems.get(LOOKUP, params={"repository_url": gadget}).json() == []
+        assert ecosystems.get(LOOKUP, params={"purl": "pkg:github/acme/gadget"}).json() == []
+        assert ecosystems.post(BULK, json={"repository_urls": [gadget]}).json() == []
+        # the names still answer: single lookup by name, bulk names and purls
+        by_name = ecosystems.get(LOOKUP, params={"ecosystem": "cargo", "name": "lagging"}).json()
+        assert [r["repository_url"] for r in by_name] == [gadget]
+        bulk = ecosystems.post(BULK, json={"names": ["lagging", "AcmeR", "@acme/unlinked"]}).json()
+        assert {(r["ecosystem"], r["name"], r["repository_url"]) for r in bulk} == {
+            ("cargo", "lagging", gadget),
+            ("cran", "AcmeR", None),
+            ("npm", "@acme/unlinked", None),
+        }
+        assert ecosystems.post(BULK, json={"names": ["acmer"]}).json() == []  # where(name:) is exact
+        purls = ecosystems.post(BULK, json={"purls": ["pkg:cargo/lagging", "pkg:cran/AcmeR"]}).json()
+        assert sorted(r["name"] for r in purls) == ["AcmeR", "lagging"]
+        only_cran = ecosystems.post(BULK, json={"names": ["AcmeR", "lagging"], "ecosystem": "cran"}).json()
+        assert [r["name"] for r in only_cran] == ["AcmeR"]

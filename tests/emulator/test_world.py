@@ -10,7 +10,7 @@ import pytest
 from distscout.emulator.tree import blob_sha
 from distscout.emulator.world import WorldError, load_world, world_from_dict
 from tests.corpus import CORPUS
-from tests.emulator.worlds import tiny_world
+from tests.emulator.worlds import name_facts_world, tiny_world
 
 World = dict[str, Any]
 
@@ -120,13 +120,34 @@ REJECTIONS = [
     (_set("packages.0.ecosystem", "NPM"), "packages[0].ecosystem: expected one of apk, bioconductor"),
     (_set("packages.0.ecosystem", "packagist"), "packages[0].ecosystem: expected one of"),
     (
-        _set("packages.0.repository_url", "git+https://github.com/a/b.git"),
-        "packages[0].repository_url: expected",
+        _set("packages.0.repository_url", "not a url"),
+        "world.json: packages[0].repository_url: expected a repository URL such as https://github.com/",
     ),
+    (
+        _set("packages.0.repository_url", "acme/widget"),
+        "packages[0].repository_url: expected a repository URL",
+    ),
+    (
+        _set("packages.0.repository_url", "github:acme/widget"),  # npm's shorthand: no host git can reach
+        "packages[0].repository_url: expected a repository URL",
+    ),
+    (
+        _set("packages.0.repository_url", "ftp://github.com/a/b"),
+        "packages[0].repository_url: expected a repository URL",
+    ),
+    (_set("packages.0.repository_url", ""), "packages[0].repository_url: expected a non-empty string"),
+    (_set("packages.0.repository_url", 3), "packages[0].repository_url: expected a non-empty string"),
     (
         _set("packages.0.repository_url", "https://x:y@github.com/a/b"),
         "packages[0].repository_url: credentials",
     ),
+    (
+        _set("packages.0.repository_url", "git+https://tok@github.com/a/b.git"),
+        "packages[0].repository_url: credentials",
+    ),
+    (_set("packages.0.repository_url", "git+ssh://git@github.com/a/b.git"), None),  # an account, no secret
+    (_set("packages.0.repository_url", None), None),
+    (_set("packages.0.reverse_indexed", "no"), "packages[0].reverse_indexed: expected true or false"),
     (_set("packages.0.sources", ["deps.dev"]), "packages[0].sources[0]: expected one of depsdev, ecosystems"),
     (_set("packages.0.sources", "depsdev"), "packages[0].sources: expected a list of sources"),
     (
@@ -295,3 +316,53 @@ def test_tree_listings() -> None:
     packages = tree.entry("packages")
     assert packages is not None
     assert tree.directory_for_sha(packages.sha) == "packages"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "http://github.com/acme/widget",
+        "git+https://github.com/Acme/Widget.git",
+        "HTTPS://GITHUB.COM/ACME/WIDGET",
+        "https://github.com/acme/widget/",
+        "git@github.com:acme/widget.git",
+        "https://gitlab.com/Acme/Tools/Gizmo.git",
+        "https://codeberg.org/acme/widget",
+        "https://github.com/acme/widget/tree/main",
+    ],
+)
+def test_package_links_are_kept_as_the_registry_spells_them(spelling: str) -> None:
+    world = tiny_world()
+    world["packages"][5]["repository_url"] = spelling
+    loaded = world_from_dict(world)
+    solo = loaded.packages_by_name[("cargo", "solo-tool")]
+    assert solo.repository_url == spelling
+    assert solo in loaded.packages_by_repository_url[spelling.lower()]
+
+
+def test_name_facts_null_links_and_index_lag() -> None:
+    world = world_from_dict(name_facts_world())
+    unlinked = world.packages_by_name[("npm", "@acme/unlinked")]
+    assert (unlinked.repository_url, unlinked.reverse_indexed, unlinked.in_reverse_index) == (
+        None,
+        True,
+        False,
+    )
+    lagging = world.packages_by_name[("cargo", "lagging")]
+    assert (lagging.repository_url, lagging.reverse_indexed) == ("https://github.com/acme/gadget", False)
+    assert not lagging.in_reverse_index
+    # the link index holds every linked package (lag is the services' business), never a null link
+    assert world.packages_by_repository_url["https://github.com/acme/gadget"] == (lagging,)
+    assert all(
+        None not in {p.repository_url for p in group} for group in world.packages_by_repository_url.values()
+    )
+
+
+def test_a_world_without_the_new_fields_loads_as_before() -> None:
+    data = tiny_world()
+    world = world_from_dict(data)
+    assert [(p.ecosystem, p.name, p.repository_url) for p in world.packages] == [
+        (p["ecosystem"], p["name"], p["repository_url"]) for p in data["packages"]
+    ]
+    assert all(p.reverse_indexed and p.in_reverse_index for p in world.packages)
+    assert all(p.reverse_indexed for p in load_world(CORPUS / "world").packages)

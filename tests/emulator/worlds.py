@@ -96,6 +96,51 @@ def tiny_world() -> dict[str, Any]:
     return copy.deepcopy(_TINY)
 
 
+# Registry name facts: links in a registry's own spelling, packages with no link, and index lag.
+_NAME_FACTS: list[dict[str, Any]] = [
+    {
+        "ecosystem": "pypi",
+        "name": "acme-variant",
+        "repository_url": "git+https://github.com/Acme/Widget.git",
+        "versions": [{"version": "3.0.0", "published_at": "2025-04-01T00:00:00Z"}],
+    },
+    {
+        "ecosystem": "npm",
+        "name": "@acme/unlinked",
+        "repository_url": None,
+        "provenance": "SLSA_ATTESTATION",
+        "versions": [{"version": "1.0.0"}],
+    },
+    {
+        "ecosystem": "cargo",
+        "name": "lagging",
+        "repository_url": "https://github.com/acme/gadget",
+        "reverse_indexed": False,
+        "versions": [{"version": "0.1.0", "published_at": "2025-05-01T00:00:00Z"}],
+    },
+    {
+        "ecosystem": "maven",
+        "name": "org.acme:gizmo",
+        "repository_url": "https://gitlab.com/Acme/Tools/Gizmo.git",
+        "versions": [{"version": "1.0"}],
+    },
+    {
+        "ecosystem": "rubygems",
+        "name": "acme-berg",
+        "repository_url": "https://codeberg.org/acme/berg",
+        "versions": [{"version": "1.0.0"}],
+    },
+    {"ecosystem": "cran", "name": "AcmeR", "repository_url": None},
+]
+
+
+def name_facts_world() -> dict[str, Any]:
+    """The tiny world plus registry name facts (world-format: null links, raw spellings, reverse_indexed)."""
+    world = tiny_world()
+    world["packages"].extend(copy.deepcopy(_NAME_FACTS))
+    return world
+
+
 def client(server: EmulatorServer, service: str, **headers: str) -> httpx.Client:
     sent = {"User-Agent": USER_AGENT, **{name.replace("_", "-"): value for name, value in headers.items()}}
     return httpx.Client(base_url=server.url_for(service), headers=sent, timeout=10)
