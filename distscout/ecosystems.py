@@ -103,3 +103,50 @@ def parse_package_ref(text: str) -> tuple[str, str]:
     if len(name) > 499:
         raise PackageRefError("the package name is longer than 499 characters")
     return ecosystem, name
+
+
+# --- Name lookups (orphan triage, distscout.triage): who can say whether a package name exists ---------
+
+# deps.dev's systems (upstream-apis.md §1.1): GetPackage, then GetVersion of the default version for links.
+DEPSDEV_SYSTEMS = {
+    "npm": "NPM",
+    "pypi": "PYPI",
+    "cargo": "CARGO",
+    "maven": "MAVEN",
+    "rubygems": "RUBYGEMS",
+    "nuget": "NUGET",
+    "go": "GO",
+}
+# The rest, by ecosyste.ms's per-registry package lookup (`/registries/{registry}/packages/{name}`). Conda
+# names are looked up on conda-forge, the channel a recipe.yaml / meta.yaml is written for. SwiftPM names a
+# package by its repository URL, and the system package managers (deb, rpm, apk) by their distribution:
+# no name lookup can speak for them.
+ECOSYSTEMS_REGISTRIES = {
+    "composer": "packagist.org",
+    "hex": "hex.pm",
+    "pub": "pub.dev",
+    "hackage": "hackage.haskell.org",
+    "cran": "cran.r-project.org",
+    "bioconductor": "bioconductor.org",
+    "conda": "conda-forge.org",
+    "julia": "juliahub.com",
+    "cocoapods": "cocoapods.org",
+    "conan": "conan.io",
+    "homebrew": "formulae.brew.sh",
+}
+
+
+def name_source(ecosystem: str) -> str | None:
+    """Which upstream answers name lookups for `ecosystem` ("depsdev", "ecosystems"); None: none can."""
+    if ecosystem in DEPSDEV_SYSTEMS:
+        return "depsdev"
+    return "ecosystems" if ecosystem in ECOSYSTEMS_REGISTRIES else None
+
+
+def lookup_spelling(ecosystem: str, name: str) -> str:
+    """The spelling a registry is asked for: deps.dev serves PyPI names PEP 503-normalized and NuGet names
+    lower-cased; every other registry resolves the name as published (a crate keeps its `_`)."""
+    name = name.strip()
+    if ecosystem == "pypi":
+        return _pep503(name)
+    return name.lower() if ecosystem == "nuget" else name

@@ -25,7 +25,9 @@ from distscout.observations import RegistryObservation
 #    replacement characters refused everywhere
 # 6: GitLab's sources; a forge registry's packages (GitHub Packages, GitLab's) carry their registry in the
 #    purl's repository_url qualifier
-INTERPRETER_VERSION = 6
+# 7: orphan triage (distscout.triage): each orphan's verdict from the name lookup; a linked or unlinked name
+#    is registry evidence of source name_lookup
+INTERPRETER_VERSION = 7
 
 __all__ = ["INTERPRETER_VERSION", "NOISE_ECOSYSTEMS", "Interpretation", "interpret", "interpreter_version"]
 

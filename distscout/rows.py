@@ -14,6 +14,8 @@ from distscout.captures import Capture
 from distscout.ecosystems import normalize_name
 from distscout.interpret import NOISE_ECOSYSTEMS, interpret, interpreter_version
 from distscout.interpreters.manifests import MANIFESTS
+from distscout.repos import RepoRef
+from distscout.triage import identity_of, triage, triage_values
 
 
 def version_tag() -> str:
@@ -27,17 +29,21 @@ def _tag_of(version: str) -> str:
 
 
 def derived_rows(
-    repo_id: int, full_name: str, stored: list[Capture]
+    repo_id: int, repo: RepoRef, stored: list[Capture]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The registry and manifest rows that `stored` captures stand for (values ready to insert)."""
-    result = interpret(stored, full_name)
+    """The registry and manifest rows that `stored` captures stand for (values ready to insert); `repo` is
+    the repository as stored (the triage compares registries' links with it)."""
+    result = interpret(stored, repo.full_name)
     collected: dict[str, datetime] = {}
     for capture in stored:
         collected[capture.source] = max(collected.get(capture.source, capture.fetched_at), capture.fetched_at)
     declared = {d.manifest_type for d in result.manifests}
+    verdicts = triage(result, stored, identity_of(repo, stored))
+    # a linked or unlinked name is registry evidence: the name lookup found the package
+    named = [t.evidence for t in verdicts.values() if t.evidence is not None]
     tag = version_tag()
     registry: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for row in result.registry:
+    for row in [*result.registry, *named]:
         registry.setdefault(
             row.key,
             {
@@ -71,6 +77,7 @@ def derived_rows(
             "detail": d.detail[:500],
             "parser_version": d.parser_version,
             "data_collection_date": collected[MANIFESTS],
+            **triage_values(verdicts.get(d.path)),
         }
         for d in result.manifests
     }

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from datetime import timedelta
 
 from distscout.config import Settings
 from distscout.forges import forge_of
 from distscout.http import Outcome
+from distscout.interpreters.manifests import MANIFESTS
+from distscout.interpreters.name_lookup import NAME_LOOKUP
 from distscout.repos import RepoRef
 from distscout.results import ScanResult, SourceResult
 from distscout.sources.base import ScanContext
+from distscout.sources.name_lookup import look_up, questions_of
 from distscout.sources.registry import enabled_sources, metadata_of
 from distscout.upstreams import Upstreams
 
@@ -49,4 +53,21 @@ async def scan_repo(upstreams: Upstreams, repo: RepoRef, settings: Settings) -> 
             pending[source.name] = source.collect(context)
     answered = await asyncio.gather(*pending.values())
     results = dict(zip(pending, answered, strict=True)) | failed
+    if NAME_LOOKUP in settings.sources and MANIFESTS in results:
+        results[NAME_LOOKUP] = await _names(upstreams, settings, current, results)
     return ScanResult(repo, metadata, results, capture, metadata_outcome=outcome)
+
+
+async def _names(
+    upstreams: Upstreams, settings: Settings, repo: RepoRef, results: dict[str, SourceResult]
+) -> SourceResult:
+    """Then the names no registry mapped back to the repository: the orphans' triage (distscout.triage).
+
+    Only when the manifests were read: without them, which names are orphans is not known this time (the
+    verdicts from the last answered lookup stand)."""
+    if not results[MANIFESTS].outcome.is_answer:
+        return SourceResult(NAME_LOOKUP, Outcome.TRANSIENT, detail="waits on the manifests")
+    fresh = [c for result in results.values() for c in result.captures]
+    return await look_up(
+        upstreams, questions_of(fresh, repo.full_name), timedelta(days=settings.cadence_days)
+    )

@@ -12,7 +12,13 @@ from distscout import interpreters
 from distscout.captures import Capture
 from distscout.config import ALL_SOURCES
 from distscout.interpret import interpret
-from distscout.interpreters import Interpretation, Interpreter, evidence_sources, registry_sources
+from distscout.interpreters import (
+    Interpretation,
+    Interpreter,
+    evidence_sources,
+    registry_coverage,
+    registry_sources,
+)
 from distscout.observations import RegistryObservation
 
 
@@ -20,7 +26,11 @@ def test_names_are_unique_and_the_settings_take_them_all() -> None:
     names = evidence_sources()
     assert len(set(names)) == len(names)
     assert names == ALL_SOURCES
-    assert set(registry_sources()) == {"deps.dev", "ecosyste.ms", "github_packages", "gitlab_packages"}
+    assert set(registry_sources()) == {
+        *("deps.dev", "ecosyste.ms", "github_packages", "gitlab_packages"),
+        "name_lookup",  # a linked or unlinked name is registry evidence …
+    }
+    assert "name_lookup" not in registry_coverage(), "… but its silence never leaves an orphan unconfirmed"
 
 
 def _read(captures: Sequence[Capture], repo_full_name: str) -> Interpretation:

@@ -21,6 +21,7 @@ from distscout.store.queries import (
     unclaimed,
     unconfirmed_orphans,
 )
+from distscout.triage import VERDICTS
 
 _LABELS = {
     "total": "tracked repositories",
@@ -36,6 +37,13 @@ _LABELS = {
     "partial": "last scan partial",
     "failing": "failing",
     "packages_not_visible": "GitHub Packages: not visible with this token",
+    "orphan_manifests": "orphan manifests (manifests)",
+    "orphans_unregistered": "  unregistered: the name is free (manifests)",
+    "orphans_taken": "  taken: the name links elsewhere (manifests)",
+    "orphans_unknown": "  unknown: no name lookup answered (manifests)",
+    "names_linked": "published, found by name: linked (manifests)",
+    "names_unlinked": "published, found by name: unlinked (manifests)",
+    "invalid_names": "invalid declared names (manifests)",
 }
 
 
@@ -67,6 +75,13 @@ def stats(  # noqa: PLR0917 - typer reads each option from a parameter
         str | None,
         typer.Option("--package", help="Which repos publish or declare a package (ecosystem/name)."),
     ] = None,
+    verdict: Annotated[
+        str | None,
+        typer.Option(
+            "--verdict",
+            help=f"With --orphans: only the manifests with this verdict ({', '.join(VERDICTS)}).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """The fleet rollup: total / scanned / with registry / with manifest / orphans."""
@@ -80,6 +95,12 @@ def stats(  # noqa: PLR0917 - typer reads each option from a parameter
     chosen += [flag for flag, value in (("--repo", repo), ("--package", package)) if value is not None]
     if len(chosen) > 1:
         raise fail(f"choose one of {', '.join(chosen)}", EXIT_USAGE)
+    if verdict is not None:
+        if chosen and chosen != ["--orphans"]:
+            raise fail(f"--verdict goes with --orphans, not {chosen[0]}", EXIT_USAGE)
+        if verdict not in VERDICTS:
+            raise fail(f"--verdict: {verdict[:40]!r} is not one of {', '.join(VERDICTS)}", EXIT_USAGE)
+        show_orphans = True
     ref = None
     if repo is not None:
         try:
@@ -97,8 +118,9 @@ def stats(  # noqa: PLR0917 - typer reads each option from a parameter
                 raise fail(f"{ref.display} is not tracked ({hint})")
             _show_repo(report, as_json)
         elif show_orphans:
-            show_rows(orphans(connection), as_json, "orphan manifests", ORPHAN_COLUMNS)
-            waiting = unconfirmed_orphans(connection)
+            title = "orphan manifests" if verdict is None else f"manifests with verdict {verdict}"
+            show_rows(orphans(connection, verdict), as_json, title, ORPHAN_COLUMNS)
+            waiting = unconfirmed_orphans(connection) if verdict is None else []
             if waiting and not as_json:
                 rows = [row | {"waiting_on": ", ".join(row["waiting_on"])} for row in waiting]
                 title = "unconfirmed (not seen published, but a registry that could know never answered)"
@@ -137,10 +159,12 @@ UNCONFIRMED_COLUMNS = (
     ("waiting_on", "waiting on"),
 )
 ORPHAN_COLUMNS = (
+    ("verdict", "verdict"),
     ("repo", "repo"),
     ("manifest_path", "manifest"),
     ("manifest_type", "type"),
     ("package_name_declared", "declared name"),
+    ("verdict_detail", "why"),
 )
 UNCLAIMED_COLUMNS = (
     ("repo", "repo"),
@@ -234,16 +258,18 @@ def _show_repo(report: dict[str, Any], as_json: bool) -> None:
         )
     out.print(registry)
     manifests = Table(title=f"{len(report['manifests'])} manifests")
-    for header in ("path", "type", "declared name", "intent", "status"):
+    for header in ("path", "type", "declared name", "intent", "status", "verdict"):
         manifests.add_column(header)
     for row in report["manifests"]:
         intent = "yes" if row["intent"] else f"no ({row.get('intent_reason') or '-'})"
+        verdict = f"{row['verdict']}: {row.get('verdict_detail') or ''}" if row.get("verdict") else None
         manifests.add_row(
             _text(row["manifest_path"]),
             _text(row["manifest_type"]),
             _text(row["package_name_declared"]),
             _text(intent),
             _text(row["status"]),
+            _text(verdict),
         )
     out.print(manifests)
     history = report["history"]
@@ -256,6 +282,12 @@ def _show_repo(report: dict[str, Any], as_json: bool) -> None:
                 _text(span["key"]), _when(span["first_seen"]), _when(span["last_seen"]), _yes(span["present"])
             )
     out.print(spans)
+    for event in history.get("verdicts", []):
+        when = _when(event["at"])
+        out.print(
+            f"{when}  {event['manifest_path']}: {event['event']} ({event['from']} → {event['to']})",
+            markup=False,
+        )
 
 
 _UNSEEN = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -17,6 +18,10 @@ class CachedAnswer:
     body: bytes
     content_type: str = ""
     link: str = ""  # pagination: a 304 carries no Link header, yet the cached page still has a next one
+    # A kept answer (`UpstreamClient.get(fresh_seconds=…)`): its status (a 404 is an answer too) and when
+    # it arrived, so every caller in the fleet reuses it while it is fresh, without asking again.
+    status: int = 200
+    stored_at: datetime | None = None
 
 
 class ConditionalCache(Protocol):

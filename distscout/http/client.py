@@ -7,11 +7,13 @@ than `max_wait` is not slept through: the call ends `transient` and the schedule
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -97,6 +99,7 @@ class UpstreamClient:
         self.cache = cache if cache is not None else MemoryConditionalCache()
         self.rate = RateLimitState()
         self._memo: dict[str, tuple[float, Fetched]] = {}
+        self._inflight: dict[str, asyncio.Future[Fetched]] = {}
         self.charged = 0  # answers that count against a rate limit: everything but a 304
         self.observer: RequestObserver | None = None
         headers = {"User-Agent": config.user_agent, **dict(config.default_headers)}
@@ -123,13 +126,18 @@ class UpstreamClient:
         expect_json: bool = True,
         memo_seconds: float = 0.0,
         immutable: bool = False,
+        fresh_seconds: float = 0.0,
     ) -> Fetched:
         """GET `path` (already percent-encoded as the upstream wants) relative to the base URL.
 
         With `memo_seconds`, an answer is reused for that long by every caller asking the same question:
         an owner's package listing serves all its repositories, a package's details every repo it maps to.
         With `immutable`, a cached answer is used without asking at all (a Git blob by SHA never changes).
+        With `fresh_seconds`, an answer (a 200 or a miss) is kept in the shared cache and reused by every
+        process for that long: a registry's word on a package name is asked once per cadence, fleet-wide.
         """
+        if fresh_seconds > 0:
+            return await self._kept(path, params, fresh_seconds, miss_statuses, expect_json)
         if immutable and (known := await self._immutable_answer(path, params)) is not None:
             return known
         if memo_seconds > 0:
@@ -156,6 +164,60 @@ class UpstreamClient:
             data=data,
             from_cache=True,
         )
+
+    async def _kept(
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        seconds: float,
+        miss: frozenset[int],
+        expect_json: bool,
+    ) -> Fetched:
+        key = "kept:" + self._cache_key(path, {**dict(self.config.default_params), **(params or {})})
+        running = self._inflight.get(key)
+        if running is not None:  # the same question from another scan, already on its way: one request
+            return await asyncio.shield(running)
+        future: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            fetched = await self._kept_answer(key, path, params, seconds, (miss, expect_json))
+            future.set_result(fetched)
+            return fetched
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a waiter-less failure is not logged as unhandled
+            raise
+        finally:
+            del self._inflight[key]
+
+    async def _kept_answer(
+        self,
+        key: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        seconds: float,
+        expected: tuple[frozenset[int], bool],  # the statuses that mean "no such thing"; JSON wanted
+    ) -> Fetched:
+        miss, expect_json = expected
+        now = datetime.now(UTC)
+        kept = await self.cache.lookup(key)
+        if (
+            kept is not None
+            and kept.stored_at is not None
+            and now - kept.stored_at < timedelta(seconds=seconds)
+        ):
+            outcome = Outcome.MISS if kept.status in miss else Outcome.OK
+            data = _json_or_none(kept.body) if outcome is Outcome.OK and expect_json else None
+            if outcome is Outcome.MISS or data is not None or not expect_json:
+                url = redact_url(self._url(path))
+                return Fetched(
+                    outcome, url=url, status=kept.status, body=kept.body, data=data, from_cache=True
+                )
+        fetched = await self.request("GET", path, params=params, miss_statuses=miss, expect_json=expect_json)
+        if fetched.outcome.is_answer:  # failures are never kept
+            status = 200 if fetched.from_cache else fetched.status or 200
+            self.cache.store(key, CachedAnswer("", fetched.body, status=status, stored_at=now))
+        return fetched
 
     async def _memoized(
         self,

@@ -35,7 +35,7 @@ from distscout.integrity.outputs import (
     fingerprint,
     snapshot_count,
 )
-from distscout.repos import display_name
+from distscout.repos import RepoRef, display_name
 from distscout.rows import derived_rows, version_tag
 from distscout.store.derive import load_captures_many
 from distscout.store.queries import manifests_unknown_query, unconfirmed_orphans_query
@@ -126,7 +126,7 @@ def repo_findings(connection: Connection) -> tuple[list[Finding], set[str], int]
                     )
                 )
                 continue
-            expected_registry, expected_manifests = derived_rows(repo_id, f"{owner}/{name}", stored)
+            expected_registry, expected_manifests = derived_rows(repo_id, RepoRef(host, owner, name), stored)
             findings += _compare(
                 full,
                 "registry",

@@ -13,6 +13,7 @@ from distscout.interpreters import (
     github_packages,
     gitlab_packages,
     manifests,
+    name_lookup,
     release_assets,
 )
 from distscout.interpreters.base import Interpretation, Interpreter
@@ -26,6 +27,7 @@ INTERPRETERS: tuple[Interpreter, ...] = (
     release_assets.GITLAB_INTERPRETER,
     gitlab_packages.INTERPRETER,
     manifests.INTERPRETER,
+    name_lookup.INTERPRETER,
 )
 
 
@@ -42,7 +44,7 @@ def registry_sources() -> tuple[str, ...]:
 def registry_coverage() -> dict[str, frozenset[str] | None]:
     """Which ecosystems each registry source can know (None: any). An orphan is confirmed only where every
     source that could know its ecosystem has answered for the repository."""
-    return {i.source: i.coverage for i in INTERPRETERS if i.registry}
+    return {i.source: i.coverage for i in INTERPRETERS if i.registry and i.gates_orphans}
 
 
 __all__ = [

@@ -39,6 +39,9 @@ class Interpreter:
     # not a registry release), and it can leave an orphan unconfirmed while it has not answered.
     registry: bool = False
     coverage: frozenset[str] | None = None  # the ecosystems a registry source can know; None: any
+    # Whether its silence leaves an orphan unconfirmed. The name lookup's does not: it is asked only about
+    # orphans, and a failed lookup makes the orphan's verdict `unknown`, not the orphan itself.
+    gates_orphans: bool = True
 
 
 def json_of(capture: Capture) -> Any:

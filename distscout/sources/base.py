@@ -31,7 +31,8 @@ def capture_of(
         kind=kind,
         request=f"GET {request}",
         # A 304 answered from the cache stands for the cached 200 body: record it as that answer.
-        status=200 if fetched.from_cache else fetched.status or 0,
+        # (a kept answer from `get(fresh_seconds=…)` carries its own status: a kept 404 stays a 404)
+        status=200 if fetched.from_cache and fetched.status in (None, 304) else fetched.status or 0,
         body=fetched.body if body is None else body,
         fetched_at=utc_now(),
         subject=subject,

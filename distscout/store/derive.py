@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from distscout.captures import Capture
+from distscout.repos import RepoRef
 from distscout.rows import derived_rows
 from distscout.store.bodies import load_bodies
 from distscout.store.schema import captures, repo_distribution, repo_distribution_manifest, repos
@@ -48,8 +49,12 @@ def load_captures_many(connection: Connection, repo_ids: list[int]) -> dict[int,
 
 def rebuild_rows(connection: Connection, repo_id: int) -> tuple[int, int]:
     """Replace the repo's current rows with those its stored captures stand for; returns the row counts."""
-    owner, name = connection.execute(select(repos.c.owner, repos.c.name).where(repos.c.id == repo_id)).one()
-    registry, manifests = derived_rows(repo_id, f"{owner}/{name}", load_captures(connection, repo_id))
+    host, owner, name = connection.execute(
+        select(repos.c.host, repos.c.owner, repos.c.name).where(repos.c.id == repo_id)
+    ).one()
+    registry, manifests = derived_rows(
+        repo_id, RepoRef(host, owner, name), load_captures(connection, repo_id)
+    )
     replace_rows(connection, [repo_id], registry, manifests)
     return len(registry), len(manifests)
 

@@ -74,7 +74,8 @@ class StoreConditionalCache:
             bodies = load_bodies(connection, (row.digest for row in rows)) if rows else {}
         for row in rows:
             if (body := bodies.get(row.digest)) is not None:
-                answer = CachedAnswer(row.etag, body, row.content_type, row.link)
+                stored_at = row.stored_at if row.stored_at.tzinfo else row.stored_at.replace(tzinfo=UTC)
+                answer = CachedAnswer(row.etag, body, row.content_type, row.link, row.status, stored_at)
                 found[by_hash[row.key_hash]] = answer
                 self._remember(by_hash[row.key_hash], answer)
         return found
@@ -100,7 +101,8 @@ class StoreConditionalCache:
                     "digest": digest,
                     "content_type": answer.content_type,
                     "link": answer.link,
-                    "stored_at": now,
+                    "status": answer.status,
+                    "stored_at": answer.stored_at or now,
                 }
                 for (key, answer), digest in zip(pending.items(), digests, strict=True)
             ]
@@ -111,7 +113,7 @@ class StoreConditionalCache:
                     index_elements=["key_hash"],
                     set_={
                         name: statement.excluded[name]
-                        for name in ("etag", "digest", "content_type", "link", "stored_at")
+                        for name in ("etag", "digest", "content_type", "link", "status", "stored_at")
                     },
                 ),
                 rows,

@@ -50,6 +50,7 @@ from distscout.store.schema import (
     repos,
     scan_runs,
 )
+from distscout.triage import NAME_MATCHED, ORPHAN_VERDICTS, Verdict
 
 d, m = repo_distribution, repo_distribution_manifest
 
@@ -150,6 +151,15 @@ class FleetStats:
     partial: int
     failing: int
     packages_not_visible: int  # latest scan: GitHub Packages refused this token (no read:packages)
+    # Orphan triage (distscout.triage), in manifests: the orphans by verdict, and the declared names the
+    # name lookup found published (not orphans) or refused as invalid.
+    orphan_manifests: int
+    orphans_unregistered: int
+    orphans_taken: int
+    orphans_unknown: int
+    names_linked: int
+    names_unlinked: int
+    invalid_names: int
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -180,6 +190,34 @@ def fleet_stats(connection: Connection) -> FleetStats:
         partial=count(repos.c.distribution_scan_complete == false()),
         failing=count(repos.c.distribution_failed_attempts > 0),
         packages_not_visible=count(_latest_scan_says(GITHUB_PACKAGES, "not_visible")),
+        **_verdict_counts(connection),
+    )
+
+
+def _verdict_counts(connection: Connection) -> dict[str, int]:
+    orphan = orphan_condition()
+    counted = {
+        "orphan_manifests": orphan,
+        **{f"orphans_{v.value}": and_(orphan, verdict_column() == v.value) for v in ORPHAN_VERDICTS},
+        **{f"names_{v.value}": m.c.verdict == v.value for v in NAME_MATCHED},
+        "invalid_names": m.c.verdict == Verdict.INVALID_NAME.value,
+    }
+    columns = [func.count(case((condition, 1))).label(name) for name, condition in counted.items()]
+    row = connection.execute(select(*columns).select_from(m)).one()
+    return {name: int(row._mapping[name] or 0) for name in counted}
+
+
+def verdict_column() -> ColumnElement[str]:
+    """Over `repo_distribution_manifest`: an orphan's verdict; one without (a row from before the triage, or
+    with the name lookup turned off) is unknown."""
+    return func.coalesce(m.c.verdict, literal(Verdict.UNKNOWN.value))
+
+
+def _verdict_rank() -> ColumnElement[int]:
+    """Unregistered first (a name anyone can take), then taken, then unknown."""
+    return case(
+        *((verdict_column() == v.value, literal(rank)) for rank, v in enumerate(ORPHAN_VERDICTS)),
+        else_=literal(len(ORPHAN_VERDICTS)),
     )
 
 
@@ -216,8 +254,11 @@ def _latest_scan_says(source: str, outcome: str) -> Any:
     return latest.contains(json.dumps({source: outcome})[1:-1], autoescape=True)
 
 
-def orphans_query() -> Select[Any]:
-    """Orphan manifests, one row each with the repository as `owner/name` (the report and the export)."""
+def orphans_query(verdict: str | None = None) -> Select[Any]:
+    """Orphan manifests, one row each with the repository as `owner/name` (the report and the export),
+    each with its verdict: unregistered first. `verdict`: only those; a name-matched (linked, unlinked)
+    or invalid name is not an orphan, and is listed with the manifests that carry that verdict instead."""
+    chosen = orphan_condition() if verdict is None else _with_verdict(verdict)
     return (
         select(
             repo_label().label("repo"),
@@ -227,16 +268,25 @@ def orphans_query() -> Select[Any]:
             m.c.normalized_name,
             m.c.purl,
             m.c.intent_reason,
+            verdict_column().label("verdict"),
+            m.c.verdict_detail,
+            m.c.linked_repository,
             m.c.data_collection_date,
             *_answered_at_columns(),
         )
         .join(repos, repos.c.id == m.c.repo_id)
-        .where(orphan_condition())
-        .order_by(repos.c.owner, repos.c.name, m.c.manifest_path)
+        .where(chosen)
+        .order_by(_verdict_rank(), repos.c.owner, repos.c.name, m.c.manifest_path)
     )
 
 
-def orphans(connection: Connection) -> list[dict[str, Any]]:
+def _with_verdict(verdict: str) -> Any:
+    if verdict in {v.value for v in ORPHAN_VERDICTS}:
+        return and_(orphan_condition(), verdict_column() == verdict)
+    return m.c.verdict == verdict
+
+
+def orphans(connection: Connection, verdict: str | None = None) -> list[dict[str, Any]]:
     shown = (
         "repo",
         "manifest_path",
@@ -245,12 +295,15 @@ def orphans(connection: Connection) -> list[dict[str, Any]]:
         "normalized_name",
         "purl",
         "intent_reason",
+        "verdict",
+        "verdict_detail",
+        "linked_repository",
     )
     answered = [column.name for column in _answered_at_columns()]
     return [
         {key: row._mapping[key] for key in shown}
         | {"registries_answered_at": {k: _iso(row._mapping[k]) for k in answered if row._mapping[k]}}
-        for row in connection.execute(orphans_query())
+        for row in connection.execute(orphans_query(verdict))
     ]
 
 
@@ -485,7 +538,49 @@ def history_summary(connection: Connection, repo_id: int) -> dict[str, Any]:
         ],
         "packages": _spans(connection, repo_id, d, dh, package_key),
         "manifests": _spans(connection, repo_id, m, mh, manifest_key),
+        "verdicts": verdict_events(connection, repo_id),
     }
+
+
+# A change of verdict worth a sentence of its own: what happened to the name between two scans.
+_EVENTS = {
+    (Verdict.UNREGISTERED.value, Verdict.TAKEN.value): "somebody registered your name (it links elsewhere)",
+    (Verdict.UNREGISTERED.value, Verdict.UNLINKED.value): "the name was registered, with no link here",
+    (Verdict.UNREGISTERED.value, Verdict.LINKED.value): "the name was registered from this repository",
+    (Verdict.TAKEN.value, Verdict.UNREGISTERED.value): "the name was freed",
+}
+
+
+def verdict_events(connection: Connection, repo_id: int) -> list[dict[str, Any]]:
+    """When each manifest's verdict changed, oldest first: snapshots and current rows in collection order."""
+    mh = repo_distribution_manifest_history
+    seen = union_all(
+        select(mh.c.manifest_path, mh.c.verdict, mh.c.data_collection_date.label("at")).where(
+            mh.c.repo_id == repo_id
+        ),
+        select(m.c.manifest_path, m.c.verdict, m.c.data_collection_date.label("at")).where(
+            m.c.repo_id == repo_id
+        ),
+    ).subquery()
+    rows = connection.execute(
+        select(seen.c.manifest_path, seen.c.verdict, seen.c.at).order_by(seen.c.manifest_path, seen.c.at)
+    ).all()
+    events: list[dict[str, Any]] = []
+    last: dict[str, str | None] = {}
+    for path, verdict, at in rows:
+        if path in last and last[path] != verdict:
+            change = (last[path] or "none", verdict or "none")
+            events.append(
+                {
+                    "manifest_path": path,
+                    "from": change[0],
+                    "to": change[1],
+                    "at": _iso(at),
+                    "event": _EVENTS.get(change, f"verdict {change[0]} → {change[1]}"),
+                }
+            )
+        last[path] = verdict
+    return sorted(events, key=lambda e: (e["at"] or "", e["manifest_path"]))
 
 
 def _spans(

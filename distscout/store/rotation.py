@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, delete, insert, literal, select, update
 
 from distscout.captures import Capture
+from distscout.repos import RepoRef
 from distscout.results import ScanResult, Stored, Verdict
 from distscout.rows import derived_rows, version_tag
 from distscout.store.bodies import store_bodies
@@ -67,9 +68,9 @@ def record_scans(
     state = {
         row.id: row
         for row in connection.execute(
-            select(repos.c.id, repos.c.owner, repos.c.name, repos.c.distribution_failed_attempts).where(
-                repos.c.id.in_(ids)
-            )
+            select(
+                repos.c.id, repos.c.host, repos.c.owner, repos.c.name, repos.c.distribution_failed_attempts
+            ).where(repos.c.id.in_(ids))
         )
     }
     failed = [(repo_id, scan) for repo_id, scan in items if scan.verdict is Verdict.FAILED]
@@ -85,7 +86,7 @@ def record_scans(
     counts = rotate_many(
         connection,
         [
-            (repo_id, f"{state[repo_id].owner}/{state[repo_id].name}", scan)
+            (repo_id, RepoRef(state[repo_id].host, state[repo_id].owner, state[repo_id].name), scan)
             for repo_id, scan in items
             if scan.verdict is not Verdict.FAILED
         ],
@@ -109,9 +110,10 @@ def record_scans(
 
 
 def rotate_many(
-    connection: Connection, items: Sequence[tuple[int, str, ScanResult]], now: datetime
+    connection: Connection, items: Sequence[tuple[int, RepoRef, ScanResult]], now: datetime
 ) -> dict[int, tuple[int, int]]:
-    """Rotate each (repo id, stored full name, scan): history snapshot, captures replaced, rows rebuilt.
+    """Rotate each (repo id, the repository as stored, scan): history snapshot, captures replaced, rows
+    rebuilt.
     Returns each repository's registry and manifest row counts, as stored."""
     if not items:
         return {}
@@ -122,7 +124,7 @@ def rotate_many(
     ):
         previous[repo_id].add(source)
     snapshot(connection, ids, now)
-    plans = [_Plan.of(repo_id, full_name, scan, previous[repo_id]) for repo_id, full_name, scan in items]
+    plans = [_Plan.of(repo_id, repo, scan, previous[repo_id]) for repo_id, repo, scan in items]
     doomed = [{"r": p.repo_id, "s": source} for p in plans for source in sorted(p.replaced_captures)]
     if doomed:
         connection.execute(
@@ -139,7 +141,7 @@ def rotate_many(
     for plan in plans:
         # The rows are what the stored captures stand for, by construction: kept ones, then the new ones,
         # in the order they were stored (the order a reprocess reads them back in).
-        found = derived_rows(plan.repo_id, plan.full_name, kept.get(plan.repo_id, []) + plan.new_captures)
+        found = derived_rows(plan.repo_id, plan.repo, kept.get(plan.repo_id, []) + plan.new_captures)
         registry += found[0]
         manifests += found[1]
         counts[plan.repo_id] = (len(found[0]), len(found[1]))
@@ -151,14 +153,14 @@ def rotate_many(
 @dataclass(frozen=True)
 class _Plan:
     repo_id: int
-    full_name: str
+    repo: RepoRef
     scan: ScanResult
     replaced_captures: set[str]
     new_captures: list[Capture]
     keeps_some: bool  # some source failed this time and has captures from before
 
     @classmethod
-    def of(cls, repo_id: int, full_name: str, scan: ScanResult, previous: set[str]) -> _Plan:
+    def of(cls, repo_id: int, repo: RepoRef, scan: ScanResult, previous: set[str]) -> _Plan:
         replaced = {
             source
             for source, result in scan.results.items()
@@ -169,7 +171,7 @@ class _Plan:
         new = [c for source in sorted(replaced) for c in scan.results[source].captures]
         if scan.metadata_capture is not None:
             new.append(scan.metadata_capture)
-        return cls(repo_id, full_name, scan, replaced_captures, new, bool(previous - replaced_captures))
+        return cls(repo_id, repo, scan, replaced_captures, new, bool(previous - replaced_captures))
 
 
 NOT_FOUND_MESSAGE = "not found: GitHub answers 404 for this repository (renames followed)"

@@ -141,6 +141,11 @@ def _manifest_columns() -> list[Column[object]]:
         Column("detail", String(500), nullable=False, server_default=""),
         Column("parser_version", String(40), nullable=False),
         Column("data_collection_date", When, nullable=False),
+        # Orphan triage (distscout.triage): why a declared name has no registry evidence of this repository.
+        # NULL where the manifest is published (or declares nothing to publish).
+        Column("verdict", String(20)),
+        Column("verdict_detail", String(500), nullable=False, server_default=""),
+        Column("linked_repository", String(500)),  # where the registry's package links instead (taken)
     ]
 
 
@@ -280,6 +285,7 @@ http_cache = Table(
     Column("digest", String(64), ForeignKey("capture_bodies.digest"), nullable=False),
     Column("content_type", String(200), nullable=False, server_default=""),
     Column("link", Text, nullable=False, server_default=""),  # a cached page's pagination
+    Column("status", Integer, nullable=False, server_default="200"),  # a kept answer may be a 404
     Column("stored_at", When, nullable=False),
 )
 

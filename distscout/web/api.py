@@ -51,6 +51,21 @@ class ExportTable(StrEnum):
     repos = "repos"
 
 
+class VerdictFilter(StrEnum):
+    """An orphan's verdict (distscout.triage); linked, unlinked and invalid-name are not orphans, and
+    list the manifests that carry them."""
+
+    unregistered = "unregistered"
+    taken = "taken"
+    unknown = "unknown"
+    linked = "linked"
+    unlinked = "unlinked"
+    invalid_name = "invalid-name"
+
+
+VerdictQuery = Annotated[VerdictFilter | None, Query(description="Only the manifests with this verdict.")]
+
+
 class ExportFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
@@ -71,11 +86,14 @@ def _of_type(rows: list[dict[str, Any]], ecosystem: str | None) -> list[dict[str
 
 
 @router.get("/api/orphans", tags=["reads"])
-def orphan_manifests(current: Current, ecosystem: EcosystemFilter = None) -> list[dict[str, Any]]:
+def orphan_manifests(
+    current: Current, ecosystem: EcosystemFilter = None, verdict: VerdictQuery = None
+) -> list[dict[str, Any]]:
     """Manifests that declare intent to publish a package no registry has for the same repo, where every
-    registry that could know the ecosystem answered (the others are at `/api/orphans/unconfirmed`)."""
+    registry that could know the ecosystem answered (the others are at `/api/orphans/unconfirmed`); each
+    with its verdict (unregistered, taken, unknown), unregistered first."""
     with current.engine.connect() as connection:
-        return _of_type(orphans(connection), ecosystem)
+        return _of_type(orphans(connection, verdict.value if verdict else None), ecosystem)
 
 
 @router.get("/api/orphans/unconfirmed", tags=["reads"])

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from distscout.ecosystems import PackageRefError, parse_package_ref
 from distscout.store.queries import (
+    FleetStats,
     coverage_by_ecosystem,
     fleet_stats,
     manifests_unknown,
@@ -24,6 +25,8 @@ from distscout.store.queries import (
     unconfirmed_orphans,
 )
 from distscout.store.repos import list_repos
+from distscout.triage import NAME_MATCHED, ORPHAN_VERDICTS, Verdict
+from distscout.web.api import VerdictQuery
 from distscout.web.auth import COOKIE, require_reader, service, sessions, token_matches
 from distscout.web.service import Service
 from distscout.web.status import (
@@ -98,12 +101,27 @@ def overview(request: Request, current: Current) -> Response:
 
 
 @reads.get("/orphans")
-def orphans_page(request: Request, current: Current) -> Response:
+def orphans_page(request: Request, current: Current, verdict: VerdictQuery = None) -> Response:
+    chosen = verdict.value if verdict else None
     with current.engine.connect() as connection:
-        rows = orphans(connection)
-        waiting = unconfirmed_orphans(connection)
+        rows = orphans(connection, chosen)
+        waiting = unconfirmed_orphans(connection) if chosen is None else []
+        fleet = fleet_stats(connection)
     types = sorted({r["manifest_type"] for r in rows})
-    return render(request, "orphans.html", rows=rows, types=types, unconfirmed=waiting)
+    counts = verdict_counts(fleet)
+    return render(
+        request, "orphans.html", rows=rows, types=types, unconfirmed=waiting, verdict=chosen, counts=counts
+    )
+
+
+def verdict_counts(fleet: FleetStats) -> list[tuple[str, int]]:
+    """Each verdict with its number of manifests, in the order the orphans page lists them."""
+    values = fleet.as_dict()
+    return [
+        *((v.value, values[f"orphans_{v.value}"]) for v in ORPHAN_VERDICTS),
+        *((v.value, values[f"names_{v.value}"]) for v in NAME_MATCHED),
+        (Verdict.INVALID_NAME.value, values["invalid_names"]),
+    ]
 
 
 @reads.get("/unclaimed")

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from distscout.cli import app
 from distscout.demo import DEMO_EXPECTED
 from distscout.store.engine import open_engine
-from distscout.store.queries import fleet_stats, orphans, unclaimed
+from distscout.store.queries import fleet_stats, orphans, orphans_query, unclaimed
+from distscout.store.schema import repo_distribution_manifest
 
 
 def test_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,10 +26,27 @@ def test_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with engine.connect() as connection:
         stats = fleet_stats(connection)
         found_orphans = {o["repo"] for o in orphans(connection)}
+        verdicts = {
+            (row.repo, row.manifest_path): row.verdict
+            for row in connection.execute(
+                orphans_query().where(repo_distribution_manifest.c.verdict.is_not(None))
+            )
+        }
         found_unclaimed = {u["repo"] for u in unclaimed(connection)}
     # as reports name them: owner/name on GitHub, host/path elsewhere
     slug = {url: url.removeprefix("https://github.com/").removeprefix("https://") for url in expected}
-    assert found_orphans == {slug[u] for u, r in expected.items() if r["orphan"]}
+    # the name lookup's verdicts, as the answer key gives them; linked and unlinked names are not orphans
+    wanted = {
+        (slug[url], path): manifest["verdict"]
+        for url, repo in expected.items()
+        for path, manifest in repo["manifests"].items()
+        if "verdict" in manifest
+    }
+    assert verdicts == {key: v for key, v in wanted.items() if v in ("unregistered", "taken")}
+    assert found_orphans == {
+        repo for (repo, _), v in wanted.items() if v in ("unregistered", "taken", "unknown")
+    }
+    assert (stats.names_linked, stats.names_unlinked) == (1, 1)
     assert found_unclaimed == {slug[u] for u, r in expected.items() if r["unclaimed"]}
     assert (stats.total, stats.scanned, stats.partial, stats.failing) == (34, 34, 0, 0)
     # The pre-flight it shows: every line ok but one, degraded with its fix — ecosyste.ms' bulk lookup as

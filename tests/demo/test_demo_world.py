@@ -77,9 +77,10 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Decla
 
 
 def attributed(repo: Repo) -> list[Package]:
-    """The packages whose registry record points at this repo (its current URL or a former one)."""
+    """The packages whose registry record points at this repo (its current URL or a former one), as the
+    reverse lookups list them (a package the index has not caught up with is found by its name only)."""
     urls = {repo.url.lower()} | {f"https://github.com/{old}".lower() for old in repo.renamed_from}
-    return [p for p in world().packages if p.repository_url.lower() in urls]
+    return [p for p in world().packages if p.in_reverse_index and (p.repository_url or "").lower() in urls]
 
 
 def is_published(declaration: Declaration, packages: Iterable[Package]) -> bool:
@@ -163,6 +164,36 @@ def test_the_headline_findings() -> None:
     }
 
 
+def _verdict_from_the_world(repo: Repo, ecosystem: str, name: str) -> str:
+    """What the registries hold for a declared name, read off the world (not through distscout's triage)."""
+    wanted = normalize_name(ecosystem, name)
+    found = [
+        p
+        for p in world().packages
+        if p.ecosystem == ecosystem and normalize_name(ecosystem, p.name) == wanted
+    ]
+    if not found:
+        return "unregistered"
+    link = found[0].repository_url
+    if link is None:
+        return "unlinked"
+    return "linked" if link.lower() == repo.url.lower() else "taken"
+
+
+def test_each_orphan_has_the_verdict_its_registry_facts_give() -> None:
+    seen = set()
+    for repo in REPOS:
+        for manifest in expected()[repo.url]["manifests"].values():
+            if "verdict" in manifest:
+                assert manifest["verdict"] == _verdict_from_the_world(
+                    repo, manifest["type"], manifest["name"]
+                )
+                seen.add(manifest["verdict"])
+            else:
+                assert manifest["published"] or not manifest["intent"], "every orphan manifest has a verdict"
+    assert seen == {"unregistered", "taken", "unlinked", "linked"}, "the demo shows the four verdicts"
+
+
 def test_every_manifest_format_of_the_readme_appears(scans: dict[str, dict[str, Declaration]]) -> None:
     declarations = [d for found in scans.values() for d in found.values()]
     assert {d.manifest_type for d in declarations} >= README_TYPES
@@ -218,7 +249,11 @@ def test_the_world_shows_every_kind_of_registry_and_github_evidence() -> None:
     assert len({p.provenance for p in packages}) >= 4
 
     # Go: one module that go.mod declares, and one that is only deps.dev noise (no go.mod in the repo).
-    go_repos = {p.repository_url.removeprefix("https://github.com/") for p in packages if p.ecosystem == "go"}
+    go_repos = {
+        p.repository_url.removeprefix("https://github.com/")
+        for p in packages
+        if p.ecosystem == "go" and p.repository_url is not None
+    }
     with_go_mod = {name for name in go_repos if by_name[name].tree.entry("go.mod") is not None}
     assert with_go_mod and go_repos - with_go_mod
 

@@ -1,0 +1,179 @@
+"""The name lookup end to end (issue 18): real clients against the emulator, scans stored through the
+worker's path, each orphan's verdict read back from the store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import stamina
+from sqlalchemy import select
+
+from distscout.app import Application
+from distscout.captures import utc_now
+from distscout.emulator.server import EmulatorServer
+from distscout.repos import parse_repo_ref
+from distscout.store.claims import claim_next
+from distscout.store.engine import open_engine
+from distscout.store.queries import fleet_stats, orphans, repo_report
+from distscout.store.repos import add_repos
+from distscout.store.schema import repo_distribution, repo_distribution_manifest
+from distscout.worker.runner import run_claim
+from tests.emulator.fixtures import EmulatorFactory
+from tests.sources.helpers import settings_for
+
+REPO = "https://github.com/acme/orphans"
+FILES = {
+    "package.json": '{"name": "free-name", "version": "1.0.0"}',  # nobody has it
+    "pyproject.toml": '[project]\nname = "Taken_Name"\nversion = "1"\n',  # someone else's (PEP 503 spelling)
+    "crates/lag/Cargo.toml": '[package]\nname = "lagging"\nversion = "0.1.0"\n',  # links here, not indexed
+    "DESCRIPTION": "Package: AcmeR\nVersion: 1.0\n",  # on CRAN with no link
+    "packages/bad/package.json": '{"name": "Bad Name"}',  # npm refuses it: nothing asked
+    "packages/gem/acme-gem.gemspec": 'Gem::Specification.new do |s|\n  s.name = "acme-gem"\nend\n',
+}
+PACKAGES = [
+    {
+        "ecosystem": "pypi",
+        "name": "taken-name",
+        "repository_url": "https://github.com/someone/taken",
+        "versions": [{"version": "2.0"}],
+    },
+    {
+        "ecosystem": "cargo",
+        "name": "lagging",
+        "repository_url": "https://github.com/acme/orphans",
+        "reverse_indexed": False,
+        "versions": [{"version": "0.1.0", "published_at": "2025-05-01T00:00:00Z"}],
+    },
+    {"ecosystem": "cran", "name": "AcmeR", "repository_url": None, "versions": [{"version": "1.0"}]},
+    {  # deps.dev canonicalizes the link: its reverse lookup finds the gem, so it is no orphan at all
+        "ecosystem": "rubygems",
+        "name": "acme-gem",
+        "repository_url": "git+https://github.com/Acme/Orphans.git",
+        "versions": [{"version": "1.0.0"}],
+    },
+]
+EXPECTED = {
+    "package.json": "unregistered",
+    "pyproject.toml": "taken",
+    "crates/lag/Cargo.toml": "linked",
+    "DESCRIPTION": "unlinked",
+    "packages/bad/package.json": "invalid-name",
+}
+
+
+def triage_world() -> dict[str, Any]:
+    return {"format": 1, "repos": [{"url": REPO, "files": FILES}], "packages": PACKAGES}
+
+
+async def _scan_all(
+    server: EmulatorServer, url: str, *, now: datetime | None = None, **overrides: Any
+) -> None:
+    """Track the repository and scan it once, as the daemon does (the store's cache and all)."""
+    with Application(settings_for(server, database_url=url, **overrides), open_engine(url)) as app:
+        with app.engine.begin() as connection:
+            add_repos(connection, [parse_repo_ref(REPO)], utc_now())
+        upstreams = app.upstreams()
+        try:
+            with stamina.set_testing(True, attempts=1):
+                claim = claim_next(app.engine, now or utc_now(), timedelta(days=180))
+                assert claim is not None, "the repository is due"
+                await run_claim(app.engine, upstreams, app.settings, claim)
+        finally:
+            await upstreams.aclose()
+
+
+def _verdicts(url: str) -> dict[str, tuple[str | None, str]]:
+    engine = open_engine(url)
+    with engine.connect() as connection:
+        m = repo_distribution_manifest
+        rows = connection.execute(select(m.c.manifest_path, m.c.verdict, m.c.verdict_detail)).all()
+    engine.dispose()
+    return {path: (verdict, detail) for path, verdict, detail in rows}
+
+
+@pytest.fixture
+def world(emulator_factory: EmulatorFactory) -> EmulatorServer:
+    return emulator_factory(triage_world())
+
+
+async def test_every_orphan_gets_the_verdict_the_world_holds(
+    world: EmulatorServer, database_url: str
+) -> None:
+    await _scan_all(world, database_url)
+    found = _verdicts(database_url)
+    assert {path: verdict for path, (verdict, _) in found.items() if verdict} == EXPECTED
+    assert "github.com/someone/taken" in found["pyproject.toml"][1]
+    engine = open_engine(database_url)
+    with engine.connect() as connection:
+        listed = orphans(connection)
+        assert [(o["manifest_path"], o["verdict"]) for o in listed] == [
+            ("package.json", "unregistered"),  # the free name first: anyone can take it
+            ("pyproject.toml", "taken"),
+        ]
+        assert listed[1]["linked_repository"] == "github.com/someone/taken"
+        stats = fleet_stats(connection)
+        assert (stats.orphans_unregistered, stats.orphans_taken, stats.orphans_unknown) == (1, 1, 0)
+        assert (stats.names_linked, stats.names_unlinked, stats.invalid_names) == (1, 1, 1)
+        # the name-matched packages are registry evidence of source name_lookup
+        d = repo_distribution
+        named = connection.execute(
+            select(d.c.package_name, d.c.provenance).where(d.c.source == "name_lookup")
+        )
+        assert dict(named.all()) == {"lagging": "UNVERIFIED_METADATA", "AcmeR": "NAME_MATCH"}
+        assert [o["manifest_path"] for o in orphans(connection, "invalid-name")] == [
+            "packages/bad/package.json"
+        ]
+    engine.dispose()
+
+
+async def test_a_name_is_asked_once_per_cadence_across_the_fleet(
+    world: EmulatorServer, sqlite_url: str
+) -> None:
+    await _scan_all(world, sqlite_url)
+    first = world.stats()["depsdev"]["by_route"]
+    engine = open_engine(sqlite_url)
+    with engine.begin() as connection:  # the verdicts come back from the kept answers, not from here
+        connection.execute(repo_distribution_manifest.update().values(verdict=None))
+    engine.dispose()
+    world.reset()
+    # the repository is due again (its claim's clock moved on); its names' answers are still fresh
+    await _scan_all(world, sqlite_url, now=utc_now() + timedelta(days=181))
+    again = world.stats()["depsdev"]["by_route"]
+    assert first["/v3/systems/{system}/packages/{name}"] == 4  # three names and the gem's publish dates
+    assert again.get("/v3/systems/{system}/packages/{name}") == 1, again  # only the gem's dates again
+    assert "/v3/systems/{system}/packages/{name}/versions/{version}" not in again
+    assert {path: verdict for path, (verdict, _) in _verdicts(sqlite_url).items() if verdict} == EXPECTED
+
+
+@pytest.mark.parametrize("fault", [{"error_rate": 1}, {"garbage_rate": 1}, {"html_rate": 1}])
+async def test_a_registry_failing_leaves_the_verdict_unknown_and_the_scan_partial(
+    emulator_factory: EmulatorFactory, sqlite_url: str, fault: dict[str, Any]
+) -> None:
+    server = emulator_factory(triage_world(), {"depsdev": {"routes": {"/v3/systems": fault}}})
+    await _scan_all(server, sqlite_url)
+    found = _verdicts(sqlite_url)
+    # deps.dev's names: a garbled or failed answer is never read as a verdict (a clean 404 still is one:
+    # the garbling faults spoil answers with a body, the error fault every answer)
+    failed = ("pyproject.toml", "crates/lag/Cargo.toml", *(["package.json"] if "error_rate" in fault else []))
+    for path in failed:
+        assert found[path][0] == "unknown", (path, found[path])
+    assert found["DESCRIPTION"][0] == "unlinked", "ecosyste.ms answered for CRAN"
+    engine = open_engine(sqlite_url)
+    with engine.connect() as connection:
+        report = repo_report(connection, parse_repo_ref(REPO))
+        assert report is not None and report["state"]["scan_complete"] is False
+        assert report["unseen"].get("name_lookup") in {"transient", "permanent"}
+    engine.dispose()
+
+
+async def test_without_the_name_lookup_orphans_stay_unknown(world: EmulatorServer, sqlite_url: str) -> None:
+    sources = ("deps.dev", "ecosyste.ms", "github_release_asset", "github_packages", "manifest")
+    await _scan_all(world, sqlite_url, sources=sources)
+    found = _verdicts(sqlite_url)
+    assert found["package.json"][0] == "unknown" and "not looked up" in found["package.json"][1]
+    assert found["DESCRIPTION"][0] == "unknown"
+    asked = world.stats()["depsdev"]["by_route"]
+    assert asked.get("/v3/systems/{system}/packages/{name}") == 1, asked  # the gem's dates, no name
+    assert "/v3/systems/{system}/packages/{name}/versions/{version}" not in asked
