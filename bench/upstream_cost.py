@@ -75,6 +75,7 @@ from distscout.interpreters.ecosystems import ECOSYSTEMS
 from distscout.interpreters.github_packages import GITHUB_PACKAGES
 from distscout.interpreters.gitlab_packages import GITLAB_PACKAGES
 from distscout.interpreters.manifests import MANIFESTS
+from distscout.interpreters.name_lookup import NAME_LOOKUP
 from distscout.interpreters.release_assets import GITLAB_RELEASE_ASSETS, RELEASE_ASSETS
 from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef, parse_repo_ref
@@ -117,6 +118,17 @@ class ModeRun:
     stats: dict[str, Any]
     evidence: dict[str, Evidence]
     verdicts: Counter[str]
+    name_lookups: int = 0  # requests the orphans' name lookups made (answers kept for the cadence: none)
+
+
+# Requests of the name lookup in the mode being measured: its captures that were not kept answers.
+_NAME_LOOKUPS: Counter[str] = Counter()
+
+
+def count_name_lookups(results: Mapping[str, SourceResult]) -> None:
+    found = results.get(NAME_LOOKUP)
+    if found is not None:
+        _NAME_LOOKUPS["requests"] += sum(1 for capture in found.captures if not capture.from_cache)
 
 
 def evidence_of(repo: RepoRef, results: Mapping[str, SourceResult]) -> Evidence:
@@ -241,8 +253,10 @@ def measured(
     body: Callable[[], Coroutine[Any, Any, PoolRun]],
 ) -> ModeRun:
     emulator_stats(urls, reset=True)
+    _NAME_LOOKUPS.clear()
     elapsed, evidence, verdicts = asyncio.run(body())
-    return ModeRun(name, len(refs), elapsed, emulator_stats(urls), evidence, verdicts)
+    stats = emulator_stats(urls)
+    return ModeRun(name, len(refs), elapsed, stats, evidence, verdicts, _NAME_LOOKUPS["requests"])
 
 
 def run_world(
@@ -270,6 +284,7 @@ def run_world(
 
         async def scan(ref: RepoRef) -> tuple[Evidence, str]:
             result = await scan_repo(upstreams, ref, settings)
+            count_name_lookups(result.results)
             return evidence_of(result.current_ref, result.results), result.verdict.value
 
         def ahead(chunk: list[RepoRef]) -> None:  # as `scan` (BatchScan) does
@@ -359,6 +374,10 @@ def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
         )
     )
     print("verdicts: " + "; ".join(f"{r.name} {dict(r.verdicts)}" for r in runs))
+    print(
+        "name lookups (the orphans' names; included above): "
+        + "; ".join(f"{r.name} {r.name_lookups / repos:.3f}/repo ({r.name_lookups})" for r in runs[1:])
+    )
     if show_routes:
         for run in runs:
             print(f"  github routes per repo, {run.name}: {routes_per_repo(run, 'github')}")

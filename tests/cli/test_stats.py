@@ -11,11 +11,14 @@ from distscout.store.engine import open_engine
 from distscout.store.queries import fleet_stats, repo_report, unclaimed
 from tests.cli.helpers import one_error_line, run, snapshot, track
 
+# In the report's order: the free name first (unregistered), then the taken ones — a feedstock's recipe
+# names the conda package, which conda-forge links to the upstream project, not to the feedstock.
 CORPUS_ORPHANS = [
+    ("synthetic/legacy-setup", "setup.py", "pypi", "legacy-widget"),
     ("conda-forge/pip-feedstock", "recipe/meta.yaml", "conda", "pip"),
     ("conda-forge/requests-feedstock", "recipe/recipe.yaml", "conda", "requests"),
-    ("synthetic/legacy-setup", "setup.py", "pypi", "legacy-widget"),
 ]
+CORPUS_VERDICTS = ["unregistered", "taken", "taken"]
 
 
 def test_stats_json_matches_the_store(corpus_db: str) -> None:
@@ -48,10 +51,36 @@ def test_orphans_of_the_corpus(corpus_db: str) -> None:
     assert [
         (r["repo"], r["manifest_path"], r["manifest_type"], r["package_name_declared"]) for r in rows
     ] == CORPUS_ORPHANS
+    assert [r["verdict"] for r in rows] == CORPUS_VERDICTS
+    assert (
+        rows[1]["linked_repository"]
+        and rows[1]["linked_repository"] != "github.com/conda-forge/pip-feedstock"
+    )
     human = run(["stats", "--orphans"]).stdout
-    assert "3 orphan manifests" in human
+    assert "3 orphan manifests" in human and "unregistered" in human and "taken" in human
     for repo, path, _, name in CORPUS_ORPHANS:
         assert repo in human and path in human and name in human
+
+
+def test_orphans_by_verdict(corpus_db: str) -> None:
+    taken = json.loads(run(["stats", "--orphans", "--verdict", "taken", "--json"]).stdout)
+    assert [r["repo"] for r in taken] == [repo for repo, *_ in CORPUS_ORPHANS[1:]]
+    assert json.loads(run(["stats", "--verdict", "linked", "--json"]).stdout) == []
+    assert (
+        "manifests with verdict unregistered"
+        in run(["stats", "--orphans", "--verdict", "unregistered"]).stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["stats", "--orphans", "--verdict", "bogus"], "--verdict: 'bogus' is not one of unregistered"),
+        (["stats", "--unclaimed", "--verdict", "taken"], "--verdict goes with --orphans, not --unclaimed"),
+    ],
+)
+def test_a_bad_verdict_is_one_clear_line(corpus_db: str, argv: list[str], message: str) -> None:
+    one_error_line(run(argv, code=2), message)
 
 
 def test_unclaimed_matches_the_store(corpus_db: str) -> None:

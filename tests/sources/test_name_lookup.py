@@ -177,3 +177,26 @@ async def test_without_the_name_lookup_orphans_stay_unknown(world: EmulatorServe
     asked = world.stats()["depsdev"]["by_route"]
     assert asked.get("/v3/systems/{system}/packages/{name}") == 1, asked  # the gem's dates, no name
     assert "/v3/systems/{system}/packages/{name}/versions/{version}" not in asked
+
+
+async def test_somebody_registering_a_free_name_is_an_event(
+    emulator_factory: EmulatorFactory, sqlite_url: str
+) -> None:
+    await _scan_all(emulator_factory(triage_world()), sqlite_url)
+    later = triage_world()
+    squatted = {
+        "ecosystem": "npm",
+        "name": "free-name",
+        "repository_url": "https://github.com/squat/free-name",
+    }
+    later["packages"].append(squatted | {"versions": [{"version": "0.0.1"}]})
+    await _scan_all(emulator_factory(later), sqlite_url, now=utc_now() + timedelta(days=181))
+    engine = open_engine(sqlite_url)
+    with engine.connect() as connection:
+        report = repo_report(connection, parse_repo_ref(REPO))
+    engine.dispose()
+    assert report is not None
+    events = [(e["manifest_path"], e["from"], e["to"], e["event"]) for e in report["history"]["verdicts"]]
+    assert events == [
+        ("package.json", "unregistered", "taken", "somebody registered your name (it links elsewhere)")
+    ]

@@ -46,6 +46,10 @@ def test_orphans_unclaimed_and_filter(client: TestClient, service: Service) -> N
     assert [r["repo"] for r in client.get("/api/orphans", params={"ecosystem": "PyPI"}).json()] == [
         "synthetic/legacy-setup"
     ]
+    assert [r["verdict"] for r in rows] == ["unregistered", "taken", "taken"]  # the free name first
+    free = client.get("/api/orphans", params={"verdict": "unregistered"}).json()
+    assert [r["repo"] for r in free] == ["synthetic/legacy-setup"]
+    assert client.get("/api/orphans", params={"verdict": "invalid-name"}).json() == []
 
 
 def test_repos_list_and_one_repo(client: TestClient, service: Service) -> None:
@@ -71,6 +75,7 @@ def test_repos_list_and_one_repo(client: TestClient, service: Service) -> None:
         ("/api/packages?package=requests", 422, "package: String should match pattern"),
         ("/api/packages?package=%3Cb%3E/x", 422, "package: String should match pattern"),
         ("/api/orphans?ecosystem=" + "x" * 41, 422, "ecosystem"),
+        ("/api/orphans?verdict=free", 422, "verdict"),
         ("/api/export/secrets", 422, "table"),
         ("/api/export/repos?format=xml", 422, "format"),
         ("/api/nothing-here", 404, "Not Found"),
@@ -96,6 +101,7 @@ def test_exports_stream_csv_and_jsonl(client: TestClient) -> None:
     assert 'filename="orphans.csv"' in answer.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert {r["repo"] for r in rows} == CORPUS_ORPHANS
+    assert {r["verdict"] for r in rows} == {"unregistered", "taken"} and "linked_repository" in rows[0]
     lines = client.get("/api/export/repos", params={"format": "jsonl"}).text.splitlines()
     assert len(lines) == 40 and json.loads(lines[0])["repo"]
 

@@ -32,6 +32,9 @@ def test_overview_counts_and_coverage_chart(client: TestClient) -> None:
 def test_orphans_link_to_repo_pages(client: TestClient) -> None:
     page = client.get("/orphans").text
     assert 'href="/repos/synthetic/legacy-setup"' in page and "legacy-widget" in page
+    assert 'href="/orphans?verdict=taken"' in page and 'data-verdict="unregistered"' in page
+    taken = client.get("/orphans", params={"verdict": "taken"}).text
+    assert "pip-feedstock" in taken and "legacy-widget" not in taken
     repo = client.get("/repos/synthetic/legacy-setup").text
     assert "setup.py" in repo and "History" in repo and "complete" in repo
 
