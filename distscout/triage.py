@@ -58,6 +58,7 @@ class Verdict(StrEnum):
 ORPHAN_VERDICTS = (Verdict.UNREGISTERED, Verdict.TAKEN, Verdict.UNKNOWN)
 NAME_MATCHED = (Verdict.LINKED, Verdict.UNLINKED)
 VERDICTS = tuple(Verdict)
+NO_NAME_SOURCE = "no registry answers name lookups for"  # an unknown verdict no recheck can change
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def judge(ecosystem: str, name: str, found: Sequence[Capture], identity: Identit
     """One orphan's verdict from the name lookup's captures about its name."""
     source = name_source(ecosystem)
     if source is None:
-        return Triage(Verdict.UNKNOWN, f"no registry answers name lookups for {ecosystem}")
+        return Triage(Verdict.UNKNOWN, f"{NO_NAME_SOURCE} {ecosystem}")
     if not found:
         return Triage(Verdict.UNKNOWN, "not looked up yet: the name lookup has not answered for this name")
     if source == "depsdev":

@@ -38,7 +38,7 @@ from distscout.integrity.outputs import (
 from distscout.repos import RepoRef, display_name
 from distscout.rows import derived_rows, version_tag
 from distscout.store.derive import load_captures_many
-from distscout.store.queries import manifests_unknown_query, unconfirmed_orphans_query
+from distscout.store.queries import manifests_unknown_query, orphans_query, unconfirmed_orphans_query
 from distscout.store.schema import (
     active_scans,
     derived_outputs,
@@ -47,6 +47,7 @@ from distscout.store.schema import (
     repo_distribution_manifest,
     repos,
 )
+from distscout.triage import NO_NAME_SOURCE, Verdict
 
 CLEAN, ISSUES, IN_PROGRESS = "clean", "issues", "in_progress"
 
@@ -179,7 +180,26 @@ def partial_evidence_findings(connection: Connection) -> list[Finding]:
                     f"package{'s' if row.registry_packages > 1 else ''} may be unclaimed",
                 )
             )
-    return found
+    return found + _unanswered_names(connection, partial)
+
+
+def _unanswered_names(connection: Connection, partial: Any) -> list[Finding]:
+    """Orphans whose verdict is unknown because the name lookup did not answer (not because no registry
+    serves the ecosystem: a recheck cannot change that)."""
+    names: dict[str, list[str]] = {}
+    unanswered = ~repo_distribution_manifest.c.verdict_detail.startswith(NO_NAME_SOURCE, autoescape=True)
+    for row in connection.execute(orphans_query(Verdict.UNKNOWN.value).where(partial, unanswered)):
+        names.setdefault(row.repo, []).append(row.package_name_declared or row.manifest_path)
+    return [
+        Finding(
+            FindingClass.PARTIAL_EVIDENCE,
+            repo_subject(repo),
+            Action.RECHECK,
+            repo,
+            f"orphan verdicts unknown (the name lookup did not answer): {', '.join(sorted(found)[:5])}",
+        )
+        for repo, found in names.items()
+    ]
 
 
 def _rows(connection: Connection, table: Any, repo_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

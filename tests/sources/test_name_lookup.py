@@ -13,6 +13,7 @@ from sqlalchemy import select
 from distscout.app import Application
 from distscout.captures import utc_now
 from distscout.emulator.server import EmulatorServer
+from distscout.integrity.check import partial_evidence_findings
 from distscout.repos import parse_repo_ref
 from distscout.store.claims import claim_next
 from distscout.store.engine import open_engine
@@ -31,8 +32,25 @@ FILES = {
     "DESCRIPTION": "Package: AcmeR\nVersion: 1.0\n",  # on CRAN with no link
     "packages/bad/package.json": '{"name": "Bad Name"}',  # npm refuses it: nothing asked
     "packages/gem/acme-gem.gemspec": 'Gem::Specification.new do |s|\n  s.name = "acme-gem"\nend\n',
+    # names that must be encoded as one path segment: a scope, and Maven's group:artifact
+    "packages/scoped/package.json": '{"name": "@acme/scoped", "version": "1.0.0"}',
+    "java/pom.xml": "<project><groupId>org.acme</groupId><artifactId>gizmo</artifactId>"
+    "<version>1.0</version></project>",
 }
 PACKAGES = [
+    {
+        "ecosystem": "npm",
+        "name": "@acme/scoped",
+        "repository_url": "https://github.com/acme/orphans",
+        "reverse_indexed": False,
+        "versions": [{"version": "1.0.0"}],
+    },
+    {
+        "ecosystem": "maven",
+        "name": "org.acme:gizmo",
+        "repository_url": "https://gitlab.com/other/gizmo",
+        "versions": [{"version": "1.0"}],
+    },
     {
         "ecosystem": "pypi",
         "name": "taken-name",
@@ -55,6 +73,8 @@ PACKAGES = [
     },
 ]
 EXPECTED = {
+    "packages/scoped/package.json": "linked",
+    "java/pom.xml": "taken",
     "package.json": "unregistered",
     "pyproject.toml": "taken",
     "crates/lag/Cargo.toml": "linked",
@@ -110,18 +130,26 @@ async def test_every_orphan_gets_the_verdict_the_world_holds(
         listed = orphans(connection)
         assert [(o["manifest_path"], o["verdict"]) for o in listed] == [
             ("package.json", "unregistered"),  # the free name first: anyone can take it
+            ("java/pom.xml", "taken"),
             ("pyproject.toml", "taken"),
         ]
-        assert listed[1]["linked_repository"] == "github.com/someone/taken"
+        assert [o["linked_repository"] for o in listed[1:]] == [
+            "gitlab.com/other/gizmo",
+            "github.com/someone/taken",
+        ]
         stats = fleet_stats(connection)
-        assert (stats.orphans_unregistered, stats.orphans_taken, stats.orphans_unknown) == (1, 1, 0)
-        assert (stats.names_linked, stats.names_unlinked, stats.invalid_names) == (1, 1, 1)
+        assert (stats.orphans_unregistered, stats.orphans_taken, stats.orphans_unknown) == (1, 2, 0)
+        assert (stats.names_linked, stats.names_unlinked, stats.invalid_names) == (2, 1, 1)
         # the name-matched packages are registry evidence of source name_lookup
         d = repo_distribution
         named = connection.execute(
             select(d.c.package_name, d.c.provenance).where(d.c.source == "name_lookup")
         )
-        assert dict(named.all()) == {"lagging": "UNVERIFIED_METADATA", "AcmeR": "NAME_MATCH"}
+        assert dict(named.all()) == {
+            "lagging": "UNVERIFIED_METADATA",
+            "@acme/scoped": "UNVERIFIED_METADATA",
+            "AcmeR": "NAME_MATCH",
+        }
         assert [o["manifest_path"] for o in orphans(connection, "invalid-name")] == [
             "packages/bad/package.json"
         ]
@@ -141,7 +169,7 @@ async def test_a_name_is_asked_once_per_cadence_across_the_fleet(
     # the repository is due again (its claim's clock moved on); its names' answers are still fresh
     await _scan_all(world, sqlite_url, now=utc_now() + timedelta(days=181))
     again = world.stats()["depsdev"]["by_route"]
-    assert first["/v3/systems/{system}/packages/{name}"] == 4  # three names and the gem's publish dates
+    assert first["/v3/systems/{system}/packages/{name}"] == 6  # five names and the gem's publish dates
     assert again.get("/v3/systems/{system}/packages/{name}") == 1, again  # only the gem's dates again
     assert "/v3/systems/{system}/packages/{name}/versions/{version}" not in again
     assert {path: verdict for path, (verdict, _) in _verdicts(sqlite_url).items() if verdict} == EXPECTED
@@ -156,7 +184,10 @@ async def test_a_registry_failing_leaves_the_verdict_unknown_and_the_scan_partia
     found = _verdicts(sqlite_url)
     # deps.dev's names: a garbled or failed answer is never read as a verdict (a clean 404 still is one:
     # the garbling faults spoil answers with a body, the error fault every answer)
-    failed = ("pyproject.toml", "crates/lag/Cargo.toml", *(["package.json"] if "error_rate" in fault else []))
+    failed = (
+        *("pyproject.toml", "crates/lag/Cargo.toml", "java/pom.xml", "packages/scoped/package.json"),
+        *(["package.json"] if "error_rate" in fault else []),
+    )
     for path in failed:
         assert found[path][0] == "unknown", (path, found[path])
     assert found["DESCRIPTION"][0] == "unlinked", "ecosyste.ms answered for CRAN"
@@ -166,6 +197,20 @@ async def test_a_registry_failing_leaves_the_verdict_unknown_and_the_scan_partia
         assert report is not None and report["state"]["scan_complete"] is False
         assert report["unseen"].get("name_lookup") in {"transient", "permanent"}
     engine.dispose()
+
+
+async def test_the_integrity_check_rechecks_a_name_lookup_that_failed(
+    emulator_factory: EmulatorFactory, sqlite_url: str
+) -> None:
+    # only CRAN's name lookups fail: the repository's reverse lookups all answered, so AcmeR is an orphan
+    plan = {"ecosystems": {"routes": {"/api/v1/registries/cran.r-project.org/packages": {"error_rate": 1}}}}
+    await _scan_all(emulator_factory(triage_world(), plan), sqlite_url)
+    assert _verdicts(sqlite_url)["DESCRIPTION"][0] == "unknown"
+    engine = open_engine(sqlite_url)
+    with engine.connect() as connection:
+        findings = [(f.action.value, f.reason) for f in partial_evidence_findings(connection)]
+    engine.dispose()
+    assert findings == [("recheck", "orphan verdicts unknown (the name lookup did not answer): AcmeR")]
 
 
 async def test_without_the_name_lookup_orphans_stay_unknown(world: EmulatorServer, sqlite_url: str) -> None:
