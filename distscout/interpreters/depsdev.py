@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from distscout.captures import Capture
+from distscout.ecosystems import DEPSDEV_SYSTEMS
 from distscout.interpreters.base import (
     NOISE_ECOSYSTEMS,
     Interpretation,
@@ -22,15 +23,7 @@ from distscout.interpreters.base import (
 from distscout.observations import RegistryObservation
 
 DEPSDEV = "deps.dev"
-_DEPSDEV_SYSTEMS = {
-    "NPM": "npm",
-    "PYPI": "pypi",
-    "CARGO": "cargo",
-    "MAVEN": "maven",
-    "RUBYGEMS": "rubygems",
-    "NUGET": "nuget",
-    "GO": "go",
-}
+_DEPSDEV_SYSTEMS = {system: ecosystem for ecosystem, system in DEPSDEV_SYSTEMS.items()}  # NPM -> npm
 # Strongest first: attestations are verified links, metadata is a claim (forks and mirrors make it too).
 _PROVENANCE_RANK = [
     "SLSA_ATTESTATION",
