@@ -238,9 +238,8 @@ def _ecosystems(ecosystem: str, name: str, found: Sequence[Capture], identity: I
     link = record.get("repository_url")
     links: list[tuple[str, bool]] = []
     if isinstance(link, str) and link.strip():
-        key = repo_key(link)
         # ecosyste.ms's reverse lookup matches `https://host/path` exactly, ignoring case only
-        links.append((link, key is not None and link.strip().lower() == f"https://{key}"))
+        links.append((link, link.strip().lower() == f"https://{identity.key}"))
     served = str(record.get("name") or name)
     evidence = package_row(
         ecosystem,
@@ -257,7 +256,7 @@ def _decide(
     service: str, links: list[tuple[str, bool]], identity: Identity, evidence: RegistryObservation
 ) -> Triage:
     """The verdict from a package's repository links: (as given, whether in the reverse lookups' spelling)."""
-    keyed = [(raw.strip(), repo_key(raw), exact) for raw, exact in links if raw.strip()]
+    keyed = [(raw.strip(), _key_of(raw, identity), exact) for raw, exact in links if raw.strip()]
     for _, key, exact in keyed:
         if key == identity.key and exact:
             detail = f"{service} links it to this repository; the reverse lookups missed it (index lag)"
@@ -273,6 +272,26 @@ def _decide(
     shown = f" (its link {keyed[0][0][:200]!r} names no repository)" if keyed else ""
     detail = f"{service} has the package with no repository link{shown}"
     return Triage(Verdict.UNLINKED, detail, evidence=_as_name_match(evidence))
+
+
+def _key_of(link: str, identity: Identity) -> str | None:
+    """The repository a link names; this one's key wherever the link is this repository or a page of it —
+    on a self-hosted GitLab too, whose path prefix no general rule can tell from a group."""
+    here = identity.key
+    generic = _generic(link)
+    if generic is not None and (generic == here or generic.startswith(here + "/")):
+        return here
+    return repo_key(link)
+
+
+def _generic(link: str) -> str | None:
+    """`host/path` of a URL-ish link, lower-cased, without scheme, `git+`, credentials, `www.` or `.git`."""
+    text = link.strip().removeprefix("git+").split("#", 1)[0].split("?", 1)[0]
+    if (scp := _SCP_FORM.match(text)) is not None:
+        text = f"{scp.group(1)}/{scp.group(2)}"
+    body = text.split("://", 1)[-1].rsplit("@", 1)[-1] if "://" in text else text
+    body = body.lower().removeprefix("www.").rstrip("/").removesuffix(".git")
+    return body if "/" in body and "." in body.split("/", 1)[0] else None
 
 
 def _name_matched(keyed: list[tuple[str, str | None, bool]], identity: Identity) -> str | None:

@@ -170,3 +170,18 @@ def test_the_identity_takes_the_forges_current_name_and_keeps_the_fleets() -> No
     metadata = Capture(GITHUB_REPO, "github.repo", "GET /repos/acme/widget", 200, b"{}", WHEN, "acme/widget")
     found = identity_of(RepoRef("github.com", "acme", "old-widget"), [metadata])
     assert found.key == "github.com/acme/widget" and "github.com/acme/old-widget" in found.former
+
+
+@pytest.mark.parametrize(
+    ("link", "verdict"),
+    [
+        ("https://git.example.com/gitlab/platform/tools", Verdict.LINKED),
+        ("git+https://git.example.com/gitlab/platform/tools.git", Verdict.UNLINKED),
+        ("https://git.example.com/gitlab/platform/tools/-/tree/main", Verdict.UNLINKED),
+        ("https://git.example.com/gitlab/platform/other", Verdict.TAKEN),
+    ],
+)
+def test_a_self_hosted_gitlab_repository_is_known_by_its_own_links(link: str, verdict: Verdict) -> None:
+    here = Identity("git.example.com/gitlab/platform/tools")
+    found = judge("cran", "widget", [_registry(), _record(link)], here)
+    assert found.verdict is verdict, found.detail
