@@ -39,6 +39,9 @@ class SourceResult:
     captures: tuple[Capture, ...] = ()
     notes: tuple[str, ...] = ()
     detail: str = ""  # why the outcome is not ok, for the operator
+    # Its captures are this scan's whole answer, its failed calls included (the name lookup: one capture
+    # set per name): they replace the stored ones even when some calls failed, which their verdicts show.
+    whole: bool = False
 
     @property
     def has_data(self) -> bool:

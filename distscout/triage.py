@@ -75,10 +75,13 @@ class Identity:
 
     key: str
     former: frozenset[str] = frozenset()
+    host: str = ""  # the forge's host, a self-hosted instance's path prefix included
 
     @property
     def path(self) -> str:
-        return self.key.partition("/")[2] if self.key.startswith(("github.com/", "gitlab.com/")) else ""
+        """The repository's path on its forge (`acme/widget`, `group/sub/project`): what a mirror keeps."""
+        host = self.host or self.key.partition("/")[0]
+        return self.key.removeprefix(host.lower() + "/")
 
 
 def subject(ecosystem: str, name: str) -> str:
@@ -120,7 +123,7 @@ def identity_of(repo: RepoRef, stored: Iterable[Capture]) -> Identity:
         (f"{repo.host}/{c.subject}".lower() for c in stored if c.source in (GITHUB_REPO, GITLAB_PROJECT)),
         repo.key,
     )
-    return Identity(current, frozenset(keys - {current}))
+    return Identity(current, frozenset(keys - {current}), repo.host)
 
 
 def _asked_names(request: str) -> list[str]:
@@ -189,12 +192,14 @@ def _depsdev(ecosystem: str, name: str, found: Sequence[Capture], identity: Iden
     body = _answer(package, "deps.dev", "the package")
     if isinstance(body, Triage):
         return body
+    if not depsdev_package_ok(body, ecosystem, name):
+        return Triage(Verdict.UNKNOWN, _NOT_ASKED.format(service="deps.dev", what="package"))
     versions = [as_dict(v) for v in as_list(body.get("versions"))]
-    if not versions:
-        return Triage(Verdict.UNKNOWN, "deps.dev answered the package without versions")
     details = _answer(_last(found, DEPSDEV_VERSION), "deps.dev", "the default version's details")
     if isinstance(details, Triage):
         return details
+    if not depsdev_version_ok(details):
+        return Triage(Verdict.UNKNOWN, _NOT_ASKED.format(service="deps.dev", what="version"))
     related = [
         as_dict(p)
         for p in as_list(details.get("relatedProjects"))
@@ -207,11 +212,10 @@ def _depsdev(ecosystem: str, name: str, found: Sequence[Capture], identity: Iden
         if link.get("label") == "SOURCE_REPO"
     ]
     dates = [t for t in (time_of(v.get("publishedAt")) for v in versions) if t is not None]
-    served = str(as_dict(body.get("packageKey")).get("name") or name)
     provenance = next((str(p["relationProvenance"]) for p in related if p.get("relationProvenance")), None)
-    evidence = RegistryObservation(
+    evidence = RegistryObservation(  # under the declared name, which the answer was checked to match
         ecosystem,
-        served,
+        name,
         NAME_LOOKUP,
         version_count=len(versions),
         first_published_at=min(dates, default=None),
@@ -229,27 +233,60 @@ def _ecosystems(ecosystem: str, name: str, found: Sequence[Capture], identity: I
     served_registry = _answer(known, "ecosyste.ms", f"the registry {registry}")
     if isinstance(served_registry, Triage):
         return served_registry
+    if not ecosystems_registry_ok(served_registry):
+        return Triage(Verdict.UNKNOWN, _NOT_ASKED.format(service="ecosyste.ms", what="registry"))
     package = _last(found, ECOSYSTEMS_PACKAGE)
     if package is not None and package.status == 404:
         return Triage(Verdict.UNREGISTERED, f"{registry} has no package {name} (ecosyste.ms)")
     record = _answer(package, "ecosyste.ms", "the package")
     if isinstance(record, Triage):
         return record
+    if not ecosystems_package_ok(record, ecosystem, name):
+        return Triage(Verdict.UNKNOWN, _NOT_ASKED.format(service="ecosyste.ms", what="package"))
     link = record.get("repository_url")
     links: list[tuple[str, bool]] = []
     if isinstance(link, str) and link.strip():
         # ecosyste.ms's reverse lookup matches `https://host/path` exactly, ignoring case only
         links.append((link, link.strip().lower() == f"https://{identity.key}"))
-    served = str(record.get("name") or name)
     evidence = package_row(
         ecosystem,
-        served,
+        name,
         NAME_LOOKUP,
         record,
         count_field="versions_count",
         date_fields=("first_release_published_at", "latest_release_published_at"),
     )
     return _decide("ecosyste.ms", links, identity, evidence)
+
+
+_NOT_ASKED = "{service} answered, but not with the {what} asked about: its answer is not read"
+
+
+# What an answer must hold to be read at all (the name lookup refuses to keep one that does not): a
+# garbled 200 is never a verdict.
+def depsdev_package_ok(data: Any, ecosystem: str, name: str) -> bool:
+    body = as_dict(data)
+    served = as_dict(body.get("packageKey")).get("name")
+    versions = as_list(body.get("versions"))
+    return (
+        isinstance(served, str)
+        and normalized(ecosystem, served) == normalized(ecosystem, lookup_spelling(ecosystem, name))
+        and bool(versions)
+        and all(isinstance(as_dict(as_dict(v).get("versionKey")).get("version"), str) for v in versions)
+    )
+
+
+def depsdev_version_ok(data: Any) -> bool:
+    return isinstance(as_dict(as_dict(data).get("versionKey")).get("version"), str)
+
+
+def ecosystems_registry_ok(data: Any) -> bool:
+    return isinstance(as_dict(data).get("name"), str)
+
+
+def ecosystems_package_ok(data: Any, ecosystem: str, name: str) -> bool:
+    served = as_dict(data).get("name")
+    return isinstance(served, str) and normalized(ecosystem, served) == normalized(ecosystem, name)
 
 
 def _decide(
@@ -277,21 +314,12 @@ def _decide(
 def _key_of(link: str, identity: Identity) -> str | None:
     """The repository a link names; this one's key wherever the link is this repository or a page of it —
     on a self-hosted GitLab too, whose path prefix no general rule can tell from a group."""
-    here = identity.key
-    generic = _generic(link)
-    if generic is not None and (generic == here or generic.startswith(here + "/")):
-        return here
+    located = _host_and_path(link)
+    if located is not None:
+        whole = "/".join(located)
+        if whole == identity.key or whole.startswith(identity.key + "/"):
+            return identity.key
     return repo_key(link)
-
-
-def _generic(link: str) -> str | None:
-    """`host/path` of a URL-ish link, lower-cased, without scheme, `git+`, credentials, `www.` or `.git`."""
-    text = link.strip().removeprefix("git+").split("#", 1)[0].split("?", 1)[0]
-    if (scp := _SCP_FORM.match(text)) is not None:
-        text = f"{scp.group(1)}/{scp.group(2)}"
-    body = text.split("://", 1)[-1].rsplit("@", 1)[-1] if "://" in text else text
-    body = body.lower().removeprefix("www.").rstrip("/").removesuffix(".git")
-    return body if "/" in body and "." in body.split("/", 1)[0] else None
 
 
 def _name_matched(keyed: list[tuple[str, str | None, bool]], identity: Identity) -> str | None:
@@ -301,8 +329,9 @@ def _name_matched(keyed: list[tuple[str, str | None, bool]], identity: Identity)
     for _, key, _ in keyed:
         if key in identity.former:
             return f"links to this repository's former name {key}"
-    for _, key, _ in keyed:
-        if key is not None and identity.path and key.partition("/")[2] == identity.path:
+    for raw, key, _ in keyed:
+        located = _host_and_path(raw)
+        if key is not None and located is not None and located[1] == identity.path:
             return f"links to a mirror of this repository: {key}"
     return None
 
@@ -319,38 +348,57 @@ def _as_name_match(evidence: RegistryObservation) -> RegistryObservation:
     )
 
 
-_SCP_FORM = re.compile(r"^(?:ssh://)?[\w.-]+@([\w.-]+)[:/](.+)$")
+_SCP_FORM = re.compile(r"^[\w.-]+@([\w.-]+):(?!\d+/)(.+)$")
 _SHORTHAND = {"github:": "github.com/", "gitlab:": "gitlab.com/", "bitbucket:": "bitbucket.org/"}
 
 
 def repo_key(link: str) -> str | None:
     """The repository a link names, as `host/path` lower-cased; None where it names none.
 
-    Takes the spellings registries hold: `git+https://….git`, `git+ssh://git@host/o/r.git`, `git@host:o/r`,
-    `http://`, `www.`, npm's `github:o/r`, a page below the repository (`/tree/main`, GitLab's `/-/…`).
+    Takes the spellings registries hold: `git+https://….git`, `git+ssh://git@host:22/o/r.git`,
+    `git@host:o/r`, `http://`, `www.`, npm's `github:o/r`, a page below the repository (`/tree/main`,
+    GitLab's `/-/…`). A link is untrusted text: whatever it holds, the answer is a key or None.
     """
+    located = _host_and_path(link)
+    if located is None:
+        return None
+    host, path = located
+    try:
+        return parse_repo_ref(f"https://{host}/{path}").key.removesuffix(".git")
+    except (RepoRefError, ValueError):  # not a forge we track, or a URL the parser refuses
+        segments = [s for s in path.split("/") if s]
+        if len(segments) < 2:
+            return None
+        return f"{host}/{segments[0]}/{segments[1].removesuffix('.git')}"
+
+
+def _host_and_path(link: str) -> tuple[str, str] | None:
+    """(host without port, credentials or `www.`; path without query, fragment or `.git`), lower-cased."""
     text = link.strip().removeprefix("git+")
+    if not text or not text.isprintable() or not _encodable(text):
+        return None
     for short, host in _SHORTHAND.items():
         if text.startswith(short):
             text = host + text.removeprefix(short)
-    if (scp := _SCP_FORM.match(text)) is not None:
-        text = f"{scp.group(1)}/{scp.group(2)}"
     text = text.split("#", 1)[0].split("?", 1)[0]
-    try:
-        return parse_repo_ref(text).key.removesuffix(".git")
-    except RepoRefError:
-        return _other_forge(text)
-
-
-def _other_forge(text: str) -> str | None:
-    """A link to a forge we do not track (Bitbucket, Codeberg, a self-hosted one): its first two segments."""
-    body = text.split("://", 1)[-1]
-    host, _, path = body.partition("/")
-    segments = [s for s in path.split("/") if s]
-    if "." not in host or "@" in host or len(segments) < 2:
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    elif (scp := _SCP_FORM.match(text)) is not None:  # git@host:owner/name (no scheme: no port either)
+        text = f"{scp.group(1)}/{scp.group(2)}"
+    authority, _, path = text.partition("/")
+    host = authority.rsplit("@", 1)[-1].partition(":")[0].lower().removeprefix("www.")
+    path = path.strip("/").lower().removesuffix(".git")
+    if "." not in host or not path or not re.fullmatch(r"[a-z0-9.-]+", host):
         return None
-    name = segments[1].removesuffix(".git")
-    return f"{host.lower().removeprefix('www.')}/{segments[0]}/{name}".lower()
+    return host, path
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: no database column takes it
+        return False
+    return True
 
 
 def triage_values(found: Triage | None) -> dict[str, Any]:

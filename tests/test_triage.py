@@ -18,6 +18,7 @@ from distscout.interpreters.name_lookup import (
     NAME_LOOKUP,
 )
 from distscout.repos import RepoRef
+from distscout.sources.name_lookup import default_version
 from distscout.triage import Identity, Verdict, identity_of, judge, repo_key
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -44,6 +45,7 @@ def _package(name: str = "widget") -> Capture:
 
 def _version(related: list[str], links: list[str]) -> Capture:
     body = {
+        "versionKey": {"system": "NPM", "name": "widget", "version": "1.1.0"},
         "relatedProjects": [
             {
                 "projectKey": {"id": r},
@@ -107,6 +109,11 @@ def test_no_link_at_all_is_unlinked() -> None:
         ([_capture(DEPSDEV_PACKAGE, 200, b"<html>oops</html>")], "not its JSON"),
         ([_package()], "did not arrive"),  # the package, but not its version's links
         ([_package(), _capture(DEPSDEV_VERSION, 500, b"")], "HTTP 500"),
+        # a 200 that is not the package or version asked about is not read either
+        ([_capture(DEPSDEV_PACKAGE, 200, {})], "not with the package"),
+        ([_capture(DEPSDEV_PACKAGE, 200, [])], "not its JSON"),
+        ([_package("gadget"), _version([], [])], "not with the package"),
+        ([_package(), _capture(DEPSDEV_VERSION, 200, {})], "not with the version"),
     ],
 )
 def test_a_failed_or_garbled_lookup_is_unknown_never_unregistered(answers: list[Capture], why: str) -> None:
@@ -140,6 +147,9 @@ def _record(link: Any, status: int = 200) -> Capture:
         ([_registry(), _record("https://github.com/other/widget")], Verdict.TAKEN),
         ([_registry(404), _record(None, 404)], Verdict.UNKNOWN),  # the service has no such registry
         ([_registry(), _record(None, 502)], Verdict.UNKNOWN),
+        ([_registry(), _capture(ECOSYSTEMS_PACKAGE, 200, {"error": "x"}, "cran/widget")], Verdict.UNKNOWN),
+        ([_registry(), _capture(ECOSYSTEMS_PACKAGE, 200, {}, "cran/widget")], Verdict.UNKNOWN),
+        ([_capture(ECOSYSTEMS_REGISTRY, 200, [], "cran/widget"), _record(None)], Verdict.UNKNOWN),
     ],
 )
 def test_ecosystems_per_registry_answers(answers: list[Capture], verdict: Verdict) -> None:
@@ -158,8 +168,15 @@ def test_a_link_that_names_no_repository_is_not_a_conflict() -> None:
         ("https://github.com/acme/widget/tree/main/pkg", "github.com/acme/widget"),
         ("https://gitlab.com/group/sub/project/-/tree/main", "gitlab.com/group/sub/project"),
         ("https://bitbucket.org/team/repo.git", "bitbucket.org/team/repo"),
+        ("ssh://git@git.example.org:2222/acme/widget.git", "git.example.org/acme/widget"),
+        ("ssh://git@github.com:22/acme/widget.git", "github.com/acme/widget"),
         ("not a url", None),
         ("https://example.org", None),
+        # hostile text: never an exception, never a key a database column refuses
+        ("http://[x", None),
+        ("https://[::1/a/b", None),
+        ("https://codeberg.org/a/w\udcffx", None),
+        ("https://git\x00hub.com/a/b", None),
     ],
 )
 def test_repo_key_reads_the_spellings_registries_hold(link: str, key: str | None) -> None:
@@ -185,3 +202,32 @@ def test_a_self_hosted_gitlab_repository_is_known_by_its_own_links(link: str, ve
     here = Identity("git.example.com/gitlab/platform/tools")
     found = judge("cran", "widget", [_registry(), _record(link)], here)
     assert found.verdict is verdict, found.detail
+
+
+def test_a_mirror_keeps_the_whole_path_and_a_self_hosted_repository_has_one_too() -> None:
+    here = Identity("git.example.com/gitlab/platform/tools", host="git.example.com/gitlab")
+    mirrored = judge("cran", "widget", [_registry(), _record("https://github.com/platform/tools")], here)
+    assert mirrored.verdict is Verdict.UNLINKED and "mirror" in mirrored.detail
+    nested = judge("cran", "widget", [_registry(), _record("https://git.other.org/acme/widget/sub")], HERE)
+    assert nested.verdict is Verdict.TAKEN, "a nested project elsewhere is not a mirror of acme/widget"
+
+
+def test_dates_without_a_zone_are_read_as_utc() -> None:
+    versions = [
+        {
+            "versionKey": {"system": "NPM", "name": "widget", "version": "1.0.0"},
+            "publishedAt": "2024-01-02T00:00:00",
+        },
+        {
+            "versionKey": {"system": "NPM", "name": "widget", "version": "1.1.0"},
+            "publishedAt": "2024-03-02T00:00:00Z",
+        },
+    ]
+    package = _capture(
+        DEPSDEV_PACKAGE, 200, {"packageKey": {"system": "NPM", "name": "widget"}, "versions": versions}
+    )
+    found = judge("npm", "widget", [package, _version(["github.com/acme/widget"], [])], HERE)
+    assert found.evidence is not None and found.evidence.first_published_at == datetime(
+        2024, 1, 2, tzinfo=UTC
+    )
+    assert default_version({"versions": versions}) == "1.1.0"

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -127,6 +127,7 @@ class UpstreamClient:
         memo_seconds: float = 0.0,
         immutable: bool = False,
         fresh_seconds: float = 0.0,
+        accept: Callable[[Any], bool] | None = None,
     ) -> Fetched:
         """GET `path` (already percent-encoded as the upstream wants) relative to the base URL.
 
@@ -134,10 +135,12 @@ class UpstreamClient:
         an owner's package listing serves all its repositories, a package's details every repo it maps to.
         With `immutable`, a cached answer is used without asking at all (a Git blob by SHA never changes).
         With `fresh_seconds`, an answer (a 200 or a miss) is kept in the shared cache and reused by every
-        process for that long: a registry's word on a package name is asked once per cadence, fleet-wide.
+        process for that long: a registry's word on a package name is asked once per cadence, fleet-wide;
+        `accept` tells an answer in the right shape from a garbled one, which is a failure and never kept.
         """
         if fresh_seconds > 0:
-            return await self._kept(path, params, fresh_seconds, miss_statuses, expect_json)
+            expected = _Expected(miss_statuses, expect_json, accept)
+            return await self._kept(path, params, fresh_seconds, expected)
         if immutable and (known := await self._immutable_answer(path, params)) is not None:
             return known
         if memo_seconds > 0:
@@ -170,25 +173,34 @@ class UpstreamClient:
         path: str,
         params: Mapping[str, str] | None,
         seconds: float,
-        miss: frozenset[int],
-        expect_json: bool,
+        expected: _Expected,
     ) -> Fetched:
         key = "kept:" + self._cache_key(path, {**dict(self.config.default_params), **(params or {})})
         running = self._inflight.get(key)
         if running is not None:  # the same question from another scan, already on its way: one request
-            return await asyncio.shield(running)
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this caller was cancelled
+                # the caller that asked was cancelled, not this one: ask again
+                return await self._kept(path, params, seconds, expected)
         future: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            fetched = await self._kept_answer(key, path, params, seconds, (miss, expect_json))
-            future.set_result(fetched)
-            return fetched
+            fetched = await self._kept_answer(key, path, params, seconds, expected)
         except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: a waiter-less failure is not logged as unhandled
+            if isinstance(exc, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(exc)
+                future.exception()  # retrieved: a waiter-less failure is not logged as unhandled
             raise
         finally:
             del self._inflight[key]
+        future.set_result(fetched)
+        return fetched
 
     async def _kept_answer(
         self,
@@ -196,28 +208,37 @@ class UpstreamClient:
         path: str,
         params: Mapping[str, str] | None,
         seconds: float,
-        expected: tuple[frozenset[int], bool],  # the statuses that mean "no such thing"; JSON wanted
+        expected: _Expected,
     ) -> Fetched:
-        miss, expect_json = expected
-        now = datetime.now(UTC)
+        now = datetime.fromtimestamp(self.clock.wall(), UTC)
         kept = await self.cache.lookup(key)
         if (
             kept is not None
             and kept.stored_at is not None
             and now - kept.stored_at < timedelta(seconds=seconds)
         ):
-            outcome = Outcome.MISS if kept.status in miss else Outcome.OK
-            data = _json_or_none(kept.body) if outcome is Outcome.OK and expect_json else None
-            if outcome is Outcome.MISS or data is not None or not expect_json:
-                url = redact_url(self._url(path))
-                return Fetched(
-                    outcome, url=url, status=kept.status, body=kept.body, data=data, from_cache=True
-                )
-        fetched = await self.request("GET", path, params=params, miss_statuses=miss, expect_json=expect_json)
+            found = self._from_kept(path, kept, expected)
+            if found is not None:
+                return found
+        fetched = await self.request(
+            "GET", path, params=params, miss_statuses=expected.miss, expect_json=expected.json
+        )
+        if fetched.outcome is Outcome.OK and not expected.accepts(fetched.data):
+            # an answer in the wrong shape (a garbled 200): a failure, never kept, never read
+            return replace(fetched, outcome=Outcome.TRANSIENT, error="unexpected answer")
         if fetched.outcome.is_answer:  # failures are never kept
             status = 200 if fetched.from_cache else fetched.status or 200
             self.cache.store(key, CachedAnswer("", fetched.body, status=status, stored_at=now))
         return fetched
+
+    def _from_kept(self, path: str, kept: CachedAnswer, expected: _Expected) -> Fetched | None:
+        url = redact_url(self._url(path))
+        if kept.status in expected.miss:
+            return Fetched(Outcome.MISS, url=url, status=kept.status, body=kept.body, from_cache=True)
+        data = _json_or_none(kept.body) if expected.json else None
+        if expected.json and (data is None or not expected.accepts(data)):
+            return None  # not a usable answer after all: ask again
+        return Fetched(Outcome.OK, url=url, status=kept.status, body=kept.body, data=data, from_cache=True)
 
     async def _memoized(
         self,
@@ -382,6 +403,18 @@ class UpstreamClient:
 
     def _secrets(self) -> tuple[str, ...]:
         return (self.config.token,) if self.config.token else ()
+
+
+@dataclass(frozen=True)
+class _Expected:
+    """What a kept question expects: the statuses that mean "no such thing", JSON, and its shape."""
+
+    miss: frozenset[int]
+    json: bool
+    accept: Callable[[Any], bool] | None = None
+
+    def accepts(self, data: Any) -> bool:
+        return self.accept is None or self.accept(data)
 
 
 @dataclass

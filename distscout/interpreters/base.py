@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from distscout.captures import Capture
@@ -55,9 +55,11 @@ def time_of(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        found = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    # a time without a zone is read as UTC: naive and aware times neither compare nor store together
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 def as_dict(value: object) -> dict[str, Any]:

@@ -31,7 +31,14 @@ from distscout.interpreters.name_lookup import (
 from distscout.results import SourceResult, worst
 from distscout.sources.base import capture_of
 from distscout.sources.depsdev import package_path
-from distscout.triage import candidates, subject
+from distscout.triage import (
+    candidates,
+    depsdev_package_ok,
+    depsdev_version_ok,
+    ecosystems_package_ok,
+    ecosystems_registry_ok,
+    subject,
+)
 from distscout.upstreams import Upstreams
 
 
@@ -66,7 +73,7 @@ async def look_up(upstreams: Upstreams, questions: Sequence[NameQuestion], fresh
     outcomes = [outcome for _, outcome in answers]
     failed = [q.subject for q, o in zip(questions, outcomes, strict=True) if not o.is_answer]
     detail = f"name lookups unanswered: {', '.join(failed[:10])}" if failed else ""
-    return SourceResult(NAME_LOOKUP, worst(outcomes), captures, detail=detail)
+    return SourceResult(NAME_LOOKUP, worst(outcomes), captures, detail=detail, whole=True)
 
 
 async def _ask(upstreams: Upstreams, question: NameQuestion, fresh: float) -> tuple[list[Capture], Outcome]:
@@ -84,14 +91,19 @@ async def _depsdev(
 ) -> tuple[list[Capture], Outcome]:
     name = lookup_spelling(question.ecosystem, question.name)
     path = package_path(DEPSDEV_SYSTEMS[question.ecosystem], name)
-    package = await client.get(path, fresh_seconds=fresh)
+    package = await client.get(
+        path,
+        fresh_seconds=fresh,
+        accept=lambda data: depsdev_package_ok(data, question.ecosystem, question.name),
+    )
     captures = [_captured(DEPSDEV_PACKAGE, package, question)]
     if package.outcome is not Outcome.OK:
         return captures, package.outcome
     version = default_version(package.data)
-    if version is None:  # a package without versions: its links cannot be read
-        return captures, Outcome.OK
-    details = await client.get(f"{path}/versions/{quote(version, safe='')}", fresh_seconds=fresh)
+    if version is None:  # unreachable: an accepted package has versions
+        return captures, Outcome.TRANSIENT
+    versioned = f"{path}/versions/{quote(version, safe='')}"
+    details = await client.get(versioned, fresh_seconds=fresh, accept=depsdev_version_ok)
     captures.append(_captured(DEPSDEV_VERSION, details, question))
     return captures, details.outcome
 
@@ -115,13 +127,19 @@ async def _ecosystems(
     client: UpstreamClient, question: NameQuestion, fresh: float
 ) -> tuple[list[Capture], Outcome]:
     registry = quote(ECOSYSTEMS_REGISTRIES[question.ecosystem], safe="")
-    known = await client.get(f"/api/v1/registries/{registry}", fresh_seconds=fresh)
+    known = await client.get(
+        f"/api/v1/registries/{registry}", fresh_seconds=fresh, accept=ecosystems_registry_ok
+    )
     captures = [_captured(ECOSYSTEMS_REGISTRY, known, question)]
     if known.outcome is Outcome.MISS:  # a registry it does not serve: every name there stays unknown
         return captures, Outcome.OK  # (an answer all the same: asking again next scan would not help)
     if known.outcome is not Outcome.OK:
         return captures, known.outcome
     name = quote(lookup_spelling(question.ecosystem, question.name), safe="")
-    package = await client.get(f"/api/v1/registries/{registry}/packages/{name}", fresh_seconds=fresh)
+    package = await client.get(
+        f"/api/v1/registries/{registry}/packages/{name}",
+        fresh_seconds=fresh,
+        accept=lambda data: ecosystems_package_ok(data, question.ecosystem, question.name),
+    )
     captures.append(_captured(ECOSYSTEMS_PACKAGE, package, question))
     return captures, package.outcome

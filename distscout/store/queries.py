@@ -548,35 +548,49 @@ _EVENTS = {
     (Verdict.UNREGISTERED.value, Verdict.UNLINKED.value): "the name was registered, with no link here",
     (Verdict.UNREGISTERED.value, Verdict.LINKED.value): "the name was registered from this repository",
     (Verdict.TAKEN.value, Verdict.UNREGISTERED.value): "the name was freed",
+    (Verdict.UNREGISTERED.value, "none"): "published: the reverse lookups now find it",
 }
 
 
 def verdict_events(connection: Connection, repo_id: int) -> list[dict[str, Any]]:
-    """When each manifest's verdict changed, oldest first: snapshots and current rows in collection order."""
+    """When each manifest's verdict changed, oldest first: snapshots (in the order they were taken) then
+    the current rows. A row without a verdict before one is no event: rows stored before the triage had
+    none, and "published" is no verdict either."""
     mh = repo_distribution_manifest_history
     seen = union_all(
-        select(mh.c.manifest_path, mh.c.verdict, mh.c.data_collection_date.label("at")).where(
-            mh.c.repo_id == repo_id
-        ),
-        select(m.c.manifest_path, m.c.verdict, m.c.data_collection_date.label("at")).where(
-            m.c.repo_id == repo_id
-        ),
+        select(
+            mh.c.manifest_path,
+            mh.c.verdict,
+            mh.c.data_collection_date.label("at"),
+            literal(0).label("rank"),
+            mh.c.id,
+        ).where(mh.c.repo_id == repo_id),
+        select(
+            m.c.manifest_path,
+            m.c.verdict,
+            m.c.data_collection_date.label("at"),
+            literal(1).label("rank"),
+            m.c.id,
+        ).where(m.c.repo_id == repo_id),
     ).subquery()
     rows = connection.execute(
-        select(seen.c.manifest_path, seen.c.verdict, seen.c.at).order_by(seen.c.manifest_path, seen.c.at)
+        select(seen.c.manifest_path, seen.c.verdict, seen.c.at).order_by(
+            seen.c.manifest_path, seen.c.at, seen.c.rank, seen.c.id
+        )
     ).all()
     events: list[dict[str, Any]] = []
     last: dict[str, str | None] = {}
     for path, verdict, at in rows:
-        if path in last and last[path] != verdict:
-            change = (last[path] or "none", verdict or "none")
+        before = last.get(path)
+        if before is not None and before != verdict:
+            after = verdict or "none"
             events.append(
                 {
                     "manifest_path": path,
-                    "from": change[0],
-                    "to": change[1],
+                    "from": before,
+                    "to": after,
                     "at": _iso(at),
-                    "event": _EVENTS.get(change, f"verdict {change[0]} → {change[1]}"),
+                    "event": _EVENTS.get((before, after), f"verdict {before} → {after}"),
                 }
             )
         last[path] = verdict

@@ -164,7 +164,9 @@ class _Plan:
         replaced = {
             source
             for source, result in scan.results.items()
-            if result.outcome.is_answer or (result.has_data and source not in previous)
+            if result.outcome.is_answer
+            or (result.has_data and source not in previous)
+            or (result.whole and result.captures)
         }
         metadata = scan.metadata_capture
         replaced_captures = replaced | ({metadata.source} if metadata is not None else set())

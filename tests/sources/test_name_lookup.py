@@ -3,6 +3,7 @@ worker's path, each orphan's verdict read back from the store (SQLite and Postgr
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,7 +85,7 @@ EXPECTED = {
 
 
 def triage_world() -> dict[str, Any]:
-    return {"format": 1, "repos": [{"url": REPO, "files": FILES}], "packages": PACKAGES}
+    return copy.deepcopy({"format": 1, "repos": [{"url": REPO, "files": FILES}], "packages": PACKAGES})
 
 
 async def _scan_all(
@@ -245,3 +246,21 @@ async def test_somebody_registering_a_free_name_is_an_event(
     assert events == [
         ("package.json", "unregistered", "taken", "somebody registered your name (it links elsewhere)")
     ]
+
+
+async def test_one_failed_name_does_not_hold_back_the_others(
+    emulator_factory: EmulatorFactory, sqlite_url: str
+) -> None:
+    await _scan_all(emulator_factory(triage_world()), sqlite_url)
+    later = triage_world()
+    squatted = {
+        "ecosystem": "npm",
+        "name": "free-name",
+        "repository_url": "https://github.com/squat/free-name",
+    }
+    later["packages"].append(squatted | {"versions": [{"version": "0.0.1"}]})
+    plan = {"ecosystems": {"routes": {"/api/v1/registries/cran.r-project.org/packages": {"error_rate": 1}}}}
+    await _scan_all(emulator_factory(later, plan), sqlite_url, now=utc_now() + timedelta(days=181))
+    found = _verdicts(sqlite_url)
+    assert found["package.json"][0] == "taken", "this scan's answer, though CRAN's lookup failed"
+    assert found["DESCRIPTION"][0] == "unknown" and "HTTP 5" in found["DESCRIPTION"][1]

@@ -158,3 +158,24 @@ async def test_a_cached_page_keeps_its_next_page_link(database_url: str, emulato
     assert len([e for e in before if e[0] == "r"]) == 151, "two pages of the owner's listing"
     await _scan_all(engine, server)  # every page answered 304 from the cache
     assert _evidence(engine) == before, "page two is still read on the rescan"
+
+
+async def test_a_kept_404_round_trips_with_its_status_and_time(database_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from distscout.http.cache import CachedAnswer
+    from distscout.store.engine import open_engine
+
+    engine = open_engine(database_url)
+    stored_at = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    StoreConditionalCache(engine).store(
+        "kept:https://x/p", CachedAnswer("", b"{}", status=404, stored_at=stored_at)
+    )
+    cache = StoreConditionalCache(engine)
+    assert await cache.lookup("kept:https://x/p") is None
+    writer = StoreConditionalCache(engine)
+    writer.store("kept:https://x/p", CachedAnswer("", b"{}", status=404, stored_at=stored_at))
+    writer.flush()
+    found = await StoreConditionalCache(engine).lookup("kept:https://x/p")
+    engine.dispose()
+    assert found is not None and (found.status, found.stored_at, found.etag) == (404, stored_at, "")
