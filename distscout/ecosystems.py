@@ -150,3 +150,13 @@ def lookup_spelling(ecosystem: str, name: str) -> str:
     if ecosystem == "pypi":
         return _pep503(name)
     return name.lower() if ecosystem == "nuget" else name
+
+
+def lookup_spellings(ecosystem: str, name: str) -> list[str]:
+    """Every spelling to ask before a name is called free. crates.io refuses a crate whose name equals an
+    existing one once `-` and `_` are taken as the same: `foo_bar` is not free while `foo-bar` exists."""
+    first = lookup_spelling(ecosystem, name)
+    if ecosystem != "cargo":
+        return [first]
+    variants = [first, first.replace("_", "-"), first.replace("-", "_")]
+    return list(dict.fromkeys(variants))

@@ -17,7 +17,13 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from distscout.captures import Capture
-from distscout.ecosystems import DEPSDEV_SYSTEMS, ECOSYSTEMS_REGISTRIES, lookup_spelling, name_source
+from distscout.ecosystems import (
+    DEPSDEV_SYSTEMS,
+    ECOSYSTEMS_REGISTRIES,
+    lookup_spelling,
+    lookup_spellings,
+    name_source,
+)
 from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.interpret import interpret
 from distscout.interpreters.base import as_dict, as_list, time_of
@@ -89,15 +95,18 @@ def _captured(kind: str, fetched: Fetched, question: NameQuestion) -> Capture:
 async def _depsdev(
     client: UpstreamClient, question: NameQuestion, fresh: float
 ) -> tuple[list[Capture], Outcome]:
-    name = lookup_spelling(question.ecosystem, question.name)
-    path = package_path(DEPSDEV_SYSTEMS[question.ecosystem], name)
-    package = await client.get(
-        path,
-        fresh_seconds=fresh,
-        accept=lambda data: depsdev_package_ok(data, question.ecosystem, question.name),
-    )
-    captures = [_captured(DEPSDEV_PACKAGE, package, question)]
-    if package.outcome is not Outcome.OK:
+    captures: list[Capture] = []
+    for name in lookup_spellings(question.ecosystem, question.name):
+        path = package_path(DEPSDEV_SYSTEMS[question.ecosystem], name)
+        package = await client.get(
+            path,
+            fresh_seconds=fresh,
+            accept=lambda data: depsdev_package_ok(data, question.ecosystem, question.name),
+        )
+        captures.append(_captured(DEPSDEV_PACKAGE, package, question))
+        if package.outcome is not Outcome.MISS:
+            break
+    if package.outcome is not Outcome.OK:  # every spelling missed (unregistered), or the lookup failed
         return captures, package.outcome
     version = default_version(package.data)
     if version is None:  # unreachable: an accepted package has versions

@@ -264,3 +264,24 @@ async def test_one_failed_name_does_not_hold_back_the_others(
     found = _verdicts(sqlite_url)
     assert found["package.json"][0] == "taken", "this scan's answer, though CRAN's lookup failed"
     assert found["DESCRIPTION"][0] == "unknown" and "HTTP 5" in found["DESCRIPTION"][1]
+
+
+async def test_a_crate_name_is_not_free_while_its_other_spelling_is_taken(
+    emulator_factory: EmulatorFactory, sqlite_url: str
+) -> None:
+    world = triage_world()
+    world["repos"][0]["files"] = {"Cargo.toml": '[package]\nname = "foo_bar"\nversion = "0.1.0"\n'}
+    world["packages"] = [  # nothing else: every GetPackage asked is the name lookup's
+        {
+            "ecosystem": "cargo",
+            "name": "foo-bar",
+            "repository_url": "https://github.com/else/foo-bar",
+            "versions": [{"version": "1.0.0"}],
+        }
+    ]
+    server = emulator_factory(world)
+    await _scan_all(server, sqlite_url)
+    verdict, detail = _verdicts(sqlite_url)["Cargo.toml"]
+    assert verdict == "taken" and "github.com/else/foo-bar" in detail
+    routes = server.stats()["depsdev"]["by_route"]
+    assert routes["/v3/systems/{system}/packages/{name}"] == 2, routes  # foo_bar (404), then foo-bar
