@@ -225,17 +225,25 @@ async def test_without_the_name_lookup_orphans_stay_unknown(world: EmulatorServe
     assert "/v3/systems/{system}/packages/{name}/versions/{version}" not in asked
 
 
+def squatted_world() -> dict[str, Any]:
+    """The triage world after somebody registered the free name, linking it to their own repository."""
+    world = triage_world()
+    world["packages"].append(
+        {
+            "ecosystem": "npm",
+            "name": "free-name",
+            "repository_url": "https://github.com/squat/free-name",
+            "versions": [{"version": "0.0.1"}],
+        }
+    )
+    return world
+
+
 async def test_somebody_registering_a_free_name_is_an_event(
     emulator_factory: EmulatorFactory, sqlite_url: str
 ) -> None:
     await _scan_all(emulator_factory(triage_world()), sqlite_url)
-    later = triage_world()
-    squatted = {
-        "ecosystem": "npm",
-        "name": "free-name",
-        "repository_url": "https://github.com/squat/free-name",
-    }
-    later["packages"].append(squatted | {"versions": [{"version": "0.0.1"}]})
+    later = squatted_world()
     await _scan_all(emulator_factory(later), sqlite_url, now=utc_now() + timedelta(days=181))
     engine = open_engine(sqlite_url)
     with engine.connect() as connection:
@@ -252,13 +260,7 @@ async def test_one_failed_name_does_not_hold_back_the_others(
     emulator_factory: EmulatorFactory, sqlite_url: str
 ) -> None:
     await _scan_all(emulator_factory(triage_world()), sqlite_url)
-    later = triage_world()
-    squatted = {
-        "ecosystem": "npm",
-        "name": "free-name",
-        "repository_url": "https://github.com/squat/free-name",
-    }
-    later["packages"].append(squatted | {"versions": [{"version": "0.0.1"}]})
+    later = squatted_world()
     plan = {"ecosystems": {"routes": {"/api/v1/registries/cran.r-project.org/packages": {"error_rate": 1}}}}
     await _scan_all(emulator_factory(later, plan), sqlite_url, now=utc_now() + timedelta(days=181))
     found = _verdicts(sqlite_url)
