@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote
@@ -337,15 +337,7 @@ def _name_matched(keyed: list[tuple[str, str | None, bool]], identity: Identity)
 
 
 def _as_name_match(evidence: RegistryObservation) -> RegistryObservation:
-    return RegistryObservation(
-        evidence.ecosystem,
-        evidence.package_name,
-        NAME_LOOKUP,
-        evidence.version_count,
-        evidence.first_published_at,
-        evidence.latest_published_at,
-        provenance="NAME_MATCH",
-    )
+    return replace(evidence, provenance="NAME_MATCH")
 
 
 _SCP_FORM = re.compile(r"^[\w.-]+@([\w.-]+):(?!\d+/)(.+)$")

@@ -151,9 +151,7 @@ class UpstreamClient:
 
     async def _immutable_answer(self, path: str, params: Mapping[str, str] | None) -> Fetched | None:
         """A cached answer to a question that never changes (a Git object by SHA): no request at all."""
-        cached = await self.cache.lookup(
-            self._cache_key(path, {**dict(self.config.default_params), **(params or {})})
-        )
+        cached = await self.cache.lookup(self._question_key(path, params))
         if cached is None:
             return None
         data = _json_or_none(cached.body)
@@ -175,7 +173,7 @@ class UpstreamClient:
         seconds: float,
         expected: _Expected,
     ) -> Fetched:
-        key = "kept:" + self._cache_key(path, {**dict(self.config.default_params), **(params or {})})
+        key = "kept:" + self._question_key(path, params)
         running = self._inflight.get(key)
         if running is not None:  # the same question from another scan, already on its way: one request
             try:
@@ -393,6 +391,10 @@ class UpstreamClient:
                 ),
             )
         return Fetched(Outcome.OK, body=body, data=data, **common)
+
+    def _question_key(self, path: str, params: Mapping[str, str] | None) -> str:
+        """The cache key of a GET as it goes out: the configured default parameters included."""
+        return self._cache_key(path, {**dict(self.config.default_params), **(params or {})})
 
     def _cache_key(self, path: str, params: Mapping[str, str]) -> str:
         """The conditional cache's key: the URL with its (complete) query, in a stable order."""

@@ -556,22 +556,18 @@ def verdict_events(connection: Connection, repo_id: int) -> list[dict[str, Any]]
     """When each manifest's verdict changed, oldest first: snapshots (in the order they were taken) then
     the current rows. A row without a verdict before one is no event: rows stored before the triage had
     none, and "published" is no verdict either."""
-    mh = repo_distribution_manifest_history
+    tables = (repo_distribution_manifest_history, m)  # snapshots first, then the current rows
     seen = union_all(
-        select(
-            mh.c.manifest_path,
-            mh.c.verdict,
-            mh.c.data_collection_date.label("at"),
-            literal(0).label("rank"),
-            mh.c.id,
-        ).where(mh.c.repo_id == repo_id),
-        select(
-            m.c.manifest_path,
-            m.c.verdict,
-            m.c.data_collection_date.label("at"),
-            literal(1).label("rank"),
-            m.c.id,
-        ).where(m.c.repo_id == repo_id),
+        *(
+            select(
+                t.c.manifest_path,
+                t.c.verdict,
+                t.c.data_collection_date.label("at"),
+                literal(rank).label("rank"),
+                t.c.id,
+            ).where(t.c.repo_id == repo_id)
+            for rank, t in enumerate(tables)
+        )
     ).subquery()
     rows = connection.execute(
         select(seen.c.manifest_path, seen.c.verdict, seen.c.at).order_by(
