@@ -41,7 +41,8 @@ class Declaration:
         return next((value for k, value in self.facts if k == key), None)
 
     @classmethod
-    def named(cls, name: str, *, intent: bool = True, reason: str = "declares a package name") -> Declaration:
+    def named(cls, name: str, *, reason: str, intent: bool = True) -> Declaration:
+        """A declared name; `reason` says which signal makes it a publishing intent (or why it is none)."""
         name = name.strip()
         if not name:
             return cls.no_name("the name is empty")

@@ -110,5 +110,5 @@ def test_registry_dispatches_on_file_name() -> None:
     txt = read_manifest("test_package/conanfile.txt", b"[requires]\r\nacme-conan/0.9\r\n")
     assert py is not None and txt is not None
     assert (py.status, py.name, py.manifest_type) == (ParseStatus.OK, "acme-conan", "conan")
-    assert py.parser_version == "conan/1"
+    assert py.parser_version == "conan/2"
     assert txt.status is ParseStatus.NO_NAME

@@ -80,7 +80,7 @@ def test_registry_claims_meta_yaml(path: str) -> None:
     assert declaration.manifest_type == "conda"
     assert declaration.name == "acme-conda"
     assert declaration.purl == "pkg:conda/acme-conda"
-    assert declaration.parser_version == "conda-meta/1"
+    assert declaration.parser_version == "conda-meta/2"
 
 
 def test_registry_reads_crlf_and_bom() -> None:

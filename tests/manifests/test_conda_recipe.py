@@ -48,7 +48,7 @@ def test_registry_claims_recipe_yaml() -> None:
     declaration = read_manifest("recipe/recipe.yaml", REQUESTS.encode())
     assert declaration is not None
     assert (declaration.manifest_type, declaration.name) == ("conda", "requests")
-    assert declaration.parser_version == "conda-recipe/1"
+    assert declaration.parser_version == "conda-recipe/2"
 
 
 def test_chained_context_references() -> None:

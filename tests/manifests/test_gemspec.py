@@ -261,7 +261,7 @@ def test_through_registry_with_crlf_and_bom() -> None:
     assert declaration.manifest_type == "rubygems"
     assert declaration.name == "acme_gem"
     assert declaration.purl == "pkg:gem/acme_gem"
-    assert declaration.parser_version == "gemspec/1"
+    assert declaration.parser_version == "gemspec/2"
 
 
 def test_registry_uses_the_file_name_for_basename() -> None:

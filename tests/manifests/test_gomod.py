@@ -72,7 +72,7 @@ def test_deprecated_suffix_comment_keeps_intent() -> None:
 
 def test_detached_deprecated_comment_is_not_attached() -> None:
     declaration = parse("// Deprecated: old note\n\nmodule github.com/acme/x\n")
-    assert declaration.intent_reason == "declares a package name"
+    assert declaration.intent_reason == "a module path on a fetchable domain"
 
 
 @pytest.mark.parametrize("path", ["myapp", "std", "cmd", "localhost/x", "acme/internal/tool"])

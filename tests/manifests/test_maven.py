@@ -332,7 +332,7 @@ def test_through_the_registry_bytes_bom_crlf() -> None:
     assert declaration is not None
     assert declaration.manifest_type == "maven"
     assert declaration.name == "org.acme:widget"
-    assert declaration.parser_version == "maven/2"
+    assert declaration.parser_version == "maven/3"
     assert declaration.purl == "pkg:maven/org.acme/widget"
 
 

@@ -178,7 +178,7 @@ def test_through_registry_with_crlf() -> None:
     assert declaration.manifest_type == "hex"
     assert declaration.name == "acme_ex"
     assert declaration.purl == "pkg:hex/acme_ex"
-    assert declaration.parser_version == "mix/1"
+    assert declaration.parser_version == "mix/2"
 
 
 PIECES = ['"#{', "~s(", "?", "#", "'''", '"""', "[", "(", "app: ", "@a ", "def project do ", "\n"]

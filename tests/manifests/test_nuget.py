@@ -308,7 +308,7 @@ def test_through_the_registry_bom_and_crlf() -> None:
     assert declaration is not None
     assert declaration.manifest_type == "nuget"
     assert declaration.name == "Acme.Lib"
-    assert declaration.parser_version == "nuget/1"
+    assert declaration.parser_version == "nuget/2"
     assert declaration.purl is not None
 
 

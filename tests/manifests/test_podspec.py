@@ -100,7 +100,7 @@ def test_through_registry_with_crlf() -> None:
     assert declaration is not None
     assert declaration.manifest_type == "cocoapods"
     assert declaration.name == "AcmeKit"
-    assert declaration.parser_version == "podspec/1"
+    assert declaration.parser_version == "podspec/2"
 
 
 def test_registry_claims_json_podspecs() -> None:

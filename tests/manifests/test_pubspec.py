@@ -53,7 +53,7 @@ def test_registry_claims_pubspec() -> None:
     declaration = read_manifest("pubspec.yaml", PATH_PACKAGE.encode())
     assert declaration is not None
     assert (declaration.manifest_type, declaration.name, declaration.purl) == ("pub", "path", "pkg:pub/path")
-    assert declaration.parser_version == "pubspec/1"
+    assert declaration.parser_version == "pubspec/2"
 
 
 def test_registry_location_rule_still_applies() -> None:

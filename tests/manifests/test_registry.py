@@ -64,7 +64,7 @@ def test_parser_keys_are_unique_and_versioned() -> None:
 def test_completion_fills_path_type_version_and_purl() -> None:
     d = read_manifest("sub/Cargo.toml", '[package]\nname = "Foo_Bar"\n')
     assert d is not None
-    assert (d.path, d.manifest_type, d.parser_version) == ("sub/Cargo.toml", "cargo", "cargo/1")
+    assert (d.path, d.manifest_type, d.parser_version) == ("sub/Cargo.toml", "cargo", "cargo/2")
     assert (d.normalized_name, d.purl) == ("foo-bar", "pkg:cargo/Foo_Bar")
 
 
@@ -105,8 +105,12 @@ def test_resolver_failure_keeps_the_parsed_declaration() -> None:
     def bad_resolve(declaration: Declaration, path: str, read: registry.ContextReader) -> Declaration:
         raise ValueError("bug")
 
-    parser = ManifestParser("npm", "t", 1, lambda text, name: Declaration.named("x"), resolve=bad_resolve)
-    d = registry._resolve_guarded(parser, bad_resolve, Declaration.named("x"), "p", lambda p: None)
+    parser = ManifestParser(
+        "npm", "t", 1, lambda text, name: Declaration.named("x", reason="a test"), resolve=bad_resolve
+    )
+    d = registry._resolve_guarded(
+        parser, bad_resolve, Declaration.named("x", reason="a test"), "p", lambda p: None
+    )
     assert d.name == "x" and "resolver failed" in d.detail
 
 

@@ -117,4 +117,4 @@ def test_registry_claims_setup_cfg_with_bom_and_crlf() -> None:
     assert declaration.status is ParseStatus.OK
     assert declaration.name == "acme-tools"
     assert declaration.manifest_type == "pypi"
-    assert declaration.parser_version == "setup-cfg/1"
+    assert declaration.parser_version == "setup-cfg/2"

@@ -362,5 +362,5 @@ def test_registry_claims_setup_py_and_handles_crlf_and_bom() -> None:
     assert declaration.status is ParseStatus.OK
     assert declaration.name == "acme-tools"
     assert declaration.manifest_type == "pypi"
-    assert declaration.parser_version == "setup-py/2"
+    assert declaration.parser_version == "setup-py/3"
     assert declaration.path == "python/setup.py"

@@ -110,7 +110,7 @@ def test_through_registry_with_crlf() -> None:
     assert declaration.manifest_type == "swiftpm"
     assert declaration.name == "AcmeKit"
     assert declaration.normalized_name == "acmekit"
-    assert declaration.parser_version == "swiftpm/1"
+    assert declaration.parser_version == "swiftpm/2"
 
 
 def test_version_specific_manifest_is_not_claimed() -> None:

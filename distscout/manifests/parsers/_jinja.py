@@ -182,4 +182,4 @@ def declared_name(field: str, name: str) -> Declaration:
     missing = unresolved(name)
     if missing is not None:
         return Declaration.unsupported(f"{field} depends on `{missing}`, which the recipe does not define")
-    return Declaration.named(name)
+    return Declaration.named(name, reason=field)

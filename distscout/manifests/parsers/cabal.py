@@ -76,7 +76,7 @@ def parse(text: str, filename: str = "package.cabal") -> Declaration:
         if any(marker in name for marker in _TEMPLATE_MARKERS):
             return Declaration.unsupported(f"name is a template placeholder: {name[:80]!r}")
         return Declaration.malformed(f"not a valid package name: {name[:80]!r}")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="the name: field")
 
 
-PARSER = ManifestParser(manifest_type="hackage", key="cabal", version=1, parse=parse, suffixes=(".cabal",))
+PARSER = ManifestParser(manifest_type="hackage", key="cabal", version=2, parse=parse, suffixes=(".cabal",))

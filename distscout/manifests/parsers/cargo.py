@@ -25,9 +25,9 @@ def parse(text: str, filename: str = "Cargo.toml") -> Declaration:
         return Declaration.named(
             name, intent=False, reason=f"publish = {'false' if publish is False else '[]'}"
         )
-    return Declaration.named(name)
+    return Declaration.named(name, reason="[package] name, publish not false")
 
 
 PARSER = ManifestParser(
-    manifest_type="cargo", key="cargo", version=1, parse=parse, filenames=frozenset({"Cargo.toml"})
+    manifest_type="cargo", key="cargo", version=2, parse=parse, filenames=frozenset({"Cargo.toml"})
 )

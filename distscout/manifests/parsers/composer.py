@@ -34,9 +34,9 @@ def parse(text: str, filename: str = "composer.json") -> Declaration:
         return Declaration.no_name("no name: an application, not a package")
     if not _PACKAGE_NAME.fullmatch(name):
         return Declaration.named(name, intent=False, reason="not a vendor/package name")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="a vendor/package name")
 
 
 PARSER = ManifestParser(
-    manifest_type="composer", key="composer", version=1, parse=parse, filenames=frozenset({"composer.json"})
+    manifest_type="composer", key="composer", version=2, parse=parse, filenames=frozenset({"composer.json"})
 )

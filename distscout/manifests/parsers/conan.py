@@ -43,7 +43,7 @@ def parse(text: str, filename: str = "conanfile.py") -> Declaration:
     env: Env = bind(recipe.body, bind(tree.body, {}))  # class attributes see the module's constants
     name = env.get("name")
     if isinstance(name, str):
-        return Declaration.named(name)
+        return Declaration.named(name, reason="the ConanFile's name attribute")
     detail = name.detail if isinstance(name, Computed) else "the value is not a string"
     return Declaration.unsupported(f"the recipe name is computed: {detail}")
 
@@ -127,7 +127,7 @@ def _last_name(node: ast.expr) -> str:
 PARSER = ManifestParser(
     manifest_type="conan",
     key="conan",
-    version=1,
+    version=2,
     parse=parse,
     filenames=frozenset({"conanfile.py", "conanfile.txt"}),
 )

@@ -119,7 +119,7 @@ def _has_selector(content: str) -> bool:
 PARSER = ManifestParser(
     manifest_type="conda",
     key="conda-meta",
-    version=1,
+    version=2,
     parse=parse,
     filenames=frozenset({"meta.yaml", "meta.yml"}),
 )

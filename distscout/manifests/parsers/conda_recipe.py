@@ -119,7 +119,7 @@ def _context_value(key: str, value: object, earlier: dict[str, Any], renderer: R
 PARSER = ManifestParser(
     manifest_type="conda",
     key="conda-recipe",
-    version=1,
+    version=2,
     parse=parse,
     filenames=frozenset({"recipe.yaml"}),
 )

@@ -36,7 +36,7 @@ def parse(text: str, filename: str = "DESCRIPTION") -> Declaration:
         return Declaration.no_name("the Package field is empty")
     if not _PACKAGE_NAME.fullmatch(package):
         return Declaration.malformed(f"not a valid R package name: {package[:80]!r}")
-    return Declaration.named(package)
+    return Declaration.named(package, reason="DESCRIPTION Package:")
 
 
 def _first_record(text: str) -> dict[str, str]:
@@ -66,5 +66,5 @@ def _first_record(text: str) -> dict[str, str]:
 
 
 PARSER = ManifestParser(
-    manifest_type="cran", key="cran", version=1, parse=parse, filenames=frozenset({"DESCRIPTION"})
+    manifest_type="cran", key="cran", version=2, parse=parse, filenames=frozenset({"DESCRIPTION"})
 )

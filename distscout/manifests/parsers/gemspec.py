@@ -51,7 +51,7 @@ def parse(text: str, filename: str = "example.gemspec") -> Declaration:
     if push_host is not None and not _RUBYGEMS_ORG.fullmatch(push_host.strip()):
         shown = push_host if len(push_host) <= 60 else push_host[:59] + "…"
         return Declaration.named(name, intent=False, reason=f"allowed_push_host = {shown}")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="spec.name, pushed to rubygems.org")
 
 
 def _allowed_push_host(source: RubySource, filename: str) -> str | None:
@@ -70,9 +70,10 @@ def _yaml_spec(text: str) -> Declaration:
     match = _YAML_NAME.search(text)
     if match is None:
         return Declaration.no_name("the YAML specification has no name")
-    return Declaration.named(next(group for group in match.groups() if group is not None))
+    name = next(group for group in match.groups() if group is not None)
+    return Declaration.named(name, reason="the YAML specification's name")
 
 
 PARSER = ManifestParser(
-    manifest_type="rubygems", key="gemspec", version=1, parse=parse, suffixes=(".gemspec",)
+    manifest_type="rubygems", key="gemspec", version=2, parse=parse, suffixes=(".gemspec",)
 )

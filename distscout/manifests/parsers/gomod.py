@@ -44,7 +44,7 @@ def parse(text: str, filename: str = "go.mod") -> Declaration:
         return Declaration.named(path, intent=False, reason="module path is not fetchable (reserved domain)")
     if any(comment.startswith("Deprecated:") for comment in module.comments):
         return Declaration.named(path, reason="declares a module path (marked Deprecated: still published)")
-    return Declaration.named(path)
+    return Declaration.named(path, reason="a module path on a fetchable domain")
 
 
 def _find_module(text: str) -> _Module | None:
@@ -84,5 +84,5 @@ def _unquote(token: str) -> str:
 
 
 PARSER = ManifestParser(
-    manifest_type="go", key="gomod", version=1, parse=parse, filenames=frozenset({"go.mod"})
+    manifest_type="go", key="gomod", version=2, parse=parse, filenames=frozenset({"go.mod"})
 )

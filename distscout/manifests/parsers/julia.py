@@ -29,13 +29,13 @@ def parse(text: str, filename: str = "Project.toml") -> Declaration:
         return Declaration.named(name, intent=False, reason="no uuid: not registrable")
     if not _UUID.fullmatch(package_uuid):
         return Declaration.named(name, intent=False, reason="uuid is not a UUID: not registrable")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="a name and a uuid (registrable)")
 
 
 PARSER = ManifestParser(
     manifest_type="julia",
     key="julia",
-    version=1,
+    version=2,
     parse=parse,
     filenames=frozenset({"Project.toml", "JuliaProject.toml"}),
 )

@@ -63,7 +63,7 @@ def parse(text: str, filename: str = "pom.xml") -> Declaration:
     opt_out = _no_publish_reason(_build_plugins(project), {}, values)
     if opt_out:
         return Declaration.named(f"{group}:{artifact}", intent=False, reason=opt_out)
-    return Declaration.named(f"{group}:{artifact}")
+    return Declaration.named(f"{group}:{artifact}", reason="groupId:artifactId, deploy not skipped")
 
 
 def _known_values(project: Element) -> dict[str, str]:
@@ -226,7 +226,7 @@ def _is_parent_of(module: Element, candidate: Element) -> bool:
 PARSER = ManifestParser(
     manifest_type="maven",
     key="maven",
-    version=2,
+    version=3,
     parse=parse,
     filenames=frozenset({"pom.xml"}),
     resolve=resolve,

@@ -67,7 +67,8 @@ def parse(text: str, filename: str = "mix.exs") -> Declaration:
     if organization:
         reason = f'package organization "{organization}": a private Hex repository'
         return Declaration.named(name, intent=False, reason=reason)
-    return Declaration.named(name)
+    field = "package: name" if package.get("name") is not None else "app:"
+    return Declaration.named(name, reason=f"{field} in project/0, no private organization")
 
 
 def _scan(text: str) -> _Source:
@@ -230,5 +231,5 @@ def _value(source: _Source, expression: str | None, depth: int = 0) -> str | Non
 
 
 PARSER = ManifestParser(
-    manifest_type="hex", key="mix", version=1, parse=parse, filenames=frozenset({"mix.exs"})
+    manifest_type="hex", key="mix", version=2, parse=parse, filenames=frozenset({"mix.exs"})
 )

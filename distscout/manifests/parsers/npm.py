@@ -19,9 +19,9 @@ def parse(text: str, filename: str = "package.json") -> Declaration:
         return Declaration.no_name("no name field")
     if document.get("private") in (True, "true"):
         return Declaration.named(name, intent=False, reason="private: true")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="has a name and is not private")
 
 
 PARSER = ManifestParser(
-    manifest_type="npm", key="npm", version=1, parse=parse, filenames=frozenset({"package.json"})
+    manifest_type="npm", key="npm", version=2, parse=parse, filenames=frozenset({"package.json"})
 )

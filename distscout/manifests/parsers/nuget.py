@@ -54,7 +54,7 @@ def parse(text: str, filename: str = "Project.csproj") -> Declaration:
         return Declaration.unsupported(f"unresolved property in package id {declared!r}")
     if _flag(values.get("packastool"), values) is True:
         return Declaration.named(name, reason="PackAsTool=true: packed as a .NET tool")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="packable: not IsPackable=false, not a test project")
 
 
 def _properties(root: Element) -> dict[str, str]:
@@ -150,7 +150,7 @@ def _project_sdks(root: Element) -> set[str]:
 PARSER = ManifestParser(
     manifest_type="nuget",
     key="nuget",
-    version=1,
+    version=2,
     parse=parse,
     suffixes=(".csproj", ".fsproj", ".vbproj"),
 )

@@ -28,7 +28,7 @@ def parse(text: str, filename: str = "example.podspec") -> Declaration:
         return Declaration.no_name("the spec sets no name")
     if isinstance(name, Computed):
         return Declaration.unsupported(f"computed pod name: {name.expression}")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="s.name in Pod::Spec.new")
 
 
 def _json_spec(text: str) -> Declaration:
@@ -41,13 +41,13 @@ def _json_spec(text: str) -> Declaration:
     name = string(document.get("name"))
     if name is None:
         return Declaration.no_name("no name field")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="the podspec.json name")
 
 
 PARSER = ManifestParser(
     manifest_type="cocoapods",
     key="podspec",
-    version=1,
+    version=2,
     parse=parse,
     suffixes=(".podspec", ".podspec.json"),
 )

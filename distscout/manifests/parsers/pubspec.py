@@ -34,7 +34,7 @@ def parse(text: str, filename: str = "pubspec.yaml") -> Declaration:
         return Declaration.no_name(opt_out or "no name field")
     if opt_out:
         return Declaration.named(name, intent=False, reason=opt_out)
-    return Declaration.named(name)
+    return Declaration.named(name, reason="name, publish_to not none")
 
 
 def _no_publish_reason(document: dict[str, Any]) -> str | None:
@@ -55,5 +55,5 @@ def _host(url: str) -> str:
 
 
 PARSER = ManifestParser(
-    manifest_type="pub", key="pubspec", version=1, parse=parse, filenames=frozenset({"pubspec.yaml"})
+    manifest_type="pub", key="pubspec", version=2, parse=parse, filenames=frozenset({"pubspec.yaml"})
 )

@@ -23,12 +23,13 @@ def parse(text: str, filename: str = "pyproject.toml") -> Declaration:
     tool = table(document, "tool")
     project, poetry = table(document, "project"), table(tool, "poetry")
     flit_metadata = table(table(tool, "flit"), "metadata")
-    name = (
-        string(project.get("name"))
-        or string(poetry.get("name"))
-        or string(flit_metadata.get("dist-name"))
-        or string(flit_metadata.get("module"))
+    named = (
+        ("[project] name", string(project.get("name"))),
+        ("[tool.poetry] name", string(poetry.get("name"))),
+        ("[tool.flit.metadata] dist-name", string(flit_metadata.get("dist-name"))),
+        ("[tool.flit.metadata] module", string(flit_metadata.get("module"))),
     )
+    field, name = next(((field, name) for field, name in named if name is not None), ("", None))
     opt_out = _no_publish_reason(tool, project, poetry, flit_metadata)
     if name is None:
         if opt_out:
@@ -36,7 +37,7 @@ def parse(text: str, filename: str = "pyproject.toml") -> Declaration:
         return Declaration.no_name("no [project] or [tool.poetry] name")
     if opt_out:
         return Declaration.named(name, intent=False, reason=opt_out)
-    return Declaration.named(name)
+    return Declaration.named(name, reason=f"{field}, not opted out of publishing")
 
 
 def _no_publish_reason(
@@ -62,5 +63,5 @@ def _classifiers(*metadata_tables: dict[str, Any]) -> list[str]:
 
 
 PARSER = ManifestParser(
-    manifest_type="pypi", key="pyproject", version=2, parse=parse, filenames=frozenset({"pyproject.toml"})
+    manifest_type="pypi", key="pyproject", version=3, parse=parse, filenames=frozenset({"pyproject.toml"})
 )

@@ -43,7 +43,7 @@ def parse(text: str, filename: str = "setup.cfg") -> Declaration:
     reason = private_classifier(_classifiers(config))
     if reason:
         return Declaration.named(name, intent=False, reason=reason)
-    return Declaration.named(name)
+    return Declaration.named(name, reason="[metadata] name, no Private classifier")
 
 
 def _clean(raw: str) -> str:
@@ -65,5 +65,5 @@ def _classifiers(config: configparser.ConfigParser) -> list[str]:
 
 
 PARSER = ManifestParser(
-    manifest_type="pypi", key="setup-cfg", version=1, parse=parse, filenames=frozenset({"setup.cfg"})
+    manifest_type="pypi", key="setup-cfg", version=2, parse=parse, filenames=frozenset({"setup.cfg"})
 )

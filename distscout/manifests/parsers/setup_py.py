@@ -24,6 +24,7 @@ from distscout.manifests.parsers._pypi_classifiers import private_classifier
 from distscout.manifests.parsers._setup_py_pattern import scan_setup_call
 from distscout.manifests.registry import ManifestParser
 
+_INTENT = "a setup() name, no Private classifier"
 _MAX_CALLS = 20  # setup() calls examined: each one re-reads the module's assignments
 _SETUP_MODULES = frozenset({"setuptools", "distutils", "skbuild"})
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -45,7 +46,7 @@ def parse(text: str, filename: str = "setup.py") -> Declaration:
             reason = private_classifier(flatten(argument(call, "classifiers", env)))
             if reason:
                 return Declaration.named(name, intent=False, reason=reason)
-            return Declaration.named(name)
+            return Declaration.named(name, reason=_INTENT)
         if name is not None and unresolved is None:
             unresolved = name.detail if isinstance(name, Computed) else "the value is not a string"
     if unresolved is not None:
@@ -61,7 +62,7 @@ def _read_by_pattern(text: str, error: SyntaxError) -> Declaration | None:
     if scanned.private_reason:
         declaration = Declaration.named(scanned.name, intent=False, reason=scanned.private_reason)
     else:
-        declaration = Declaration.named(scanned.name)
+        declaration = Declaration.named(scanned.name, reason=_INTENT)
     detail = f"read by pattern: not Python 3 syntax ({error.msg}, line {error.lineno})"
     return replace(declaration, detail=detail)
 
@@ -111,5 +112,5 @@ def _scope_for(tree: ast.Module, call: ast.Call, functions: list[_Function]) -> 
 
 
 PARSER = ManifestParser(
-    manifest_type="pypi", key="setup-py", version=2, parse=parse, filenames=frozenset({"setup.py"})
+    manifest_type="pypi", key="setup-py", version=3, parse=parse, filenames=frozenset({"setup.py"})
 )

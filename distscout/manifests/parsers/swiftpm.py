@@ -40,7 +40,7 @@ def parse(text: str, filename: str = "Package.swift") -> Declaration:
     name = _value(code, literals, argument, call.start())
     if name is None:
         return Declaration.unsupported(f"computed package name: {render(argument, literals)}")
-    return Declaration.named(name)
+    return Declaration.named(name, reason="Package(name:)")
 
 
 def _string(text: str, lead: str, start: int) -> tuple[str | None, int]:
@@ -114,5 +114,5 @@ def _value(
 
 
 PARSER = ManifestParser(
-    manifest_type="swiftpm", key="swiftpm", version=1, parse=parse, filenames=frozenset({"Package.swift"})
+    manifest_type="swiftpm", key="swiftpm", version=2, parse=parse, filenames=frozenset({"Package.swift"})
 )
