@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
-from distscout.commands.common import JsonOption, emit_json, fail, out, settings
-from distscout.config import default_config_path
-from distscout.store.engine import StoreError, open_engine
-from distscout.store.migrate import upgrade
+from distscout.commands import tables
+from distscout.commands.common import JsonOption, WideOption, emit_json, err, fail, opening, out, settings
 
 config_app = typer.Typer(
     name="config", help="Show the configuration in effect.", no_args_is_help=True, add_completion=False
@@ -24,11 +19,14 @@ def register(app: typer.Typer) -> None:
 
 def migrate(as_json: JsonOption = False) -> None:
     """Bring the database to the newest schema; prints the revision before and after."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - lazy: start-up
+
+    from distscout.store.engine import open_engine  # noqa: PLC0415 - lazy: start-up
+    from distscout.store.migrate import upgrade  # noqa: PLC0415 - lazy: start-up
+
     current = settings()
-    try:
+    with opening(current):
         engine = open_engine(current.database_url, migrate=False)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
     shown = engine.url.render_as_string(hide_password=True)
     try:
         before, after = upgrade(engine)
@@ -47,17 +45,19 @@ def migrate(as_json: JsonOption = False) -> None:
 
 
 @config_app.command("show")
-def show(as_json: JsonOption = False) -> None:
+def show(as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Every setting and its value (secrets masked)."""
+    from distscout.config import default_config_path  # noqa: PLC0415 - lazy: start-up
+
     values = settings().shown()
     if as_json:
         emit_json(values)
         return
     path = default_config_path()
-    table = Table(title=f"settings (file: {escape(str(path))}{'' if path.is_file() else ', not found'})")
-    table.add_column("setting")
-    table.add_column("value")
-    for key, value in values.items():
-        shown = ", ".join(value) if isinstance(value, list | tuple) else "-" if value is None else str(value)
-        table.add_row(key, escape(shown))
-    out.print(table)
+    title = f"settings (file: {path}{'' if path.is_file() else ', not found'})"
+    rows = [
+        (key, ", ".join(value) if isinstance(value, list | tuple) else None if value is None else str(value))
+        for key, value in values.items()
+    ]
+    columns = (tables.key("setting"), tables.text("value"))
+    tables.print_table(out, title, columns, rows, wide=wide, notes=err)

@@ -3,35 +3,55 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
+from rich.text import Text
 
-from distscout.commands.common import JsonOption, database, emit_json, err, out, settings
-from distscout.doctor import CANARY_TRIES, Check, Status, run_doctor, worst
-from distscout.repos import RepoRef
-from distscout.store.repos import canary_candidates, tracked_hosts
+from distscout.commands import tables
+from distscout.commands.common import (
+    JsonOption,
+    WideOption,
+    database,
+    emit_json,
+    err,
+    out,
+    quiet_retries,
+    settings,
+)
 
-_STYLE = {Status.OK: "green", Status.DEGRADED: "yellow", Status.FAILING: "red"}
+if TYPE_CHECKING:
+    from distscout.doctor import Check
+    from distscout.repos import RepoRef
+
+_STYLE = {"ok": "green", "degraded": "yellow", "failing": "red"}
+COLUMNS = (
+    tables.short("upstream"),
+    tables.short("check"),
+    tables.short("status"),
+    tables.text("detail"),
+    tables.text("fix"),
+)
 
 
 def register(app: typer.Typer) -> None:
     app.command()(doctor)
 
 
-def doctor(as_json: JsonOption = False) -> None:
+def doctor(as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Check each upstream before a fleet scan: reachable, token and scopes, budget and tier, GraphQL,
     the ecosyste.ms bulk canary, clock skew. A handful of requests, never a scan.
     Exit 0 when nothing is failing (degraded lines included), 1 when something is."""
+    from distscout.doctor import Status, run_doctor, worst  # noqa: PLC0415 - lazy: start-up
+
     current = settings()
     candidates, hosts = _tracked()
+    quiet_retries()
     checks = asyncio.run(run_doctor(current, candidates, hosts=hosts))
     if as_json:
         emit_json({"status": worst(checks).value, "checks": [check.as_dict() for check in checks]})
     else:
-        show(checks)
+        show(checks, wide)
     if worst(checks) is Status.FAILING:
         raise typer.Exit(1)
 
@@ -39,6 +59,11 @@ def doctor(as_json: JsonOption = False) -> None:
 def _tracked() -> tuple[list[RepoRef], frozenset[str]]:
     """Tracked repositories to prove the bulk lookup with, and the forges the fleet lives on; none when the
     database cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - lazy: start-up
+
+    from distscout.doctor import CANARY_TRIES  # noqa: PLC0415 - lazy: start-up
+    from distscout.store.repos import canary_candidates, tracked_hosts  # noqa: PLC0415 - lazy: start-up
+
     try:
         with database() as engine, engine.connect() as connection:
             return canary_candidates(connection, CANARY_TRIES), tracked_hosts(connection)
@@ -47,11 +72,17 @@ def _tracked() -> tuple[list[RepoRef], frozenset[str]]:
         return [], frozenset()
 
 
-def show(checks: list[Check]) -> None:
-    table = Table(title=f"doctor: {worst(checks).value}", show_lines=False)
-    for header in ("upstream", "check", "status", "detail", "fix"):
-        table.add_column(header, overflow="fold")
-    for check in checks:
-        status = f"[{_STYLE[check.status]}]{check.status.value}[/]"
-        table.add_row(check.upstream, check.check, status, escape(check.detail), escape(check.fix or "-"))
-    out.print(table)
+def show(checks: list[Check], wide: bool = False) -> None:
+    from distscout.doctor import worst  # noqa: PLC0415 - lazy: start-up
+
+    rows = [
+        (
+            check.upstream,
+            check.check,
+            Text(check.status.value, style=_STYLE.get(check.status.value, "")),
+            check.detail,
+            check.fix,
+        )
+        for check in checks
+    ]
+    tables.print_table(out, f"doctor: {worst(checks).value}", COLUMNS, rows, wide=wide, notes=err)

@@ -67,7 +67,7 @@ def test_orphans_by_verdict(corpus_db: str) -> None:
     assert [r["repo"] for r in taken] == [repo for repo, *_ in CORPUS_ORPHANS[1:]]
     assert json.loads(run(["stats", "--verdict", "linked", "--json"]).stdout) == []
     assert (
-        "manifests with verdict unregistered"
+        "1 manifest with verdict unregistered"
         in run(["stats", "--orphans", "--verdict", "unregistered"]).stdout
     )
 
@@ -163,7 +163,13 @@ def test_package_search_json_and_table(corpus_db: str) -> None:
         (r["repo"], r["manifest_path"]) for r in found["declared_by"]
     }
     human = run(["stats", "--package", "pypi/requests"]).stdout
-    assert "repos publishing pypi/requests" in human and "psf/requests" in human
+    # one repository, seen by two sources: counted once (issue #19)
+    published = {r["repo"] for r in found["published_by"]}
+    rows = len(found["published_by"])
+    repos = f"{len(published)} repo{'s' if len(published) != 1 else ''} publishing pypi/requests"
+    assert repos in human and "psf/requests" in human
+    assert (f"({rows} rows)" in human) == (rows != len(published))
+    assert "1 manifest declaring pypi/requests" in human
 
 
 @pytest.mark.parametrize("bad", ["requests", "pypi/", "<b>/x"])
