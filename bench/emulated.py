@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -34,7 +35,7 @@ def emulator_process(
                 raise RuntimeError(
                     f"the emulator did not start: {process.stderr.read() if process.stderr else ''}"
                 )
-            key, _, value = line.strip().partition("=")
+            key, _, value = shlex.split(line)[-1].partition("=")  # `export NAME=value`
             urls[key] = value
         _wait_until_serving(urls["DISTSCOUT_EMULATOR_URL"])
         urls["EMULATOR_PID"] = str(process.pid)  # for cpu_seconds(): the emulator's share of the machine

@@ -1,6 +1,15 @@
 """The distscout command line: a thin layer over the library.
 
 Every failure the user can cause ends in one clear line on stderr and a non-zero exit, never a traceback.
+
+**Start-up.** `distscout --help` and the read commands start in a fraction of a second because a command
+module imports, at module level, only the standard library, typer, rich and distscout's light modules
+(`distscout.commands.common`, `.tables`, `distscout.repos`, `distscout.forges`, `distscout.ecosystems`).
+Everything heavier — the settings (pydantic), the store (SQLAlchemy, Alembic), the upstream clients (httpx,
+aiohttp), the scanner, the web server (FastAPI, uvicorn), the emulator — is imported inside the function
+that uses it, each such import marked `# noqa: PLC0415 - lazy: …` (the one sanctioned exception to ruff's
+rule), with the names that annotations need imported under `TYPE_CHECKING`. `tests/cli/test_startup.py`
+holds it: `--help` loads none of those modules. `bench/startup.py` measures each command's start-up.
 """
 
 from __future__ import annotations
@@ -8,29 +17,42 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import stamina
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from distscout import __version__
-from distscout.commands import admin, demo, doctor, export, integrity, repos, scan, serve, stats
-from distscout.emulator.cli import emulator_app
-from distscout.manifests.checkout import CheckoutError, CheckoutScan, scan_checkout
-from distscout.manifests.walk import WalkMode
+from distscout.commands import (
+    admin,
+    demo,
+    doctor,
+    emulator,
+    export,
+    integrity,
+    repos,
+    scan,
+    serve,
+    stats,
+    tables,
+)
+from distscout.commands.common import WideOption, count
+
+if TYPE_CHECKING:
+    from distscout.manifests.checkout import CheckoutScan
 
 app = typer.Typer(
     name="distscout",
     help="Where is each repository published, and how does it declare itself?",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.add_typer(
-    emulator_app, name="emulator", help="Serve a world offline as deps.dev, ecosyste.ms and GitHub."
+    emulator.emulator_app,
+    name="emulator",
+    help="Serve a world offline as deps.dev, ecosyste.ms, GitHub and GitLab.",
 )
 for _module in (repos, scan, stats, export, integrity, serve, admin, demo, doctor):
     _module.register(app)
@@ -45,26 +67,43 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    context: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     if version:
-        _out.print(__version__)
+        _out.print(f"distscout {__version__}", markup=False)
         raise typer.Exit()
+    if context.invoked_subcommand is None:  # no command: the help, as `distscout --help` shows it
+        _out.print(context.get_help(), markup=False, highlight=False, end="")
+        raise typer.Exit(EXIT_USAGE)
+
+
+class Plan(StrEnum):
+    """distscout.manifests.walk.WalkMode's values, without importing the manifest readers for `--help`."""
+
+    BASELINE = "baseline"
+    DEEP = "deep"
 
 
 @app.command()
 def manifests(
     path: Annotated[Path, typer.Argument(help="A local checkout of a repository.")],
-    plan: Annotated[
-        WalkMode, typer.Option(help="baseline: root + first-level dirs; deep: monorepos too.")
-    ] = (WalkMode.DEEP),
+    plan: Annotated[Plan, typer.Option(help="baseline: root + first-level dirs; deep: monorepos too.")] = (
+        Plan.DEEP
+    ),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
+    wide: WideOption = False,
 ) -> None:
     """Find and read every package manifest in a local checkout (nothing is executed)."""
+    from distscout.manifests.checkout import CheckoutError, scan_checkout  # noqa: PLC0415 - lazy: start-up
+    from distscout.manifests.walk import WalkMode  # noqa: PLC0415 - lazy: start-up
+
     try:
-        scan = scan_checkout(path, plan)
+        scan = scan_checkout(path, WalkMode(plan.value))
     except CheckoutError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     if scan.special_files:  # on stderr in both modes: the JSON on stdout stays one array
@@ -72,18 +111,31 @@ def manifests(
     if as_json:
         sys.stdout.write(json.dumps([d.as_dict() for d in scan.declarations], indent=2) + "\n")
         return
-    _print_manifest_table(scan)
+    _print_manifest_table(scan, wide)
 
 
-def _print_manifest_table(result: CheckoutScan) -> None:
-    table = Table(title=f"{len(result.declarations)} manifests ({result.plan.mode} plan)")
-    for column in ("path", "type", "name", "intent", "status"):
-        table.add_column(column)
-    for d in result.declarations:
-        intent = "yes" if d.intent else f"no ({d.intent_reason})"
-        status = d.status.value + (f": {d.detail}" if d.detail else "")
-        table.add_row(d.path, d.manifest_type, d.name or "-", intent, status)
-    _out.print(table)
+MANIFEST_COLUMNS = (
+    tables.key("path"),
+    tables.short("type", drop=1),
+    tables.key("name"),
+    tables.text("intent"),
+    tables.text("status", drop=1),
+)
+
+
+def _print_manifest_table(result: CheckoutScan, wide: bool) -> None:
+    rows = [
+        (
+            d.path,
+            d.manifest_type,
+            d.name,
+            f"{'yes' if d.intent else 'no'} ({d.intent_reason})",
+            d.status.value + (f": {d.detail}" if d.detail else ""),
+        )
+        for d in result.declarations
+    ]
+    title = f"{count(len(rows), 'manifest')} ({result.plan.mode} plan)"
+    tables.print_table(_out, title, MANIFEST_COLUMNS, rows, wide=wide, notes=_err)
     if result.plan.omitted:
         _err.print(f"note: {result.plan.omitted} manifests beyond the plan's bounds were not read")
     if result.listing_truncated:
@@ -95,8 +147,6 @@ def _terminate_as_interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    # Retries are reported through each call's outcome; stamina's own log lines would only be noise here.
-    stamina.instrumentation.set_on_retry_hooks([])
     # `kill`, `timeout`, systemd and container stops send SIGTERM: treat it as Ctrl-C, so claims are given
     # back and scans stop cleanly instead of dying mid-write (serve installs its own graceful handlers).
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)

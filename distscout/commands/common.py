@@ -1,4 +1,8 @@
-"""What every command shares: settings, the database, JSON output, and one-line errors."""
+"""What every command shares: settings, the database, JSON output, and one-line errors.
+
+Light by design (see distscout/cli.py, "Start-up"): the settings, the store and the application are
+imported when a command asks for them, never when the command line is merely parsed.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,16 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
 
-from distscout.app import Application
-from distscout.config import ConfigError, Settings, load_settings
-from distscout.store.engine import StoreError
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from distscout.app import Application
+    from distscout.config import Settings
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -23,6 +28,12 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output (JSON).")]
+WideOption = Annotated[
+    bool,
+    typer.Option(
+        "--wide", help="Tables: every column at full width, whatever the terminal's (--json: all fields)."
+    ),
+]
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
@@ -31,29 +42,76 @@ def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 manifest`, `2 manifests`."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def settings() -> Settings:
+    from distscout.config import ConfigError, load_settings  # noqa: PLC0415 - lazy: start-up
+
     try:
         return load_settings()
     except ConfigError as exc:
         raise fail(f"configuration: {exc}", EXIT_USAGE) from None
 
 
+def quiet_retries() -> None:
+    """Retries are reported through each call's outcome; stamina's own log lines would only be noise here.
+    Called by every command that builds upstream clients, before it does."""
+    import stamina  # noqa: PLC0415 - lazy: start-up (stamina is the upstream clients' dependency)
+
+    stamina.instrumentation.set_on_retry_hooks([])
+
+
 @contextmanager
 def application(current: Settings | None = None) -> Iterator[Application]:
     """The application over the configured database, migrated; closed when the command ends."""
-    try:
-        app = Application.open(current or settings())
-    except StoreError as exc:
-        raise fail(str(exc)) from None
+    from distscout.app import Application  # noqa: PLC0415 - lazy: start-up (the scanner, the clients)
+
+    chosen = current or settings()
+    with opening(chosen):
+        app = Application.open(chosen)
+    quiet_retries()
     with app:
         yield app
 
 
 @contextmanager
 def database(current: Settings | None = None) -> Iterator[Engine]:
-    """The configured database, migrated; disposed when the command ends."""
-    with application(current) as app:
-        yield app.engine
+    """The configured database, migrated; disposed when the command ends. Only the store is imported:
+    a read command starts without the scanner and the upstream clients."""
+    from distscout.store.engine import open_engine  # noqa: PLC0415 - lazy: start-up
+
+    chosen = current or settings()
+    with opening(chosen):
+        engine = open_engine(chosen.database_url, pool_size=max(5, chosen.workers + 2))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def opening(current: Settings) -> Iterator[None]:
+    """Opening the database: a StoreError, or a path that cannot be a file, is one line."""
+    from distscout.config import masked_url  # noqa: PLC0415 - lazy: start-up
+    from distscout.store.engine import StoreError  # noqa: PLC0415 - lazy: start-up
+
+    try:
+        yield
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:  # creating the SQLite file's directory: a path under a regular file, say
+        raise fail(database_path_problem(masked_url(current.database_url), exc)) from None
+
+
+def database_path_problem(url: str, exc: OSError) -> str:
+    """What is wrong with a SQLite database's path, in one line (not `unexpected FileExistsError`)."""
+    path = exc.filename or url
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return f"cannot use the database {url}: {path} is not a directory (a file is in the way)"
+    return f"cannot use the database {url}: {path}: {exc.strerror or exc}"
 
 
 def emit_json(value: Any) -> None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from distscout.commands import doctor as doctor_command
 from distscout.commands import stats as stats_command
-from distscout.commands.common import database, err, fail, out, settings
-from distscout.demo.run import DemoRun, run_demo
-from distscout.store.queries import fleet_stats, orphans, unclaimed
-from distscout.worker.runner import ScanReport
+from distscout.commands.common import database, err, fail, out, quiet_retries, settings
+
+if TYPE_CHECKING:
+    from distscout.demo.run import DemoRun
+    from distscout.worker.runner import ScanReport
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +38,8 @@ def demo(
     ] = None,
 ) -> None:
     """Scan distscout's bundled demo world (served offline by the emulator) and show what it finds."""
+    from distscout.demo.run import run_demo  # noqa: PLC0415 - lazy: start-up (the emulator, the scanner)
+
     path = (database_file or default_demo_file()).expanduser().resolve()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +49,7 @@ def demo(
         "Serving the demo world offline (34 fictional repositories, 3 of them on GitLab) and scanning it…",
         markup=False,
     )
+    quiet_retries()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
     ) as progress:
@@ -55,7 +62,23 @@ def demo(
     _tell(result, path)
 
 
+def command_name() -> str:
+    """How to run this distscout again: `distscout` when that is the one on PATH, else the script's path
+    (a checkout's `.venv/bin/distscout`, which a fresh shell would not find by name)."""
+    script = Path(sys.argv[0])
+    if script.name != "distscout":  # `python -m …`, a test runner: the script beside the interpreter
+        script = Path(sys.executable).parent / "distscout"
+        if not script.is_file():
+            return "distscout"
+    on_path = shutil.which("distscout")
+    if on_path is not None and Path(on_path).resolve() == script.resolve():
+        return "distscout"
+    return shlex.quote(str(script.absolute()))
+
+
 def _tell(result: DemoRun, path: Path) -> None:
+    from distscout.store.queries import fleet_stats, orphans, unclaimed  # noqa: PLC0415 - lazy: start-up
+
     first = Counter(r.verdict.value if r.verdict else "lost" for r in result.first_pass)
     out.print(
         f"First pass: {len(result.first_pass)} repositories scanned — "
@@ -76,24 +99,25 @@ def _tell(result: DemoRun, path: Path) -> None:
         stats_command.show_rows(
             orphans(connection),
             False,
-            "orphan manifests (intent, never published)",
+            ("orphan manifest (intent, never published)", "orphan manifests (intent, never published)"),
             stats_command.ORPHAN_COLUMNS,
         )
         stats_command.show_rows(
             unclaimed(connection),
             False,
-            "unclaimed packages (published, no manifest)",
+            ("unclaimed package (published, no manifest)", "unclaimed packages (published, no manifest)"),
             stats_command.UNCLAIMED_COLUMNS,
         )
     out.print("\nBefore a real fleet scan, check the upstreams with your own credentials (distscout doctor):")
     doctor_command.show(result.preflight)
-    url = f"sqlite:///{path}"
+    url = shlex.quote(f"sqlite:///{path}")
+    run = command_name()
     hints = [
         f"export DISTSCOUT_DATABASE_URL={url}",
-        "distscout stats --repo lumen-labs/prism-js     # one repository: registry rows, manifests, history",
-        "distscout export --format csv --table orphans  # the orphan report as CSV",
-        "distscout serve --no-workers                   # the dashboard: http://127.0.0.1:8080/",
-        "distscout doctor                               # the pre-flight of the upstreams you configure",
+        f"{run} stats --repo lumen-labs/prism-js     # one repository: registry rows, manifests, history",
+        f"{run} export --format csv --table orphans  # the orphan report as CSV",
+        f"{run} serve --no-workers                   # the dashboard: http://127.0.0.1:8080/",
+        f"{run} doctor                               # the pre-flight of the upstreams you configure",
     ]
     out.print(f"\nDone in {result.seconds:.1f} s. The results are in {path}. Explore them:", markup=False)
     for hint in hints:

@@ -15,17 +15,29 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import Boolean, DateTime, Integer, Select
-from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from distscout.commands.common import EXIT_USAGE, database, err, fail
-from distscout.store.exports import EXPORT_TABLES, Chunks, column_names, csv_text, export_chunks, jsonl_text
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Select
+    from sqlalchemy.types import TypeEngine
+
+    from distscout.store.exports import Chunks
 
 FORMATS = ("csv", "jsonl", "parquet")
-TABLES = tuple(EXPORT_TABLES)
+# distscout.store.exports.EXPORT_TABLES' names, spelled out so that parsing the command line needs no store
+TABLES = (
+    "distribution",
+    "manifests",
+    "orphans",
+    "orphans_unconfirmed",
+    "unclaimed",
+    "manifests_unknown",
+    "repos",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -70,6 +82,8 @@ def export(
         _require_pyarrow()
     if not to_stdout:
         _check_target(Path(str(output)))
+    from distscout.store.exports import EXPORT_TABLES  # noqa: PLC0415 - lazy: start-up
+
     query = EXPORT_TABLES[chosen_table]()
     with database() as engine, engine.connect() as connection:
         if to_stdout:
@@ -124,6 +138,13 @@ def _replacing(target: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
+def export_chunks(connection: Connection, query: Select[Any]) -> Chunks:
+    """The query's rows, a chunk at a time (distscout.store.exports, imported when an export runs)."""
+    from distscout.store.exports import export_chunks as chunks  # noqa: PLC0415 - lazy: start-up
+
+    return chunks(connection, query)
+
+
 # -- Writing ------------------------------------------------------------------------------------------
 
 
@@ -150,12 +171,16 @@ def _counted(chunks: Chunks, counter: list[int]) -> Chunks:
 
 
 def _write_csv(chunks: Chunks, query: Select[Any], path: Path | None, *, raw: bool = False) -> int:
+    from distscout.store.exports import column_names, csv_text  # noqa: PLC0415 - lazy: start-up
+
     count = [0]
     _write_text(csv_text(_counted(chunks, count), column_names(query), raw=raw), path)
     return count[0]
 
 
 def _write_jsonl(chunks: Chunks, query: Select[Any], path: Path | None) -> int:
+    from distscout.store.exports import jsonl_text  # noqa: PLC0415 - lazy: start-up
+
     count = [0]
     _write_text(jsonl_text(_counted(chunks, count)), path)
     return count[0]
@@ -178,6 +203,9 @@ def _write_parquet(chunks: Chunks, query: Select[Any], path: Path | None) -> int
 
 def _arrow_type(pa: Any, kind: TypeEngine[Any]) -> Any:
     """The Arrow type of a column's SQL type (a type decorator is read as the type it decorates)."""
+    from sqlalchemy import Boolean, DateTime, Integer  # noqa: PLC0415 - lazy: start-up
+    from sqlalchemy.types import TypeDecorator  # noqa: PLC0415 - lazy: start-up
+
     while isinstance(kind, TypeDecorator):
         kind = kind.impl_instance
     if isinstance(kind, Boolean):

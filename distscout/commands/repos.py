@@ -14,21 +14,31 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
-from distscout.config import Settings
-from distscout.forges import Forge
+from distscout.commands import tables
+from distscout.commands.common import (
+    EXIT_USAGE,
+    JsonOption,
+    WideOption,
+    database,
+    emit_json,
+    err,
+    fail,
+    out,
+    quiet_retries,
+    settings,
+)
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
-from distscout.sources.github_org import OrgListingError, OrgRepo, list_org_repos, parse_org
-from distscout.sources.gitlab_group import list_group_projects, parse_group
-from distscout.sources.repo_check import RepoCheck, RepoState, check_repos
-from distscout.store.repos import add_repos, list_repos, set_archived
-from distscout.upstreams import Upstreams, build_upstreams
+
+if TYPE_CHECKING:
+    from distscout.config import Settings
+    from distscout.forges import Forge
+    from distscout.sources.github_org import OrgRepo
+    from distscout.sources.repo_check import RepoCheck
+    from distscout.upstreams import Upstreams
 
 repos_app = typer.Typer(
     name="repos", help="Track repositories: add, import, list.", no_args_is_help=True, add_completion=False
@@ -49,7 +59,7 @@ def register(app: typer.Typer) -> None:
 
 
 @repos_app.command("add")
-def add(
+def add(  # noqa: PLR0917 - typer reads each option from a parameter
     refs: Annotated[
         list[str] | None,
         typer.Argument(
@@ -57,43 +67,64 @@ def add(
             "(https://gitlab.com/group/sub/project, or under a configured gitlab_instances base)."
         ),
     ] = None,
-    org: Annotated[
-        str | None, typer.Option("--org", help="Add every repository of this GitHub organization.")
+    orgs: Annotated[
+        list[str] | None,
+        typer.Option("--org", help="Add every repository of this GitHub organization (repeat for several)."),
     ] = None,
-    group: Annotated[
-        str | None,
+    users: Annotated[
+        list[str] | None,
+        typer.Option("--user", help="Add every repository this GitHub user owns (repeat for several)."),
+    ] = None,
+    groups: Annotated[
+        list[str] | None,
         typer.Option(
-            "--group", help="Add every project of this GitLab group and its subgroups (path or URL)."
+            "--group",
+            help="Add every project of this GitLab group and its subgroups (path or URL; repeatable).",
         ),
     ] = None,
     check: CheckOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Track repositories given as URLs or owner/name (nothing is added if any of them is invalid)."""
-    if not refs and org is None and group is None:
-        raise fail("give repositories (URL or owner/name), --org ORG or --group GROUP", EXIT_USAGE)
+    from distscout.sources.github_org import OrgListingError, parse_org  # noqa: PLC0415 - lazy: start-up
+    from distscout.sources.gitlab_group import parse_group  # noqa: PLC0415 - lazy: start-up
+    from distscout.store.repos import add_repos, set_archived  # noqa: PLC0415 - lazy: start-up
+
+    if not refs and not orgs and not users and not groups:
+        raise fail(
+            "give repositories (URL or owner/name), --org ORG, --user USER or --group GROUP", EXIT_USAGE
+        )
     current = settings()
     parsed = _parse_all(refs or [], lambda index, text: "", current)  # the error names the (masked) input
-    if org is not None:
+    owners: list[tuple[str, str]] = []
+    for flag, names in (("--org", orgs), ("--user", users)):
+        for name in _distinct(names):
+            try:
+                owners.append((flag, parse_org(name, "organization" if flag == "--org" else "user")))
+            except OrgListingError as exc:
+                raise fail(f"{flag}: {exc}", EXIT_USAGE) from None
+    group_of = []
+    for group in _distinct(groups):
         try:
-            org = parse_org(org)
-        except OrgListingError as exc:
-            raise fail(f"--org: {exc}", EXIT_USAGE) from None
-    if group is not None:
-        try:
-            group_of = parse_group(group, current.forges())
+            group_of.append(parse_group(group, current.forges()))
         except OrgListingError as exc:
             raise fail(f"--group: {exc}", EXIT_USAGE) from None
     checks = _check(current, parsed) if _checking(check) else None
-    listed = _list_org(current, org) if org is not None else []
-    listed += _list_group(current, *group_of) if group is not None else []
+    listed = _list_owners(current, owners) if owners else []
+    for forge, group in group_of:
+        listed += _list_group(current, forge, group)
     wanted = parsed + [r.ref for r in listed]
     with database(current) as engine, engine.begin() as connection:
         added, existing = add_repos(connection, wanted, _now())
         archived = [r.ref for r in listed if r.archived]
         set_archived(connection, archived, True)
         set_archived(connection, [r.ref for r in listed if not r.archived], False)
-    _report(added, existing, archived if org is not None or group is not None else None, as_json, checks)
+    _report(added, existing, archived if owners or group_of else None, as_json, checks)
+
+
+def _distinct(values: list[str] | None) -> list[str]:
+    """Each value once, in the order given: a repeated --org lists every organization, each once."""
+    return list(dict.fromkeys(values or []))
 
 
 @repos_app.command("import")
@@ -118,6 +149,8 @@ def import_(
         [entry for _, entry in numbered], lambda index, _text: f"{shown}, line {lines[index]}", current
     )
     checks = _check(current, parsed) if check else None
+    from distscout.store.repos import add_repos  # noqa: PLC0415 - lazy: start-up
+
     with database(current) as engine, engine.begin() as connection:
         added, existing = add_repos(connection, parsed, _now())
     _report(added, existing, None, as_json, checks)
@@ -127,27 +160,39 @@ def import_(
 def list_(
     as_json: JsonOption = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show at most N repos.")] = None,
+    wide: WideOption = False,
 ) -> None:
     """Every tracked repository with its last scan, completeness, failures and archived flag."""
+    from distscout.store.repos import list_repos  # noqa: PLC0415 - lazy: start-up
+
     with database() as engine, engine.connect() as connection:
         tracked = list_repos(connection, limit)
     rows = [repo.as_dict() for repo in tracked]
     if as_json:
         emit_json(rows)
         return
-    table = Table(title=f"{len(rows)} tracked repositories" + (f" (first {limit})" if limit else ""))
-    for column in ("repo", "last run", "scan", "failures", "archived"):
-        table.add_column(column)
-    for row in rows:
-        failures = str(row["failed_attempts"]) if row["failed_attempts"] else "-"
-        table.add_row(
-            escape(row["repo"]),
+    cells = [
+        (
+            row["repo"],
             _short(repo_time) if (repo_time := row["last_run"]) else "never",
             row["scan"],
-            failures,
+            str(row["failed_attempts"]) if row["failed_attempts"] else "-",
             "yes" if row["archived"] else "",
         )
-    out.print(table)
+        for row in rows
+    ]
+    noun = "tracked repository" if len(rows) == 1 else "tracked repositories"
+    title = f"{len(rows)} {noun}" + (f" (first {limit})" if limit else "")
+    tables.print_table(out, title, LIST_COLUMNS, cells, wide=wide, notes=err)
+
+
+LIST_COLUMNS = (
+    tables.key("repo"),
+    tables.short("last run", drop=1),
+    tables.short("scan"),
+    tables.short("failures", drop=2, justify="right"),
+    tables.short("archived", drop=3),
+)
 
 
 def _parse_all(texts: Sequence[str], where: Callable[[int, str], str], current: Settings) -> list[RepoRef]:
@@ -168,11 +213,23 @@ def _parse_all(texts: Sequence[str], where: Callable[[int, str], str], current: 
     return parsed
 
 
-def _list_org(current: Settings, org: str) -> list[OrgRepo]:
-    return _listed(current, lambda upstreams: list_org_repos(upstreams.github, org))
+def _list_owners(current: Settings, owners: list[tuple[str, str]]) -> list[OrgRepo]:
+    """Every repository of each organization (`--org`) and user (`--user`), in the order given."""
+    from distscout.sources.github_org import list_org_repos, list_user_repos  # noqa: PLC0415 - lazy: start-up
+
+    async def listing(upstreams: Upstreams) -> list[OrgRepo]:
+        found: list[OrgRepo] = []
+        for flag, name in owners:
+            lister = list_org_repos if flag == "--org" else list_user_repos
+            found += await lister(upstreams.github, name)
+        return found
+
+    return _listed(current, listing)
 
 
 def _list_group(current: Settings, forge: Forge, group: str) -> list[OrgRepo]:
+    from distscout.sources.gitlab_group import list_group_projects  # noqa: PLC0415 - lazy: start-up
+
     return _listed(
         current, lambda upstreams: list_group_projects(upstreams.forge_client(forge), forge, group)
     )
@@ -180,6 +237,10 @@ def _list_group(current: Settings, forge: Forge, group: str) -> list[OrgRepo]:
 
 def _listed(current: Settings, listing: Callable[[Upstreams], Awaitable[list[OrgRepo]]]) -> list[OrgRepo]:
     """An organization's or a group's repositories, all or nothing: a failed listing adds nothing."""
+    from distscout.sources.github_org import OrgListingError  # noqa: PLC0415 - lazy: start-up
+    from distscout.upstreams import build_upstreams  # noqa: PLC0415 - lazy: start-up
+
+    quiet_retries()
 
     async def run() -> list[OrgRepo]:
         upstreams = build_upstreams(current)
@@ -213,6 +274,10 @@ def _checking(check: bool | None) -> bool:
 
 def _check(current: Settings, refs: list[RepoRef]) -> list[RepoCheck]:
     """Each repository's state on GitHub; a usage-level failure (nothing added) when one is not found."""
+    from distscout.sources.repo_check import RepoState, check_repos  # noqa: PLC0415 - lazy: start-up
+    from distscout.upstreams import build_upstreams  # noqa: PLC0415 - lazy: start-up
+
+    quiet_retries()
 
     async def checking() -> list[RepoCheck]:
         upstreams = build_upstreams(current, probe=True)

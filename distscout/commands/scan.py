@@ -5,25 +5,36 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy import Engine
 
-from distscout.app import Application
-from distscout.captures import utc_now
-from distscout.commands.common import EXIT_USAGE, JsonOption, database, emit_json, err, fail, out, settings
-from distscout.config import Settings, setup_warnings
-from distscout.http.blocked import Blocked, blocked_upstreams
+from distscout.commands import tables
+from distscout.commands.common import (
+    EXIT_USAGE,
+    JsonOption,
+    WideOption,
+    application,
+    count,
+    emit_json,
+    err,
+    fail,
+    out,
+    settings,
+)
 from distscout.repos import RepoRefError, parse_repo_ref
-from distscout.results import Verdict
-from distscout.store.claims import due_repos
-from distscout.store.repos import TrackedRepo, find_repo, list_repos
-from distscout.upstreams import Upstreams
-from distscout.worker.heartbeat import ProcessHeartbeat
-from distscout.worker.runner import ScanReport
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from distscout.app import Application
+    from distscout.config import Settings
+    from distscout.http.blocked import Blocked
+    from distscout.store.repos import TrackedRepo
+    from distscout.upstreams import Upstreams
+    from distscout.worker.batch import BatchScan
+    from distscout.worker.runner import ScanReport
 
 EXIT_PARTIAL = 3  # finished, some scans partial: their evidence is incomplete until they are re-claimed
 
@@ -32,7 +43,7 @@ def register(app: typer.Typer) -> None:
     app.command()(scan)
 
 
-def scan(
+def scan(  # noqa: PLR0917 - typer reads each option from a parameter
     repos: Annotated[
         list[str] | None, typer.Argument(help="owner/name or URLs of tracked repositories.")
     ] = None,
@@ -40,20 +51,30 @@ def scan(
     due: Annotated[bool, typer.Option("--due", help="Only repositories due now (the default).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Include archived repositories.")] = False,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Scan repositories now: the given ones, --all, or (by default) those due.
 
     Exit 0 when every scan was complete, 3 when all finished but some partial (stored; re-claimed first),
-    1 when a scan failed."""
+    1 when a scan failed; 130 when interrupted (Ctrl-C, SIGTERM: the claims not finished are given back)."""
+    from distscout.config import setup_warnings  # noqa: PLC0415 - lazy: start-up
+    from distscout.results import Verdict  # noqa: PLC0415 - lazy: start-up
+    from distscout.worker.heartbeat import ProcessHeartbeat  # noqa: PLC0415 - lazy: start-up
+
     if repos and (every or due):
         raise fail("give repositories, or --all, or --due — not several", EXIT_USAGE)
     current = settings()
     for warning in setup_warnings(current):
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
-    with database(current) as engine, ProcessHeartbeat(engine, "scan", current.heartbeat_seconds):
-        # the heartbeat starts first: its first beat gives back the claims of workers that died
-        targets = _targets(engine, current, repos or [], every=every, force=force)
-        reports, busy, watch = _run(engine, current, targets, show_progress=not as_json)
+    tally = Tally()
+    try:
+        with application(current) as app, ProcessHeartbeat(app.engine, "scan", current.heartbeat_seconds):
+            # the heartbeat starts first: its first beat gives back the claims of workers that died
+            targets = _targets(app.engine, current, repos or [], every=every, force=force)
+            reports, busy, watch = _run(app, targets, tally, show_progress=not as_json)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {tally.describe()}", markup=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     if as_json:
         emit_json(
             {
@@ -63,7 +84,7 @@ def scan(
             }
         )
     else:
-        _print(reports, busy)
+        _print(reports, busy, wide)
     for line in block_summary(watch, reports, current):
         err.print(f"blocked: {line}", markup=False, soft_wrap=True)
     if any(r.verdict is Verdict.FAILED for r in reports):
@@ -75,6 +96,10 @@ def scan(
 def _targets(
     engine: Engine, current: Settings, names: list[str], *, every: bool, force: bool
 ) -> list[TrackedRepo]:
+    from distscout.captures import utc_now  # noqa: PLC0415 - lazy: start-up
+    from distscout.store.claims import due_repos  # noqa: PLC0415 - lazy: start-up
+    from distscout.store.repos import find_repo, list_repos  # noqa: PLC0415 - lazy: start-up
+
     if names:
         try:
             refs = [parse_repo_ref(name, current.forges()) for name in names]
@@ -105,19 +130,39 @@ class BlockWatch:
     seen: dict[str, Blocked] = field(default_factory=dict)  # upstream -> the latest block seen
 
     def poll(self, upstreams: Upstreams) -> list[Blocked]:
+        from distscout.http.blocked import blocked_upstreams  # noqa: PLC0415 - lazy: start-up
+
         now = blocked_upstreams(upstreams.all())
         for block in now:
             self.seen[block.upstream] = block
         return now
 
 
+@dataclass
+class Tally:
+    """What an interrupted scan tells: the scans stored before the interrupt and the claims given back."""
+
+    reports: list[ScanReport] = field(default_factory=list)
+    batch: BatchScan | None = None
+
+    def describe(self) -> str:
+        from distscout.results import Verdict  # noqa: PLC0415 - lazy: start-up
+
+        stored = [r for r in self.reports if r.verdict is not None and r.verdict is not Verdict.FAILED]
+        partial = sum(1 for r in stored if r.verdict is Verdict.PARTIAL)
+        released = self.batch.released if self.batch is not None else 0
+        return (
+            f"{count(len(stored), 'scan')} stored ({partial} partial), "
+            f"{count(released, 'claim')} released unscanned (claimable again at once)"
+        )
+
+
 def _run(
-    engine: Engine, current: Settings, targets: list[TrackedRepo], *, show_progress: bool
+    app: Application, targets: list[TrackedRepo], tally: Tally, *, show_progress: bool
 ) -> tuple[list[ScanReport], list[str], BlockWatch]:
     watch = BlockWatch()
 
     async def go(progress: Progress | None) -> tuple[list[ScanReport], list[str], BlockWatch]:
-        app = Application(current, engine)
         upstreams = app.upstreams()
         task = progress.add_task("scanning", total=len(targets)) if progress else None
 
@@ -128,7 +173,8 @@ def _run(
                 words = "; ".join(block.describe(now) for block in blocked)
                 progress.update(task, description="scanning" + (f" — {words}" if words else ""))
 
-        def reported(_: ScanReport) -> None:
+        def reported(report: ScanReport) -> None:
+            tally.reports.append(report)
             if progress is not None and task is not None:
                 progress.advance(task)
             note()
@@ -138,7 +184,7 @@ def _run(
                 await asyncio.sleep(1)
                 note()
 
-        batch = app.batch(upstreams, on_report=reported)
+        batch = tally.batch = app.batch(upstreams, on_report=reported)
         noting = asyncio.create_task(keep_noting())
         try:
             return await batch.run(targets), batch.busy, watch
@@ -155,6 +201,8 @@ def _run(
 
 def block_summary(watch: BlockWatch, reports: list[ScanReport], current: Settings) -> list[str]:
     """One line per upstream that was blocked during the scan: what, until when, and what to do."""
+    from distscout.results import Verdict  # noqa: PLC0415 - lazy: start-up
+
     partial = sum(1 for r in reports if r.verdict is Verdict.PARTIAL)
     now = datetime.now(UTC)
     lines = []
@@ -170,19 +218,26 @@ def block_summary(watch: BlockWatch, reports: list[ScanReport], current: Setting
     return lines
 
 
-def _print(reports: list[ScanReport], busy: list[str]) -> None:
+RESULT_COLUMNS = (
+    tables.key("repo"),
+    tables.short("verdict"),
+    tables.short("registry", drop=2, justify="right"),
+    tables.short("manifests", drop=1, justify="right"),
+    tables.text("not ok"),
+)
+
+
+def _print(reports: list[ScanReport], busy: list[str], wide: bool) -> None:
     if not reports:
         out.print("nothing to scan" + (f" ({len(busy)} busy with another worker)" if busy else ""))
         return
-    table = Table(title=f"{len(reports)} scanned")
-    for column in ("repo", "verdict", "registry", "manifests", "not ok"):
-        table.add_column(column)
+    rows = []
     for r in sorted(reports, key=lambda r: r.repo.lower()):
         problems = ", ".join(f"{s}: {o}" for s, o in sorted(r.outcomes.items()) if o not in ("ok", "miss"))
         verdict = r.verdict.value if r.verdict else "lost claim"
-        table.add_row(
-            r.repo, verdict, str(r.registry_rows), str(r.manifest_rows), problems or r.detail or "-"
+        rows.append(
+            (r.repo, verdict, str(r.registry_rows), str(r.manifest_rows), problems or r.detail or "-")
         )
-    out.print(table)
+    tables.print_table(out, f"{len(reports)} scanned", RESULT_COLUMNS, rows, wide=wide, notes=err)
     if busy:
         err.print(f"{len(busy)} busy with another worker, not scanned: {', '.join(busy[:5])}", markup=False)

@@ -8,22 +8,18 @@ import asyncio
 import logging
 import signal
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
-from distscout.app import Application
-from distscout.commands.common import EXIT_USAGE, database, err, fail, settings
-from distscout.config import Settings, setup_warnings
-from distscout.integrity.repair import repair
-from distscout.web.guard import exposure_warning
-from distscout.web.server import Endpoint, ListenError, listen
-from distscout.web.server import serve as serve_web
-from distscout.web.service import Service
-from distscout.worker.dispatcher import DispatcherStats
-from distscout.worker.heartbeat import ProcessHeartbeat
-from distscout.worker.runner import ScanReport
+from distscout.commands.common import EXIT_USAGE, application, err, fail, settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from distscout.config import Settings
+    from distscout.worker.dispatcher import DispatcherStats
+    from distscout.worker.runner import ScanReport
 
 
 def register(app: typer.Typer) -> None:
@@ -56,6 +52,9 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web surfaces and scan due repositories, paced, until Ctrl-C (twice cancels scans)."""
+    from distscout.config import setup_warnings  # noqa: PLC0415 - lazy: start-up
+    from distscout.worker.heartbeat import ProcessHeartbeat  # noqa: PLC0415 - lazy: start-up
+
     if workers_only and no_workers:
         raise fail("choose one of --workers-only, --no-workers", EXIT_USAGE)
     current = settings()
@@ -66,12 +65,12 @@ def serve(
     if not no_workers:
         for warning in setup_warnings(current):
             logging.getLogger("distscout.serve").warning("%s", warning)
-    with database(current) as engine, ProcessHeartbeat(engine, "serve", current.heartbeat_seconds):
+    with application(current) as app, ProcessHeartbeat(app.engine, "serve", current.heartbeat_seconds):
         if workers_only:
             _announce_workers(current)
-            stats: DispatcherStats | None = asyncio.run(_run(engine, current, exit_when_idle))
+            stats: DispatcherStats | None = asyncio.run(_run(app.engine, current, exit_when_idle))
         else:
-            stats = _serve_web(engine, current, not no_workers, exit_when_idle)
+            stats = _serve_web(app.engine, current, not no_workers, exit_when_idle)
     if stats is not None:
         err.print(f"stopped: {stats.finished} scans finished, {stats.errors} errors", markup=False)
     else:
@@ -89,6 +88,11 @@ def _announce_workers(current: Settings) -> None:
 def _serve_web(
     engine: Engine, current: Settings, workers: bool, exit_when_idle: bool
 ) -> DispatcherStats | None:
+    from distscout.web.guard import exposure_warning  # noqa: PLC0415 - lazy: start-up
+    from distscout.web.server import Endpoint, ListenError, listen  # noqa: PLC0415 - lazy: start-up
+    from distscout.web.server import serve as serve_web  # noqa: PLC0415 - lazy: start-up
+    from distscout.web.service import Service  # noqa: PLC0415 - lazy: start-up
+
     try:
         sock = listen(current.host, current.port)
     except ListenError as exc:
@@ -110,6 +114,8 @@ def _serve_web(
 
 
 async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> DispatcherStats:
+    from distscout.app import Application  # noqa: PLC0415 - lazy: start-up
+
     app = Application(current, engine)
     upstreams = app.upstreams()
     dispatcher = app.dispatcher(
@@ -129,6 +135,8 @@ async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> Dispa
 
 def _integrity(engine: Engine, current: Settings) -> None:
     """Check, and repair what can be repaired: reprocess locally, queue rechecks for the scheduler."""
+    from distscout.integrity.repair import repair  # noqa: PLC0415 - lazy: start-up
+
     outcome = repair(engine, current.output_dir, datetime.now(UTC))
     if outcome.check.status == "clean":
         err.print("integrity: clean", markup=False)

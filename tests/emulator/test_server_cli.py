@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 import sys
@@ -82,7 +83,10 @@ def test_cli_serves_until_interrupted() -> None:
     command = [sys.executable, "-m", "distscout.emulator", "serve", str(CORPUS / "world"), "--port", "0"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None
-        lines = dict(process.stdout.readline().strip().split("=", 1) for _ in range(4))
+        # `export NAME=value` lines a shell can eval (issue #19)
+        words = [shlex.split(process.stdout.readline()) for _ in range(5)]
+        assert all(word[0] == "export" and len(word) == 2 for word in words), words
+        lines = dict(word[1].split("=", 1) for word in words)
         try:
             base = lines["DISTSCOUT_EMULATOR_URL"]
             assert base.startswith("http://127.0.0.1:")

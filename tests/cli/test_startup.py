@@ -1,0 +1,90 @@
+"""Start-up: parsing the command line imports no heavy module (issue #19; distscout/cli.py, "Start-up").
+
+Checked by which modules a fresh interpreter has loaded, never by timing (bench/startup.py measures).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = (
+    "alembic",
+    "aiohttp",
+    "fastapi",
+    "httpx",
+    "jinja2",
+    "pydantic_settings",  # pydantic itself is typer's: it reads the parameters through it
+    "sqlalchemy",
+    "stamina",
+    "starlette",
+    "uvicorn",
+    "yaml",
+    "distscout.app",
+    "distscout.config",
+    "distscout.emulator",
+    "distscout.manifests",
+    "distscout.store",
+    "distscout.web",
+    "distscout.worker",
+)
+_PROBE = """
+import json, sys
+sys.argv = ["distscout", *json.loads(sys.argv[1])]
+from distscout.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def _loaded(args: list[str]) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(args)], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["stats", "--help"], ["repos", "list", "--help"], ["scan", "--help"]],
+    ids=" ".join,
+)
+def test_parsing_the_command_line_imports_nothing_heavy(args: list[str]) -> None:
+    loaded = _loaded(args)
+    heavy = sorted(name for name in loaded if name.split(".")[0] in HEAVY or name.startswith(HEAVY))
+    assert not heavy, heavy
+
+
+def test_a_read_command_imports_no_scanner_clients_or_web(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", f"sqlite:///{tmp_path}/startup.db")
+    for args in (["stats"], ["repos", "list"]):
+        loaded = _loaded(args)
+        assert "sqlalchemy" in loaded  # it did read the database
+        unwanted = (
+            "httpx",
+            "aiohttp",
+            "fastapi",
+            "uvicorn",
+            "distscout.web",
+            "distscout.worker",
+            "distscout.app",
+        )
+        assert not [name for name in loaded if name.startswith(unwanted)], args
+
+
+def test_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from distscout.cli import main; main()", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "distscout 0.1.0", "")
