@@ -1,6 +1,7 @@
 """Configuration: a TOML file plus environment variables (which win), each setting with its default.
 
-The file is `$DISTSCOUT_CONFIG`, else `~/.config/distscout/config.toml` when it exists. Every setting has
+The file is `$DISTSCOUT_CONFIG` (which must exist; `/dev/null` for none), else
+`~/.config/distscout/config.toml` when it exists. Every setting has
 an environment variable `DISTSCOUT_<NAME>`; the GitHub token is also read from `GITHUB_TOKEN`.
 """
 
@@ -199,6 +200,14 @@ def setup_warnings(settings: Settings) -> list[str]:
 
 
 def load_settings(**overrides: Any) -> Settings:
+    explicit = os.environ.get("DISTSCOUT_CONFIG")
+    # Named on purpose, a missing file is a mistake, not "no configuration file"; /dev/null says "none".
+    if explicit and explicit != os.devnull:
+        path = Path(explicit).expanduser()
+        if not path.exists():
+            raise ConfigError(f"DISTSCOUT_CONFIG names {explicit}, which does not exist")
+        if not path.is_file():
+            raise ConfigError(f"DISTSCOUT_CONFIG names {explicit}, which is not a file")
     known = evidence_sources()  # read now: the registry list is what a plugin extends
     unknown_sources = set(overrides.get("sources", ())) - set(known)
     if unknown_sources:

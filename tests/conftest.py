@@ -10,8 +10,8 @@ pytest_plugins = ["tests.emulator.fixtures", "tests.databases", "tests.scanned"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Tests never read the developer's own configuration or tokens.
-    os.environ["DISTSCOUT_CONFIG"] = os.devnull + "/distscout-test-config.toml"
+    # Tests never read the developer's own configuration or tokens (DISTSCOUT_CONFIG=/dev/null: no file).
+    os.environ["DISTSCOUT_CONFIG"] = os.devnull
     for name in (
         "GITHUB_TOKEN",
         "DISTSCOUT_GITHUB_TOKEN",

@@ -12,6 +12,7 @@ from distscout.upstreams import build_upstreams
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("GITHUB_TOKEN", "DISTSCOUT_GITHUB_TOKEN", "DISTSCOUT_DATABASE_URL", "DISTSCOUT_WORKERS"):
         monkeypatch.delenv(name, raising=False)
+    (tmp_path / "config.toml").write_text("")  # named by DISTSCOUT_CONFIG: it must exist (issue #19)
     monkeypatch.setenv("DISTSCOUT_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 

@@ -95,6 +95,7 @@ class GithubService(Service):
                 lambda call: github_repos.owner_packages(call, world, "Organization"),
             ),
             route("GET", "/orgs/{owner}/repos", lambda call: github_repos.org_repos(call, world)),
+            route("GET", "/users/{owner}/repos", lambda call: github_repos.user_repos(call, world)),
         )
 
     def _repo_scoped(self, handler: RepoHandler) -> Handler:

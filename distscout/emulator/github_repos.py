@@ -41,6 +41,16 @@ def org_repos(call: Call, world: World) -> Reply:
     return _paginated(call, owner.repos, lambda repo: repo_json(repo, call.api_base))
 
 
+def user_repos(call: Call, world: World) -> Reply:
+    """`/users/{u}/repos`: GitHub answers it for a user and an organization alike (public repositories);
+    `type=member` lists those the user is a member of, which a world does not model: none."""
+    owner = world.owners.get(call.params["owner"].lower())
+    if owner is None:
+        return not_found()
+    chosen = owner.repos if call.query.get("type", "owner") in ("owner", "all") else ()
+    return _paginated(call, chosen, lambda repo: repo_json(repo, call.api_base))
+
+
 def owner_packages(call: Call, world: World, owner_type: str) -> Reply:
     """`/users/{u}/packages` answers for users only, `/orgs/{o}/packages` for organizations only."""
     package_type = call.query.get("package_type")

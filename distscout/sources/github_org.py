@@ -1,7 +1,10 @@
-"""Every repository of a GitHub organization: `GET /orgs/{org}/repos`, following the Link header's next pages.
+"""Every repository of a GitHub organization (`GET /orgs/{org}/repos`) or user (`GET /users/{user}/repos`,
+`type=owner`: the repositories the user owns, not those they are a member of — GitHub's default), following
+the Link header's next pages.
 
-Used by `distscout repos add --org`. The listing is all or nothing: a missing organization or any page that
-fails ends in `OrgListingError`, so a caller never tracks half an organization by accident.
+Used by `distscout repos add --org` and `--user`. The listing is all or nothing: a missing owner or any page
+that fails ends in `OrgListingError`, so a caller never tracks half an organization by accident. An
+organization that GitHub does not know as one but lists as a user is named as such (`OrgIsUserError`).
 """
 
 from __future__ import annotations
@@ -28,31 +31,64 @@ class OrgNotFoundError(OrgListingError):
     """GitHub has no organization of that name (a user account is not an organization either)."""
 
 
+class OrgIsUserError(OrgNotFoundError):
+    """The name is a GitHub user account, not an organization (`--user` lists its repositories)."""
+
+
 @dataclass(frozen=True)
 class OrgRepo:
     ref: RepoRef
     archived: bool
 
 
-def parse_org(text: str) -> str:
+def parse_org(text: str, kind: str = "organization") -> str:
     """`acme`, `github.com/acme` or `https://github.com/acme` → `acme`; anything else → OrgListingError."""
     raw = text.strip().rstrip("/")
     candidate = re.sub(r"^(?:https?://)?(?:www\.)?github\.com/", "", raw, flags=re.IGNORECASE)
     if not _ORG.match(candidate) or ".." in candidate:
-        raise OrgListingError(f"{raw[:100]!r} is not a GitHub organization name")
+        raise OrgListingError(f"{raw[:100]!r} is not a GitHub {kind} name")
     return candidate
 
 
 async def list_org_repos(client: UpstreamClient, org: str, *, max_pages: int = MAX_PAGES) -> list[OrgRepo]:
-    """Every repository of `org`, in GitHub's order; archived ones are flagged."""
+    """Every repository of `org`, in GitHub's order; archived ones are flagged. A name GitHub knows as a
+    user, not an organization, is an OrgIsUserError saying so."""
     name = parse_org(org)
-    path, params = f"/orgs/{name}/repos", {"per_page": str(PER_PAGE)}
+    try:
+        return await _listing(client, f"/orgs/{name}/repos", {}, name, max_pages)
+    except OrgNotFoundError:
+        if await _is_user(client, name):
+            raise OrgIsUserError(
+                f"{name!r} is a GitHub user, not an organization: add its repositories with --user {name}"
+            ) from None
+        raise OrgNotFoundError(f"GitHub organization {name!r} not found") from None
+
+
+async def list_user_repos(client: UpstreamClient, user: str, *, max_pages: int = MAX_PAGES) -> list[OrgRepo]:
+    """Every repository `user` owns (`type=owner`), in GitHub's order; archived ones are flagged."""
+    name = parse_org(user, "user")
+    try:
+        return await _listing(client, f"/users/{name}/repos", {"type": "owner"}, name, max_pages)
+    except OrgNotFoundError:
+        raise OrgNotFoundError(f"GitHub user {name!r} not found") from None
+
+
+async def _is_user(client: UpstreamClient, name: str) -> bool:
+    """Whether GitHub lists repositories for `name` as a user (one request, one repository's worth)."""
+    fetched = await client.get(f"/users/{name}/repos", params={"type": "owner", "per_page": "1"})
+    return fetched.ok
+
+
+async def _listing(
+    client: UpstreamClient, path: str, query: dict[str, str], name: str, max_pages: int
+) -> list[OrgRepo]:
+    params = query | {"per_page": str(PER_PAGE)}
     found: list[OrgRepo] = []
     seen_pages: set[str] = set()
     for _ in range(max_pages):
         fetched = await client.get(path, params=params)
         if fetched.outcome is Outcome.MISS:
-            raise OrgNotFoundError(f"GitHub organization {name!r} not found")
+            raise OrgNotFoundError(f"{name!r} not found")
         if not fetched.ok:
             why = fetched.error or str(fetched.outcome)
             raise OrgListingError(f"listing the repositories of {name!r} failed: {why} ({fetched.outcome})")

@@ -32,6 +32,7 @@ class BatchScan:
     reports: list[ScanReport] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # held by another worker (the daemon): not scanned now
     _waiting: dict[int, Claim] = field(default_factory=dict)  # claimed, not started yet
+    released: int = 0  # claims given back unscanned when the batch was interrupted (the CLI says how many)
 
     async def run(self, targets: Iterable[TrackedRepo]) -> list[ScanReport]:
         """Scan `targets` now, `workers` at a time (a fixed pool: memory does not grow with the fleet)."""
@@ -47,6 +48,7 @@ class BatchScan:
         finally:
             for claim in self._waiting.values():  # interrupted: what was claimed and not started is free
                 release(self.engine, claim)
+                self.released += 1
             self._waiting.clear()
         return self.reports
 
@@ -74,7 +76,13 @@ class BatchScan:
                     yield claim
 
     async def _one(self, claim: Claim, writer: GroupWriter) -> None:
-        report = await run_claim(self.engine, self.upstreams, self.settings, claim, self.now, writer=writer)
+        try:
+            report = await run_claim(
+                self.engine, self.upstreams, self.settings, claim, self.now, writer=writer
+            )
+        except BaseException:
+            self.released += 1  # cancelled mid-scan: run_claim gave the claim back, nothing was stored
+            raise
         if self.keep_reports:
             self.reports.append(report)
         if self.on_report is not None:

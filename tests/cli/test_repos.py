@@ -227,12 +227,20 @@ def test_add_org_together_with_repos(db_url: str, emulator_factory: EmulatorFact
     assert result["added"] == ["other/thing", "acme/repo-000"]
 
 
-@pytest.mark.parametrize("org", ["nobody", "alice"])  # a user account is not an organization
-def test_add_unknown_org(db_url: str, emulator_factory: EmulatorFactory, org_env: Any, org: str) -> None:
+@pytest.mark.parametrize(
+    ("org", "says"),
+    [
+        ("nobody", "GitHub organization 'nobody' not found"),
+        ("alice", "'alice' is a GitHub user, not an organization: add its repositories with --user alice"),
+    ],
+)
+def test_add_unknown_org(
+    db_url: str, emulator_factory: EmulatorFactory, org_env: Any, org: str, says: str
+) -> None:
     org_env(emulator_factory(_org_world()))
     track(db_url, "acme/existing")
     before = snapshot(db_url)
-    one_error_line(run(["repos", "add", "acme/new", "--org", org], code=1), f"'{org}' not found", "nothing")
+    one_error_line(run(["repos", "add", "acme/new", "--org", org], code=1), says, "nothing was added")
     assert snapshot(db_url) == before
 
 
@@ -320,3 +328,33 @@ async def test_next_page_on_another_path_of_the_api_base_is_followed() -> None:
     finally:
         await client.aclose()
     assert [(r.ref.full_name, r.archived) for r in found] == [("acme/a", False), ("acme/b", True)]
+
+
+def test_a_repeated_org_adds_every_organization(
+    db_url: str, emulator_factory: EmulatorFactory, org_env: Any
+) -> None:
+    world = _org_world(count=2, archived=())
+    world["repos"].append({"url": "https://github.com/beta/tool"})
+    server = emulator_factory(world)
+    org_env(server)
+    result = json.loads(
+        run(["repos", "add", "--org", "acme", "--org", "beta", "--org", "acme", "--json"]).stdout
+    )
+    assert result["added"] == ["acme/repo-000", "acme/repo-001", "beta/tool"]
+    assert server.stats()["github"]["by_route"] == {"/orgs/{owner}/repos": 2}  # each organization once
+
+
+def test_add_user(db_url: str, emulator_factory: EmulatorFactory, org_env: Any) -> None:
+    server = emulator_factory(_org_world())
+    org_env(server)
+    result = json.loads(run(["repos", "add", "--user", "alice", "--json"]).stdout)
+    assert result["added"] == ["alice/personal"] and result["archived"] == []
+    assert server.stats()["github"]["by_route"] == {"/users/{owner}/repos": 1}
+
+
+def test_add_unknown_user(db_url: str, emulator_factory: EmulatorFactory, org_env: Any) -> None:
+    org_env(emulator_factory(_org_world()))
+    before = snapshot(db_url)
+    one_error_line(run(["repos", "add", "--user", "nobody"], code=1), "GitHub user 'nobody' not found")
+    assert snapshot(db_url) == before
+    one_error_line(run(["repos", "add", "--user", "a b"], code=2), "--user", "not a GitHub user name")

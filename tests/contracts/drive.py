@@ -18,7 +18,7 @@ from distscout.manifests.walk import WalkMode
 from distscout.repos import RepoRef, parse_repo_ref
 from distscout.scanner import scan_repo
 from distscout.sources import github_manifests
-from distscout.sources.github_org import OrgListingError, list_org_repos
+from distscout.sources.github_org import OrgListingError, list_org_repos, list_user_repos
 from tests.contracts.recording import Exchange, recorded
 from tests.emulator.worlds import github, tiny_world
 from tests.sources.helpers import settings_for, upstreams_for
@@ -59,6 +59,8 @@ async def _scan_all(server: Any, **overrides: Any) -> None:
         for org in ("bigorg", "acme", "Solo", "nobody-at-all"):
             with suppress(OrgListingError):
                 await list_org_repos(upstreams.github, org)
+            with suppress(OrgListingError):
+                await list_user_repos(upstreams.github, org)  # GitHub lists an organization's too
 
 
 async def _walks(server: Any) -> None:
