@@ -136,6 +136,11 @@ ECOSYSTEMS_REGISTRIES = {
 }
 
 
+# The system package managers: a .deb on a release or a Debian package on GitLab is a distribution's
+# package, shown apart from the language registries.
+DISTRO_ECOSYSTEMS = frozenset({"deb", "rpm", "apk"})
+
+
 def name_source(ecosystem: str) -> str | None:
     """Which upstream answers name lookups for `ecosystem` ("depsdev", "ecosystems"); None: none can."""
     if ecosystem in DEPSDEV_SYSTEMS:

@@ -39,6 +39,7 @@ from distscout.ecosystems import normalize_name
 from distscout.interpreters import registry_coverage, registry_sources
 from distscout.interpreters.github_packages import GITHUB_PACKAGES
 from distscout.interpreters.manifests import MANIFESTS
+from distscout.pairing import pair
 from distscout.repos import RepoRef, display_name
 from distscout.store.claims import due_queries
 from distscout.store.schema import (
@@ -55,7 +56,7 @@ from distscout.triage import NAME_MATCHED, ORPHAN_VERDICTS, Verdict
 d, m = repo_distribution, repo_distribution_manifest
 
 
-def _registry_evidence() -> Any:
+def registry_evidence() -> Any:
     return and_(d.c.source.in_(registry_sources()), d.c.noise == false())
 
 
@@ -63,7 +64,7 @@ def _published() -> Any:
     """Over `repo_distribution_manifest`: a registry of the same repo has the package the manifest names."""
     return exists().where(
         d.c.repo_id == m.c.repo_id,
-        _registry_evidence(),
+        registry_evidence(),
         d.c.ecosystem == m.c.manifest_type,
         or_(d.c.normalized_name == m.c.normalized_name, m.c.manifest_type == "swiftpm"),
     )
@@ -118,7 +119,7 @@ def _said(repo_id: Any, source: str, outcomes: tuple[str, ...] | None) -> tuple[
     )
 
 
-def _answered_at_columns() -> list[Any]:
+def answered_at() -> list[Any]:
     """Over `repo_distribution_manifest`, per registry source that covers the manifest's ecosystem: when it
     last answered for the repository (NULL where it does not cover it). A confirmed orphan may rest on an
     answer kept from an older scan: these are the dates of the evidence it rests on."""
@@ -171,7 +172,7 @@ def fleet_stats(connection: Connection) -> FleetStats:
             connection.execute(select(func.count()).select_from(repos).where(*conditions)).scalar_one()
         )
 
-    has_registry = exists().where(d.c.repo_id == repos.c.id, _registry_evidence())
+    has_registry = exists().where(d.c.repo_id == repos.c.id, registry_evidence())
     has_manifest = _has_manifest()
     orphaned = exists().where(m.c.repo_id == repos.c.id, orphan_condition())
     scanned = repos.c.distribution_scan_complete.is_not(None)
@@ -213,7 +214,7 @@ def verdict_column() -> ColumnElement[str]:
     return func.coalesce(m.c.verdict, literal(Verdict.UNKNOWN.value))
 
 
-def _verdict_rank() -> ColumnElement[int]:
+def verdict_rank() -> ColumnElement[int]:
     """Unregistered first (a name anyone can take), then taken, then unknown."""
     return case(
         *((verdict_column() == v.value, literal(rank)) for rank, v in enumerate(ORPHAN_VERDICTS)),
@@ -272,11 +273,11 @@ def orphans_query(verdict: str | None = None) -> Select[Any]:
             m.c.verdict_detail,
             m.c.linked_repository,
             m.c.data_collection_date,
-            *_answered_at_columns(),
+            *answered_at(),
         )
         .join(repos, repos.c.id == m.c.repo_id)
         .where(chosen)
-        .order_by(_verdict_rank(), repos.c.owner, repos.c.name, m.c.manifest_path)
+        .order_by(verdict_rank(), repos.c.owner, repos.c.name, m.c.manifest_path)
     )
 
 
@@ -299,7 +300,7 @@ def orphans(connection: Connection, verdict: str | None = None) -> list[dict[str
         "verdict_detail",
         "linked_repository",
     )
-    answered = [column.name for column in _answered_at_columns()]
+    answered = [column.name for column in answered_at()]
     return [
         {key: row._mapping[key] for key in shown}
         | {"registries_answered_at": {k: _iso(row._mapping[k]) for k in answered if row._mapping[k]}}
@@ -357,14 +358,14 @@ def unclaimed_query() -> Select[Any]:
             d.c.data_collection_date,
         )
         .join(repos, repos.c.id == d.c.repo_id)
-        .where(
-            _registry_evidence(),
-            ~_has_manifest(),
-            repos.c.distribution_scan_complete.is_not(None),
-            manifests_walked(),
-        )
+        .where(registry_evidence(), unclaimed_condition())
         .order_by(repos.c.owner, repos.c.name, d.c.ecosystem, d.c.package_name, d.c.source)
     )
+
+
+def unclaimed_condition() -> Any:
+    """Over `repos`: scanned, its manifest walk answered, and it found no manifest."""
+    return and_(~_has_manifest(), repos.c.distribution_scan_complete.is_not(None), manifests_walked())
 
 
 def unclaimed(connection: Connection) -> list[dict[str, Any]]:
@@ -378,7 +379,7 @@ def manifests_unknown_query() -> Select[Any]:
     unclaimed if the walk found nothing, so the ones worth a recheck first are visible."""
     packages = (
         select(func.count())
-        .where(d.c.repo_id == repos.c.id, _registry_evidence())
+        .where(d.c.repo_id == repos.c.id, registry_evidence())
         .correlate(repos)
         .scalar_subquery()
     )
@@ -495,15 +496,28 @@ def repo_report(connection: Connection, ref: RepoRef) -> dict[str, Any] | None:
     distribution = connection.execute(
         select(d).where(d.c.repo_id == repo.id).order_by(d.c.ecosystem, d.c.package_name, d.c.source)
     ).all()
-    manifests = connection.execute(select(m).where(m.c.repo_id == repo.id).order_by(m.c.manifest_path)).all()
+    finding = case(
+        (orphan_condition(), literal("orphan")),
+        (unconfirmed_orphan_condition(), literal("unconfirmed")),
+        else_=None,
+    )
+    manifests = connection.execute(
+        select(m, finding.label("finding")).where(m.c.repo_id == repo.id).order_by(m.c.manifest_path)
+    ).all()
     history = history_summary(connection, repo.id)
+    rows, declared = pair(
+        [_row(r._mapping, skip=("id", "repo_id")) for r in distribution],
+        [_row(r._mapping, skip=("id", "repo_id")) for r in manifests],
+        registry_sources(),
+    )
     return {
         "repo": display_name(repo.host, repo.owner, repo.name),
         "url": repo.url,
         "archived": repo.archived,
         "state": _state(repo._mapping),
-        "distribution": [_row(r._mapping, skip=("id", "repo_id")) for r in distribution],
-        "manifests": [_row(r._mapping, skip=("id", "repo_id")) for r in manifests],
+        # each row with the manifests it pairs with, each manifest with the packages (distscout.pairing)
+        "distribution": rows,
+        "manifests": declared,
         "history": history,
         # Sources whose evidence the latest scan did not see (not visible, failed): their rows, if any,
         # are the older ones kept, and an absence there is unknown, not "nothing".
@@ -536,10 +550,32 @@ def history_summary(connection: Connection, repo_id: int) -> dict[str, Any]:
             {"finished_at": _iso(r.finished_at), "verdict": r.verdict, "outcomes": json.loads(r.outcomes)}
             for r in runs
         ],
-        "packages": _spans(connection, repo_id, d, dh, package_key),
-        "manifests": _spans(connection, repo_id, m, mh, manifest_key),
-        "verdicts": verdict_events(connection, repo_id),
+        "packages": (packages := _spans(connection, repo_id, d, dh, package_key)),
+        "manifests": (manifests := _spans(connection, repo_id, m, mh, manifest_key)),
+        "verdicts": (verdicts := verdict_events(connection, repo_id)),
+        "timeline": timeline(packages, manifests, verdicts),
     }
+
+
+def timeline(
+    packages: list[dict[str, Any]], manifests: list[dict[str, Any]], verdicts: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One repository's events, newest first: each package and manifest first seen and (when gone)
+    removed, and each change of a declared name's verdict (registered, freed)."""
+    events = []
+    for kind, spans in (("package", packages), ("manifest", manifests)):
+        for span in spans:
+            events.append(
+                {"at": span["first_seen"], "event": "first seen", "kind": kind, "what": span["key"]}
+            )
+            if not span["present"] and span["removed_at"]:
+                events.append(
+                    {"at": span["removed_at"], "event": "removed", "kind": kind, "what": span["key"]}
+                )
+    for change in verdicts:
+        what = change["manifest_path"]
+        events.append({"at": change["at"], "event": change["event"], "kind": "name", "what": what})
+    return sorted(events, key=lambda e: (e["at"] or "", e["kind"], e["what"]), reverse=True)
 
 
 # A change of verdict worth a sentence of its own: what happened to the name between two scans.
@@ -608,8 +644,23 @@ def _spans(
         select(seen.c.key, func.min(seen.c.at), func.max(seen.c.at)).group_by(seen.c.key).order_by(seen.c.key)
     ).all()
     present = set(connection.execute(select(key(current)).where(current.c.repo_id == repo_id)).scalars())
+    # Gone: the scan that replaced its last snapshot removed it (rotation stamps the snapshot with its time).
+    snapshots = (
+        select(key(history).label("key"), history.c.rotated_at).where(history.c.repo_id == repo_id).subquery()
+    )
+    removed: dict[str, Any] = dict(
+        connection.execute(
+            select(snapshots.c.key, func.max(snapshots.c.rotated_at)).group_by(snapshots.c.key)
+        ).all()
+    )
     return [
-        {"key": r[0], "first_seen": _iso(r[1]), "last_seen": _iso(r[2]), "present": r[0] in present}
+        {
+            "key": r[0],
+            "first_seen": _iso(r[1]),
+            "last_seen": _iso(r[2]),
+            "present": r[0] in present,
+            "removed_at": None if r[0] in present else _iso(removed.get(r[0])),
+        }
         for r in rows
     ]
 

@@ -51,7 +51,7 @@ class TrackedRepo:
             "repo": self.ref.display,
             "url": self.ref.url,
             "archived": self.archived,
-            "last_run": _iso(self.last_run),
+            "last_run": iso(self.last_run),
             "scan": scan,
             "scan_complete": self.scan_complete,
             "failed_attempts": self.failed_attempts,
@@ -59,7 +59,7 @@ class TrackedRepo:
         }
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()

@@ -6,23 +6,31 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from distscout.ecosystems import PACKAGE_REF_PATTERN, PackageRefError, parse_package_ref
 from distscout.store.exports import EXPORT_TABLES, column_names, csv_text, export_chunks, jsonl_text
-from distscout.store.queries import (
-    coverage_by_ecosystem,
-    fleet_stats,
-    manifests_unknown,
-    orphans,
-    package_search,
-    unclaimed,
-    unconfirmed_orphans,
+from distscout.store.listings import (
+    ListFilters,
+    manifests_unknown_listing,
+    orphans_listing,
+    repos_listing,
+    unclaimed_listing,
+    unconfirmed_listing,
 )
-from distscout.store.repos import list_repos
+from distscout.store.queries import coverage_by_ecosystem, fleet_stats, package_search
 from distscout.web.auth import require_reader, service
 from distscout.web.errors import errors
+from distscout.web.paged import (
+    ArchivedFilter,
+    EcosystemFilter,
+    FormatQuery,
+    ListFormat,
+    Paging,
+    Search,
+    answer,
+)
 from distscout.web.service import Service
 from distscout.web.status import (
     ForgePath,
@@ -78,55 +86,135 @@ def stats(current: Current) -> dict[str, Any]:
         return {**fleet_stats(connection).as_dict(), "coverage": coverage_by_ecosystem(connection)}
 
 
-EcosystemFilter = Annotated[str | None, Query(max_length=40, description="Only this manifest type.")]
+class RepoStatus(StrEnum):
+    """A repository's latest scan."""
+
+    complete = "complete"
+    partial = "partial"
+    failed = "failed"
+    never = "never"
+    not_found = "not_found"
 
 
-def _of_type(rows: list[dict[str, Any]], ecosystem: str | None) -> list[dict[str, Any]]:
-    return [r for r in rows if ecosystem is None or r["manifest_type"] == ecosystem.strip().lower()]
+class PackageKind(StrEnum):
+    language = "language"
+    distro = "distro"
 
 
-@router.get("/api/orphans", tags=["reads"])
-def orphan_manifests(
-    current: Current, ecosystem: EcosystemFilter = None, verdict: VerdictQuery = None
-) -> list[dict[str, Any]]:
+def _ecosystem(value: str | None) -> str | None:
+    return value.strip().lower() or None if value is not None else None
+
+
+PAGED: dict[int | str, dict[str, Any]] = {
+    **errors(422),
+    200: {
+        "description": "A page: `items`, `total`, `next` / `previous` cursors; with `format` csv or jsonl, "
+        "every row the filters select.",
+        "content": {"application/json": {}, "text/csv": {}, "application/x-ndjson": {}},
+        "headers": {
+            "Link": {"description": "next, prev and first pages (RFC 8288)", "schema": {"type": "string"}},
+            "X-Total-Count": {"description": "rows the filters select", "schema": {"type": "integer"}},
+        },
+    },
+}
+
+
+@router.get("/api/orphans", tags=["reads"], responses=PAGED)
+def orphan_manifests(  # noqa: PLR0917 - each filter is a query parameter
+    request: Request,
+    current: Current,
+    paging: Paging,
+    ecosystem: EcosystemFilter = None,
+    verdict: VerdictQuery = None,
+    archived: ArchivedFilter = None,
+    q: Search = None,
+    format: FormatQuery = ListFormat.json,
+) -> Response:
     """Manifests that declare intent to publish a package no registry has for the same repo, where every
     registry that could know the ecosystem answered (the others are at `/api/orphans/unconfirmed`); each
-    with its verdict (unregistered, taken, unknown), unregistered first."""
-    with current.engine.connect() as connection:
-        return _of_type(orphans(connection, verdict.value if verdict else None), ecosystem)
+    with its verdict (unregistered, taken, unknown), unregistered first. Sorts: verdict, repo,
+    manifest_path, manifest_type, package_name_declared."""
+    filters = ListFilters(q=q, ecosystem=_ecosystem(ecosystem), verdict=_value(verdict), archived=archived)
+    return answer(request, current.engine, orphans_listing(filters), paging, filters, format)
 
 
-@router.get("/api/orphans/unconfirmed", tags=["reads"])
-def unconfirmed_orphan_manifests(current: Current, ecosystem: EcosystemFilter = None) -> list[dict[str, Any]]:
+@router.get("/api/orphans/unconfirmed", tags=["reads"], responses=PAGED)
+def unconfirmed_orphan_manifests(  # noqa: PLR0917 - each filter is a query parameter
+    request: Request,
+    current: Current,
+    paging: Paging,
+    ecosystem: EcosystemFilter = None,
+    archived: ArchivedFilter = None,
+    q: Search = None,
+    format: FormatQuery = ListFormat.json,
+) -> Response:
     """Manifests not seen published where a registry that could know never answered for the repository:
     not orphans until it does. `waiting_on` names the registries still waited on."""
-    with current.engine.connect() as connection:
-        return _of_type(unconfirmed_orphans(connection), ecosystem)
+    filters = ListFilters(q=q, ecosystem=_ecosystem(ecosystem), archived=archived)
+    return answer(request, current.engine, unconfirmed_listing(filters), paging, filters, format)
 
 
-@router.get("/api/unclaimed", tags=["reads"])
-def unclaimed_packages(current: Current) -> list[dict[str, Any]]:
+@router.get("/api/unclaimed", tags=["reads"], responses=PAGED)
+def unclaimed_packages(  # noqa: PLR0917 - each filter is a query parameter
+    request: Request,
+    current: Current,
+    paging: Paging,
+    ecosystem: EcosystemFilter = None,
+    kind: Annotated[PackageKind | None, Query(description="language registries or distro packages.")] = None,
+    archived: ArchivedFilter = None,
+    q: Search = None,
+    format: FormatQuery = ListFormat.json,
+) -> Response:
     """Registry packages of scanned repos whose manifest walk answered and found no manifest at all
-    (repos whose walk never answered are at `/api/manifests/unknown`)."""
-    with current.engine.connect() as connection:
-        return unclaimed(connection)
+    (repos whose walk never answered are at `/api/manifests/unknown`): one row per package of a
+    repository, with every source that saw it; `kind` is `distro` for deb / rpm / apk."""
+    filters = ListFilters(q=q, ecosystem=_ecosystem(ecosystem), kind=_value(kind), archived=archived)
+    return answer(request, current.engine, unclaimed_listing(filters), paging, filters, format)
 
 
-@router.get("/api/manifests/unknown", tags=["reads"])
-def repos_with_manifests_unknown(current: Current) -> list[dict[str, Any]]:
+@router.get("/api/manifests/unknown", tags=["reads"], responses=PAGED)
+def repos_with_manifests_unknown(  # noqa: PLR0917 - each filter is a query parameter
+    request: Request,
+    current: Current,
+    paging: Paging,
+    archived: ArchivedFilter = None,
+    q: Search = None,
+    format: FormatQuery = ListFormat.json,
+) -> Response:
     """Scanned repositories no manifest walk has answered for yet (no token, a spent budget, an outage):
     neither unclaimed nor not. `registry_packages` counts what would be unclaimed if the walk found none."""
-    with current.engine.connect() as connection:
-        return manifests_unknown(connection)
+    filters = ListFilters(q=q, archived=archived)
+    return answer(request, current.engine, manifests_unknown_listing(filters), paging, filters, format)
 
 
-@router.get("/api/repos", tags=["reads"])
-def repositories(
-    current: Current, limit: Annotated[int, Query(ge=1, le=100_000)] = 1000
-) -> list[dict[str, Any]]:
-    """Tracked repositories with their last scan, completeness, failures and archived flag."""
-    with current.engine.connect() as connection:
-        return [repo.as_dict() for repo in list_repos(connection, limit)]
+@router.get("/api/repos", tags=["reads"], responses=PAGED)
+def repositories(  # noqa: PLR0917 - each filter is a query parameter
+    request: Request,
+    current: Current,
+    paging: Paging,
+    q: Search = None,
+    status: Annotated[RepoStatus | None, Query(description="The latest scan.")] = None,
+    ecosystem: EcosystemFilter = None,
+    verdict: VerdictQuery = None,
+    archived: ArchivedFilter = None,
+    has_orphan: Annotated[bool | None, Query(description="With (true) or without an orphan.")] = None,
+    format: FormatQuery = ListFormat.json,
+) -> Response:
+    """Tracked repositories with their last scan, completeness, failures, archived flag and orphan count.
+    Sorts: repo, last_run, scan, failed_attempts, archived, orphans."""
+    filters = ListFilters(
+        q=q,
+        status=_value(status),
+        ecosystem=_ecosystem(ecosystem),
+        verdict=_value(verdict),
+        archived=archived,
+        has_orphan=has_orphan,
+    )
+    return answer(request, current.engine, repos_listing(filters), paging, filters, format)
+
+
+def _value(choice: StrEnum | None) -> str | None:
+    return choice.value if choice is not None else None
 
 
 @router.get("/api/repos/{owner}/{name}", tags=["reads"], responses=errors(404, 422))
@@ -189,6 +277,17 @@ def export(
     return StreamingResponse(
         pieces(), media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+@router.get("/api/trends", tags=["reads"], responses=errors(422))
+def trends(
+    current: Current, points: Annotated[int, Query(ge=2, le=500, description="Moments to sample.")] = 60
+) -> dict[str, Any]:
+    """Fleet trends from the history tables: at `points` evenly spaced moments from the first scan to now,
+    how many repositories had registry evidence (`published`), an orphan manifest, or were unclaimed —
+    each judged by the live reports' rules with the scans known then. The last point is the rollup (computed
+    at most once a minute)."""
+    return current.trends(points)
 
 
 @router.get("/api/integrity", tags=["reads"])

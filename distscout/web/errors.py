@@ -45,7 +45,8 @@ def install(app: FastAPI, page_error: Any) -> None:
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
-        problems = [_problem(e) for e in exc.errors()]
+        body = await request.body() if any(e.get("type") == "json_invalid" for e in exc.errors()) else b""
+        problems = [_problem(e, body) for e in exc.errors()]
         message = "; ".join(problems[:5])
         if _wants_html(request):
             return page_error(request, 422, message, None)  # type: ignore[no-any-return]
@@ -61,9 +62,37 @@ def install(app: FastAPI, page_error: Any) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
-def _problem(error: Any) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body"))
+# What a malformed parameter should look like, in words: pydantic would quote the regular expression.
+_FORMATS = {
+    "package": "expected ecosystem/name, like pypi/requests or npm/@scope/name",
+    "owner": "expected a GitHub owner: letters, digits, '-', '_' or '.'",
+    "name": "expected a repository name: letters, digits, '-', '_' or '.', at most 100",
+    "host": "expected a forge's host name, like gitlab.com",
+}
+
+
+def _problem(error: Any, body: bytes = b"") -> str:
+    """One validation error in the user's words: which parameter, and what it should look like."""
+    loc = error.get("loc", ())
+    if error.get("type") == "json_invalid":
+        return "body: " + _json_problem(
+            body, loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None, error
+        )
+    where = ".".join(str(part) for part in loc if part not in ("query", "path", "body"))
+    if error.get("type") == "string_pattern_mismatch":
+        return f"{where}: {_FORMATS.get(where, 'not in the expected format')}"
     return f"{where or 'request'}: {error.get('msg', 'invalid')}"
+
+
+def _json_problem(body: bytes, position: int | None, error: Any) -> str:
+    """Where the JSON body stops being JSON: its line and column, and what the parser expected there."""
+    reason = str((error.get("ctx") or {}).get("error") or "not JSON")
+    if position is None:
+        return f"invalid JSON: {reason}"
+    before = body[:position].decode("utf-8", "replace")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return f"invalid JSON at line {line}, column {column}: {reason}"
 
 
 def _wants_html(request: Request) -> bool:

@@ -4,9 +4,10 @@ package names and manifest paths are hostile input, so no data is ever marked sa
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,20 +15,23 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from distscout.ecosystems import PackageRefError, parse_package_ref
-from distscout.store.queries import (
-    FleetStats,
-    coverage_by_ecosystem,
-    fleet_stats,
-    manifests_unknown,
-    orphans,
-    package_search,
-    unclaimed,
-    unconfirmed_orphans,
+from distscout.store.listings import (
+    PACKAGE_KINDS,
+    REPO_STATUSES,
+    ListFilters,
+    known_ecosystems,
+    manifests_unknown_listing,
+    orphans_listing,
+    repos_listing,
+    unclaimed_listing,
+    unconfirmed_listing,
 )
-from distscout.store.repos import list_repos
-from distscout.triage import NAME_MATCHED, ORPHAN_VERDICTS, Verdict
-from distscout.web.api import VerdictQuery
+from distscout.store.paging import Listing, PageRequest, read_page
+from distscout.store.queries import FleetStats, coverage_by_ecosystem, fleet_stats, package_search
+from distscout.triage import NAME_MATCHED, ORPHAN_VERDICTS, VERDICTS, Verdict
 from distscout.web.auth import COOKIE, require_reader, service, sessions, token_matches
+from distscout.web.charts import trend_chart
+from distscout.web.paged import ListView, Paging, flag, parse_flag, read
 from distscout.web.service import Service
 from distscout.web.status import (
     ForgePath,
@@ -52,6 +56,7 @@ def _environment() -> Environment:
     env.filters["repo_path"] = repo_path
     env.filters["when"] = when
     env.filters["percent"] = percent
+    env.globals["package_url"] = package_url
     return env
 
 
@@ -65,6 +70,11 @@ def repo_path(full_name: str) -> str:
     """The dashboard URL of a repository (`owner/name`, or `host/path` off GitHub): each segment
     percent-encoded."""
     return "/repos/" + "/".join(quote(segment, safe="") for segment in full_name.split("/"))
+
+
+def package_url(ecosystem: str, name: str) -> str:
+    """The dashboard's view of a package: who publishes it, who declares it."""
+    return "/packages?" + urlencode({"package": f"{ecosystem}/{name}"})
 
 
 def when(iso: str | None) -> str:
@@ -97,20 +107,82 @@ def overview(request: Request, current: Current) -> Response:
     with current.engine.connect() as connection:
         fleet = fleet_stats(connection).as_dict()
         coverage = coverage_by_ecosystem(connection)
-    return render(request, "overview.html", title="fleet", fleet=fleet, coverage=coverage)
+    trends = current.trends(TREND_POINTS)
+    chart = trend_chart(trends)
+    return render(
+        request, "overview.html", title="fleet", fleet=fleet, coverage=coverage, trends=trends, chart=chart
+    )
+
+
+TREND_POINTS = 60
+
+
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def _filters(  # noqa: PLR0917 - the dashboard's filter form, one field each
+    q: Text = None,
+    status: Text = None,
+    ecosystem: Text = None,
+    verdict: Text = None,
+    archived: Text = None,
+    has_orphan: Text = None,
+    kind: Text = None,
+) -> ListFilters:
+    """The filter form's fields: "" is "any"."""
+    return ListFilters(
+        q=q or None,
+        status=status or None,
+        ecosystem=(ecosystem or "").strip().lower() or None,
+        verdict=verdict or None,
+        archived=parse_flag("archived", archived),
+        has_orphan=parse_flag("has_orphan", has_orphan),
+        kind=kind or None,
+    )
+
+
+Filters = Annotated[ListFilters, Depends(_filters)]
+SIDE_TABLE = PageRequest(limit=50)  # a list shown beside the main one: its first rows, its total, its export
+
+
+def _view(
+    request: Request, connection: Any, listing: Listing, paging: PageRequest, filters: ListFilters
+) -> ListView:
+    page = read(connection, listing, paging, filters)
+    return ListView(request, page, f"/api/{_API_PATHS[listing.name]}", filters != ListFilters())
+
+
+_API_PATHS = {
+    "repos": "repos",
+    "orphans": "orphans",
+    "unconfirmed": "orphans/unconfirmed",
+    "unclaimed": "unclaimed",
+    "manifests_unknown": "manifests/unknown",
+}
 
 
 @reads.get("/orphans")
-def orphans_page(request: Request, current: Current, verdict: VerdictQuery = None) -> Response:
-    chosen = verdict.value if verdict else None
+def orphans_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
     with current.engine.connect() as connection:
-        rows = orphans(connection, chosen)
-        waiting = unconfirmed_orphans(connection) if chosen is None else []
-        fleet = fleet_stats(connection)
-    types = sorted({r["manifest_type"] for r in rows})
-    counts = verdict_counts(fleet)
+        view = _view(request, connection, orphans_listing(filters), paging, filters)
+        waiting = None
+        if filters.verdict is None:
+            side = replace(filters, verdict=None)
+            waiting = ListView(
+                request, read(connection, unconfirmed_listing(side), SIDE_TABLE, side), "", True
+            )
+        counts = verdict_counts(fleet_stats(connection))
+        ecosystems = known_ecosystems(connection)
     return render(
-        request, "orphans.html", rows=rows, types=types, unconfirmed=waiting, verdict=chosen, counts=counts
+        request,
+        "orphans.html",
+        view=view,
+        filters=filters,
+        unconfirmed=waiting,
+        verdict=filters.verdict,
+        counts=counts,
+        ecosystems=ecosystems,
+        flag=flag,
     )
 
 
@@ -125,18 +197,46 @@ def verdict_counts(fleet: FleetStats) -> list[tuple[str, int]]:
 
 
 @reads.get("/unclaimed")
-def unclaimed_page(request: Request, current: Current) -> Response:
+def unclaimed_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
     with current.engine.connect() as connection:
-        rows = unclaimed(connection)
-        unknown = manifests_unknown(connection)
-    return render(request, "unclaimed.html", rows=rows, unknown=unknown)
+        view = _view(request, connection, unclaimed_listing(filters), paging, filters)
+        kinds = {
+            kind: read_page(
+                connection, unclaimed_listing(replace(filters, kind=kind)), PageRequest(limit=1)
+            ).total
+            for kind in PACKAGE_KINDS
+        }
+        unknown = read_page(connection, manifests_unknown_listing(ListFilters()), SIDE_TABLE)
+        ecosystems = known_ecosystems(connection)
+    unknown_view = ListView(request, unknown, "/api/manifests/unknown", False)
+    return render(
+        request,
+        "unclaimed.html",
+        view=view,
+        filters=filters,
+        kinds=kinds,
+        unknown=unknown_view,
+        ecosystems=ecosystems,
+        flag=flag,
+    )
 
 
 @reads.get("/repos")
-def repos_page(request: Request, current: Current) -> Response:
+def repos_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
     with current.engine.connect() as connection:
-        rows = [repo.as_dict() for repo in list_repos(connection)]
-    return render(request, "repos.html", title="repositories", rows=rows)
+        view = _view(request, connection, repos_listing(filters), paging, filters)
+        ecosystems = known_ecosystems(connection)
+    return render(
+        request,
+        "repos.html",
+        title="repositories",
+        view=view,
+        filters=filters,
+        statuses=REPO_STATUSES,
+        ecosystems=ecosystems,
+        verdicts=VERDICTS,
+        flag=flag,
+    )
 
 
 @reads.get("/repos/{owner}/{name}")

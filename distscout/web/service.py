@@ -3,19 +3,24 @@ the dispatcher and its upstream clients (for the worker status and the breaker s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
 from distscout.captures import utc_now
 from distscout.config import Settings
+from distscout.store.trends import fleet_trends
 from distscout.upstreams import Upstreams
 from distscout.web.integrity_runs import IntegrityRuns
 from distscout.web.metrics import Metrics
 from distscout.web.preflight import Preflight
 from distscout.worker.dispatcher import Dispatcher
+
+TRENDS_SECONDS = 60.0
 
 
 @dataclass
@@ -28,11 +33,23 @@ class Service:
     preflight: Preflight = field(init=False)
     upstreams: Upstreams | None = None
     dispatcher: Dispatcher | None = None
+    _trends: dict[int, tuple[float, dict[str, Any]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.metrics = Metrics(self.engine, self.settings, self.now)
         self.integrity = IntegrityRuns(self.engine, self.settings.output_dir, self.metrics, self.now)
         self.preflight = Preflight(self.engine, self.settings, self.now)
+
+    def trends(self, points: int) -> dict[str, Any]:
+        """The fleet trends, computed at most once every TRENDS_SECONDS per `points` (at 10,000
+        repositories a computation reads the whole history: about 1.5 s)."""
+        kept = self._trends.get(points)
+        if kept is not None and time.monotonic() - kept[0] < TRENDS_SECONDS:
+            return kept[1]
+        with self.engine.connect() as connection:
+            answer = fleet_trends(connection, self.now(), points)
+        self._trends[points] = (time.monotonic(), answer)
+        return answer
 
     def attach_workers(self, dispatcher: Dispatcher, upstreams: Upstreams) -> None:
         """Workers run in this process: show their state, and count their requests."""

@@ -116,13 +116,13 @@ async def test_every_surface_shows_unconfirmed_and_unknown_apart(
     engine = open_engine(database_url)
     try:
         with TestClient(create_app(Service(engine, settings))) as client:
-            waiting = client.get("/api/orphans/unconfirmed").json()
+            waiting = client.get("/api/orphans/unconfirmed").json()["items"]
             assert [(r["repo"], r["waiting_on"]) for r in waiting] == [("acme/lonely", ["ecosyste.ms"])]
-            assert client.get("/api/orphans/unconfirmed", params={"ecosystem": "pypi"}).json() == []
-            assert client.get("/api/orphans").json() == []
-            listed = client.get("/api/manifests/unknown").json()
+            assert client.get("/api/orphans/unconfirmed", params={"ecosystem": "pypi"}).json()["items"] == []
+            assert client.get("/api/orphans").json()["total"] == 0
+            listed = client.get("/api/manifests/unknown").json()["items"]
             assert [(r["repo"], r["registry_packages"]) for r in listed] == [("acme/published", 1)]
-            assert client.get("/api/unclaimed").json() == []
+            assert client.get("/api/unclaimed").json()["total"] == 0
             body = client.get("/api/export/orphans_unconfirmed", params={"format": "jsonl"}).text
             assert json.loads(body)["waiting_on"] == "ecosyste.ms"
             page = client.get("/unclaimed").text

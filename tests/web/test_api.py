@@ -36,25 +36,34 @@ def test_stats_match_the_store(client: TestClient, service: Service) -> None:
     assert pypi["published"] < pypi["declared"]
 
 
+def items(client: TestClient, path: str, **params: str) -> list[dict[str, object]]:
+    """Every row of a paged list (the corpus fits one page of 1000)."""
+    page = client.get(path, params={"limit": "1000", **params}).json()
+    assert page["next"] is None and page["total"] == len(page["items"])
+    rows: list[dict[str, object]] = page["items"]
+    return rows
+
+
 def test_orphans_unclaimed_and_filter(client: TestClient, service: Service) -> None:
-    rows = client.get("/api/orphans").json()
+    rows = items(client, "/api/orphans")
     with service.engine.connect() as connection:
         assert rows == orphans(connection)
-        assert client.get("/api/unclaimed").json() == unclaimed(connection)
+        packages = {(r["repo"], r["ecosystem"], r["package_name"]) for r in unclaimed(connection)}
+    listed = items(client, "/api/unclaimed")
+    assert {(r["repo"], r["ecosystem"], r["package_name"]) for r in listed} == packages
     assert {r["repo"] for r in rows} == CORPUS_ORPHANS
     assert all("intent_reason" in r for r in rows)
-    assert [r["repo"] for r in client.get("/api/orphans", params={"ecosystem": "PyPI"}).json()] == [
-        "synthetic/legacy-setup"
-    ]
+    assert [r["repo"] for r in items(client, "/api/orphans", ecosystem="PyPI")] == ["synthetic/legacy-setup"]
     assert [r["verdict"] for r in rows] == ["unregistered", "taken", "taken"]  # the free name first
-    free = client.get("/api/orphans", params={"verdict": "unregistered"}).json()
+    free = items(client, "/api/orphans", verdict="unregistered")
     assert [r["repo"] for r in free] == ["synthetic/legacy-setup"]
-    assert client.get("/api/orphans", params={"verdict": "invalid-name"}).json() == []
+    assert items(client, "/api/orphans", verdict="invalid-name") == []
 
 
 def test_repos_list_and_one_repo(client: TestClient, service: Service) -> None:
     listed = client.get("/api/repos", params={"limit": 5}).json()
-    assert len(listed) == 5 and {"repo", "scan", "failed_attempts", "last_error"} <= set(listed[0])
+    assert len(listed["items"]) == 5 and listed["total"] == 40 and listed["next"]
+    assert {"repo", "scan", "failed_attempts", "last_error", "orphans"} <= set(listed["items"][0])
     body = client.get("/api/repos/Pallets/Flask").json()
     with service.engine.connect() as connection:
         assert body == json.loads(json.dumps(repo_report(connection, parse_repo_ref("pallets/flask"))))
@@ -67,13 +76,13 @@ def test_repos_list_and_one_repo(client: TestClient, service: Service) -> None:
     [
         ("/api/repos/nobody/nothing", 404, "nobody/nothing is not tracked"),
         ("/api/repos/acme/.git", 422, "not a valid owner/name"),
-        ("/api/repos/own%20er/name", 422, "owner: String should match pattern"),
-        ("/api/repos/acme/" + "n" * 101, 422, "name: String should match pattern"),
+        ("/api/repos/own%20er/name", 422, "owner: expected a GitHub owner: letters, digits"),
+        ("/api/repos/acme/" + "n" * 101, 422, "name: expected a repository name"),
         ("/api/repos?limit=0", 422, "limit"),
         ("/api/repos?limit=many", 422, "limit"),
         ("/api/packages", 422, "package"),
-        ("/api/packages?package=requests", 422, "package: String should match pattern"),
-        ("/api/packages?package=%3Cb%3E/x", 422, "package: String should match pattern"),
+        ("/api/packages?package=requests", 422, "package: expected ecosystem/name, like pypi/requests"),
+        ("/api/packages?package=%3Cb%3E/x", 422, "package: expected ecosystem/name, like pypi/requests"),
         ("/api/orphans?ecosystem=" + "x" * 41, 422, "ecosystem"),
         ("/api/orphans?verdict=free", 422, "verdict"),
         ("/api/export/secrets", 422, "table"),
@@ -236,6 +245,7 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
             "/api/repos/{owner}/{name}",
             "/api/repos/{host}/{path}",  # off GitHub: gitlab.com/group/sub/project
             "/api/packages",
+            "/api/trends",
             "/api/export/{table}",
             "/api/integrity",
             "/api/integrity/run",

@@ -7,6 +7,7 @@ Screenshots and a transcript of what the browser did go to tests/web/screenshots
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -83,6 +84,7 @@ def test_dashboard_click_through_and_recover_all(page: Page, make_service: Servi
             say(f"GET {path} -> {answer.status} '{page.title()}'")
         _overview(page, base, say)
         _orphans_to_repo(page, base, say)
+        _repos_paged(page, base, say)
         _workers(page, base, say)
         _recover_all(page, base, say)
     assert (service.settings.output_dir / "stats.json").is_file()
@@ -92,7 +94,12 @@ def _overview(page: Page, base: str, say: Transcript) -> None:
     page.goto(base + "/")
     expect(page.locator('[data-stat="total"] .value')).to_have_text("40")
     expect(page.locator("svg.chart rect.published").first).to_be_visible()
-    say("overview: 40 tracked repositories, coverage chart drawn")
+    for series in ("published", "orphans", "unclaimed"):  # a flat line at 0 has no height: not "visible"
+        expect(page.locator(f"svg.trends polyline.{series}")).to_have_attribute(
+            "points", re.compile(r"\d,\d")
+        )
+    expect(page.locator(".legend .orphans")).to_have_text("with an orphan manifest: 3")
+    say("overview: 40 tracked repositories, coverage chart and the three trend lines drawn")
     say.shot(page, "overview")
     shutil.copy(SCREENSHOTS / "overview.png", SCREENSHOTS / "dashboard.png")
 
@@ -101,18 +108,56 @@ def _orphans_to_repo(page: Page, base: str, say: Transcript) -> None:
     page.goto(base + "/orphans")
     expect(page.locator("#orphans tbody tr[data-type]")).to_have_count(3)
     page.fill("#orphan-filter", "legacy")
-    expect(page.locator("#orphans tbody tr[data-type]:visible")).to_have_count(1)
-    say("orphans: typed 'legacy' in the filter -> 1 of 3 rows visible")
-    page.select_option("#orphan-type", "conda")
-    expect(page.locator("#orphan-count")).to_have_text("0")
-    page.select_option("#orphan-type", "")
-    say("orphans: type 'conda' with the text filter -> 0 rows; every type -> 1 row")
+    page.press("#orphan-filter", "Enter")  # the filters run on the server: a GET form
+    expect(page.locator("#orphans tbody tr[data-type]")).to_have_count(1)
+    expect(page.locator(".pager .range").first).to_have_text("1 of 1 manifests")
+    say("orphans: searched 'legacy' -> 1 of 3 rows, filtered on the server")
+    page.select_option("select[name=ecosystem]", "conda")
+    page.click("form.filters button")
+    expect(page.locator("#orphans tbody")).to_contain_text("No orphan matches these filters.")
+    page.fill("#orphan-filter", "")
+    page.click("form.filters button")
+    expect(page.locator("#orphans tbody tr[data-type]")).to_have_count(2)
+    say("orphans: type 'conda' with 'legacy' -> none; 'conda' alone -> 2 rows")
+    page.goto(base + "/orphans")
     say.shot(page, "orphans")
     page.click("text=synthetic/legacy-setup")
     expect(page.locator("h1")).to_have_text("synthetic/legacy-setup")
     expect(page.locator("table.manifests")).to_contain_text("setup.py")
+    expect(page.locator("table.manifests .unpaired.orphan")).to_have_text("orphan")
     say(f"clicked synthetic/legacy-setup -> {page.url.removeprefix(base)}: manifests, history timeline")
     say.shot(page, "repo")
+    page.goto(base + "/repos/pallets/flask")
+    root = page.locator('table.manifests tr:has(td.path:text-is("pyproject.toml"))')
+    expect(root.locator("td.paired a")).to_have_text("pypi/flask")
+    expect(page.locator("table.registry .unpaired").first).to_have_text("no manifest")
+    root.locator("td.paired a").click()
+    expect(page).to_have_url(re.compile(r"/packages\?package=pypi%2F[Ff]lask$"))
+    expect(page.locator("main")).to_contain_text("pallets/flask")
+    say("pallets/flask: pyproject.toml published as pypi/flask (a link to its package); conda: no manifest")
+
+
+def _repos_paged(page: Page, base: str, say: Transcript) -> None:
+    page.goto(base + "/repos?limit=10")
+    rows = page.locator("#repos tbody tr")
+    expect(rows).to_have_count(10)
+    first = rows.first.inner_text()
+    page.locator('.pager a[rel="next"]').first.click()
+    expect(page.locator(".pager .range").first).to_have_text("10 of 40 repositories")
+    assert rows.first.inner_text() != first
+    say("repositories: 10 of 40 a page; next -> the following 10")
+    page.click('th a[data-sort="orphans"]')
+    expect(page.locator('th[aria-sort="ascending"] a[data-sort="orphans"]')).to_be_visible()
+    page.click('th a[data-sort="orphans"]')
+    expect(page.locator('th[aria-sort="descending"] a[data-sort="orphans"]')).to_be_visible()
+    expect(rows.first.locator("td").last).to_have_text("1")
+    say("repositories: sorted by orphans, twice -> descending, an orphaned repo first")
+    page.select_option("select[name=has_orphan]", "true")
+    page.click("form.filters button")
+    expect(rows).to_have_count(3)
+    expect(page.locator('th[aria-sort="descending"] a[data-sort="orphans"]')).to_be_visible()  # kept
+    say("repositories: has an orphan -> 3 rows, the sort kept")
+    say.shot(page, "repos")
 
 
 def _workers(page: Page, base: str, say: Transcript) -> None:

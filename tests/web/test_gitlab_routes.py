@@ -50,7 +50,7 @@ async def test_a_gitlab_repository_on_every_surface(
         assert page.status_code == 200 and "orphan-crate" in page.text
         listing = client.get("/repos").text
         assert f'href="{repo_path(WIDGET)}"' in listing
-        orphans = client.get("/api/orphans").json()
+        orphans = client.get("/api/orphans").json()["items"]
         assert [o["repo"] for o in orphans] == [WIDGET]
         assert client.get("/api/repos/gitlab.com/acme/nope").status_code == 404
         unknown = client.get("/api/repos/bitbucket.org/acme/x")

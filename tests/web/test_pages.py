@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,20 @@ def test_orphans_link_to_repo_pages(client: TestClient) -> None:
 def test_repo_page_groups_rows_by_source(client: TestClient) -> None:
     page = client.get("/repos/pallets/flask").text
     assert "<h3>deps.dev</h3>" in page and "pyproject.toml" in page and 'class="timeline"' in page
+
+
+def test_repo_page_pairs_manifests_with_registry_rows(client: TestClient) -> None:
+    report = client.get("/api/repos/pallets/flask").json()
+    root = next(m for m in report["manifests"] if m["manifest_path"] == "pyproject.toml")
+    assert [(p["ecosystem"], p["normalized_name"]) for p in root["published_as"]] == [("pypi", "flask")]
+    assert {"deps.dev", "ecosyste.ms"} <= set(root["published_as"][0]["sources"])
+    conda = [r for r in report["distribution"] if r["ecosystem"] == "conda"]
+    assert conda and all(r["manifests"] == [] for r in conda)  # flask's conda package: no manifest here
+    page = client.get("/repos/pallets/flask").text
+    assert re.search(r'<a href="/packages\?package=pypi%2Fflask">pypi/flask</a>', page, re.IGNORECASE)
+    assert '<span class="unpaired">no manifest</span>' in page
+    orphan = client.get("/repos/synthetic/legacy-setup").text
+    assert '<span class="unpaired orphan">orphan</span>' in orphan
 
 
 def test_search_page(client: TestClient) -> None:

@@ -17,6 +17,13 @@ from distscout.web.service import Service
 from tests.web.conftest import ADMIN
 
 EXAMPLES = 15  # per operation
+PAGED_LISTS = {
+    "/api/repos",
+    "/api/orphans",
+    "/api/orphans/unconfirmed",
+    "/api/unclaimed",
+    "/api/manifests/unknown",
+}
 
 
 def operations(service: Service) -> list[schemathesis.APIOperation]:
@@ -26,17 +33,20 @@ def operations(service: Service) -> list[schemathesis.APIOperation]:
 
 def test_the_document_covers_every_route(service: Service) -> None:
     labels = {operation.label for operation in operations(service)}
-    assert len(labels) == 22, labels
+    assert len(labels) == 23, labels
     assert "POST /api/admin/integrity" in labels and "GET /api/repos/{owner}/{name}" in labels
 
 
 def check(operation: schemathesis.APIOperation, headers: dict[str, str]) -> None:
     # Repository references are read by `parse_repo_ref`, whose rules no schema pattern can state in full
     # (URLs; ".", ".." or ".git" as a name): a 422 for a schema-valid one is documented, not a failure.
+    # The paged lists take an opaque cursor, a sort column and an ecosystem the store may not know: a 422
+    # naming the known ones is their documented answer to a schema-valid value that fits none.
     parsed = (
         "{owner}" in operation.path
         or "{host}" in operation.path
         or operation.label == "POST /api/admin/repos"
+        or operation.path in PAGED_LISTS
     )
     excluded = [positive_data_acceptance] if parsed else []
 
@@ -57,4 +67,4 @@ def test_every_operation_conforms(service: Service, authorized: bool) -> None:
             checked.append(operation.label)
     latest = service.integrity.latest
     assert latest is None or latest.done.wait(30)  # a repair a generated request started has finished
-    assert len(checked) == 22
+    assert len(checked) == 23

@@ -1,18 +1,6 @@
 // distscout dashboard: a few lines of vanilla JS. Data is only ever inserted with textContent.
 "use strict";
 
-function filterOrphans() {
-  const text = document.getElementById("orphan-filter").value.trim().toLowerCase();
-  const type = document.getElementById("orphan-type").value;
-  let shown = 0;
-  for (const row of document.querySelectorAll("#orphans tbody tr[data-type]")) {
-    const visible = (!type || row.dataset.type === type) && row.textContent.toLowerCase().includes(text);
-    row.hidden = !visible;
-    shown += visible ? 1 : 0;
-  }
-  document.getElementById("orphan-count").textContent = String(shown);
-}
-
 function authHeaders() {
   const token = document.getElementById("api-token").value.trim();
   return token ? { Authorization: "Bearer " + token } : {};
@@ -57,11 +45,6 @@ async function recoverAll() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const filter = document.getElementById("orphan-filter");
-  if (filter) {
-    filter.addEventListener("input", filterOrphans);
-    document.getElementById("orphan-type").addEventListener("change", filterOrphans);
-  }
   const recover = document.getElementById("recover-all");
   if (recover) {
     recover.addEventListener("click", recoverAll);
