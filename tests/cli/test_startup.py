@@ -11,6 +11,9 @@ import sys
 
 import pytest
 
+from distscout.store.engine import newest_revision
+from distscout.store.migrate import head_revision
+
 HEAVY = (
     "alembic",
     "aiohttp",
@@ -88,3 +91,16 @@ def test_version() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "distscout 0.1.0", "")
+
+
+def test_a_database_at_the_newest_revision_is_opened_without_alembic(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", f"sqlite:///{tmp_path}/startup.db")
+    assert "alembic" in _loaded(["stats"])  # the first open migrates
+    for args in (["stats"], ["repos", "list"]):
+        assert "alembic" not in _loaded(args), args  # later ones read the revision with one query
+
+
+def test_the_newest_revision_is_alembics_head() -> None:
+    assert newest_revision() == head_revision()
