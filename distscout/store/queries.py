@@ -423,25 +423,34 @@ def coverage_by_ecosystem(connection: Connection) -> list[dict[str, Any]]:
     ]
 
 
-def package_search(connection: Connection, ecosystem: str, name: str) -> dict[str, Any]:
+def package_search(
+    connection: Connection, ecosystem: str, name: str, limit: int | None = None
+) -> dict[str, Any]:
     """Which repositories publish `ecosystem/name` (registry and release rows), and which declare it.
 
-    Names compare as the ecosystem compares them (`Flask_Login` finds `flask-login` on PyPI).
+    Names compare as the ecosystem compares them (`Flask_Login` finds `flask-login` on PyPI). With a
+    `limit`, each list holds at most that many rows; `published_total` / `declared_total` count them all
+    and `truncated` says whether a list was cut.
     """
     normalized = normalize_name(ecosystem, name)
     label = repo_label().label("repo")
-    published = connection.execute(
+    publishing = (
         select(label, d.c.package_name, d.c.source, d.c.purl, d.c.version_count, d.c.noise)
         .join(repos, repos.c.id == d.c.repo_id)
         .where(d.c.ecosystem == ecosystem, d.c.normalized_name == normalized)
         .order_by(repos.c.owner, repos.c.name, d.c.source)
     )
-    declared = connection.execute(
+    declaring = (
         select(label, m.c.manifest_path, m.c.package_name_declared, m.c.intent, m.c.intent_reason)
         .join(repos, repos.c.id == m.c.repo_id)
         .where(m.c.manifest_type == ecosystem, m.c.normalized_name == normalized)
         .order_by(repos.c.owner, repos.c.name, m.c.manifest_path)
     )
+    totals = [
+        int(connection.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar_one())
+        for q in (publishing, declaring)
+    ]
+    published, declared = (connection.execute(q.limit(limit)) for q in (publishing, declaring))
     return {
         "ecosystem": ecosystem,
         "name": name,
@@ -450,6 +459,9 @@ def package_search(connection: Connection, ecosystem: str, name: str) -> dict[st
             {**r._mapping, "registry": r.source in registry_sources() and not r.noise} for r in published
         ],
         "declared_by": [dict(r._mapping) for r in declared],
+        "published_total": totals[0],
+        "declared_total": totals[1],
+        "truncated": limit is not None and max(totals) > limit,
     }
 
 

@@ -19,6 +19,7 @@ from distscout.store.listings import (
     unclaimed_listing,
     unconfirmed_listing,
 )
+from distscout.store.paging import MAX_LIMIT
 from distscout.store.queries import coverage_by_ecosystem, fleet_stats, package_search
 from distscout.web.auth import require_reader, service
 from distscout.web.errors import errors
@@ -235,14 +236,17 @@ def packages(
     package: Annotated[
         str, Query(pattern=PACKAGE_REF_PATTERN, description="ecosystem/name, like pypi/requests")
     ],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per list at most.")] = MAX_LIMIT,
 ) -> dict[str, Any]:
-    """Which repositories publish a package (registry and release rows), and which manifests declare it."""
+    """Which repositories publish a package (registry and release rows), and which manifests declare it:
+    at most `limit` rows each, `published_total` / `declared_total` counting them all, `truncated` true
+    when a list was cut."""
     try:
         ecosystem, name = parse_package_ref(package)
     except PackageRefError as exc:
         raise HTTPException(422, f"package: {exc}") from None
     with current.engine.connect() as connection:
-        return package_search(connection, ecosystem, name)
+        return package_search(connection, ecosystem, name, limit)
 
 
 @router.get(

@@ -256,6 +256,9 @@ def _repo_page(request: Request, report: dict[str, Any]) -> Response:
     return render(request, "repo.html", title=report["repo"], report=report, by_source=by_source)
 
 
+SEARCH_ROWS = 200  # per list on the search page; the API gives up to 1000, and says when it cut
+
+
 @reads.get("/packages")
 def packages_page(
     request: Request, current: Current, package: Annotated[str, Query(max_length=600)] = ""
@@ -268,7 +271,7 @@ def packages_page(
             problem = str(exc)
         else:
             with current.engine.connect() as connection:
-                found = package_search(connection, ecosystem, name)
+                found = package_search(connection, ecosystem, name, SEARCH_ROWS)
     status = 422 if problem else 200
     return render(
         request, "packages.html", status, title="search", package=package, found=found, problem=problem

@@ -45,6 +45,16 @@ def test_package_search_finds_publishers_and_declarations(scanned: tuple[Engine,
     assert nothing["published_by"] == [] and nothing["declared_by"] == []
 
 
+def test_package_search_says_when_it_cut_a_list(scanned: tuple[Engine, Clock]) -> None:
+    engine, _ = scanned
+    with engine.connect() as connection:
+        whole = package_search(connection, "pypi", "Flask")
+        cut = package_search(connection, "pypi", "Flask", limit=1)
+    assert whole["published_total"] == len(whole["published_by"]) > 1 and whole["truncated"] is False
+    assert cut["published_by"] == whole["published_by"][:1] and cut["truncated"] is True
+    assert cut["published_total"] == whole["published_total"] and cut["declared_total"] == 1
+
+
 def test_coverage_counts_declared_and_published_per_ecosystem(scanned: tuple[Engine, Clock]) -> None:
     engine, _ = scanned
     with engine.connect() as connection:
