@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 
+from distscout.store.engine import open_engine
 from tests.databases import ENV_URL, INSTALL_HINT, PostgresServer, find_bindir, postgresql_only
 
 metadata = MetaData()
@@ -163,3 +164,16 @@ def test_find_bindir(tmp_path: Path) -> None:
 def test_install_hint_says_how() -> None:
     assert "apt-get install -y postgresql" in INSTALL_HINT
     assert ENV_URL in INSTALL_HINT
+
+
+def test_store_sessions_run_without_jit(postgres_url: str) -> None:
+    """PostgreSQL's JIT spent 400 of 490 ms compiling one orphan count (bench/dashboard.py): the store's
+    sessions turn it off, and keep it off across the pool's rollbacks."""
+    engine = open_engine(postgres_url)
+    try:
+        for _ in range(2):
+            with engine.connect() as connection:
+                assert connection.execute(text("SHOW jit")).scalar() == "off"
+                connection.rollback()
+    finally:
+        engine.dispose()

@@ -164,6 +164,9 @@ def orphans_listing(filters: ListFilters) -> Listing:
             "manifest_path": ("manifest_path",),
             "manifest_type": ("manifest_type",),
             "package_name_declared": ("package_name_declared",),
+            "verdict_detail": ("verdict_detail",),
+            "purl": ("purl",),
+            "intent_reason": ("intent_reason",),
         },
         default_sort="verdict",
         unique=("repo", "manifest_path", "row_id"),
@@ -202,6 +205,7 @@ def unconfirmed_listing(filters: ListFilters) -> Listing:
             "manifest_path": ("manifest_path",),
             "manifest_type": ("manifest_type",),
             "package_name_declared": ("package_name_declared",),
+            "waiting_on": ("waiting_on",),
         },
         default_sort="repo",
         unique=("repo", "manifest_path", "row_id"),
@@ -240,7 +244,12 @@ def unclaimed_listing(filters: ListFilters) -> Listing:
     return Listing(
         name="unclaimed",
         query=query,
-        sorts={"repo": ("repo",), "ecosystem": ("ecosystem",), "package_name": ("package_name",)},
+        sorts={
+            "repo": ("repo",),
+            "ecosystem": ("ecosystem",),
+            "package_name": ("package_name",),
+            "kind": ("kind",),  # not by sources: their aggregate's order is the database's to choose
+        },
         default_sort="repo",
         unique=("repo_id", "ecosystem", "normalized_name"),
         hidden=frozenset({"repo_id"}),
@@ -258,7 +267,12 @@ def manifests_unknown_listing(filters: ListFilters) -> Listing:
     return Listing(
         name="manifests_unknown",
         query=query,
-        sorts={"repo": ("repo",), "registry_packages": ("registry_packages",), "last_run": ("last_run",)},
+        sorts={
+            "repo": ("repo",),
+            "registry_packages": ("registry_packages",),
+            "last_run": ("last_run",),
+            "last_error": ("last_error",),
+        },
         default_sort="repo",
         unique=("id",),
         hidden=frozenset({"id"}),

@@ -191,11 +191,12 @@ def fleet_stats(connection: Connection) -> FleetStats:
         partial=count(repos.c.distribution_scan_complete == false()),
         failing=count(repos.c.distribution_failed_attempts > 0),
         packages_not_visible=count(_latest_scan_says(GITHUB_PACKAGES, "not_visible")),
-        **_verdict_counts(connection),
+        **verdict_counts(connection),
     )
 
 
-def _verdict_counts(connection: Connection) -> dict[str, int]:
+def verdict_counts(connection: Connection) -> dict[str, int]:
+    """The orphan manifests by verdict, and the declared names found published or invalid (one query)."""
     orphan = orphan_condition()
     counted = {
         "orphan_manifests": orphan,

@@ -56,7 +56,10 @@ def trend_chart(trends: dict[str, Any]) -> TrendChart | None:
             corners.append((LEFT + plot_w, corners[0][1]))
         text = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in _simplified(corners))
         lines.append(Line(name, text, points[-1][name]))
-    return TrendChart(lines, top, points[0]["at"][:10], points[-1]["at"][:10])
+    # dates at the ends, to the minute when the whole span is shorter than two days
+    width = 10 if times[-1] - times[0] >= 2 * 86400 else 16
+    first, last = (points[i]["at"][:width].replace("T", " ") for i in (0, -1))
+    return TrendChart(lines, top, first, last)
 
 
 def _simplified(corners: list[tuple[float, float]]) -> list[tuple[float, float]]:

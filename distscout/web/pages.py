@@ -27,7 +27,7 @@ from distscout.store.listings import (
     unconfirmed_listing,
 )
 from distscout.store.paging import Listing, PageRequest, read_page
-from distscout.store.queries import FleetStats, coverage_by_ecosystem, fleet_stats, package_search
+from distscout.store.queries import coverage_by_ecosystem, fleet_stats, package_search, verdict_counts
 from distscout.triage import NAME_MATCHED, ORPHAN_VERDICTS, VERDICTS, Verdict
 from distscout.web.auth import COOKIE, require_reader, service, sessions, token_matches
 from distscout.web.charts import trend_chart
@@ -171,7 +171,7 @@ def orphans_page(request: Request, current: Current, paging: Paging, filters: Fi
             waiting = ListView(
                 request, read(connection, unconfirmed_listing(side), SIDE_TABLE, side), "", True
             )
-        counts = verdict_counts(fleet_stats(connection))
+        counts = verdict_links(verdict_counts(connection))
         ecosystems = known_ecosystems(connection)
     return render(
         request,
@@ -186,9 +186,8 @@ def orphans_page(request: Request, current: Current, paging: Paging, filters: Fi
     )
 
 
-def verdict_counts(fleet: FleetStats) -> list[tuple[str, int]]:
+def verdict_links(values: dict[str, int]) -> list[tuple[str, int]]:
     """Each verdict with its number of manifests, in the order the orphans page lists them."""
-    values = fleet.as_dict()
     return [
         *((v.value, values[f"orphans_{v.value}"]) for v in ORPHAN_VERDICTS),
         *((v.value, values[f"names_{v.value}"]) for v in NAME_MATCHED),

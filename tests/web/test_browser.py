@@ -110,7 +110,7 @@ def _orphans_to_repo(page: Page, base: str, say: Transcript) -> None:
     page.fill("#orphan-filter", "legacy")
     page.press("#orphan-filter", "Enter")  # the filters run on the server: a GET form
     expect(page.locator("#orphans tbody tr[data-type]")).to_have_count(1)
-    expect(page.locator(".pager .range").first).to_have_text("1 of 1 manifests")
+    expect(page.locator(".pager .range").first).to_have_text("showing 1 of 1 manifests")
     say("orphans: searched 'legacy' -> 1 of 3 rows, filtered on the server")
     page.select_option("select[name=ecosystem]", "conda")
     page.click("form.filters button")
@@ -143,7 +143,7 @@ def _repos_paged(page: Page, base: str, say: Transcript) -> None:
     expect(rows).to_have_count(10)
     first = rows.first.inner_text()
     page.locator('.pager a[rel="next"]').first.click()
-    expect(page.locator(".pager .range").first).to_have_text("10 of 40 repositories")
+    expect(page.locator(".pager .range").first).to_have_text("showing 10 of 40 repositories")
     assert rows.first.inner_text() != first
     say("repositories: 10 of 40 a page; next -> the following 10")
     page.click('th a[data-sort="orphans"]')

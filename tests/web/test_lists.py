@@ -131,7 +131,7 @@ def test_invalid_json_says_where(client: TestClient) -> None:
 def test_repos_page_pages_sorts_and_filters(client: TestClient) -> None:
     page = client.get("/repos", params={"limit": "5"}).text
     assert len(re.findall(r'<tr><td><a href="/repos/', page)) == 5
-    assert "5 of 40 repositories" in page
+    assert "showing 5 of 40 repositories" in page
     next_link = re.search(r'<a href="([^"]+)" rel="next">', page)
     assert next_link and "cursor=" in next_link.group(1) and "limit=5" in next_link.group(1)
     second = client.get(next_link.group(1).replace("&amp;", "&")).text

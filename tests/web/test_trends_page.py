@@ -62,3 +62,9 @@ def test_chart_geometry() -> None:
     assert lines["published"][0] == f"{LEFT:.1f},{bottom:.1f}"
     assert len(lines["unclaimed"]) == 2  # flat: its two ends
     assert trend_chart({"series": ["published"], "points": []}) is None
+    hour = {
+        "series": ["published"],
+        "points": [{"at": f"2026-01-01T0{h}:00:00+00:00", "published": 1} for h in (0, 1)],
+    }
+    short = trend_chart(hour)
+    assert short is not None and (short.first, short.last) == ("2026-01-01 00:00", "2026-01-01 01:00")
