@@ -28,6 +28,7 @@ from distscout.store.queries import (
     unclaimed_condition,
     unconfirmed_orphans_query,
     verdict_rank,
+    with_verdict,
 )
 from distscout.store.repos import iso
 from distscout.store.schema import repo_label, repos
@@ -127,7 +128,7 @@ def repos_listing(filters: ListFilters) -> Listing:
             | exists().where(m.c.repo_id == repos.c.id, m.c.manifest_type == filters.ecosystem)
         )
     if filters.verdict:
-        conditions.append(exists().where(m.c.repo_id == repos.c.id, m.c.verdict == filters.verdict))
+        conditions.append(exists().where(m.c.repo_id == repos.c.id, with_verdict(filters.verdict)))
     return Listing(
         name="repos",
         query=query.where(*conditions),

@@ -260,7 +260,7 @@ def orphans_query(verdict: str | None = None) -> Select[Any]:
     """Orphan manifests, one row each with the repository as `owner/name` (the report and the export),
     each with its verdict: unregistered first. `verdict`: only those; a name-matched (linked, unlinked)
     or invalid name is not an orphan, and is listed with the manifests that carry that verdict instead."""
-    chosen = orphan_condition() if verdict is None else _with_verdict(verdict)
+    chosen = orphan_condition() if verdict is None else with_verdict(verdict)
     return (
         select(
             repo_label().label("repo"),
@@ -282,7 +282,9 @@ def orphans_query(verdict: str | None = None) -> Select[Any]:
     )
 
 
-def _with_verdict(verdict: str) -> Any:
+def with_verdict(verdict: str) -> Any:
+    """Over `repo_distribution_manifest`: an orphan with this verdict (one stored without is unknown), or
+    a manifest carrying a name-matched or invalid-name verdict."""
     if verdict in {v.value for v in ORPHAN_VERDICTS}:
         return and_(orphan_condition(), verdict_column() == verdict)
     return m.c.verdict == verdict

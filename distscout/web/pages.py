@@ -19,7 +19,6 @@ from distscout.store.listings import (
     PACKAGE_KINDS,
     REPO_STATUSES,
     ListFilters,
-    known_ecosystems,
     manifests_unknown_listing,
     orphans_listing,
     repos_listing,
@@ -172,7 +171,6 @@ def orphans_page(request: Request, current: Current, paging: Paging, filters: Fi
                 request, read(connection, unconfirmed_listing(side), SIDE_TABLE, side), "", True
             )
         counts = verdict_links(verdict_counts(connection))
-        ecosystems = known_ecosystems(connection)
     return render(
         request,
         "orphans.html",
@@ -181,7 +179,7 @@ def orphans_page(request: Request, current: Current, paging: Paging, filters: Fi
         unconfirmed=waiting,
         verdict=filters.verdict,
         counts=counts,
-        ecosystems=ecosystems,
+        ecosystems=current.ecosystems(),
         flag=flag,
     )
 
@@ -206,7 +204,6 @@ def unclaimed_page(request: Request, current: Current, paging: Paging, filters: 
             for kind in PACKAGE_KINDS
         }
         unknown = read_page(connection, manifests_unknown_listing(ListFilters()), SIDE_TABLE)
-        ecosystems = known_ecosystems(connection)
     unknown_view = ListView(request, unknown, "/api/manifests/unknown", False)
     return render(
         request,
@@ -215,7 +212,7 @@ def unclaimed_page(request: Request, current: Current, paging: Paging, filters: 
         filters=filters,
         kinds=kinds,
         unknown=unknown_view,
-        ecosystems=ecosystems,
+        ecosystems=current.ecosystems(),
         flag=flag,
     )
 
@@ -224,7 +221,6 @@ def unclaimed_page(request: Request, current: Current, paging: Paging, filters: 
 def repos_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
     with current.engine.connect() as connection:
         view = _view(request, connection, repos_listing(filters), paging, filters)
-        ecosystems = known_ecosystems(connection)
     return render(
         request,
         "repos.html",
@@ -232,7 +228,7 @@ def repos_page(request: Request, current: Current, paging: Paging, filters: Filt
         view=view,
         filters=filters,
         statuses=REPO_STATUSES,
-        ecosystems=ecosystems,
+        ecosystems=current.ecosystems(),
         verdicts=VERDICTS,
         flag=flag,
     )
