@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Select, case, exists, false, func, literal, s
 from sqlalchemy.sql.elements import ColumnElement
 
 from distscout.ecosystems import DEPSDEV_SYSTEMS, DISTRO_ECOSYSTEMS, ECOSYSTEMS_REGISTRIES
+from distscout.interpreters import registry_sources
 from distscout.interpreters.release_assets import ASSET_ECOSYSTEMS
 from distscout.manifests.registry import all_parsers
 from distscout.store.paging import Listing, PageError
@@ -278,4 +279,55 @@ def manifests_unknown_listing(filters: ListFilters) -> Listing:
         unique=("id",),
         hidden=frozenset({"id"}),
         shape=lambda row: row | {"last_run": iso(row["last_run"])},
+    )
+
+
+def publishers_listing(ecosystem: str, normalized: str) -> Listing:
+    """The registry and release rows of one package (names compared as its ecosystem compares them)."""
+    query = (
+        select(
+            d.c.id.label("row_id"),
+            repo_label().label("repo"),
+            d.c.package_name,
+            d.c.source,
+            d.c.purl,
+            d.c.version_count,
+            d.c.noise,
+        )
+        .join(repos, repos.c.id == d.c.repo_id)
+        .where(d.c.ecosystem == ecosystem, d.c.normalized_name == normalized)
+    )
+    registries = frozenset(registry_sources())
+    return Listing(
+        name=f"published:{ecosystem}/{normalized}",  # a cursor of one package's list fits no other's
+        query=query,
+        sorts={"repo": ("repo",), "source": ("source",), "version_count": ("version_count",)},
+        default_sort="repo",
+        unique=("row_id",),
+        hidden=frozenset({"row_id"}),
+        shape=lambda row: row | {"registry": row["source"] in registries and not row["noise"]},
+    )
+
+
+def declarations_listing(ecosystem: str, normalized: str) -> Listing:
+    """The manifests that declare one package."""
+    query = (
+        select(
+            m.c.id.label("row_id"),
+            repo_label().label("repo"),
+            m.c.manifest_path,
+            m.c.package_name_declared,
+            m.c.intent,
+            m.c.intent_reason,
+        )
+        .join(repos, repos.c.id == m.c.repo_id)
+        .where(m.c.manifest_type == ecosystem, m.c.normalized_name == normalized)
+    )
+    return Listing(
+        name=f"declared:{ecosystem}/{normalized}",
+        query=query,
+        sorts={"repo": ("repo",), "manifest_path": ("manifest_path",), "intent": ("intent",)},
+        default_sort="repo",
+        unique=("row_id",),
+        hidden=frozenset({"row_id"}),
     )

@@ -9,12 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from distscout.ecosystems import PACKAGE_REF_PATTERN, PackageRefError, parse_package_ref
+from distscout.ecosystems import PACKAGE_REF_PATTERN, PackageRefError, normalize_name, parse_package_ref
 from distscout.store.exports import EXPORT_TABLES, column_names, csv_text, export_chunks, jsonl_text
 from distscout.store.listings import (
     ListFilters,
+    declarations_listing,
     manifests_unknown_listing,
     orphans_listing,
+    publishers_listing,
     repos_listing,
     unclaimed_listing,
     unconfirmed_listing,
@@ -240,13 +242,55 @@ def packages(
 ) -> dict[str, Any]:
     """Which repositories publish a package (registry and release rows), and which manifests declare it:
     at most `limit` rows each, `published_total` / `declared_total` counting them all, `truncated` true
-    when a list was cut."""
+    when a list was cut (`/api/packages/published` and `/api/packages/declared` page through them)."""
     try:
         ecosystem, name = parse_package_ref(package)
     except PackageRefError as exc:
         raise HTTPException(422, f"package: {exc}") from None
     with current.engine.connect() as connection:
         return package_search(connection, ecosystem, name, limit)
+
+
+PackageParam = Annotated[
+    str, Query(pattern=PACKAGE_REF_PATTERN, description="ecosystem/name, like pypi/requests")
+]
+
+
+def package_key(package: str) -> tuple[str, str]:
+    """The package's ecosystem and its name as that ecosystem compares names, or a 422 in words."""
+    try:
+        ecosystem, name = parse_package_ref(package)
+    except PackageRefError as exc:
+        raise HTTPException(422, f"package: {exc}") from None
+    return ecosystem, normalize_name(ecosystem, name)
+
+
+@router.get("/api/packages/published", tags=["reads"], responses=PAGED)
+def package_publishers(
+    request: Request,
+    current: Current,
+    paging: Paging,
+    package: PackageParam,
+    format: FormatQuery = ListFormat.json,
+) -> Response:
+    """Every registry and release row of one package, a page at a time (`published_by` of
+    `/api/packages`, whole). Sorts: repo, source, version_count."""
+    listing = publishers_listing(*package_key(package))
+    return answer(request, current.engine, listing, paging, ListFilters(), format)
+
+
+@router.get("/api/packages/declared", tags=["reads"], responses=PAGED)
+def package_declarations(
+    request: Request,
+    current: Current,
+    paging: Paging,
+    package: PackageParam,
+    format: FormatQuery = ListFormat.json,
+) -> Response:
+    """Every manifest that declares one package, a page at a time (`declared_by` of `/api/packages`,
+    whole). Sorts: repo, manifest_path, intent."""
+    listing = declarations_listing(*package_key(package))
+    return answer(request, current.engine, listing, paging, ListFilters(), format)
 
 
 @router.get(

@@ -5,6 +5,7 @@ headers (RFC 8288), so no list is ever cut short without saying so."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -53,6 +54,9 @@ EcosystemFilter = Annotated[
     str | None, Query(max_length=40, description="Only this ecosystem (a 422 names the known ones).")
 ]
 ArchivedFilter = Annotated[bool | None, Query(description="Only archived (true) or active (false) repos.")]
+
+
+_PLAIN = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class ListFormat(StrEnum):
@@ -106,7 +110,8 @@ def answer(  # noqa: PLR0917 - the parts of one list request
 
     media = "text/csv; charset=utf-8" if form is ListFormat.csv else "application/x-ndjson"
     headers = {
-        "Content-Disposition": f'attachment; filename="{listing.name}.{form.value}"',
+        # a header is Latin-1, and a package's list is named after the package: keep the file name plain
+        "Content-Disposition": f'attachment; filename="{_PLAIN.sub("-", listing.name)}.{form.value}"',
         "X-Total-Count": str(page.total),
     }
     return StreamingResponse(pieces(), media_type=media, headers=headers)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -19,8 +20,10 @@ from distscout.store.listings import (
     PACKAGE_KINDS,
     REPO_STATUSES,
     ListFilters,
+    declarations_listing,
     manifests_unknown_listing,
     orphans_listing,
+    publishers_listing,
     repos_listing,
     unclaimed_listing,
     unconfirmed_listing,
@@ -28,6 +31,7 @@ from distscout.store.listings import (
 from distscout.store.paging import Listing, PageRequest, read_page
 from distscout.store.queries import coverage_by_ecosystem, fleet_stats, package_search, verdict_counts
 from distscout.triage import NAME_MATCHED, ORPHAN_VERDICTS, VERDICTS, Verdict
+from distscout.web.api import package_key
 from distscout.web.auth import COOKIE, require_reader, service, sessions, token_matches
 from distscout.web.charts import trend_chart
 from distscout.web.paged import ListView, Paging, flag, parse_flag, read
@@ -271,6 +275,25 @@ def packages_page(
     return render(
         request, "packages.html", status, title="search", package=package, found=found, problem=problem
     )
+
+
+@reads.get("/packages/{which}")
+def package_rows_page(
+    request: Request,
+    current: Current,
+    which: Annotated[str, PathParameter(pattern="^(published|declared)$")],
+    paging: Paging,
+    package: Annotated[str, Query(max_length=600)],
+) -> Response:
+    """Every registry row (published) or manifest (declared) of one package, paged like the other lists."""
+    ecosystem, normalized = package_key(package)
+    listing = (publishers_listing if which == "published" else declarations_listing)(ecosystem, normalized)
+    with current.engine.connect() as connection:
+        view = ListView(
+            request, read(connection, listing, paging, ListFilters()), f"/api/packages/{which}", True
+        )
+    title = f"{ecosystem}/{normalized}: {which}"
+    return render(request, "package_rows.html", title=title, view=view, which=which, package=package)
 
 
 @reads.get("/integrity")

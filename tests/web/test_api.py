@@ -245,6 +245,8 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
             "/api/repos/{owner}/{name}",
             "/api/repos/{host}/{path}",  # off GitHub: gitlab.com/group/sub/project
             "/api/packages",
+            "/api/packages/published",
+            "/api/packages/declared",
             "/api/trends",
             "/api/export/{table}",
             "/api/integrity",

@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from distscout.store.queries import package_search
+from distscout.web import pages
+from distscout.web.service import Service
 from tests.web.conftest import ADMIN
 
 CORPUS_ORPHANS = {"conda-forge/pip-feedstock", "conda-forge/requests-feedstock", "synthetic/legacy-setup"}
@@ -166,3 +169,30 @@ def test_unclaimed_page_shows_distribution_packages_apart(client: TestClient) ->
     page = client.get("/unclaimed").text
     assert 'data-kind="language"' in page and 'data-kind="distro"' in page
     assert "No unclaimed packages." in page
+
+
+def test_a_packages_rows_page_through_like_any_list(client: TestClient, service: Service) -> None:
+    with service.engine.connect() as connection:
+        found = package_search(connection, "pypi", "Flask")
+    rows, requests = follow(client, "/api/packages/published?package=pypi/Flask&limit=1")
+    assert requests == found["published_total"] > 1
+    assert sorted((r["repo"], r["source"], r["registry"]) for r in rows) == sorted(
+        (r["repo"], r["source"], r["registry"]) for r in found["published_by"]
+    )
+    declared, _ = follow(client, "/api/packages/declared?package=PyPI/flask")
+    assert [r["manifest_path"] for r in declared] == [r["manifest_path"] for r in found["declared_by"]]
+    answer = client.get("/api/packages/published", params={"package": "requests"})
+    assert answer.status_code == 422 and "expected ecosystem/name" in answer.json()["error"]
+    export = client.get("/api/packages/published", params={"package": "npm/Ā", "format": "csv"})
+    assert 'filename="published-npm-.csv"' in export.headers["content-disposition"]
+
+
+def test_the_search_page_links_to_every_row_when_it_shows_some(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "SEARCH_ROWS", 1)
+    search = client.get("/packages", params={"package": "pypi/Flask"}).text
+    assert 'href="/packages/published?package=pypi/Flask">page through them all</a>' in search
+    page = client.get("/packages/published", params={"package": "pypi/Flask", "limit": "1"}).text
+    assert "showing 1 of " in page and 'rel="next"' in page and "pallets/flask" in page
+    assert client.get("/packages/elsewhere", params={"package": "pypi/Flask"}).status_code == 422

@@ -23,6 +23,8 @@ PAGED_LISTS = {
     "/api/orphans/unconfirmed",
     "/api/unclaimed",
     "/api/manifests/unknown",
+    "/api/packages/published",
+    "/api/packages/declared",
 }
 
 
@@ -33,7 +35,7 @@ def operations(service: Service) -> list[schemathesis.APIOperation]:
 
 def test_the_document_covers_every_route(service: Service) -> None:
     labels = {operation.label for operation in operations(service)}
-    assert len(labels) == 23, labels
+    assert len(labels) == 25, labels
     assert "POST /api/admin/integrity" in labels and "GET /api/repos/{owner}/{name}" in labels
 
 
@@ -67,4 +69,4 @@ def test_every_operation_conforms(service: Service, authorized: bool) -> None:
             checked.append(operation.label)
     latest = service.integrity.latest
     assert latest is None or latest.done.wait(30)  # a repair a generated request started has finished
-    assert len(checked) == 23
+    assert len(checked) == 25
