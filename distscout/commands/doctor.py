@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import typer
@@ -42,6 +41,8 @@ def doctor(as_json: JsonOption = False, wide: WideOption = False) -> None:
     """Check each upstream before a fleet scan: reachable, token and scopes, budget and tier, GraphQL,
     the ecosyste.ms bulk canary, clock skew. A handful of requests, never a scan.
     Exit 0 when nothing is failing (degraded lines included), 1 when something is."""
+    import asyncio  # noqa: PLC0415 - lazy: start-up
+
     from distscout.doctor import Status, run_doctor, worst  # noqa: PLC0415 - lazy: start-up
 
     current = settings()

@@ -8,7 +8,6 @@ imports and scripts skip it unless asked, so a 10,000-line import spends no budg
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -237,6 +236,8 @@ def _list_group(current: Settings, forge: Forge, group: str) -> list[OrgRepo]:
 
 def _listed(current: Settings, listing: Callable[[Upstreams], Awaitable[list[OrgRepo]]]) -> list[OrgRepo]:
     """An organization's or a group's repositories, all or nothing: a failed listing adds nothing."""
+    import asyncio  # noqa: PLC0415 - lazy: start-up
+
     from distscout.sources.github_org import OrgListingError  # noqa: PLC0415 - lazy: start-up
     from distscout.upstreams import build_upstreams  # noqa: PLC0415 - lazy: start-up
 
@@ -274,6 +275,8 @@ def _checking(check: bool | None) -> bool:
 
 def _check(current: Settings, refs: list[RepoRef]) -> list[RepoCheck]:
     """Each repository's state on GitHub; a usage-level failure (nothing added) when one is not found."""
+    import asyncio  # noqa: PLC0415 - lazy: start-up
+
     from distscout.sources.repo_check import RepoState, check_repos  # noqa: PLC0415 - lazy: start-up
     from distscout.upstreams import build_upstreams  # noqa: PLC0415 - lazy: start-up
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
@@ -160,6 +159,8 @@ class Tally:
 def _run(
     app: Application, targets: list[TrackedRepo], tally: Tally, *, show_progress: bool
 ) -> tuple[list[ScanReport], list[str], BlockWatch]:
+    import asyncio  # noqa: PLC0415 - lazy: start-up
+
     watch = BlockWatch()
 
     async def go(progress: Progress | None) -> tuple[list[ScanReport], list[str], BlockWatch]:

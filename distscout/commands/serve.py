@@ -4,7 +4,6 @@ web front of a fleet whose workers run elsewhere."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 from datetime import UTC, datetime
@@ -52,6 +51,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web surfaces and scan due repositories, paced, until Ctrl-C (twice cancels scans)."""
+    import asyncio  # noqa: PLC0415 - lazy: start-up
+
     from distscout.config import setup_warnings  # noqa: PLC0415 - lazy: start-up
     from distscout.worker.heartbeat import ProcessHeartbeat  # noqa: PLC0415 - lazy: start-up
 
@@ -88,6 +89,8 @@ def _announce_workers(current: Settings) -> None:
 def _serve_web(
     engine: Engine, current: Settings, workers: bool, exit_when_idle: bool
 ) -> DispatcherStats | None:
+    import asyncio  # noqa: PLC0415 - lazy: start-up
+
     from distscout.web.guard import exposure_warning  # noqa: PLC0415 - lazy: start-up
     from distscout.web.server import Endpoint, ListenError, listen  # noqa: PLC0415 - lazy: start-up
     from distscout.web.server import serve as serve_web  # noqa: PLC0415 - lazy: start-up
@@ -114,6 +117,8 @@ def _serve_web(
 
 
 async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> DispatcherStats:
+    import asyncio  # noqa: PLC0415 - lazy: start-up
+
     from distscout.app import Application  # noqa: PLC0415 - lazy: start-up
 
     app = Application(current, engine)

@@ -41,7 +41,6 @@ from distscout.interpreters.github_packages import GITHUB_PACKAGES
 from distscout.interpreters.manifests import MANIFESTS
 from distscout.pairing import pair
 from distscout.repos import RepoRef, display_name
-from distscout.store.claims import due_queries
 from distscout.store.schema import (
     repo_distribution,
     repo_distribution_history,
@@ -470,6 +469,8 @@ def package_search(
 
 def due_count(connection: Connection, now: datetime, cadence: timedelta, *, partial_first: bool) -> int:
     """How many repositories are due now: the scheduler's queue depth (the claim queries, counted)."""
+    from distscout.store.claims import due_queries  # noqa: PLC0415 - lazy: the claims load the rotation
+
     ids = [
         q.with_only_columns(repos.c.id).order_by(None)
         for q in due_queries(now, cadence, partial_first=partial_first, leases=True)
