@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, false, func, literal, or_, select
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.sql.elements import ColumnElement
 
 DEFAULT_LIMIT = 100
@@ -114,7 +115,7 @@ def read_page(connection: Connection, listing: Listing, request: PageRequest) ->
             )
         query = query.where(_after(walk, cursor.values))
     query = query.order_by(*(key.desc() if descending else key.asc() for key, descending in walk))
-    fetched = [dict(row._mapping) for row in connection.execute(query.limit(request.limit + 1))]
+    fetched = _fetch(connection, query.limit(request.limit + 1), cursor is not None)
     more = len(fetched) > request.limit
     fetched = fetched[: request.limit]
     if backwards:
@@ -136,6 +137,18 @@ def read_page(connection: Connection, listing: Listing, request: PageRequest) ->
         next=mark(fetched[-1], False) if fetched and has_next else None,
         previous=mark(fetched[0], True) if fetched and has_previous else None,
     )
+
+
+def _fetch(connection: Connection, query: Select[Any], from_cursor: bool) -> list[dict[str, Any]]:
+    """The page's rows. A cursor's values are the user's input: one whose types the database refuses (a
+    hand-made cursor) is the user's error, said in words, not a server error."""
+    try:
+        return [dict(row._mapping) for row in connection.execute(query)]
+    except StatementError as exc:
+        if not from_cursor or isinstance(exc, (OperationalError, InterfaceError)):
+            raise
+        connection.rollback()
+        raise PageError("cursor: not a cursor this list gave; start again from the first page") from None
 
 
 def _keys(

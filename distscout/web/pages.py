@@ -221,6 +221,30 @@ def unclaimed_page(request: Request, current: Current, paging: Paging, filters: 
     )
 
 
+@reads.get("/orphans/unconfirmed")
+def unconfirmed_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
+    with current.engine.connect() as connection:
+        view = _view(request, connection, unconfirmed_listing(filters), paging, filters)
+    return render(
+        request,
+        "unconfirmed.html",
+        title="unconfirmed orphans",
+        view=view,
+        filters=filters,
+        ecosystems=current.ecosystems(),
+        flag=flag,
+    )
+
+
+@reads.get("/manifests/unknown")
+def manifests_unknown_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
+    with current.engine.connect() as connection:
+        view = _view(request, connection, manifests_unknown_listing(filters), paging, filters)
+    return render(
+        request, "manifests_unknown.html", title="manifests unknown", view=view, filters=filters, flag=flag
+    )
+
+
 @reads.get("/repos")
 def repos_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
     with current.engine.connect() as connection:

@@ -127,6 +127,13 @@ async def test_every_surface_shows_unconfirmed_and_unknown_apart(
             assert json.loads(body)["waiting_on"] == "ecosyste.ms"
             page = client.get("/unclaimed").text
             assert 'id="unknown"' in page and "acme/published" in page
+            assert 'href="/manifests/unknown" data-list="unknown"' in page
+            unknown_page = client.get("/manifests/unknown", params={"sort": "registry_packages"}).text
+            assert "showing 1 of 1 repositories" in unknown_page and "acme/published" in unknown_page
+            waiting_page = client.get("/orphans/unconfirmed", params={"q": "LONELY"}).text
+            assert "showing 1 of 1 manifests" in waiting_page and "ecosyste.ms" in waiting_page
+            assert "No unconfirmed orphan matches" in client.get("/orphans/unconfirmed?ecosystem=pypi").text
+            assert 'href="/orphans/unconfirmed" data-list="unconfirmed"' in client.get("/orphans").text
     finally:
         engine.dispose()
 

@@ -4,6 +4,8 @@ sort; filters narrow; a cursor from elsewhere is refused."""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -235,3 +237,20 @@ def test_unknown_filter_values_name_the_known_ones(fleet: Engine) -> None:
         with pytest.raises(PageError, match=r"^status: 'done' is not one of complete, partial"):
             check_filters(connection, ListFilters(status="done"))
         check_filters(connection, ListFilters(ecosystem="cargo", verdict="taken", kind="distro"))
+
+
+def test_a_hand_made_cursor_is_refused_in_words_not_a_server_error(fleet: Engine) -> None:
+    listing = repos_listing(ListFilters())
+    with fleet.connect() as connection:
+        genuine = read_page(connection, listing, PageRequest("failed_attempts", False, 2)).next
+        assert genuine is not None
+        body = json.loads(base64.urlsafe_b64decode(genuine + "=" * (-len(genuine) % 4)))
+        body[-1] = [0, "many", "x"]  # the row's keys: text where numbers go
+        forged = base64.urlsafe_b64encode(json.dumps(body).encode()).decode()
+        try:
+            page = read_page(connection, listing, PageRequest("failed_attempts", False, 2, forged))
+        except PageError as exc:  # PostgreSQL refuses the types
+            assert "not a cursor this list gave" in str(exc)
+        else:  # SQLite compares any value with any: a page, never a crash
+            assert page.total == len(SCANNED) + len(UNSCANNED)
+        assert read_page(connection, listing, PageRequest(limit=1)).rows  # the connection still works

@@ -14,7 +14,18 @@ from tests.store.helpers import Clock, scan_due, tracked
 from tests.web.conftest import TOKEN, ServiceFactory
 from tests.web.hostile import ATTACKS, WORLD
 
-PAGES = ["/", "/orphans", "/unclaimed", "/repos", "/packages", "/integrity", "/workers", "/login"]
+PAGES = [
+    "/",
+    "/orphans",
+    "/orphans/unconfirmed",
+    "/unclaimed",
+    "/manifests/unknown",
+    "/repos",
+    "/packages",
+    "/integrity",
+    "/workers",
+    "/login",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
