@@ -7,8 +7,11 @@ ISO-8601 in UTC.
 from __future__ import annotations
 
 import csv
+import importlib
+import importlib.util
 import io
 import json
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -136,3 +139,46 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot export a {type(value).__name__}")
+
+
+def parquet_available() -> bool:
+    """Whether pyarrow (optional: only Parquet needs it) is installed here."""
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def parquet_pieces(chunks: Chunks, piece: int = 1 << 20) -> Iterator[bytes]:
+    """Rows as one Parquet file, in pieces of `piece` bytes. The file is written first (Parquet's footer
+    is written last), spooled to disk past 16 MiB. Each column's type is read from the first chunk: whole
+    numbers, booleans and times keep theirs, anything else is text."""
+    pa = importlib.import_module("pyarrow")
+    pq = importlib.import_module("pyarrow.parquet")
+    with tempfile.SpooledTemporaryFile(max_size=16 << 20) as spool:
+        writer, schema = None, None
+        for chunk in chunks:
+            if schema is None:
+                schema = pa.schema([pa.field(name, _arrow_type_of(pa, chunk, name)) for name in chunk[0]])
+                writer = pq.ParquetWriter(spool, schema)
+            rows = [{f.name: _arrow_value(pa, f.type, row.get(f.name)) for f in schema} for row in chunk]
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))  # type: ignore[union-attr]
+        if writer is not None:
+            writer.close()
+        spool.seek(0)
+        while data := spool.read(piece):
+            yield data
+
+
+def _arrow_type_of(pa: Any, chunk: list[dict[str, Any]], name: str) -> Any:
+    values = [row[name] for row in chunk if row.get(name) is not None]
+    if values and all(isinstance(v, bool) for v in values):
+        return pa.bool_()
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pa.int64()
+    if values and all(isinstance(v, datetime) for v in values):
+        return pa.timestamp("us", tz="UTC")
+    return pa.string()
+
+
+def _arrow_value(pa: Any, kind: Any, value: Any) -> Any:
+    if value is None or kind != pa.string():
+        return _utc(value)
+    return value if isinstance(value, str) else json.dumps(value, default=_json_value)

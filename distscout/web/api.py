@@ -113,7 +113,12 @@ PAGED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A page: `items`, `total`, `next` / `previous` cursors; with `format` csv or jsonl, "
         "every row the filters select.",
-        "content": {"application/json": {}, "text/csv": {}, "application/x-ndjson": {}},
+        "content": {
+            "application/json": {},
+            "text/csv": {},
+            "application/x-ndjson": {},
+            "application/vnd.apache.parquet": {},
+        },
         "headers": {
             "Link": {"description": "next, prev and first pages (RFC 8288)", "schema": {"type": "string"}},
             "X-Total-Count": {"description": "rows the filters select", "schema": {"type": "integer"}},

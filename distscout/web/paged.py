@@ -16,7 +16,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import Connection, Engine
 
-from distscout.store.exports import csv_text, jsonl_text
+from distscout.store.exports import csv_text, jsonl_text, parquet_available, parquet_pieces
 from distscout.store.listings import ListFilters, check_filters
 from distscout.store.paging import (
     DEFAULT_LIMIT,
@@ -63,11 +63,14 @@ class ListFormat(StrEnum):
     json = "json"
     csv = "csv"
     jsonl = "jsonl"
+    parquet = "parquet"  # when pyarrow is installed on the server
 
 
 FormatQuery = Annotated[
     ListFormat,
-    Query(description="json: one page; csv or jsonl: every row the filters select, streamed, in order."),
+    Query(
+        description="json: one page; csv, jsonl or parquet (pyarrow): every row the filters select, in order."
+    ),
 ]
 
 
@@ -88,8 +91,10 @@ def answer(  # noqa: PLR0917 - the parts of one list request
     filters: ListFilters,
     form: ListFormat,
 ) -> Response:
-    """A page of the list as JSON; or, as CSV / JSON Lines, every row it selects, streamed a page at a
-    time (the export buttons: the same rows, filters and order as the pages)."""
+    """A page of the list as JSON; or, as CSV / JSON Lines / Parquet, every row it selects, streamed a
+    page at a time (the export buttons: the same rows, filters and order as the pages)."""
+    if form is ListFormat.parquet and not parquet_available():
+        raise HTTPException(422, "format: parquet needs pyarrow on the server (pip install pyarrow)")
     with engine.connect() as connection:
         page = read(
             connection, listing, paging if form is ListFormat.json else replace(paging, limit=1), filters
@@ -98,23 +103,32 @@ def answer(  # noqa: PLR0917 - the parts of one list request
         return page_response(request, page)
     whole = replace(paging, cursor=None)
 
-    def pieces() -> Iterator[str]:
+    def pieces() -> Iterator[str | bytes]:
         with engine.connect() as connection:
-            chunks = (list(map(flat, rows)) for rows in every_page(connection, listing, whole))
+            chunks = every_page(connection, listing, whole)
             if form is ListFormat.jsonl:
                 yield from jsonl_text(chunks)
-                return
-            first = next(chunks, [])
-            names = list(first[0]) if first else []
-            yield from csv_text(itertools.chain([first], chunks), names)
+            elif form is ListFormat.parquet:
+                yield from parquet_pieces(chunks)
+            else:
+                flattened = (list(map(flat, rows)) for rows in chunks)
+                first = next(flattened, [])
+                names = list(first[0]) if first else []
+                yield from csv_text(itertools.chain([first], flattened), names)
 
-    media = "text/csv; charset=utf-8" if form is ListFormat.csv else "application/x-ndjson"
     headers = {
         # a header is Latin-1, and a package's list is named after the package: keep the file name plain
         "Content-Disposition": f'attachment; filename="{_PLAIN.sub("-", listing.name)}.{form.value}"',
         "X-Total-Count": str(page.total),
     }
-    return StreamingResponse(pieces(), media_type=media, headers=headers)
+    return StreamingResponse(pieces(), media_type=_MEDIA[form], headers=headers)
+
+
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+}
 
 
 def flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -162,6 +176,11 @@ class ListView:
     @property
     def links(self) -> dict[str, str]:
         return {rel: _relative(url) for rel, url in page_links(self.request, self.page).items()}
+
+    @property
+    def parquet(self) -> bool:
+        """Offer a Parquet export: pyarrow is installed on this server."""
+        return parquet_available()
 
     def sort_url(self, key: str) -> str:
         """This list sorted by `key`: ascending, or the other way round if it is already sorted by it."""

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from distscout.store.queries import package_search
-from distscout.web import pages
+from distscout.web import paged, pages
 from distscout.web.service import Service
 from tests.web.conftest import ADMIN
 
@@ -196,3 +196,27 @@ def test_the_search_page_links_to_every_row_when_it_shows_some(
     page = client.get("/packages/published", params={"package": "pypi/Flask", "limit": "1"}).text
     assert "showing 1 of " in page and 'rel="next"' in page and "pallets/flask" in page
     assert client.get("/packages/elsewhere", params={"package": "pypi/Flask"}).status_code == 422
+
+
+def test_parquet_needs_pyarrow_on_the_server(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paged, "parquet_available", lambda: False)
+    answer = client.get("/api/repos", params={"format": "parquet"})
+    assert answer.status_code == 422 and "pip install pyarrow" in answer.json()["error"]
+    assert 'data-export="parquet"' not in client.get("/repos").text  # not offered
+
+
+def test_parquet_export_is_the_same_rows(client: TestClient) -> None:
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq  # type: ignore[import-not-found, import-untyped, unused-ignore]
+
+    assert 'data-export="parquet"' in client.get("/orphans").text
+    answer = client.get("/api/orphans", params={"format": "parquet", "sort": "repo"})
+    assert answer.headers["content-type"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(answer.content))
+    rows = client.get("/api/orphans", params={"sort": "repo"}).json()["items"]
+    assert table.column("repo").to_pylist() == [r["repo"] for r in rows]
+    assert [json.loads(v) for v in table.column("registries_answered_at").to_pylist()] == [
+        r["registries_answered_at"] for r in rows
+    ]
+    repos = pq.read_table(io.BytesIO(client.get("/api/repos", params={"format": "parquet"}).content))
+    assert repos.num_rows == 40 and str(repos.schema.field("failed_attempts").type) == "int64"
