@@ -26,12 +26,11 @@ from distscout.store.queries import coverage_by_ecosystem, fleet_stats, package_
 from distscout.web.auth import require_reader, service
 from distscout.web.errors import errors
 from distscout.web.paged import (
-    ArchivedFilter,
     EcosystemFilter,
     FormatQuery,
+    Listed,
     ListFormat,
     Paging,
-    Search,
     answer,
 )
 from distscout.web.service import Service
@@ -111,8 +110,8 @@ def _ecosystem(value: str | None) -> str | None:
 PAGED: dict[int | str, dict[str, Any]] = {
     **errors(422),
     200: {
-        "description": "A page: `items`, `total`, `next` / `previous` cursors; with `format` csv or jsonl, "
-        "every row the filters select.",
+        "description": "A page: `items`, `total`, `next` / `previous` cursors; with `format` csv, jsonl "
+        "or parquet, every row the filters select.",
         "content": {
             "application/json": {},
             "text/csv": {},
@@ -128,97 +127,59 @@ PAGED: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/api/orphans", tags=["reads"], responses=PAGED)
-def orphan_manifests(  # noqa: PLR0917 - each filter is a query parameter
-    request: Request,
-    current: Current,
-    paging: Paging,
-    ecosystem: EcosystemFilter = None,
-    verdict: VerdictQuery = None,
-    archived: ArchivedFilter = None,
-    q: Search = None,
-    format: FormatQuery = ListFormat.json,
+def orphan_manifests(
+    listed: Listed, ecosystem: EcosystemFilter = None, verdict: VerdictQuery = None
 ) -> Response:
     """Manifests that declare intent to publish a package no registry has for the same repo, where every
     registry that could know the ecosystem answered (the others are at `/api/orphans/unconfirmed`); each
     with its verdict (unregistered, taken, unknown), unregistered first. Sorts: verdict, repo,
     manifest_path, manifest_type, package_name_declared."""
-    filters = ListFilters(q=q, ecosystem=_ecosystem(ecosystem), verdict=_value(verdict), archived=archived)
-    return answer(request, current.engine, orphans_listing(filters), paging, filters, format)
+    return listed.answer(orphans_listing, ecosystem=_ecosystem(ecosystem), verdict=_value(verdict))
 
 
 @router.get("/api/orphans/unconfirmed", tags=["reads"], responses=PAGED)
-def unconfirmed_orphan_manifests(  # noqa: PLR0917 - each filter is a query parameter
-    request: Request,
-    current: Current,
-    paging: Paging,
-    ecosystem: EcosystemFilter = None,
-    archived: ArchivedFilter = None,
-    q: Search = None,
-    format: FormatQuery = ListFormat.json,
-) -> Response:
+def unconfirmed_orphan_manifests(listed: Listed, ecosystem: EcosystemFilter = None) -> Response:
     """Manifests not seen published where a registry that could know never answered for the repository:
     not orphans until it does. `waiting_on` names the registries still waited on."""
-    filters = ListFilters(q=q, ecosystem=_ecosystem(ecosystem), archived=archived)
-    return answer(request, current.engine, unconfirmed_listing(filters), paging, filters, format)
+    return listed.answer(unconfirmed_listing, ecosystem=_ecosystem(ecosystem))
 
 
 @router.get("/api/unclaimed", tags=["reads"], responses=PAGED)
-def unclaimed_packages(  # noqa: PLR0917 - each filter is a query parameter
-    request: Request,
-    current: Current,
-    paging: Paging,
+def unclaimed_packages(
+    listed: Listed,
     ecosystem: EcosystemFilter = None,
     kind: Annotated[PackageKind | None, Query(description="language registries or distro packages.")] = None,
-    archived: ArchivedFilter = None,
-    q: Search = None,
-    format: FormatQuery = ListFormat.json,
 ) -> Response:
     """Registry packages of scanned repos whose manifest walk answered and found no manifest at all
     (repos whose walk never answered are at `/api/manifests/unknown`): one row per package of a
     repository, with every source that saw it; `kind` is `distro` for deb / rpm / apk."""
-    filters = ListFilters(q=q, ecosystem=_ecosystem(ecosystem), kind=_value(kind), archived=archived)
-    return answer(request, current.engine, unclaimed_listing(filters), paging, filters, format)
+    return listed.answer(unclaimed_listing, ecosystem=_ecosystem(ecosystem), kind=_value(kind))
 
 
 @router.get("/api/manifests/unknown", tags=["reads"], responses=PAGED)
-def repos_with_manifests_unknown(  # noqa: PLR0917 - each filter is a query parameter
-    request: Request,
-    current: Current,
-    paging: Paging,
-    archived: ArchivedFilter = None,
-    q: Search = None,
-    format: FormatQuery = ListFormat.json,
-) -> Response:
+def repos_with_manifests_unknown(listed: Listed) -> Response:
     """Scanned repositories no manifest walk has answered for yet (no token, a spent budget, an outage):
     neither unclaimed nor not. `registry_packages` counts what would be unclaimed if the walk found none."""
-    filters = ListFilters(q=q, archived=archived)
-    return answer(request, current.engine, manifests_unknown_listing(filters), paging, filters, format)
+    return listed.answer(manifests_unknown_listing)
 
 
 @router.get("/api/repos", tags=["reads"], responses=PAGED)
-def repositories(  # noqa: PLR0917 - each filter is a query parameter
-    request: Request,
-    current: Current,
-    paging: Paging,
-    q: Search = None,
+def repositories(
+    listed: Listed,
     status: Annotated[RepoStatus | None, Query(description="The latest scan.")] = None,
     ecosystem: EcosystemFilter = None,
     verdict: VerdictQuery = None,
-    archived: ArchivedFilter = None,
     has_orphan: Annotated[bool | None, Query(description="With (true) or without an orphan.")] = None,
-    format: FormatQuery = ListFormat.json,
 ) -> Response:
     """Tracked repositories with their last scan, completeness, failures, archived flag and orphan count.
     Sorts: repo, last_run, scan, failed_attempts, archived, orphans."""
-    filters = ListFilters(
-        q=q,
+    return listed.answer(
+        repos_listing,
         status=_value(status),
         ecosystem=_ecosystem(ecosystem),
         verdict=_value(verdict),
-        archived=archived,
         has_orphan=has_orphan,
     )
-    return answer(request, current.engine, repos_listing(filters), paging, filters, format)
 
 
 def _value(choice: StrEnum | None) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated, Any
@@ -28,6 +28,7 @@ from distscout.store.paging import (
     every_page,
     read_page,
 )
+from distscout.web.auth import service
 
 
 class Order(StrEnum):
@@ -129,6 +130,36 @@ _MEDIA = {
     "jsonl": "application/x-ndjson",
     "parquet": "application/vnd.apache.parquet",
 }
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """What every list request of the API has: its URL, the store, the page asked for, the search, the
+    archived filter and the format; each route adds the filters of its own list."""
+
+    request: Request
+    engine: Engine
+    paging: PageRequest
+    q: str | None
+    archived: bool | None
+    form: ListFormat
+
+    def answer(self, listing_of: Callable[[ListFilters], Listing], **filters: Any) -> Response:
+        chosen = ListFilters(q=self.q, archived=self.archived, **filters)
+        return answer(self.request, self.engine, listing_of(chosen), self.paging, chosen, self.form)
+
+
+def list_request(
+    request: Request,
+    paging: Paging,
+    q: Search = None,
+    archived: ArchivedFilter = None,
+    format: FormatQuery = ListFormat.json,
+) -> ListRequest:
+    return ListRequest(request, service(request).engine, paging, q, archived, format)
+
+
+Listed = Annotated[ListRequest, Depends(list_request)]
 
 
 def flat(row: dict[str, Any]) -> dict[str, Any]:
