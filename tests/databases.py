@@ -140,9 +140,16 @@ class PostgresServer:
     def drop_database(self, url: str) -> None:
         name = make_url(url).database
         assert name and name.startswith(self.prefix), name
-        self._connection().execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        for _attempt in range(100):
+            try:
+                self._connection().execute(drop)
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                # FORCE may not end an autovacuum worker (the superuser's) that is busy in the database:
+                # it is done within moments on a test database, so wait for it and drop again.
+                time.sleep(0.1)
+        self._connection().execute(drop)
 
     @contextlib.contextmanager
     def database(self) -> Iterator[str]:
