@@ -60,6 +60,7 @@ def _environment() -> Environment:
     env.filters["when"] = when
     env.filters["percent"] = percent
     env.globals["package_url"] = package_url
+    env.globals["flag"] = flag
     return env
 
 
@@ -170,10 +171,8 @@ def orphans_page(request: Request, current: Current, paging: Paging, filters: Fi
         view = _view(request, connection, orphans_listing(filters), paging, filters)
         waiting = None
         if filters.verdict is None:
-            side = replace(filters, verdict=None)
-            waiting = ListView(
-                request, read(connection, unconfirmed_listing(side), SIDE_TABLE, side), "", True
-            )
+            side = read(connection, unconfirmed_listing(filters), SIDE_TABLE, filters)
+            waiting = ListView(request, side, "", True)
         counts = verdict_links(verdict_counts(connection))
     return render(
         request,
@@ -184,7 +183,6 @@ def orphans_page(request: Request, current: Current, paging: Paging, filters: Fi
         verdict=filters.verdict,
         counts=counts,
         ecosystems=current.ecosystems(),
-        flag=flag,
     )
 
 
@@ -217,48 +215,54 @@ def unclaimed_page(request: Request, current: Current, paging: Paging, filters: 
         kinds=kinds,
         unknown=unknown_view,
         ecosystems=current.ecosystems(),
-        flag=flag,
     )
+
+
+def _list_page(  # noqa: PLR0917 - the parts of one list page
+    request: Request,
+    current: Service,
+    listing: Listing,
+    paging: PageRequest,
+    filters: ListFilters,
+    template: str,
+    **context: Any,
+) -> Response:
+    """A page that shows one list: its rows as paged, sorted and filtered, and the filter form's values."""
+    with current.engine.connect() as connection:
+        view = _view(request, connection, listing, paging, filters)
+    return render(request, template, view=view, filters=filters, **context)
 
 
 @reads.get("/orphans/unconfirmed")
 def unconfirmed_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
-    with current.engine.connect() as connection:
-        view = _view(request, connection, unconfirmed_listing(filters), paging, filters)
-    return render(
-        request,
-        "unconfirmed.html",
-        title="unconfirmed orphans",
-        view=view,
-        filters=filters,
-        ecosystems=current.ecosystems(),
-        flag=flag,
+    listing = unconfirmed_listing(filters)
+    ecosystems = current.ecosystems()
+    title = "unconfirmed orphans"
+    return _list_page(
+        request, current, listing, paging, filters, "unconfirmed.html", title=title, ecosystems=ecosystems
     )
 
 
 @reads.get("/manifests/unknown")
 def manifests_unknown_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
-    with current.engine.connect() as connection:
-        view = _view(request, connection, manifests_unknown_listing(filters), paging, filters)
-    return render(
-        request, "manifests_unknown.html", title="manifests unknown", view=view, filters=filters, flag=flag
-    )
+    listing = manifests_unknown_listing(filters)
+    title = "manifests unknown"
+    return _list_page(request, current, listing, paging, filters, "manifests_unknown.html", title=title)
 
 
 @reads.get("/repos")
 def repos_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
-    with current.engine.connect() as connection:
-        view = _view(request, connection, repos_listing(filters), paging, filters)
-    return render(
+    return _list_page(
         request,
+        current,
+        repos_listing(filters),
+        paging,
+        filters,
         "repos.html",
         title="repositories",
-        view=view,
-        filters=filters,
         statuses=REPO_STATUSES,
         ecosystems=current.ecosystems(),
         verdicts=VERDICTS,
-        flag=flag,
     )
 
 
