@@ -25,6 +25,7 @@ from distscout.store.queries import (
     manifests_unknown_query,
     orphan_condition,
     orphans_query,
+    registries_answered_at,
     registry_evidence,
     unclaimed_condition,
     unconfirmed_orphans_query,
@@ -173,12 +174,8 @@ def orphans_listing(filters: ListFilters) -> Listing:
         default_sort="verdict",
         unique=("repo", "manifest_path", "row_id"),
         hidden=frozenset({"row_id", "rank", "data_collection_date", *answered}),
-        shape=lambda row: _orphan_row(row, answered),
+        shape=lambda row: row | {"registries_answered_at": registries_answered_at(row)},
     )
-
-
-def _orphan_row(row: dict[str, Any], answered: list[str]) -> dict[str, Any]:
-    return row | {"registries_answered_at": {key: iso(row[key]) for key in answered if row.get(key)}}
 
 
 def _manifest_filters(query: Select[Any], filters: ListFilters) -> Select[Any]:

@@ -89,8 +89,11 @@ class _Cursor:
     values: list[Any]
 
 
-def read_page(connection: Connection, listing: Listing, request: PageRequest) -> Page:
-    """One page of `listing`, sorted and positioned as `request` asks."""
+def read_page(
+    connection: Connection, listing: Listing, request: PageRequest, *, counted: bool = True
+) -> Page:
+    """One page of `listing`, sorted and positioned as `request` asks; `counted` false leaves the
+    whole list uncounted (`total` 0: a walk through every page needs no count per page)."""
     sort = request.sort or listing.default_sort
     if sort not in listing.sorts:
         raise PageError(f"sort: {sort[:40]!r} is not one of {', '.join(listing.sorts)}")
@@ -120,7 +123,7 @@ def read_page(connection: Connection, listing: Listing, request: PageRequest) ->
     fetched = fetched[: request.limit]
     if backwards:
         fetched.reverse()
-    total = int(connection.execute(select(func.count()).select_from(listed)).scalar_one())
+    total = int(connection.execute(select(func.count()).select_from(listed)).scalar_one()) if counted else 0
 
     def mark(row: dict[str, Any], before: bool) -> str:
         values = [row[f"_key{i}"] for i in range(len(keys))]
@@ -213,7 +216,7 @@ def every_page(
     memory stays one page, however long the list)."""
     cursor = request.cursor
     while True:
-        page = read_page(connection, listing, replace(request, limit=MAX_LIMIT, cursor=cursor))
+        page = read_page(connection, listing, replace(request, limit=MAX_LIMIT, cursor=cursor), counted=False)
         if page.rows:
             yield page.rows
         if page.next is None:

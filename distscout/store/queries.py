@@ -302,12 +302,16 @@ def orphans(connection: Connection, verdict: str | None = None) -> list[dict[str
         "verdict_detail",
         "linked_repository",
     )
-    answered = [column.name for column in answered_at()]
     return [
         {key: row._mapping[key] for key in shown}
-        | {"registries_answered_at": {k: _iso(row._mapping[k]) for k in answered if row._mapping[k]}}
+        | {"registries_answered_at": registries_answered_at(row._mapping)}
         for row in connection.execute(orphans_query(verdict))
     ]
+
+
+def registries_answered_at(row: Any) -> dict[str, str | None]:
+    """An orphan row's `*_answered_at` columns (orphans_query) as one mapping, those with a date only."""
+    return {key: _iso(row[key]) for key in (column.name for column in answered_at()) if row.get(key)}
 
 
 def unconfirmed_orphans_query() -> Select[Any]:
