@@ -510,7 +510,8 @@ def recent_scans(connection: Connection, limit: int = 20) -> list[dict[str, Any]
 
 
 def repo_report(connection: Connection, ref: RepoRef) -> dict[str, Any] | None:
-    repo = connection.execute(select(repos).where(repos.c.repo_key == ref.key)).first()
+    walk = manifest_state().label("manifests_state")
+    repo = connection.execute(select(repos, walk).where(repos.c.repo_key == ref.key)).first()
     if repo is None:
         return None
     distribution = connection.execute(
@@ -534,6 +535,9 @@ def repo_report(connection: Connection, ref: RepoRef) -> dict[str, Any] | None:
         "repo": display_name(repo.host, repo.owner, repo.name),
         "url": repo.url,
         "archived": repo.archived,
+        # found / none / unknown / not scanned: a registry row with no manifest pairs with nothing, but
+        # "no manifest" is evidence only when a manifest walk answered
+        "manifests_state": repo.manifests_state,
         "state": _state(repo._mapping),
         # each row with the manifests it pairs with, each manifest with the packages (distscout.pairing)
         "distribution": rows,

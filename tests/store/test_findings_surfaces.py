@@ -128,6 +128,12 @@ async def test_every_surface_shows_unconfirmed_and_unknown_apart(
             page = client.get("/unclaimed").text
             assert 'id="unknown"' in page and "acme/published" in page
             assert 'href="/manifests/unknown" data-list="unknown"' in page
+            published = client.get("/repos/acme/published").text  # a registry row, no walk answered
+            assert (
+                '<span class="unpaired">manifests unknown</span>' in published
+                and "no manifest" not in published
+            )
+            assert client.get("/api/repos/acme/published").json()["manifests_state"] == "unknown"
             unknown_page = client.get("/manifests/unknown", params={"sort": "registry_packages"}).text
             assert "showing 1 of 1 repositories" in unknown_page and "acme/published" in unknown_page
             waiting_page = client.get("/orphans/unconfirmed", params={"q": "LONELY"}).text
