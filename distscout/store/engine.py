@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from distscout.store.schema import add_postgresql_options
+
 
 class StoreError(Exception):
     """The database cannot be used; the message is meant for the user (no secrets in it)."""
@@ -42,6 +44,7 @@ def create_store_engine(url: str, *, pool_size: int = 10) -> Engine:
         raise StoreError(
             f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql://"
         )
+    add_postgresql_options()
     engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     event.listen(engine, "connect", _postgresql_session)
     return engine
