@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from distscout import __version__
-from distscout.web import admin, api, errors, pages
+from distscout.web import admin, api, errors, list_pages, pages, rendering
 from distscout.web.guard import Guard, allowed_host_names
 from distscout.web.service import Service
 from distscout.web.sessions import Sessions
@@ -32,10 +32,11 @@ def create_app(service: Service) -> FastAPI:
     )
     app.state.service = service
     app.state.sessions = Sessions()
-    errors.install(app, pages.page_error)
+    errors.install(app, rendering.page_error)
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(pages.reads)
+    app.include_router(list_pages.reads)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,41 +1,20 @@
-"""The dashboard: server-rendered pages over the same reads as the API. Templates autoescape everything;
-package names and manifest paths are hostile input, so no data is ever marked safe."""
+"""The dashboard's other pages: the fleet overview, a repository, a package search, integrity, workers,
+sign-in and the API reference. The lists are in `list_pages`; how pages render is in `rendering`."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi import Path as PathParameter
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from fastapi import Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from distscout.ecosystems import PackageRefError, parse_package_ref
-from distscout.store.listings import (
-    PACKAGE_KINDS,
-    REPO_STATUSES,
-    ListFilters,
-    declarations_listing,
-    manifests_unknown_listing,
-    orphans_listing,
-    publishers_listing,
-    repos_listing,
-    unclaimed_listing,
-    unconfirmed_listing,
-)
-from distscout.store.paging import Listing, PageRequest, read_page
-from distscout.store.queries import coverage_by_ecosystem, fleet_stats, package_search, verdict_counts
-from distscout.triage import NAME_MATCHED, ORPHAN_VERDICTS, VERDICTS, Verdict
-from distscout.web.api import package_key
-from distscout.web.auth import COOKIE, require_reader, service, sessions, token_matches
+from distscout.store.queries import coverage_by_ecosystem, fleet_stats, package_search
+from distscout.web.auth import COOKIE, sessions, token_matches
 from distscout.web.charts import trend_chart
-from distscout.web.paged import ListView, Paging, flag, parse_flag, read
-from distscout.web.service import Service
+from distscout.web.rendering import Current, page_router, render
 from distscout.web.status import (
     ForgePath,
     Host,
@@ -48,62 +27,8 @@ from distscout.web.status import (
     worker_status,
 )
 
-TEMPLATES = Path(__file__).parent / "templates"
-Current = Annotated[Service, Depends(service)]
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True
-    )
-    env.filters["repo_path"] = repo_path
-    env.filters["when"] = when
-    env.filters["percent"] = percent
-    env.globals["package_url"] = package_url
-    env.globals["flag"] = flag
-    return env
-
-
-router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-reads = APIRouter(
-    include_in_schema=False, default_response_class=HTMLResponse, dependencies=[Depends(require_reader)]
-)
-
-
-def repo_path(full_name: str) -> str:
-    """The dashboard URL of a repository (`owner/name`, or `host/path` off GitHub): each segment
-    percent-encoded."""
-    return "/repos/" + "/".join(quote(segment, safe="") for segment in full_name.split("/"))
-
-
-def package_url(ecosystem: str, name: str) -> str:
-    """The dashboard's view of a package: who publishes it, who declares it."""
-    return "/packages?" + urlencode({"package": f"{ecosystem}/{name}"})
-
-
-def when(iso: str | None) -> str:
-    return iso[:16].replace("T", " ") if iso else "-"
-
-
-def percent(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
-
-
-templates = Jinja2Templates(env=_environment())
-
-
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    current = service(request)
-    context.setdefault("title", template.removesuffix(".html"))
-    context["workers_here"] = current.dispatcher is not None
-    context["protected"] = current.settings.protect_reads
-    return templates.TemplateResponse(request, template, context, status_code=status_code)
-
-
-def page_error(request: Request, status: int, message: str, headers: dict[str, str] | None) -> Response:
-    response = render(request, "error.html", status, title=f"error {status}", status=status, message=message)
-    response.headers.update(headers or {})
-    return response
+router = page_router(reads=False)
+reads = page_router()
 
 
 @reads.get("/")
@@ -119,151 +44,6 @@ def overview(request: Request, current: Current) -> Response:
 
 
 TREND_POINTS = 60
-
-
-Text = Annotated[str | None, Query(max_length=200)]
-
-
-def _filters(  # noqa: PLR0917 - the dashboard's filter form, one field each
-    q: Text = None,
-    status: Text = None,
-    ecosystem: Text = None,
-    verdict: Text = None,
-    archived: Text = None,
-    has_orphan: Text = None,
-    kind: Text = None,
-) -> ListFilters:
-    """The filter form's fields: "" is "any"."""
-    return ListFilters(
-        q=q or None,
-        status=status or None,
-        ecosystem=(ecosystem or "").strip().lower() or None,
-        verdict=verdict or None,
-        archived=parse_flag("archived", archived),
-        has_orphan=parse_flag("has_orphan", has_orphan),
-        kind=kind or None,
-    )
-
-
-Filters = Annotated[ListFilters, Depends(_filters)]
-SIDE_TABLE = PageRequest(limit=50)  # a list shown beside the main one: its first rows, its total, its export
-
-
-def _view(
-    request: Request, connection: Any, listing: Listing, paging: PageRequest, filters: ListFilters
-) -> ListView:
-    page = read(connection, listing, paging, filters)
-    return ListView(request, page, f"/api/{_API_PATHS[listing.name]}", filters != ListFilters())
-
-
-_API_PATHS = {
-    "repos": "repos",
-    "orphans": "orphans",
-    "unconfirmed": "orphans/unconfirmed",
-    "unclaimed": "unclaimed",
-    "manifests_unknown": "manifests/unknown",
-}
-
-
-@reads.get("/orphans")
-def orphans_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
-    with current.engine.connect() as connection:
-        view = _view(request, connection, orphans_listing(filters), paging, filters)
-        waiting = None
-        if filters.verdict is None:
-            side = read(connection, unconfirmed_listing(filters), SIDE_TABLE, filters)
-            waiting = ListView(request, side, "", True)
-        counts = verdict_links(verdict_counts(connection))
-    return render(
-        request,
-        "orphans.html",
-        view=view,
-        filters=filters,
-        unconfirmed=waiting,
-        verdict=filters.verdict,
-        counts=counts,
-        ecosystems=current.ecosystems(),
-    )
-
-
-def verdict_links(values: dict[str, int]) -> list[tuple[str, int]]:
-    """Each verdict with its number of manifests, in the order the orphans page lists them."""
-    return [
-        *((v.value, values[f"orphans_{v.value}"]) for v in ORPHAN_VERDICTS),
-        *((v.value, values[f"names_{v.value}"]) for v in NAME_MATCHED),
-        (Verdict.INVALID_NAME.value, values["invalid_names"]),
-    ]
-
-
-@reads.get("/unclaimed")
-def unclaimed_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
-    with current.engine.connect() as connection:
-        view = _view(request, connection, unclaimed_listing(filters), paging, filters)
-        kinds = {
-            kind: read_page(
-                connection, unclaimed_listing(replace(filters, kind=kind)), PageRequest(limit=1)
-            ).total
-            for kind in PACKAGE_KINDS
-        }
-        unknown = read_page(connection, manifests_unknown_listing(ListFilters()), SIDE_TABLE)
-    unknown_view = ListView(request, unknown, "/api/manifests/unknown", False)
-    return render(
-        request,
-        "unclaimed.html",
-        view=view,
-        filters=filters,
-        kinds=kinds,
-        unknown=unknown_view,
-        ecosystems=current.ecosystems(),
-    )
-
-
-def _list_page(  # noqa: PLR0917 - the parts of one list page
-    request: Request,
-    current: Service,
-    listing: Listing,
-    paging: PageRequest,
-    filters: ListFilters,
-    template: str,
-    **context: Any,
-) -> Response:
-    """A page that shows one list: its rows as paged, sorted and filtered, and the filter form's values."""
-    with current.engine.connect() as connection:
-        view = _view(request, connection, listing, paging, filters)
-    return render(request, template, view=view, filters=filters, **context)
-
-
-@reads.get("/orphans/unconfirmed")
-def unconfirmed_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
-    listing = unconfirmed_listing(filters)
-    ecosystems = current.ecosystems()
-    title = "unconfirmed orphans"
-    return _list_page(
-        request, current, listing, paging, filters, "unconfirmed.html", title=title, ecosystems=ecosystems
-    )
-
-
-@reads.get("/manifests/unknown")
-def manifests_unknown_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
-    listing = manifests_unknown_listing(filters)
-    title = "manifests unknown"
-    return _list_page(request, current, listing, paging, filters, "manifests_unknown.html", title=title)
-
-
-@reads.get("/repos")
-def repos_page(request: Request, current: Current, paging: Paging, filters: Filters) -> Response:
-    return _list_page(
-        request,
-        current,
-        repos_listing(filters),
-        paging,
-        filters,
-        "repos.html",
-        title="repositories",
-        statuses=REPO_STATUSES,
-        ecosystems=current.ecosystems(),
-        verdicts=VERDICTS,
-    )
 
 
 @reads.get("/repos/{owner}/{name}")
@@ -303,25 +83,6 @@ def packages_page(
     return render(
         request, "packages.html", status, title="search", package=package, found=found, problem=problem
     )
-
-
-@reads.get("/packages/{which}")
-def package_rows_page(
-    request: Request,
-    current: Current,
-    which: Annotated[str, PathParameter(pattern="^(published|declared)$")],
-    paging: Paging,
-    package: Annotated[str, Query(max_length=600)],
-) -> Response:
-    """Every registry row (published) or manifest (declared) of one package, paged like the other lists."""
-    ecosystem, normalized = package_key(package)
-    listing = (publishers_listing if which == "published" else declarations_listing)(ecosystem, normalized)
-    with current.engine.connect() as connection:
-        view = ListView(
-            request, read(connection, listing, paging, ListFilters()), f"/api/packages/{which}", True
-        )
-    title = f"{ecosystem}/{normalized}: {which}"
-    return render(request, "package_rows.html", title=title, view=view, which=which, package=package)
 
 
 @reads.get("/integrity")

@@ -14,7 +14,7 @@ from distscout.scanner import scan_repo
 from distscout.store.repos import add_repos, list_repos
 from distscout.store.rotation import record_scan
 from distscout.web.app import create_app
-from distscout.web.pages import repo_path
+from distscout.web.rendering import repo_path
 from tests.emulator.fixtures import EmulatorFactory
 from tests.sources.gitlab_world import gitlab_world
 from tests.sources.helpers import settings_for, upstreams_for
