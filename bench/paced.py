@@ -55,7 +55,7 @@ async def run_daemon(
     urls: dict[str, str], database_url: str, options: argparse.Namespace
 ) -> tuple[DispatcherStats, Window]:
     settings = settings_for(urls, database_url, options.workers).model_copy(update={"start_interval": 0.5})
-    engine = open_engine(database_url, pool_size=options.workers + 4)
+    engine = open_engine(database_url)
     app = Application(settings, engine)
     upstreams = app.upstreams()
     dispatcher = app.dispatcher(upstreams, idle_poll=0.5)

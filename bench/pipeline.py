@@ -6,7 +6,7 @@ Prints, per backend: repositories/second end to end (every source, rotation incl
 requests per repository, the CPU per repository of the scanning process and of the emulator, the local cost
 per repository (interpretation, and rotation into the store one scan at a time and in group commits of
 GROUP, timed apart from the network), and the peak resident memory. `--workers` defaults to the setting's
-default for the backend (64 on SQLite, 16 on PostgreSQL).
+default (64).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def resident_mib() -> float:
 
 
 async def end_to_end(settings: Settings, count: int, every: int = 0) -> tuple[float, Counter[str]]:
-    engine = open_engine(settings.database_url, pool_size=settings.workers + 4)
+    engine = open_engine(settings.database_url)
     with engine.begin() as connection:
         add_repos(
             connection, [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(count)], datetime.now(UTC)

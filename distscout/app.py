@@ -30,8 +30,8 @@ class Application:
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Application:
-        """The application over the configured database (migrated unless told), a connection per worker."""
-        engine = open_engine(settings.database_url, pool_size=max(5, settings.workers + 2), migrate=migrate)
+        """The application over the configured database (migrated unless told)."""
+        engine = open_engine(settings.database_url, migrate=migrate)
         return cls(settings, engine)
 
     def upstreams(self) -> Upstreams:

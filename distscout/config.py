@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -32,8 +32,6 @@ from distscout.interpreters.release_assets import RELEASE_ASSETS
 
 ALL_SOURCES = evidence_sources()
 _EMAIL = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}")
-SQLITE_WORKERS = 64
-POSTGRES_WORKERS = 16
 
 
 class ConfigError(Exception):
@@ -85,10 +83,10 @@ class Settings(BaseSettings):
     user_agent: str = "distscout/0.1 (+https://github.com/distscout/distscout)"
     sources: tuple[str, ...] = ALL_SOURCES
     cadence_days: float = Field(default=180, gt=0)
-    # Scans at once (concurrent scans also share GraphQL and bulk queries). Unset: 64 on SQLite, where one
-    # process does all the work and stores its scans in group commits; 16 on PostgreSQL, where each running
-    # scan holds a connection and several machines share the server's connection limit.
-    workers: int = Field(default=POSTGRES_WORKERS, ge=1, le=256)
+    # Scans at once (concurrent scans also share GraphQL and bulk queries). A scan holds no database
+    # connection: claims and stores are short transactions in threads, so this is not bounded by the
+    # server's connections (a process uses at most `STORE_CONNECTIONS`, store/engine.py).
+    workers: int = Field(default=64, ge=1, le=256)
     start_interval: float = Field(default=30.0, ge=0)
     start_burst: int = Field(default=25, ge=1)  # with batching: scans started together (≤ workers)
     pace_by_budget: bool = True  # once rate-limit headers are known, pace scans to spread the budget
@@ -146,12 +144,6 @@ class Settings(BaseSettings):
         if value is not None and not _EMAIL.fullmatch(value):
             raise ValueError(f"expected an email address such as ops@example.org, got {value!r}")
         return value
-
-    @model_validator(mode="after")
-    def _workers_for_the_backend(self) -> Settings:
-        if "workers" not in self.model_fields_set and self.database_url.startswith("sqlite"):
-            self.workers = SQLITE_WORKERS
-        return self
 
     def forges(self) -> tuple[Forge, ...]:
         """The forges repositories may live on: github.com, gitlab.com and the self-hosted GitLabs."""

@@ -47,9 +47,9 @@ class Upstreams:
     async def aclose(self) -> None:
         for client in self.all():
             await client.aclose()
-        flush = getattr(self.cache, "flush", None)
+        flush = getattr(self.cache, "aflush", None)  # a store-backed cache buffers its writes
         if flush is not None:
-            flush()
+            await flush()
 
 
 def build_upstreams(

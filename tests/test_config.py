@@ -24,10 +24,10 @@ def test_defaults() -> None:
     assert settings.database_url.startswith("sqlite:///") and settings.github_token is None
 
 
-def test_workers_default_follows_the_backend_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SQLite: one process stores everything in group commits. PostgreSQL: each running scan holds a
-    connection, and several machines share the server's limit."""
-    assert load_settings(database_url="postgresql://db/distscout").workers == 16
+def test_workers_default_is_one_for_both_backends_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No scan holds a database connection on either backend, so the number of scans at once does not
+    depend on the database: the server's connections are bounded per process instead (engine.py)."""
+    assert load_settings(database_url="postgresql://db/distscout").workers == 64
     assert load_settings(database_url="sqlite:///x.db").workers == 64
     assert load_settings(database_url="postgresql://db/distscout", workers=40).workers == 40
     monkeypatch.setenv("DISTSCOUT_WORKERS", "3")

@@ -85,7 +85,7 @@ def database(current: Settings | None = None) -> Iterator[Engine]:
 
     chosen = current or settings()
     with opening(chosen):
-        engine = open_engine(chosen.database_url, pool_size=max(5, chosen.workers + 2))
+        engine = open_engine(chosen.database_url)
     try:
         yield engine
     finally:

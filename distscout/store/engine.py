@@ -13,6 +13,11 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from distscout.store.schema import add_postgresql_options
 
+# The most PostgreSQL connections one process opens (half kept in its pool, half opened when busy): claims,
+# the group writer, the HTTP cache and the heartbeat each use one at a time, in threads, and the web's reads
+# take what is left. No scan holds one, so a fleet's budget is machines × this, whatever `workers` is.
+STORE_CONNECTIONS = 10
+
 
 class StoreError(Exception):
     """The database cannot be used; the message is meant for the user (no secrets in it)."""
@@ -27,7 +32,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_store_engine(url: str, *, pool_size: int = 10) -> Engine:
+def create_store_engine(url: str, *, pool_size: int = STORE_CONNECTIONS // 2) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -58,7 +63,7 @@ def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()
 
 
-def open_engine(url: str, *, migrate: bool = True, pool_size: int = 10) -> Engine:
+def open_engine(url: str, *, migrate: bool = True, pool_size: int = STORE_CONNECTIONS // 2) -> Engine:
     """An engine on `url`, migrated to the newest schema unless `migrate` is false."""
     engine = create_store_engine(url, pool_size=pool_size)
     try:

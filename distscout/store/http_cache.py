@@ -3,13 +3,16 @@
 A rescan from any process (another worker, tomorrow's daemon) sends `If-None-Match`; a 304 is answered from
 the stored body, and GitHub does not count it against the rate limit. Bodies live in the content-addressed
 `capture_bodies`, shared with the captures that usually hold the same answer. Writes are buffered and
-flushed in batches (and on `flush()`), so caching does not add a transaction per request.
+flushed in batches (and on `aflush()`), so caching does not add a transaction per request. Reads and writes
+run in threads: the event loop that runs the scans never waits on the database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
@@ -19,6 +22,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from distscout.http.cache import CachedAnswer
 from distscout.store.bodies import load_bodies, store_bodies
 from distscout.store.schema import http_cache
+
+log = logging.getLogger("distscout.http_cache")
 
 FLUSH_EVERY = 200
 MEMORY_ENTRIES = 1_000  # recent answers kept in memory too; the rest is a database read away
@@ -30,6 +35,7 @@ class StoreConditionalCache:
         self._memory: dict[str, CachedAnswer] = {}
         self._pending: dict[str, CachedAnswer] = {}
         self._asked: dict[str, list[asyncio.Future[CachedAnswer | None]]] = {}
+        self._busy: set[asyncio.Task[None]] = set()  # reads and flushes running in threads
 
     async def lookup(self, key: str) -> CachedAnswer | None:
         """The cached answer for `key`. Lookups made in one turn of the event loop (a burst of scans
@@ -39,21 +45,28 @@ class StoreConditionalCache:
             return answer
         loop = asyncio.get_running_loop()
         if not self._asked:
-            loop.call_soon(self._answer_asked)
+            loop.call_soon(self._in_background, self._answer_asked)
         future: asyncio.Future[CachedAnswer | None] = loop.create_future()
         self._asked.setdefault(key, []).append(future)  # a future each: one waiter's cancellation is its own
         return await future
 
-    def _answer_asked(self) -> None:
+    def _in_background(self, work: Callable[[], Coroutine[None, None, None]]) -> None:
+        task = asyncio.get_running_loop().create_task(work())
+        self._busy.add(task)
+        task.add_done_callback(self._busy.discard)
+
+    async def _answer_asked(self) -> None:
         asked, self._asked = self._asked, {}
         try:
-            found = self._read(list(asked))
+            found = await asyncio.to_thread(self._read, list(asked))
         except Exception as exc:  # noqa: BLE001 — every waiter gets the error; none may hang
             for futures in asked.values():
                 for future in futures:
                     if not future.done():
                         future.set_exception(exc)
             return
+        for key, answer in found.items():
+            self._remember(key, answer)
         for key, futures in asked.items():
             for future in futures:
                 if not future.done():
@@ -77,22 +90,40 @@ class StoreConditionalCache:
                 stored_at = row.stored_at if row.stored_at.tzinfo else row.stored_at.replace(tzinfo=UTC)
                 answer = CachedAnswer(row.etag, body, row.content_type, row.link, row.status, stored_at)
                 found[by_hash[row.key_hash]] = answer
-                self._remember(by_hash[row.key_hash], answer)
         return found
 
     def store(self, key: str, answer: CachedAnswer) -> None:
         self._remember(key, answer)
         self._pending[key] = answer
         if len(self._pending) >= FLUSH_EVERY:
-            self.flush()
+            pending, self._pending = self._pending, {}
+            self._in_background(lambda: self._write_in_thread(pending))
+
+    async def _write_in_thread(self, pending: dict[str, CachedAnswer]) -> None:
+        try:
+            await asyncio.to_thread(self._write, pending)
+        except Exception as exc:  # noqa: BLE001 — a cache: a lost write costs one full request later
+            log.warning("could not store %d cached answers: %s", len(pending), str(exc).splitlines()[0])
+
+    async def aflush(self) -> None:
+        """Store every buffered answer, and wait for the reads and writes under way (on close)."""
+        while self._busy:
+            await asyncio.gather(*self._busy, return_exceptions=True)
+        pending, self._pending = self._pending, {}
+        if pending:
+            await asyncio.to_thread(self._write, pending)
 
     def flush(self) -> None:
-        if not self._pending:
-            return
+        """Store every buffered answer now, from outside an event loop."""
         pending, self._pending = self._pending, {}
+        if pending:
+            self._write(pending)
+
+    def _write(self, pending: dict[str, CachedAnswer]) -> None:
         now = datetime.now(UTC)
+        ordered = sorted(pending.items(), key=lambda item: _hash(item[0]))  # one lock order for all writers
         with self._engine.begin() as connection:
-            digests = store_bodies(connection, (answer.body for answer in pending.values()))
+            digests = store_bodies(connection, (answer.body for _, answer in ordered))
             rows = [
                 {
                     "key_hash": _hash(key),
@@ -104,7 +135,7 @@ class StoreConditionalCache:
                     "status": answer.status,
                     "stored_at": answer.stored_at or now,
                 }
-                for (key, answer), digest in zip(pending.items(), digests, strict=True)
+                for (key, answer), digest in zip(ordered, digests, strict=True)
             ]
             insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
             statement = insert(http_cache)

@@ -477,7 +477,7 @@ def due_count(connection: Connection, now: datetime, cadence: timedelta, *, part
 
     ids = [
         q.with_only_columns(repos.c.id).order_by(None)
-        for q in due_queries(now, cadence, partial_first=partial_first, leases=True)
+        for q in due_queries(now, cadence, partial_first=partial_first)
     ]
     queue = union(*ids).subquery()
     return int(connection.execute(select(func.count()).select_from(queue)).scalar_one())

@@ -2,9 +2,8 @@
 
 Every process that claims repositories registers a row and beats it every few seconds (worker/heartbeat.py).
 Its claim tokens begin with its worker id, so when its beat stops — SIGKILL, a power cut, an OOM kill — any
-other live process takes back its SQLite leases and `active_scans` entries (both backends) after a few
-missed beats, instead of when the 30-minute lease runs out. PostgreSQL row locks need no help: the server
-rolls back a dead connection's transaction. As procrastinate does with stalled workers.
+other live process takes back its leases and `active_scans` entries after a few missed beats, instead of
+when the 30-minute lease runs out. As procrastinate does with stalled workers.
 
 A process that never registered (a library caller, a test) keeps today's behaviour: its leases run out.
 """

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.sources.github_repo import prefetch_metadata
-from distscout.store.claims import Claim, claim_repo, claim_repos, release
+from distscout.store.claims import Claim, claim_repos, release
 from distscout.store.repos import TrackedRepo
 from distscout.upstreams import Upstreams
 from distscout.worker.runner import Now, ScanReport, run_claim
@@ -31,49 +31,57 @@ class BatchScan:
     keep_reports: bool = True  # the CLI prints them all; a long batch that only counts can drop them
     reports: list[ScanReport] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # held by another worker (the daemon): not scanned now
-    _waiting: dict[int, Claim] = field(default_factory=dict)  # claimed, not started yet
+    _waiting: dict[int, Claim] = field(default_factory=dict)  # claimed, not started yet (in target order)
+    _claiming: asyncio.Future[dict[int, Claim]] | None = None  # a chunk's claims being taken
     released: int = 0  # claims given back unscanned when the batch was interrupted (the CLI says how many)
 
     async def run(self, targets: Iterable[TrackedRepo]) -> list[ScanReport]:
         """Scan `targets` now, `workers` at a time (a fixed pool: memory does not grow with the fleet)."""
         writer = GroupWriter.for_settings(self.engine, self.settings, self.now)
-        queue = self._claimed(targets)
+        remaining = iter(targets)
+        turn = asyncio.Lock()  # one worker at a time takes the next claim (and claims the next chunk)
 
         async def worker() -> None:
-            for claim in queue:  # shared iterator: each target goes to exactly one worker
+            while True:
+                async with turn:
+                    claim = await self._next(remaining)
+                if claim is None:
+                    return
                 await self._one(claim, writer)
 
         try:
             await asyncio.gather(*(worker() for _ in range(self.settings.workers)))
-        finally:
-            for claim in self._waiting.values():  # interrupted: what was claimed and not started is free
-                release(self.engine, claim)
-                self.released += 1
-            self._waiting.clear()
+        finally:  # interrupted: what was claimed and not started is free again
+            if (claiming := self._claiming) is not None:  # a chunk's claims on their way: wait, give back
+                await asyncio.wait([claiming])
+                if not claiming.cancelled() and claiming.exception() is None:
+                    self._waiting.update(claiming.result())
+                self._claiming = None
+            waiting, self._waiting = list(self._waiting.values()), {}
+            if waiting:
+                await asyncio.shield(asyncio.to_thread(release, self.engine, *waiting))
+            self.released += len(waiting)
         return self.reports
 
-    def _claimed(self, targets: Iterable[TrackedRepo]) -> Iterator[Claim]:
-        """The targets' claims in order. LOOKAHEAD at a time, their metadata is asked in one GraphQL query
-        (a pool of scans finishing at different times would otherwise ask a few at a time) and, on SQLite,
-        their leases taken in one transaction. A PostgreSQL claim holds a connection for its whole scan, so
-        those are taken one at a time, as workers start. A target another worker holds goes to `busy`."""
-        leased = self.engine.dialect.name != "postgresql"
-        batcher = self.upstreams.graphql
-        remaining = iter(targets)
-        while chunk := list(islice(remaining, LOOKAHEAD)):
-            if batcher is not None:
-                prefetch_metadata(batcher, (repo.ref for repo in chunk))
-            if leased:
-                self._waiting.update(claim_repos(self.engine, [repo.id for repo in chunk], self.now()))
-            for repo in chunk:
-                if leased:
-                    claim = self._waiting.pop(repo.id, None)
-                else:
-                    claim = claim_repo(self.engine, repo.id, self.now())
-                if claim is None:
-                    self.busy.append(repo.ref.full_name)
-                else:
-                    yield claim
+    async def _next(self, remaining: Iterator[TrackedRepo]) -> Claim | None:
+        """The next target's claim, in order; None when every target has been handed out."""
+        while not self._waiting:
+            chunk = await asyncio.to_thread(lambda: list(islice(remaining, LOOKAHEAD)))  # may read the store
+            if not chunk:
+                return None
+            # LOOKAHEAD at a time, their metadata is asked in one GraphQL query (a pool of scans finishing
+            # at different times would otherwise ask a few at a time) and their leases taken in one
+            # transaction, in a thread. A target another worker holds goes to `busy`.
+            if self.upstreams.graphql is not None:
+                prefetch_metadata(self.upstreams.graphql, (repo.ref for repo in chunk))
+            ids, now = [repo.id for repo in chunk], self.now()
+            self._claiming = asyncio.ensure_future(asyncio.to_thread(claim_repos, self.engine, ids, now))
+            claimed = await asyncio.shield(self._claiming)  # cancelled meanwhile: `run` releases them
+            self._claiming = None
+            self._waiting.update((repo.id, claimed[repo.id]) for repo in chunk if repo.id in claimed)
+            self.busy += [repo.ref.full_name for repo in chunk if repo.id not in claimed]
+        first = next(iter(self._waiting))
+        return self._waiting.pop(first)
 
     async def _one(self, claim: Claim, writer: GroupWriter) -> None:
         try:

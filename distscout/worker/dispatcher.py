@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -28,7 +29,7 @@ from sqlalchemy import Engine
 
 from distscout.captures import utc_now
 from distscout.config import Settings
-from distscout.store.claims import Claim, claim_next
+from distscout.store.claims import Claim, claim_due, release
 from distscout.store.workers import claims_held_elsewhere
 from distscout.upstreams import Upstreams
 from distscout.worker.health import open_breakers
@@ -72,6 +73,7 @@ class Dispatcher:
         self.stats = DispatcherStats()
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
+        self._claimed: collections.deque[Claim] = collections.deque()  # claimed, not started yet
         batching = upstreams.graphql is not None or upstreams.ecosystems_bulk is not None
         self.burst = max(1, min(settings.workers, settings.start_burst)) if batching else 1
         self._meters: dict[str, CostMeter] = {}  # recent cost per scan, per budgeted upstream
@@ -92,7 +94,7 @@ class Dispatcher:
 
     async def run(self) -> DispatcherStats:
         cadence = timedelta(days=self.settings.cadence_days)
-        self._settle()  # at start-up
+        await self._settle()  # at start-up
         while not self._stopping.is_set():
             paused = open_breakers(self.upstreams, self.settings)
             self.stats.paused_for = paused
@@ -105,13 +107,16 @@ class Dispatcher:
                 continue
             # Asked before the claim: claims given back between the two (a dead worker's, reaped) are
             # then seen by the claim, so an idle exit never leaves them behind.
-            quiet_elsewhere = self.exit_when_idle and not self._running and not self._held_elsewhere()
-            claim = claim_next(
-                self.engine, self.now(), cadence, partial_first=self.settings.immediate_partial_reclaim
+            quiet_elsewhere = (
+                self.exit_when_idle
+                and not self._running
+                and not self._claimed
+                and not await asyncio.to_thread(self._held_elsewhere)
             )
+            claim = await self._next_claim(cadence)
             if claim is None:
                 if not self._running:
-                    self._settle()
+                    await self._settle()
                 if quiet_elsewhere:
                     break
                 await self._sleep(self.idle_poll if not self._running else min(self.idle_poll, 0.5))
@@ -125,9 +130,29 @@ class Dispatcher:
             self._burst += 1
             if self._burst >= self.burst:
                 await self._after_burst()
+        if self._claimed:  # claimed, never started: back to the queue at once
+            leftover, self._claimed = list(self._claimed), collections.deque()
+            await asyncio.to_thread(release, self.engine, *leftover)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         return self.stats
+
+    async def _next_claim(self, cadence: timedelta) -> Claim | None:
+        """The next claim to start: claimed with the rest of its burst in one transaction, in a thread."""
+        if not self._claimed:
+            free = self.settings.workers - len(self._running)
+            batch = max(1, min(free, self.burst - self._burst))
+            self._claimed.extend(
+                await asyncio.to_thread(
+                    claim_due,
+                    self.engine,
+                    self.now(),
+                    cadence,
+                    limit=batch,
+                    partial_first=self.settings.immediate_partial_reclaim,
+                )
+            )
+        return self._claimed.popleft() if self._claimed else None
 
     def _held_elsewhere(self) -> int:
         """Claims other processes hold: a dead worker's come back to the queue once its heartbeat is
@@ -164,13 +189,14 @@ class Dispatcher:
             budgeted, self.stats.finished, time.time(), self.settings.start_interval, self._meters
         )
 
-    def _settle(self) -> None:
-        """The cycle has settled (nothing due, nothing running): run the hook once per settled cycle."""
+    async def _settle(self) -> None:
+        """The cycle has settled (nothing due, nothing running): run the hook once per settled cycle, in a
+        thread (an integrity check reads the whole store)."""
         if self.on_settled is None or not self._unsettled:
             return
         self._unsettled = False
         try:
-            self.on_settled()
+            await asyncio.to_thread(self.on_settled)
         except Exception:  # the hook must not stop the daemon
             log.exception("settled-cycle hook failed")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,19 +42,25 @@ async def run_claim(
     try:
         scan = await scan_repo(upstreams, claim.repo.ref, settings)
     except BaseException:
-        release(engine, claim)  # cancelled (shutdown) or a bug: nothing half-written survives
+        await _release(engine, claim)  # cancelled (shutdown) or a bug: nothing half-written survives
         raise
     try:
         if writer is not None:
             stored = await writer.finish(claim, scan)
         else:
-            stored = finish(engine, claim, scan, now(), timedelta(days=settings.cadence_days))
+            cadence = timedelta(days=settings.cadence_days)
+            stored = await asyncio.to_thread(finish, engine, claim, scan, now(), cadence)
     except ClaimLost as lost:
         return _report(claim, scan, None, str(lost))
     except BaseException:
-        release(engine, claim)
+        await _release(engine, claim)
         raise
     return _report(claim, scan, stored)
+
+
+async def _release(engine: Engine, claim: Claim) -> None:
+    """Give the claim back, in a thread; shielded, so a second cancellation cannot leave it half-done."""
+    await asyncio.shield(asyncio.to_thread(release, engine, claim))
 
 
 def _report(claim: Claim, scan: ScanResult, stored: Stored | None, detail: str = "") -> ScanReport:

@@ -1,12 +1,14 @@
-"""Group commit: scans that finish close together are stored in one transaction.
+"""Group commit: scans that finish close together are stored in one transaction, off the event loop.
 
-On SQLite a rotation is about fifteen statements and a commit; scans finishing within `window` seconds of
-each other (or `most` of them) share one set of set-based statements instead (`finish_leased`), which
-is what lets one process store a few hundred scans a second. Each scan is still all-or-nothing: the
-group is one transaction, and when it fails each scan is retried alone, so one bad scan costs no other.
+A rotation is about fifteen statements and a commit; scans finishing within `window` seconds of each other
+(or `most` of them) share one set of set-based statements instead (`finish_leased`), which is what lets one
+process store a few hundred scans a second, on SQLite and PostgreSQL alike. Each scan is still
+all-or-nothing: the group is one transaction, and when it fails each scan is retried alone, so one bad scan
+costs no other.
 
-A PostgreSQL claim holds its row lock in a transaction of its own, so it is stored by that transaction
-at once (`finish`), as before.
+The transactions run in a thread, one group at a time, as datasette does its writes: the event loop (the
+scans' network I/O, and under `serve` the web API) never waits on a commit. Scans that finish while a group
+is being written form the next group, so a slow commit makes bigger groups, not a queue of small ones.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy import Engine
 from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.results import ScanResult, Stored
-from distscout.store.claims import Claim, finish, finish_leased
+from distscout.store.claims import Claim, finish_leased
 
 log = logging.getLogger("distscout.writer")
 
@@ -42,38 +44,55 @@ class GroupWriter:
         self.window, self.most = window, max(1, most)
         self._pending: list[tuple[Claim, ScanResult, asyncio.Future[Stored]]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._writer: asyncio.Task[None] | None = None  # one group at a time, in a thread
         self.groups = 0  # transactions written (for benchmarks: scans per group = stored / groups)
         self.stored = 0
 
     @classmethod
     def for_settings(cls, engine: Engine, settings: Settings, now: Now = utc_now) -> GroupWriter:
-        """The writer of a pool of `settings.workers`: a group is at most half of them."""
+        """The writer of a pool of `settings.workers`: a group is written at once when half of them wait."""
         cadence = timedelta(days=settings.cadence_days)
         return cls(engine, cadence, now=now, most=max(1, settings.workers // 2))
 
     async def finish(self, claim: Claim, scan: ScanResult) -> Stored:
         """Store `scan` and release `claim`; raises ClaimLost when the lease was taken over meanwhile."""
-        if claim.connection is not None:  # PostgreSQL: the claim's own transaction stores it
-            return finish(self.engine, claim, scan, self.now(), self.cadence)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Stored] = loop.create_future()
         self._pending.append((claim, scan, future))
-        if len(self._pending) >= self.most:
+        if self._writer is not None:
+            pass  # the writer takes it with the next group, once the one it is writing is committed
+        elif len(self._pending) >= self.most:
             self.flush()
         elif self._timer is None:
             self._timer = loop.call_later(self.window, self.flush)
         return await future
 
     def flush(self) -> None:
-        """Store every pending scan now (also what the timer calls)."""
+        """Start writing every pending scan now (also what the timer calls)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        group, self._pending = self._pending, []
-        if not group:
-            return
-        results = self._store([(claim, scan) for claim, scan, _ in group])
-        self.groups += 1
+        if self._writer is None and self._pending:
+            self._writer = asyncio.get_running_loop().create_task(self._write_pending())
+
+    async def _write_pending(self) -> None:
+        """Write groups until nothing is pending: what finished during one commit is the next group."""
+        try:
+            while self._pending:
+                group, self._pending = self._pending, []
+                pairs = [(claim, scan) for claim, scan, _ in group]
+                # shielded: a scan cancelled while its group is written (shutdown) does not cut the commit
+                results = await asyncio.shield(asyncio.to_thread(self._store, pairs))
+                self.groups += 1
+                self._hand_back(group, results)
+        finally:
+            self._writer = None
+
+    def _hand_back(
+        self,
+        group: list[tuple[Claim, ScanResult, asyncio.Future[Stored]]],
+        results: list[Stored | BaseException],
+    ) -> None:
         for (_, _, future), result in zip(group, results, strict=True):
             if future.done():  # its scan was cancelled while waiting (shutdown)
                 continue

@@ -91,10 +91,10 @@ async def scanned_claims(engine: Engine, server: EmulatorServer, clock: Clock, c
 
 
 async def test_one_transaction_stores_the_group_and_leaves_out_a_lost_lease(
-    sqlite_url: str, corpus_emulator: EmulatorServer
+    database_url: str, corpus_emulator: EmulatorServer
 ) -> None:
     clock = Clock()
-    engine = tracked(sqlite_url, CORPUS[:3], clock)
+    engine = tracked(database_url, CORPUS[:3], clock)
     done = await scanned_claims(engine, corpus_emulator, clock, 3)
     assert len({claim.token for claim, _ in done}) == 1, "one transaction claimed them, under one token"
     lost_id = done[1][0].repo.id
@@ -116,10 +116,10 @@ async def test_one_transaction_stores_the_group_and_leaves_out_a_lost_lease(
 
 
 async def test_a_scan_that_cannot_be_stored_costs_no_other_scan_of_its_group(
-    sqlite_url: str, corpus_emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+    database_url: str, corpus_emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock()
-    engine = tracked(sqlite_url, CORPUS[:4], clock)
+    engine = tracked(database_url, CORPUS[:4], clock)
     done = await scanned_claims(engine, corpus_emulator, clock, 4)
     broken = done[2][0].repo.id
 
@@ -146,10 +146,10 @@ async def test_a_scan_that_cannot_be_stored_costs_no_other_scan_of_its_group(
 
 
 async def test_an_interrupted_batch_gives_back_the_claims_it_did_not_start(
-    sqlite_url: str, corpus_emulator: EmulatorServer
+    database_url: str, corpus_emulator: EmulatorServer
 ) -> None:
     clock = Clock()
-    engine = tracked(sqlite_url, CORPUS, clock)
+    engine = tracked(database_url, CORPUS, clock)
     settings = settings_for(corpus_emulator, workers=1)
     first_report = asyncio.Event()
     async with upstreams_for(corpus_emulator) as upstreams:
@@ -168,12 +168,12 @@ async def test_an_interrupted_batch_gives_back_the_claims_it_did_not_start(
 
 
 async def test_the_daemon_stores_its_scans_in_groups(
-    sqlite_url: str, corpus_emulator: EmulatorServer
+    database_url: str, corpus_emulator: EmulatorServer
 ) -> None:
     from distscout.worker.dispatcher import Dispatcher
 
     clock = Clock()
-    engine = tracked(sqlite_url, CORPUS, clock)
+    engine = tracked(database_url, CORPUS, clock)
     settings = settings_for(corpus_emulator, start_interval=0, workers=16)
     async with upstreams_for(corpus_emulator) as upstreams:
         dispatcher = Dispatcher(engine, upstreams, settings, now=clock, idle_poll=0.01, exit_when_idle=True)

@@ -178,10 +178,11 @@ def test_claim_queries_are_index_scans(database_url: str) -> None:
             .values(distribution_last_run=clock(), distribution_scan_complete=True)
         )
         connection.execute(text("ANALYZE repos"))
-        for query in due_queries(clock(), CADENCE, partial_first=True, leases=False):
+        for query in due_queries(clock(), CADENCE, partial_first=True):
             compiled = (
-                query.limit(1)
-                .with_for_update(skip_locked=True, key_share=True, of=repos)
+                query.with_only_columns(repos.c.id)
+                .limit(16)
+                .with_for_update(skip_locked=True, of=repos)
                 .compile(engine, compile_kwargs={"literal_binds": True})
             )
             plan = "\n".join(connection.execute(text(f"EXPLAIN {compiled}")).scalars())

@@ -54,11 +54,8 @@ def test_a_dead_workers_claims_are_taken_back(database_url: str, monkeypatch: py
     register(engine, "worker", clock.now)
     with engine.connect() as connection:
         ids = [repo.id for repo in list_repos(connection)]
-    held = claim_repos(engine, ids[:2], clock.now)  # SQLite: leases; PostgreSQL: row locks
-    assert len(held) == 2 and _running(engine) == 2
-    for claim in held.values():  # the process dies: PostgreSQL rolls its transactions back, nothing else
-        if claim.connection is not None:
-            claim.connection.close()
+    held = claim_repos(engine, ids[:2], clock.now)  # leases, on both backends
+    assert len(held) == 2 and _running(engine) == 2  # then the process dies: its leases stay behind
 
     _as_process(monkeypatch, "live")
     register(engine, "worker", clock.now)
@@ -67,7 +64,7 @@ def test_a_dead_workers_claims_are_taken_back(database_url: str, monkeypatch: py
     clock.now += STALE * 2
     register(engine, "worker", clock.now)  # the live one keeps beating
     with engine.connect() as connection:
-        assert reclaimable(connection, clock.now, STALE) == (4 if engine.dialect.name == "sqlite" else 2)
+        assert reclaimable(connection, clock.now, STALE) == 4  # two leases and two active scans
     assert reap_dead(engine, clock.now, STALE) == ["dead".ljust(24, "0")]
     assert _running(engine) == 1, "the live worker's running scan stays"
     retaken = claim_repos(engine, ids[:2], clock.now)
@@ -88,9 +85,7 @@ def test_the_heartbeat_beats_reaps_and_gives_back_on_exit(
     register(engine, "scan", clock.now)
     with engine.connect() as connection:
         ids = [repo.id for repo in list_repos(connection)]
-    for claim in claim_repos(engine, ids[:1], clock.now).values():
-        if claim.connection is not None:
-            claim.connection.close()
+    assert len(claim_repos(engine, ids[:1], clock.now)) == 1  # then the process is gone, its lease held
 
     _as_process(monkeypatch, "beating")
     heartbeat = Heartbeat(engine, "serve", 3600, clock).start()  # the thread never fires in this test
@@ -141,9 +136,7 @@ def test_claims_held_elsewhere_are_what_an_idle_exit_waits_for(
     (mine,) = claim_repos(engine, ids[1:], clock.now).values()
     with engine.connect() as connection:
         held = claims_held_elsewhere(connection, clock.now)
-    assert held == (2 if engine.dialect.name == "sqlite" else 1), (
-        "a lease and a running scan; only mine left out"
-    )
+    assert held == 2, "a lease and a running scan; only mine left out"
     for claim in (theirs, mine):
         release(engine, claim)
     with engine.connect() as connection:
@@ -163,9 +156,7 @@ async def test_an_idle_exit_waits_for_claims_another_process_holds(
         ids = [repo.id for repo in list_repos(connection)]
     _as_process(monkeypatch, "dying")
     register(engine, "worker", clock.now)
-    for claim in claim_repos(engine, ids, clock.now).values():  # then it is killed holding the claim
-        if claim.connection is not None:
-            claim.connection.close()
+    assert len(claim_repos(engine, ids, clock.now)) == 1  # then it is killed holding the claim
     _as_process(monkeypatch, "idle")
     server = emulator_factory(world)
     polls = 0
