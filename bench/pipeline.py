@@ -167,6 +167,7 @@ def main() -> None:
     parser.add_argument("--memory-every", type=int, default=0, help="print memory after every N repos")
     options = parser.parse_args()
     stamina.set_active(False)
+    rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         # Built in a child process, so the world's own size does not count in this process's peak memory.
@@ -204,6 +205,12 @@ def main() -> None:
                     f"(sample of {sample}); "
                     f"peak RSS {peak_mib():.0f} MiB"
                 )
+                rates[backend] = rate
+    if {"sqlite", "postgresql"} <= set(rates):
+        print(
+            f"PostgreSQL / SQLite end to end: {rates['postgresql'] / rates['sqlite']:.2f}x "
+            "(same world, one run)"
+        )
 
 
 if __name__ == "__main__":

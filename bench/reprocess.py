@@ -1,10 +1,12 @@
 """Reprocess benchmark: rebuild every repository's rows from its stored captures (no network).
 
-    .venv/bin/python bench/reprocess.py [--repos 10000] [--backend sqlite|postgresql]
+    .venv/bin/python bench/reprocess.py [--repos 3000,10000,30000] [--backend sqlite|postgresql]
 
-Scans a sample of a generated world through the emulator, replicates its captures to `--repos`
-repositories (bodies are content-addressed, so only the capture rows multiply), then times a full
-reprocess — what `integrity repair` does after a parser upgrade — and prints repos/second.
+Scans a sample of a generated world through the emulator, replicates its captures to each `--repos` size in
+turn (bodies are content-addressed, so only the capture rows multiply; one store grows), times a full
+reprocess at each — what `integrity repair` does after a parser upgrade — and prints repos/second, and the
+ratio of the largest size's rate to the smallest's: 1.0 when the cost per repository does not grow with the
+fleet.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import stamina
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from bench.emulated import emulator_process, emulator_stats
 from bench.pipeline import database, peak_mib, settings_for
@@ -53,18 +55,20 @@ def replicate(engine: Engine, count: int) -> None:
     """Copies of the sample's repositories, each with the sample's captures, until `count` repos exist."""
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        sample = connection.execute(select(repos.c.id)).scalars().all()
-        rows = connection.execute(select(captures)).all()
+        sample = connection.execute(select(repos.c.id).order_by(repos.c.id).limit(SAMPLE)).scalars().all()
+        existing = connection.execute(select(func.count()).select_from(repos)).scalar_one()
+        newest = connection.execute(select(func.max(repos.c.id))).scalar_one()
+        rows = connection.execute(select(captures).where(captures.c.repo_id.in_(sample))).all()
         by_repo: dict[int, list[dict[str, object]]] = {}
         for row in rows:
             values = {k: v for k, v in row._mapping.items() if k not in ("id", "repo_id")}
             by_repo.setdefault(row.repo_id, []).append(values)
         add_repos(
             connection,
-            [RepoRef("github.com", f"copy{i // 500}", f"r{i}") for i in range(count - len(sample))],
+            [RepoRef("github.com", f"copy{i // 500}", f"r{i}") for i in range(existing, count)],
             now,
         )
-        copies = connection.execute(select(repos.c.id).where(repos.c.owner.like("copy%"))).scalars().all()
+        copies = connection.execute(select(repos.c.id).where(repos.c.id > newest)).scalars().all()
         batch: list[dict[str, object]] = []
         for index, repo_id in enumerate(copies):
             batch += [
@@ -80,29 +84,36 @@ def replicate(engine: Engine, count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repos", type=int, default=10_000)
+    parser.add_argument("--repos", default="3000,10000,30000", help="fleet sizes, comma-separated, growing")
     parser.add_argument("--backend", default="sqlite")
     options = parser.parse_args()
+    sizes = sorted(int(size) for size in options.repos.split(","))
     stamina.set_active(False)
+    rates: list[float] = []
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         world = write_world(scratch / "world", SAMPLE)
         with emulator_process(world) as urls, database(options.backend, scratch) as url:
-            engine = open_engine(url, pool_size=20)
+            engine = open_engine(url)
             asyncio.run(scan_sample(engine, urls, url))
-            replicate(engine, options.repos)
-            with engine.connect() as connection:
-                names = [f"{o}/{n}" for o, n in connection.execute(select(repos.c.owner, repos.c.name))]
-            emulator_stats(urls, reset=True)
-            started = time.perf_counter()
-            rebuilt = reprocess(engine, names, scratch / "outputs", datetime.now(UTC))
-            elapsed = time.perf_counter() - started
-            requests = sum(v["requests"] for v in emulator_stats(urls).values())
-    print(
-        f"[{options.backend}] reprocessed {len(rebuilt):,} repositories from captures in {elapsed:.1f} s: "
-        f"{len(rebuilt) / elapsed:,.0f} repos/s; upstream requests during reprocess: {requests}; "
-        f"peak RSS {peak_mib():.0f} MiB"
-    )
+            for size in sizes:
+                replicate(engine, size)
+                with engine.connect() as connection:
+                    names = [f"{o}/{n}" for o, n in connection.execute(select(repos.c.owner, repos.c.name))]
+                emulator_stats(urls, reset=True)
+                started = time.perf_counter()
+                rebuilt = reprocess(engine, names, scratch / "outputs", datetime.now(UTC))
+                elapsed = time.perf_counter() - started
+                requests = sum(v["requests"] for v in emulator_stats(urls).values())
+                rates.append(len(rebuilt) / elapsed)
+                print(
+                    f"[{options.backend}] reprocessed {len(rebuilt):,} repositories from captures in "
+                    f"{elapsed:.1f} s: {rates[-1]:,.0f} repos/s; upstream requests during reprocess: "
+                    f"{requests}; peak RSS {peak_mib():.0f} MiB",
+                    flush=True,
+                )
+    if len(rates) > 1:
+        print(f"[{options.backend}] rate at {sizes[-1]:,} / rate at {sizes[0]:,}: {rates[-1] / rates[0]:.2f}")
 
 
 if __name__ == "__main__":

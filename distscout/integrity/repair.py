@@ -117,9 +117,8 @@ def reprocess(
         recorded = set(connection.execute(select(derived_outputs.c.name)).scalars())
         # Outputs named in the plan, plus the recorded ones derived from what was just rebuilt.
         touched = {n for n in names if is_output(n)}
-        touched |= {
-            n for n in recorded if n.partition(":")[2] in repo_names or (repo_names and n in FLEET_REPORTS)
-        }
+        rebuilt = set(repo_names)  # a set: one membership test per recorded output, not a list scan
+        touched |= {n for n in recorded if n.partition(":")[2] in rebuilt or (rebuilt and n in FLEET_REPORTS)}
         for name in sorted(touched):
             if hold and (name in FLEET_REPORTS or name.partition(":")[2] in hold):
                 continue

@@ -37,8 +37,11 @@ def store_bodies(connection: Connection, bodies: Iterable[bytes]) -> list[str]:
         }
     if rows:
         insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        # In digest order: two transactions storing the same new bodies (a group of scans, the HTTP cache)
+        # then wait for each other in one order, never in a cycle (PostgreSQL found that deadlock).
         connection.execute(
-            insert(capture_bodies).on_conflict_do_nothing(index_elements=["digest"]), list(rows.values())
+            insert(capture_bodies).on_conflict_do_nothing(index_elements=["digest"]),
+            [rows[digest] for digest in sorted(rows)],
         )
     return digests
 
