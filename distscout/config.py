@@ -11,12 +11,13 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
     github_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DISTSCOUT_GITHUB_TOKEN", "GITHUB_TOKEN", "github_token")
     )
+    # More GitHub tokens, pooled with `github_token` (each request goes to the one with the most budget
+    # left): a list in config.toml, comma-separated in DISTSCOUT_GITHUB_TOKENS, or one a line in a file.
+    github_tokens: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    github_tokens_file: Path | None = None
     github_graphql: bool = True  # with a token: GitHub through batched GraphQL queries (REST without one)
     gitlab_api_url: str = "https://gitlab.com/api/v4"
     # One token for gitlab.com and the self-hosted instances (public projects answer without one).
@@ -130,6 +135,26 @@ class Settings(BaseSettings):
             raise ValueError(f"expected an http:// or https:// URL with a host, got {value!r}")
         return value
 
+    @field_validator("github_tokens", mode="before")
+    @classmethod
+    def _token_list(cls, value: Any) -> Any:
+        # From the environment a plain list: tokens hold neither commas nor spaces
+        return tuple(t for t in re.split(r"[,\s]+", value) if t) if isinstance(value, str) else value
+
+    @field_validator("github_tokens_file")
+    @classmethod
+    def _readable_tokens_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_token_file(value)  # raises ValueError saying what is wrong
+        return value
+
+    def github_token_pool(self) -> tuple[str, ...]:
+        """Every GitHub token configured, in order, each once: `github_token`, `github_tokens`, the file's."""
+        single = (self.github_token,) if self.github_token else ()
+        listed = tuple(t.get_secret_value() for t in (*single, *self.github_tokens))
+        filed = read_token_file(self.github_tokens_file) if self.github_tokens_file else ()
+        return tuple(dict.fromkeys(t for t in (*listed, *filed) if t))
+
     @field_validator("gitlab_instances")
     @classmethod
     def _gitlab_bases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -158,6 +183,7 @@ class Settings(BaseSettings):
         """Every setting, secrets masked (the tokens, a password in the database URL): `config show`."""
         values = self.model_dump()
         values["github_token"] = "***" if self.github_token else None
+        values["github_tokens"] = ["***" for _ in self.github_tokens]
         values["gitlab_token"] = "***" if self.gitlab_token else None
         values["api_token"] = "***" if self.api_token else None
         values["database_url"] = masked_url(self.database_url)
@@ -169,6 +195,22 @@ def _forges(github_api_url: str, gitlab_api_url: str, instances: tuple[str, ...]
     """Built once per configuration, not once per scan (every scan asks which forge a repository is on)."""
     public = (forges.github(github_api_url), forges.gitlab(gitlab_api_url))
     return public + tuple(self_hosted_gitlab(base) for base in instances)
+
+
+def read_token_file(path: Path) -> tuple[str, ...]:
+    """The tokens of a file, one a line (blank lines and `#` comments skipped)."""
+    try:
+        text = path.expanduser().read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read the GitHub tokens file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"the GitHub tokens file {path} is not UTF-8 text") from None
+    tokens = tuple(
+        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
+    if not tokens:
+        raise ValueError(f"the GitHub tokens file {path} holds no token (one a line)")
+    return tokens
 
 
 def masked_url(url: str) -> str:
@@ -184,7 +226,9 @@ def setup_warnings(settings: Settings) -> list[str]:
             "no polite_email: ecosyste.ms puts these requests in its anonymous tier (5,000 an hour instead "
             "of 15,000); set polite_email"
         )
-    if settings.github_token is None and {RELEASE_ASSETS, GITHUB_PACKAGES, MANIFESTS} & set(settings.sources):
+    if not settings.github_token_pool() and {RELEASE_ASSETS, GITHUB_PACKAGES, MANIFESTS} & set(
+        settings.sources
+    ):
         warnings.append(
             "no GitHub token: 60 requests an hour, REST only, GitHub Packages not visible; set GITHUB_TOKEN"
         )

@@ -103,14 +103,31 @@ async def _github(run: _Run) -> list[Check]:
     reach = _reach("github", fetched)
     if reach.status is Status.FAILING:
         return [reach]
-    checks = [reach, _token(run.settings, fetched), _budget(fetched)]
-    if run.settings.github_token is not None:
+    pool = [credential.label for credential in run.upstreams.github.tokens.credentials]
+    if len(pool) > 1:  # a pool: each token's scopes and budget, asked with that token
+        checks = [reach, *[await _pooled_token(run, label) for label in pool]]
+    else:
+        checks = [reach, _token(run.settings, fetched), _budget(fetched)]
+    if run.settings.github_token_pool():
         checks.append(await _graphql(run))
     return checks
 
 
+async def _pooled_token(run: _Run, label: str) -> Check:
+    """One token of a pool, shown by its label (never its value): its scopes and its budget."""
+    fetched = run.saw("github", await run.upstreams.github.request("GET", "/rate_limit", using=label))
+    name = f"token {label}"
+    if fetched.status == 401:
+        return Check("github", name, Status.FAILING, "GitHub refused this token (401)", "replace it")
+    if not fetched.ok:
+        return Check("github", name, Status.FAILING, _said(fetched), "check the token")
+    scopes, budget = _token(run.settings, fetched), _budget(fetched)
+    worst = max((scopes.status, budget.status), key=list(Status).index)
+    return Check("github", name, worst, f"{scopes.detail}; {budget.detail}", scopes.fix or budget.fix)
+
+
 def _token(settings: Settings, fetched: Fetched) -> Check:
-    if settings.github_token is None:
+    if not settings.github_token_pool():
         return Check(
             "github",
             "token",

@@ -59,7 +59,7 @@ def build_upstreams(
     clock = clock or SystemClock()
     agent = settings.effective_user_agent()
     mailto = (("mailto", settings.polite_email),) if settings.polite_email else ()
-    token = settings.github_token.get_secret_value() if settings.github_token else None
+    github_tokens = settings.github_token_pool()  # each request to the token with the most budget left
 
     def client(config: UpstreamConfig, breaker: CircuitBreaker | None = None) -> UpstreamClient:
         breaker = breaker or CircuitBreaker(
@@ -81,11 +81,13 @@ def build_upstreams(
         )
         return replace(chosen, attempts=1, max_wait=0.0) if probe else chosen
 
-    github = replace(config("github", settings.github_api_url), token=token, default_headers=GITHUB_HEADERS)
+    github = replace(
+        config("github", settings.github_api_url), tokens=github_tokens, default_headers=GITHUB_HEADERS
+    )
     ecosystems = replace(config("ecosystems", settings.ecosystems_url), default_params=mailto)
     github_client = client(github)
     graphql = None
-    if token and settings.github_graphql:  # GitHub answers GraphQL to authenticated callers only
+    if github_tokens and settings.github_graphql:  # GitHub answers GraphQL to authenticated callers only
         graphql_config = replace(github, name="github-graphql", default_headers=())
         graphql = GraphQLBatcher(client(graphql_config, breaker=github_client.breaker))
     gitlab_token = settings.gitlab_token.get_secret_value() if settings.gitlab_token else None

@@ -85,7 +85,7 @@ async def test_clients_carry_the_polite_pool_and_github_headers(monkeypatch: pyt
     upstreams = build_upstreams(load_settings())
     assert dict(upstreams.ecosystems.config.default_params) == {"mailto": "ops@example.org"}
     assert dict(upstreams.github.config.default_headers)["X-GitHub-Api-Version"] == "2022-11-28"
-    assert upstreams.github.config.token == "t0k" and upstreams.depsdev.config.token is None
+    assert upstreams.github.tokens.secrets() == ("t0k",) and upstreams.depsdev.tokens.secrets() == ()
     await upstreams.aclose()
 
 

@@ -68,6 +68,19 @@ async def test_no_token(emulator_factory: EmulatorFactory) -> None:
     assert found[("github", "budget")].detail.startswith("60 of 60")
 
 
+async def test_a_pool_of_tokens_is_checked_token_by_token(emulator_factory: EmulatorFactory) -> None:
+    from pydantic import SecretStr
+
+    server = emulator_factory(tiny_world(), DOCUMENTED_BULK)
+    pool = (SecretStr("ghp_pool_one"), SecretStr("ghp_pool_two"))
+    found = await doctor(server, github_token=None, github_tokens=pool)
+    tokens = {key[1]: check for key, check in found.items() if key[1].startswith("token #")}
+    assert len(tokens) == 2 and all(c.status is Status.OK for c in tokens.values()), tokens
+    assert all("of 5000 requests left" in c.detail and "read:packages" in c.detail for c in tokens.values())
+    assert not any("ghp_pool" in str(check) for check in found.values()), "tokens shown by label only"
+    assert ("github", "graphql") in found
+
+
 @pytest.mark.parametrize(
     ("quirks", "said"),
     [

@@ -34,6 +34,21 @@ def test_the_slowest_upstream_sets_the_pace() -> None:
     assert next_interval([fast, slow], 10, 1000.0, fallback=30.0) == 100.0
 
 
+def test_a_pool_of_tokens_paces_on_the_sum_of_their_budgets() -> None:
+    config = UpstreamConfig(name="github", base_url="http://127.0.0.1:1", tokens=("a", "b", "c"))
+    client = UpstreamClient(config)
+    client.charged = 10  # 1 unit a scan over 10 scans
+    budgets = [(100, 100.0), (100, 100.0), (0, 40.0)]  # (remaining, seconds to reset) per token
+    for credential, (remaining, reset_in) in zip(client.tokens.credentials, budgets, strict=True):
+        credential.rate.remaining, credential.rate.reset_at = remaining, 1000.0 + reset_in
+    # each live token allows a scan a second; the spent one adds nothing until its reset
+    assert budget_interval(client, 10, 1000.0) == pytest.approx(0.5)
+    client.tokens.credentials[1].rate.remaining = 0
+    assert budget_interval(client, 10, 1000.0) == pytest.approx(1.0)
+    client.tokens.credentials[0].rate.remaining = 0
+    assert budget_interval(client, 10, 1000.0) == pytest.approx(40.0), "all spent: the first reset"
+
+
 async def test_the_dispatcher_paces_by_budget_unless_told_not_to() -> None:
     from sqlalchemy import create_engine
 

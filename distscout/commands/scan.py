@@ -212,7 +212,7 @@ def block_summary(watch: BlockWatch, reports: list[ScanReport], current: Setting
         if (
             block.upstream.startswith("github")
             and block.reason == "budget spent"
-            and not current.github_token
+            and not current.github_token_pool()
         ):
             advice += " or set GITHUB_TOKEN (60 requests an hour without one, 5,000 with one)"
         lines.append(f"{block.describe(now)}; {partial} scans ended partial — {advice}")

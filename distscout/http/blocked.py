@@ -40,9 +40,7 @@ def blocked_upstreams(clients: Iterable[UpstreamClient]) -> list[Blocked]:
         clock = client.clock
         now = clock.wall()
         breaker_wait = client.breaker.open_for()
-        rate_wait = client.rate.delay(clock)
-        if not rate_wait and client.rate.remaining == 0 and client.rate.reset_at is not None:
-            rate_wait = max(0.0, client.rate.reset_at - now)
+        rate_wait = client.rate.delay(clock)  # a spent budget waits for its reset
         # A spent budget is named first: calls refused for it also open the breaker, but the budget is
         # the cause (and a token the remedy). Until: when both let a call through again.
         until = _at(now + max(breaker_wait, rate_wait))

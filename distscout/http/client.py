@@ -25,6 +25,7 @@ from distscout.http.clock import Clock, SystemClock
 from distscout.http.outcome import Outcome, classify_status
 from distscout.http.ratelimit import RateLimitState
 from distscout.http.redact import redact_text, redact_url
+from distscout.http.tokens import Credential, TokenPool
 from distscout.http.transport import AiohttpTransport
 
 log = logging.getLogger("distscout.http")
@@ -42,6 +43,7 @@ class UpstreamConfig:
     name: str  # "depsdev", "ecosystems", "github"
     base_url: str
     token: str | None = field(default=None, repr=False)
+    tokens: tuple[str, ...] = field(default=(), repr=False)  # a pool (GitHub): each request to one of them
     user_agent: str = DEFAULT_USER_AGENT
     default_params: tuple[tuple[str, str], ...] = ()  # e.g. (("mailto", "ops@example.org"),)
     default_headers: tuple[tuple[str, str], ...] = ()  # e.g. GitHub's Accept and API version
@@ -68,6 +70,7 @@ class Fetched:
     from_cache: bool = False
     redirected_from: str | None = None
     elapsed: float = 0.0
+    credential: str = ""  # the label of the token it went out with (http/tokens.py), never the token
 
     @property
     def ok(self) -> bool:
@@ -97,14 +100,12 @@ class UpstreamClient:
         self.clock = clock or SystemClock()
         self.breaker = breaker or CircuitBreaker(config.name, clock=self.clock)
         self.cache = cache if cache is not None else MemoryConditionalCache()
-        self.rate = RateLimitState()
+        self.tokens = TokenPool((*((config.token,) if config.token else ()), *config.tokens))
         self._memo: dict[str, tuple[float, Fetched]] = {}
         self._inflight: dict[str, asyncio.Future[Fetched]] = {}
         self.charged = 0  # answers that count against a rate limit: everything but a 304
         self.observer: RequestObserver | None = None
         headers = {"User-Agent": config.user_agent, **dict(config.default_headers)}
-        if config.token:
-            headers["Authorization"] = f"Bearer {config.token}"
         self._http = httpx.AsyncClient(
             base_url=config.base_url.rstrip("/"),
             headers=headers,
@@ -115,6 +116,18 @@ class UpstreamClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @property
+    def rate(self) -> RateLimitState:
+        """The budget of the client's tokens as one (one token: its own state)."""
+        return self.tokens.summary()
+
+    def budget_spent(self, fetched: Fetched) -> None:
+        """The answer said the budget is spent though its status did not (GraphQL answers 200 for it):
+        its token waits for its reset; the pool's other tokens go on."""
+        for credential in self.tokens.credentials:
+            if credential.label == fetched.credential:
+                credential.rate.wait_for_reset(fetched.headers, self.clock)
 
     async def get(
         self,
@@ -128,6 +141,7 @@ class UpstreamClient:
         immutable: bool = False,
         fresh_seconds: float = 0.0,
         accept: Callable[[Any], bool] | None = None,
+        scope: str | None = None,
     ) -> Fetched:
         """GET `path` (already percent-encoded as the upstream wants) relative to the base URL.
 
@@ -137,6 +151,7 @@ class UpstreamClient:
         With `fresh_seconds`, an answer (a 200 or a miss) is kept in the shared cache and reused by every
         process for that long: a registry's word on a package name is asked once per cadence, fleet-wide;
         `accept` tells an answer in the right shape from a garbled one, which is a failure and never kept.
+        `scope`: the OAuth scope the request needs, so a pool of tokens sends it with one that has it.
         """
         if fresh_seconds > 0:
             expected = _Expected(miss_statuses, expect_json, accept)
@@ -144,9 +159,15 @@ class UpstreamClient:
         if immutable and (known := await self._immutable_answer(path, params)) is not None:
             return known
         if memo_seconds > 0:
-            return await self._memoized(path, params, memo_seconds, miss_statuses, expect_json)
+            return await self._memoized(path, params, memo_seconds, miss_statuses, expect_json, scope=scope)
         return await self.request(
-            "GET", path, params=params, headers=headers, miss_statuses=miss_statuses, expect_json=expect_json
+            "GET",
+            path,
+            params=params,
+            headers=headers,
+            miss_statuses=miss_statuses,
+            expect_json=expect_json,
+            scope=scope,
         )
 
     async def _immutable_answer(self, path: str, params: Mapping[str, str] | None) -> Fetched | None:
@@ -245,12 +266,16 @@ class UpstreamClient:
         seconds: float,
         miss: frozenset[int],
         expect_json: bool,
+        *,
+        scope: str | None = None,
     ) -> Fetched:
         key = self._cache_key(path, params or {})
         remembered = self._memo.get(key)
         if remembered is not None and remembered[0] > self.clock.monotonic():
             return remembered[1]
-        fetched = await self.request("GET", path, params=params, miss_statuses=miss, expect_json=expect_json)
+        fetched = await self.request(
+            "GET", path, params=params, miss_statuses=miss, expect_json=expect_json, scope=scope
+        )
         if fetched.outcome.is_answer:  # failures are never remembered
             self._memo[key] = (self.clock.monotonic() + seconds, fetched)
             if len(self._memo) > MEMO_ENTRIES:
@@ -267,7 +292,10 @@ class UpstreamClient:
         json_body: Any = None,
         miss_statuses: frozenset[int] = frozenset({404}),
         expect_json: bool = True,
+        scope: str | None = None,
+        using: str | None = None,
     ) -> Fetched:
+        """One call. `using`: the label of the pool's token to send it with (`doctor` asks each)."""
         if not self.breaker.allow():
             return Fetched(Outcome.CIRCUIT_OPEN, url=redact_url(self._url(path)), error="circuit open")
         call = _Call(
@@ -278,6 +306,8 @@ class UpstreamClient:
             json_body,
             miss_statuses,
             expect_json,
+            scope=scope,
+            using=using,
         )
         started = time.perf_counter()
         fetched = await self._with_retries(call)
@@ -305,7 +335,8 @@ class UpstreamClient:
         raise AssertionError("unreachable: stamina yields at least one attempt")  # pragma: no cover
 
     async def _attempt(self, call: _Call) -> Fetched:
-        wait = self.rate.delay(self.clock)
+        call.credential = self.tokens.choose(self.clock, call.scope, call.using)
+        wait = call.credential.rate.delay(self.clock)
         if wait > self.config.max_wait:
             # the upstream asked for a long pause: no retry here, the scheduler comes back later
             return Fetched(
@@ -330,11 +361,15 @@ class UpstreamClient:
             return Fetched(Outcome.TRANSIENT, url=redact_url(self._url(call.path)), error=error)
         if response.status_code != 304:
             self.charged += 1
+        call.credential.requests += 1
         return self._interpret(call, response, body, time.perf_counter() - started)
 
     async def _send(self, call: _Call) -> tuple[httpx.Response, bytes]:
+        headers = call.headers
+        if call.credential is not None and call.credential.token:
+            headers = {**headers, "Authorization": f"Bearer {call.credential.token}"}
         request = self._http.build_request(
-            call.method, call.path, params=call.params or None, headers=call.headers, json=call.json_body
+            call.method, call.path, params=call.params or None, headers=headers, json=call.json_body
         )
         response = await self._http.send(request, stream=True)
         try:
@@ -365,6 +400,7 @@ class UpstreamClient:
             "headers": headers,
             "redirected_from": redirected,
             "elapsed": elapsed,
+            "credential": call.credential.label if call.credential is not None else "",
         }
         cached = call.cached
         if response.status_code == 304:
@@ -375,7 +411,9 @@ class UpstreamClient:
             return Fetched(
                 Outcome.OK, body=cached.body, data=_json_or_none(cached.body), from_cache=True, **common
             )
-        rate_limited = self.rate.observe(response.status_code, response.headers, self.clock)
+        credential = call.credential or self.tokens.credentials[0]
+        credential.observe_scopes(response.headers)
+        rate_limited = credential.rate.observe(response.status_code, response.headers, self.clock)
         outcome = classify_status(response.status_code, call.miss_statuses, rate_limited)
         if outcome is not Outcome.OK:
             return Fetched(outcome, body=body, error=f"HTTP {response.status_code}", **common)
@@ -404,7 +442,7 @@ class UpstreamClient:
         return self.config.base_url.rstrip("/") + path
 
     def _secrets(self) -> tuple[str, ...]:
-        return (self.config.token,) if self.config.token else ()
+        return self.tokens.secrets()
 
 
 @dataclass(frozen=True)
@@ -430,6 +468,9 @@ class _Call:
     expect_json: bool
     cache_key: str = ""
     cached: CachedAnswer | None = None
+    scope: str | None = None  # an OAuth scope the request needs (GitHub Packages: read:packages)
+    using: str | None = None  # a token's label: send it with that one
+    credential: Credential | None = None
 
 
 class _TooLarge(Exception):

@@ -65,7 +65,9 @@ class RateLimitState:
         self.remaining = 0
 
     def delay(self, clock: Clock) -> float:
-        """Seconds to wait before the next call may go out (0 when it may go now)."""
-        if self.not_before is None:
-            return 0.0
-        return max(0.0, self.not_before - clock.monotonic())
+        """Seconds to wait before the next call may go out (0 when it may go now). A budget the last answer
+        said is spent (remaining 0, even on a 200) waits for its reset: the next call would be refused."""
+        wait = 0.0 if self.not_before is None else max(0.0, self.not_before - clock.monotonic())
+        if self.remaining == 0 and self.reset_at is not None:
+            wait = max(wait, self.reset_at - clock.wall())
+        return wait

@@ -106,7 +106,7 @@ class GraphQLBatcher:
         errors = [e for e in payload.get("errors") or [] if isinstance(e, dict)]
         self._charge(payload.get("data"))
         if any(e.get("type") == "RATE_LIMITED" for e in errors):
-            self.client.rate.wait_for_reset(fetched.headers, self.client.clock)
+            self.client.budget_spent(fetched)
             return [Answer(Outcome.TRANSIENT, error="GraphQL rate limit spent")] * len(fields)
         data = payload.get("data")
         if not isinstance(data, dict):

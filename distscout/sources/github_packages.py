@@ -67,6 +67,7 @@ async def _list_packages(client: UpstreamClient, path: str, package_type: str) -
             params={"package_type": package_type, "per_page": "100", "page": str(page)},
             miss_statuses=_EMPTY,
             memo_seconds=OWNER_LISTING_MEMO,
+            scope="read:packages",  # a pool of tokens sends it with one that can see Packages
         )
         if fetched.ok and not isinstance(fetched.data, list):
             fetched = Fetched(Outcome.TRANSIENT, url=fetched.url, status=fetched.status, error="not a list")

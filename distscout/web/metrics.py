@@ -118,6 +118,7 @@ class LiveCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield from self._breakers()
+        yield from self._budgets()
         yield from self._bulk_lookup()
         depth = self._due_depth()
         if depth is not None:
@@ -138,6 +139,31 @@ class LiveCollector(Collector):
             for state in BreakerState:
                 family.add_metric([client.config.name, state.value], 1.0 if state is current else 0.0)
         yield family
+
+    def _budgets(self) -> Iterator[GaugeMetricFamily]:
+        """Each token's budget per upstream (GitHub REST and GraphQL keep one each), by label: never the
+        token. Absent until the upstream has answered with its rate-limit headers."""
+        if self.upstreams is None:
+            return
+        remaining = GaugeMetricFamily(
+            "distscout_upstream_budget_remaining",
+            "Requests (GraphQL: points) left in the current window, per upstream and token.",
+            labels=["source", "token"],
+        )
+        limit = GaugeMetricFamily(
+            "distscout_upstream_budget_limit",
+            "The window's budget, per upstream and token.",
+            labels=["source", "token"],
+        )
+        for client in self.upstreams.all():
+            for credential in client.tokens.credentials:
+                labels = [client.config.name, credential.label]
+                if credential.rate.remaining is not None:
+                    remaining.add_metric(labels, float(credential.rate.remaining))
+                if credential.rate.limit is not None:
+                    limit.add_metric(labels, float(credential.rate.limit))
+        yield remaining
+        yield limit
 
     def _bulk_lookup(self) -> Iterator[GaugeMetricFamily]:
         batcher = self.upstreams.ecosystems_bulk if self.upstreams is not None else None

@@ -84,6 +84,17 @@ def worker_status(service: Service, scans: int = 20) -> dict[str, Any]:
             }
             for client in (upstreams.all() if upstreams else ())
         ],
+        "budgets": [
+            {
+                "upstream": client.config.name,
+                "token": credential.label,  # never the token itself
+                "remaining": credential.rate.remaining,
+                "limit": credential.rate.limit,
+                "requests": credential.requests,
+            }
+            for client in (upstreams.budgeted() if upstreams else ())
+            for credential in client.tokens.credentials
+        ],
         "recent_scans": latest,
     }
 

@@ -44,18 +44,29 @@ class CostMeter:
 def budget_interval(
     client: UpstreamClient, scans_done: int, wall_now: float, meter: CostMeter | None = None
 ) -> float | None:
-    """Seconds between scan starts that `client`'s budget allows; None while nothing is known yet."""
-    rate = client.rate
-    if rate.remaining is None or rate.reset_at is None or scans_done == 0:
+    """Seconds between scan starts that `client`'s budget allows; None while nothing is known yet.
+
+    With a pool of tokens, each token's budget allows scans at its own speed until its own reset, and the
+    speeds add up: the pace is the pool's sum (a token not heard from yet is left out until it is)."""
+    rates = [c.rate for c in client.tokens.credentials]
+    known = [r for r in rates if r.remaining is not None and r.reset_at is not None]
+    if not known or scans_done == 0:
         return None
     cost = meter.cost(client, scans_done) if meter is not None else client.charged / scans_done
-    seconds_left = max(0.0, rate.reset_at - wall_now)
     if cost <= 0:
         return MINIMUM_INTERVAL
-    scans_left = rate.remaining / cost
-    if scans_left < 1:
-        return seconds_left  # spent: the next scan waits for the reset
-    return max(MINIMUM_INTERVAL, seconds_left / scans_left)
+    speed, soonest_reset = 0.0, float("inf")  # scans a second the budgets allow; when one comes back
+    for rate in known:
+        assert rate.remaining is not None and rate.reset_at is not None  # noqa: S101 - filtered above
+        seconds_left = max(0.0, rate.reset_at - wall_now)
+        scans_left = rate.remaining / cost
+        if scans_left < 1:
+            soonest_reset = min(soonest_reset, seconds_left)  # spent: nothing from it until its reset
+        else:
+            speed += scans_left / max(seconds_left, MINIMUM_INTERVAL)
+    if speed == 0:
+        return soonest_reset  # all spent: the next scan waits for the first reset
+    return max(MINIMUM_INTERVAL, 1 / speed)
 
 
 def next_interval(

@@ -110,3 +110,38 @@ def test_integrity_findings_and_recoveries(client: TestClient, service: Service)
     found = samples(client)
     assert found[("distscout_integrity_recoveries_total", (("action", "reprocess"),))] == reprocessed
     assert found[("distscout_due_queue_depth", ())] == 1  # the recheck queued above
+
+
+async def test_each_tokens_budget_by_label_never_the_token(client: TestClient, service: Service) -> None:
+    tokens = ("ghp_metrics_one", "ghp_metrics_two")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        left = "4000" if request.headers["authorization"].endswith("one") else "3000"
+        headers = {
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-remaining": left,
+            "x-ratelimit-reset": "9999999999",
+        }
+        return httpx.Response(200, json={}, headers=headers)
+
+    transport = httpx.MockTransport(answer)
+    github = UpstreamClient(
+        UpstreamConfig("github", "http://upstream.invalid", tokens=tokens), transport=transport
+    )
+    others = [UpstreamClient(UpstreamConfig(n, "http://upstream.invalid"), transport=transport) for n in "ab"]
+    service.metrics.watch(Upstreams(others[0], others[1], github))
+    for _ in range(2):  # the pool sends the first to the first token, the second to the unknown one
+        assert (await github.get("/rate_limit")).ok
+    text = client.get("/metrics").text
+    assert "ghp_metrics" not in text
+    found = samples(client)
+    labels = [credential.label for credential in github.tokens.credentials]
+    assert (
+        found[("distscout_upstream_budget_remaining", (("source", "github"), ("token", labels[0])))] == 4000
+    )
+    assert (
+        found[("distscout_upstream_budget_remaining", (("source", "github"), ("token", labels[1])))] == 3000
+    )
+    assert found[("distscout_upstream_budget_limit", (("source", "github"), ("token", labels[1])))] == 5000
+    for upstream in (github, *others):
+        await upstream.aclose()

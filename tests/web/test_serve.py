@@ -92,6 +92,7 @@ def test_web_and_workers_scan_and_stop_on_sigterm(corpus_emulator: EmulatorServe
         "DISTSCOUT_GITHUB_API_URL": corpus_emulator.url_for("github"),
         "DISTSCOUT_START_INTERVAL": "0",
         "DISTSCOUT_API_TOKEN": TOKEN,
+        "DISTSCOUT_GITHUB_TOKENS": "ghp_serve_pool_a,ghp_serve_pool_b",  # a pool of two
     }
     with serving(env) as (process, announced):
         base = _base(announced)
@@ -100,6 +101,10 @@ def test_web_and_workers_scan_and_stop_on_sigterm(corpus_emulator: EmulatorServe
             assert time.monotonic() < deadline, status
             time.sleep(0.2)
         assert status["workers_in_process"] and {b["state"] for b in status["breakers"]} == {"closed"}
+        github = [b for b in status["budgets"] if b["upstream"] in ("github", "github-graphql")]
+        assert {b["token"][:2] for b in github} == {"#1", "#2"} and sum(b["requests"] for b in github) > 0
+        shown = httpx.get(f"{base}/api/workers").text + httpx.get(f"{base}/metrics").text
+        assert "ghp_serve_pool" not in shown, "tokens are shown by label only"
         scans = {
             sample.labels["outcome"]: sample.value
             for family in text_string_to_metric_families(httpx.get(f"{base}/metrics").text)

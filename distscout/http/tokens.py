@@ -1,0 +1,95 @@
+"""A pool of credentials for one upstream: each request is charged to the token with the most budget left.
+
+GitHub's budgets are per token and per resource (REST core, GraphQL points), and each client of the pool
+is one resource, so each keeps its own `TokenPool` over the same tokens. A request goes to the token that
+may be asked now with the most remaining budget (a token not asked yet counts as full, so every token is
+learnt); when every token must wait, to the one whose wait ends first. A request that needs a scope
+(GitHub Packages: `read:packages`) goes to a token known to have it, or not known to lack it — a classic
+token says its scopes in `x-oauth-scopes`, a fine-grained one does not.
+
+A token is shown only by its label (`#2 9f86d081`: its place in the list and the start of its sha256),
+never by its value: in logs, `doctor`, `/metrics` and the workers page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from distscout.http.clock import Clock
+from distscout.http.ratelimit import RateLimitState
+
+
+def token_label(index: int, token: str) -> str:
+    """How a token is shown: its place in the pool and a fingerprint that does not reveal it."""
+    if not token:
+        return "anonymous"
+    return f"#{index + 1} {hashlib.sha256(token.encode()).hexdigest()[:8]}"
+
+
+@dataclass
+class Credential:
+    token: str = field(repr=False)  # "" for anonymous calls
+    label: str
+    rate: RateLimitState = field(default_factory=RateLimitState)
+    scopes: frozenset[str] | None = None  # None: not said (a fine-grained token, or not asked yet)
+    requests: int = 0  # sent with this credential
+
+    def lacks(self, scope: str | None) -> bool:
+        return scope is not None and self.scopes is not None and scope not in self.scopes
+
+    def observe_scopes(self, headers: Mapping[str, str]) -> None:
+        said = headers.get("x-oauth-scopes")
+        if said is not None:
+            self.scopes = frozenset(s.strip() for s in said.split(",") if s.strip())
+
+
+class TokenPool:
+    def __init__(self, tokens: Sequence[str]) -> None:
+        unique = list(dict.fromkeys(t for t in tokens if t))
+        self.credentials = [Credential(t, token_label(i, t)) for i, t in enumerate(unique)] or [
+            Credential("", token_label(0, ""))
+        ]
+
+    def __len__(self) -> int:
+        return len(self.credentials)
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(c.token for c in self.credentials if c.token)
+
+    def choose(self, clock: Clock, scope: str | None = None, label: str | None = None) -> Credential:
+        """The credential the next request goes out with (see the module's docstring); `label` names it."""
+        for credential in self.credentials:
+            if credential.label == label:
+                return credential
+        able = [c for c in self.credentials if not c.lacks(scope)] or self.credentials
+        ready = [c for c in able if c.rate.delay(clock) == 0]
+        if ready:
+            return max(ready, key=lambda c: (_left(c), -c.requests))
+        return min(able, key=lambda c: _ready_in(c, clock))
+
+    def summary(self) -> RateLimitState:
+        """The pool's budget as one: the sum of what is known, the first reset, and a wait only when every
+        token must wait (pacing, `scan`'s blocked line and `doctor` read this)."""
+        rates = [c.rate for c in self.credentials]
+        if len(rates) == 1:
+            return rates[0]
+        known = [r for r in rates if r.remaining is not None]
+        resets = [r.reset_at for r in rates if r.reset_at is not None]
+        waits = [r.not_before for r in rates]
+        return RateLimitState(
+            limit=sum(r.limit for r in rates if r.limit is not None) or None,
+            remaining=sum(r.remaining for r in known if r.remaining is not None) if known else None,
+            reset_at=min(resets) if resets else None,
+            not_before=min(w for w in waits if w is not None) if all(w is not None for w in waits) else None,
+        )
+
+
+def _left(credential: Credential) -> float:
+    remaining = credential.rate.remaining
+    return float("inf") if remaining is None else float(remaining)
+
+
+def _ready_in(credential: Credential, clock: Clock) -> float:
+    return credential.rate.delay(clock)

@@ -1,0 +1,136 @@
+"""A pool of GitHub tokens: each request charged to the token with the most budget left, a spent token
+skipped until its reset, scope-needing requests sent with a token that has the scope, tokens never shown."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import stamina
+
+from distscout.config import ConfigError, Settings, load_settings
+from distscout.http import Outcome, UpstreamClient, UpstreamConfig
+from distscout.http.clock import FakeClock
+from distscout.http.tokens import TokenPool, token_label
+from distscout.upstreams import build_upstreams
+
+TOKENS = ("ghp_first_token_aaaa", "ghp_second_token_bbbb", "ghp_third_token_cccc")
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff_sleeps() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=1):
+        yield
+
+
+class Budgets:
+    """A GitHub-like upstream: a budget per token, each token's scopes said in `x-oauth-scopes`."""
+
+    def __init__(self, clock: FakeClock, budget: dict[str, int], scopes: dict[str, str]) -> None:
+        self.clock, self.left, self.scopes = clock, dict(budget), scopes
+        self.used: Counter[str] = Counter()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        self.used[token] += 1
+        headers = {
+            "x-ratelimit-limit": "100",
+            "x-ratelimit-remaining": str(max(0, self.left[token] - 1)),
+            "x-ratelimit-reset": str(int(self.clock.wall()) + 3600),
+            "x-oauth-scopes": self.scopes.get(token, "repo"),
+        }
+        if self.left[token] <= 0:
+            return httpx.Response(403, headers={**headers, "x-ratelimit-remaining": "0"})
+        self.left[token] -= 1
+        if request.url.path.startswith("/users/") and "read:packages" not in headers["x-oauth-scopes"]:
+            return httpx.Response(403, headers=headers)
+        return httpx.Response(200, json=[], headers=headers)
+
+
+def _client(upstream: Budgets, clock: FakeClock, tokens: tuple[str, ...] = TOKENS) -> UpstreamClient:
+    config = UpstreamConfig(name="github", base_url="https://api.github.test", tokens=tokens, max_wait=60)
+    return UpstreamClient(config, clock=clock, transport=httpx.MockTransport(upstream))
+
+
+async def test_requests_go_to_the_token_with_the_most_budget_left() -> None:
+    clock = FakeClock()
+    upstream = Budgets(clock, {TOKENS[0]: 3, TOKENS[1]: 10, TOKENS[2]: 6}, {})
+    client = _client(upstream, clock)
+    answers = [await client.get(f"/repos/o/r{i}") for i in range(19)]
+    assert all(a.ok for a in answers), "19 = 3 + 10 + 6: the pool's whole budget, no request refused"
+    assert upstream.used == {TOKENS[0]: 3, TOKENS[1]: 10, TOKENS[2]: 6}
+    assert client.rate.limit == 300 and client.rate.remaining == 0, "the pool's budget is the sum"
+    spent = await client.get("/repos/o/one-more")
+    assert spent.outcome is Outcome.TRANSIENT and "rate limited" in spent.error, "all spent: wait, not ask"
+    assert sum(upstream.used.values()) == 19
+    assert {a.credential for a in answers} == {token_label(i, t) for i, t in enumerate(TOKENS)}
+
+
+async def test_a_spent_token_is_skipped_until_its_reset_while_the_others_go_on() -> None:
+    clock = FakeClock()
+    upstream = Budgets(clock, {TOKENS[0]: 0, TOKENS[1]: 5}, {})
+    client = _client(upstream, clock, TOKENS[:2])
+    first = [await client.get(f"/repos/o/r{i}") for i in range(5)]
+    assert [a.ok for a in first].count(True) >= 4, "one refusal at most, to learn the first is spent"
+    assert upstream.used[TOKENS[0]] == 1, "a token known to be spent is not asked again"
+    assert clock.slept == []
+
+
+async def test_a_request_that_needs_a_scope_goes_to_a_token_that_has_it() -> None:
+    clock = FakeClock()
+    scopes = {TOKENS[0]: "repo", TOKENS[1]: "repo, read:packages"}
+    upstream = Budgets(clock, {TOKENS[0]: 50, TOKENS[1]: 10}, scopes)
+    client = _client(upstream, clock, TOKENS[:2])
+    for i in range(4):  # the pool learns each token's scopes from its answers
+        await client.get(f"/repos/o/r{i}")
+    listings = [
+        await client.get(f"/users/o{i}/packages", params={"package_type": "npm"}, scope="read:packages")
+        for i in range(5)
+    ]
+    assert all(listing.ok for listing in listings)
+    assert {listing.credential for listing in listings} == {token_label(1, TOKENS[1])}
+
+
+def test_the_pool_prefers_a_token_not_asked_yet_and_shows_no_token() -> None:
+    pool = TokenPool(["secret-a", "secret-b", "secret-a", ""])
+    assert len(pool) == 2, "each token once; an empty one is none"
+    assert pool.choose(FakeClock()).label == "#1 " + token_label(0, "secret-a").split()[1]
+    pool.credentials[0].rate.remaining = 10
+    assert pool.choose(FakeClock()).label.startswith("#2 "), "an unknown budget counts as full"
+    assert "secret" not in repr(pool.credentials) and "secret" not in token_label(0, "secret-a")
+    assert TokenPool([]).choose(FakeClock()).label == "anonymous"
+
+
+def test_tokens_come_from_the_single_setting_the_list_and_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = tmp_path / "tokens"
+    listed.write_text("# the fleet's tokens\nghp_file_one\n\nghp_env_two\n")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_single")
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKENS", "ghp_env_one, ghp_env_two")
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKENS_FILE", str(listed))
+    settings = load_settings()
+    assert settings.github_token_pool() == ("ghp_single", "ghp_env_one", "ghp_env_two", "ghp_file_one")
+    shown = str(settings.shown())
+    assert "ghp_" not in shown and settings.shown()["github_tokens"] == ["***", "***"]
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKENS_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="cannot read the GitHub tokens file"):
+        load_settings()
+
+
+async def test_every_github_client_shares_the_pool_and_logs_no_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings(github_token=None, github_tokens=TOKENS)  # type: ignore[arg-type]
+    upstreams = build_upstreams(settings)
+    assert upstreams.github.tokens.secrets() == TOKENS and upstreams.graphql is not None
+    assert upstreams.graphql.client.tokens.secrets() == TOKENS, "GraphQL points: a budget of their own"
+    assert upstreams.depsdev.tokens.secrets() == ()
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("distscout").debug("%s", upstreams.github.config)
+    assert not any(token in caplog.text for token in TOKENS)
+    await upstreams.aclose()
