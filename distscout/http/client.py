@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -195,20 +195,24 @@ class UpstreamClient:
         expected: _Expected,
     ) -> Fetched:
         key = "kept:" + self._question_key(path, params)
+        return await self._once(key, lambda: self._kept_answer(key, path, params, seconds, expected))
+
+    async def _once(self, key: str, produce: Callable[[], Awaitable[Fetched]]) -> Fetched:
+        """`produce()`, unless the same question is on its way for another caller: then its answer (one
+        request for concurrent scans of one owner, or of one package)."""
         running = self._inflight.get(key)
-        if running is not None:  # the same question from another scan, already on its way: one request
+        if running is not None:
             try:
                 return await asyncio.shield(running)
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 if task is not None and task.cancelling():
                     raise  # this caller was cancelled
-                # the caller that asked was cancelled, not this one: ask again
-                return await self._kept(path, params, seconds, expected)
+                return await self._once(key, produce)  # the caller that asked was cancelled: ask again
         future: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            fetched = await self._kept_answer(key, path, params, seconds, expected)
+            fetched = await produce()
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 future.cancel()
@@ -273,8 +277,12 @@ class UpstreamClient:
         remembered = self._memo.get(key)
         if remembered is not None and remembered[0] > self.clock.monotonic():
             return remembered[1]
-        fetched = await self.request(
-            "GET", path, params=params, miss_statuses=miss, expect_json=expect_json, scope=scope
+        # Concurrent scans of one owner ask its listing once: the others wait for that answer.
+        fetched = await self._once(
+            "memo:" + key,
+            lambda: self.request(
+                "GET", path, params=params, miss_statuses=miss, expect_json=expect_json, scope=scope
+            ),
         )
         if fetched.outcome.is_answer:  # failures are never remembered
             self._memo[key] = (self.clock.monotonic() + seconds, fetched)
