@@ -8,7 +8,7 @@ concurrent scans thus batches itself: no batch-claiming, no reordering of the sc
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -50,6 +50,7 @@ class Coalescer(Generic[Q, A]):
         self.max_questions = max_questions
         self._lanes: dict[str, _Lane[Q, A]] = {name: _Lane(limit) for name, limit in limits.items()}
         self._running: set[asyncio.Task[None]] = set()
+        self.batches: Counter[str] = Counter()  # batches sent per lane (benchmarks, tests: how full)
 
     async def ask(self, lane: str, question: Q, weight: int = 1) -> A:
         loop = asyncio.get_running_loop()
@@ -74,6 +75,7 @@ class Coalescer(Generic[Q, A]):
         queue.waiting.clear()
         queue.weight = 0
         if batch:
+            self.batches[lane] += 1
             task = asyncio.get_running_loop().create_task(self._answer(lane, batch))
             self._running.add(task)
             task.add_done_callback(self._running.discard)

@@ -72,6 +72,11 @@ class GraphQLBatcher:
             max_questions=MAX_ALIASES,
         )
 
+    @property
+    def batches(self) -> dict[str, int]:
+        """Queries sent per lane (metadata, releases, tree, blobs)."""
+        return dict(self._coalescer.batches)
+
     async def ask(self, lane: str, field: str, weight: int = 1) -> Answer:
         """Ask one aliased top-level field (`repository(...) { ... }`); wait for its answer."""
         if (early := self._prefetched.pop(field, None)) is not None:

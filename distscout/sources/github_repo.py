@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from distscout.captures import GITHUB_REPO, Capture, utc_now
-from distscout.forges import Forge
+from distscout.forges import GITHUB_HOST, Forge
 from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
 from distscout.results import RepoMetadata
@@ -57,8 +57,9 @@ def metadata_field(repo: RepoRef) -> str:
 
 
 def prefetch_metadata(batcher: GraphQLBatcher, refs: Iterable[RepoRef]) -> None:
-    """Ask the metadata of repositories about to be scanned, together (one query for up to 50)."""
-    batcher.prefetch("metadata", (metadata_field(ref) for ref in refs))
+    """Ask the metadata of repositories about to be scanned, together (one query for up to 50): GitHub's
+    only — a GitLab project's owner and name would ask GitHub about somebody else's repository."""
+    batcher.prefetch("metadata", (metadata_field(ref) for ref in refs if ref.host == GITHUB_HOST))
 
 
 async def fetch_metadata_graphql(

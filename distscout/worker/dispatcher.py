@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 
 from distscout.captures import utc_now
 from distscout.config import Settings
+from distscout.sources.github_repo import prefetch_metadata
 from distscout.store.claims import Claim, claim_due, release
 from distscout.store.workers import claims_held_elsewhere
 from distscout.upstreams import Upstreams
@@ -40,6 +41,7 @@ from distscout.worker.writer import GroupWriter
 log = logging.getLogger("distscout.dispatcher")
 
 PACE_RECHECK = 5.0  # seconds: how often a long wait after a burst looks at the pace again
+LOOKAHEAD = 50  # repositories claimed together when GitHub's metadata is batched: one full query
 
 
 @dataclass
@@ -142,16 +144,21 @@ class Dispatcher:
         if not self._claimed:
             free = self.settings.workers - len(self._running)
             batch = max(1, min(free, self.burst - self._burst))
-            self._claimed.extend(
-                await asyncio.to_thread(
-                    claim_due,
-                    self.engine,
-                    self.now(),
-                    cadence,
-                    limit=batch,
-                    partial_first=self.settings.immediate_partial_reclaim,
-                )
+            if self.upstreams.graphql is not None:  # claimed ahead: their metadata fills a query
+                batch = max(batch, LOOKAHEAD)
+            claims = await asyncio.to_thread(
+                claim_due,
+                self.engine,
+                self.now(),
+                cadence,
+                limit=batch,
+                partial_first=self.settings.immediate_partial_reclaim,
             )
+            # The burst's metadata in one GraphQL query whatever the pace its scans start at: batches fill
+            # by design, not by how many scans happen to overlap.
+            if self.upstreams.graphql is not None and claims:
+                prefetch_metadata(self.upstreams.graphql, (claim.repo.ref for claim in claims))
+            self._claimed.extend(claims)
         return self._claimed.popleft() if self._claimed else None
 
     def _held_elsewhere(self) -> int:

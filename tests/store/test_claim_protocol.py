@@ -19,6 +19,7 @@ from distscout.worker import writer as writer_module
 from distscout.worker.dispatcher import Dispatcher
 from tests.corpus import repos as corpus_repos
 from tests.databases import postgresql_only
+from tests.emulator.fixtures import EmulatorFactory
 from tests.sources.helpers import settings_for, upstreams_for
 from tests.store.helpers import Clock, tracked
 
@@ -115,4 +116,28 @@ async def test_the_event_loop_runs_while_a_group_is_stored(
     beating.cancel()
     assert waited == {"claim": True, "store": True}, "they ran while the loop kept running"
     assert stats.finished == 6 and dispatcher.writer.stored == 6
+    engine.dispose()
+
+
+async def test_the_daemon_fills_its_metadata_queries_whatever_its_worker_count(
+    sqlite_url: str, emulator_factory: EmulatorFactory
+) -> None:
+    """Repositories are claimed 50 ahead and their metadata asked in one query, so four workers ask no
+    more metadata queries than sixty-four would (before: one per burst of four)."""
+    world = {
+        "format": 1,
+        "repos": [{"url": f"https://github.com/o{i % 5}/r{i}", "files": {}} for i in range(100)],
+        "packages": [],
+    }
+    server = emulator_factory(world)
+    clock = Clock()
+    engine = tracked(sqlite_url, [r["url"] for r in world["repos"]], clock)
+    settings = settings_for(server, start_interval=0, workers=4)
+    async with upstreams_for(server) as upstreams:
+        dispatcher = Dispatcher(engine, upstreams, settings, now=clock, idle_poll=0.01, exit_when_idle=True)
+        stats = await dispatcher.run()
+        assert upstreams.graphql is not None
+        metadata_queries = upstreams.graphql.batches["metadata"]
+    assert stats.finished == 100
+    assert metadata_queries <= 3, metadata_queries  # 100 repositories, 50 a query
     engine.dispose()
