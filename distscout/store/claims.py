@@ -16,6 +16,8 @@ every claim token begins with its worker's id).
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,6 +55,61 @@ class Claim:
     repo: TrackedRepo
     token: str
     partial: bool
+
+
+class HeldClaims:
+    """The claims this process holds now (claimed, not stored nor given back): the heartbeat extends their
+    leases, so a lease lasts as long as its worker lives, however long its scan takes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # claims are taken and stored in threads, the heartbeat in its own
+        self._held: dict[tuple[int, str], None] = {}
+
+    def add(self, claims: Sequence[Claim]) -> None:
+        with self._lock:
+            self._held.update(((c.repo.id, c.token), None) for c in claims)
+
+    def discard(self, claims: Sequence[Claim]) -> None:
+        with self._lock:
+            for claim in claims:
+                self._held.pop((claim.repo.id, claim.token), None)
+
+    def snapshot(self) -> list[tuple[int, str]]:
+        with self._lock:
+            return list(self._held)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._held.clear()
+
+
+HELD = HeldClaims()
+if hasattr(os, "register_at_fork"):  # a forked child holds none of its parent's claims
+    os.register_at_fork(after_in_child=HELD.clear)
+
+
+def extend_leases(engine: Engine, now: datetime, lease: timedelta = DEFAULT_LEASE) -> int:
+    """Push the leases (and running-scan entries) of this process's claims to `now + lease`; by primary
+    key, so a beat costs the same whatever the fleet. Returns how many leases were extended."""
+    held = HELD.snapshot()
+    if not held:
+        return 0
+    until = now + lease
+    rows = [{"r": repo_id, "t": token} for repo_id, token in held]
+    with engine.begin() as connection:
+        extended = connection.execute(
+            update(repos)
+            .where(repos.c.id == bindparam("r"), repos.c.distribution_claimed_by == bindparam("t"))
+            .values(distribution_claimed_until=until),
+            rows,
+        ).rowcount
+        connection.execute(
+            update(active_scans)
+            .where(active_scans.c.repo_id == bindparam("r"), active_scans.c.worker == bindparam("t"))
+            .values(until=until),
+            rows,
+        )
+    return int(extended)
 
 
 def _free(now: datetime) -> Any:
@@ -164,6 +221,7 @@ def _lease(
     rows = {row.id: row for row in connection.execute(select(repos).where(repos.c.id.in_(taken)))}
     claims = [_leased_claim(rows[repo_id], token) for repo_id in candidates if repo_id in rows]
     _set_active(connection, claims, now, lease)
+    HELD.add(claims)  # (a rollback of this transaction leaves a stale entry: extending it matches nothing)
     return claims
 
 
@@ -202,6 +260,7 @@ def finish_leased(
 ) -> list[Stored | ClaimLost]:
     """Store several leased claims' scans in one transaction (a group commit), each only if its lease is
     still held; the others come back as ClaimLost, with nothing of theirs stored."""
+    HELD.discard([claim for claim, _ in done])
     with engine.begin() as connection:
         # FOR UPDATE (PostgreSQL): no other worker may take a lease between this check and the rotation
         holders = dict(
@@ -236,6 +295,7 @@ def finish_leased(
 
 def release(engine: Engine, *claims: Claim) -> None:
     """Give claims back without storing anything (shutdown, or scans abandoned), in one transaction."""
+    HELD.discard(claims)
     with engine.begin() as connection:
         for claim in claims:
             _clear_active(connection, claim)

@@ -1,5 +1,8 @@
 """The heartbeat: this process's worker row beaten every few seconds, and dead workers' claims taken back.
 
+Each beat also extends the leases of the claims this process holds (`claims.HELD`), so a lease belongs to a
+live worker: a scan longer than the lease is not taken over while its worker beats.
+
 A thread of its own, not a task on the event loop: a loop busy with hundreds of scans (or blocked by a
 long statement) must not look dead, and database work stays off the loop. Each beat also reaps workers
 silent for `MISSED_BEATS` beats, so any live process — a `scan`, a daemon, another machine's worker —
@@ -17,6 +20,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from distscout.store.claims import extend_leases
 from distscout.store.workers import beat, deregister, reap_dead, register
 
 MISSED_BEATS = 3
@@ -89,6 +93,7 @@ class Heartbeat:
                 # scans it still runs are not stored when their lease was taken (ClaimLost).
                 log.warning("heartbeat: this worker was taken for dead; registering again")
                 self.worker_id = register(self.engine, self.kind, now)
+            extend_leases(self.engine, now)  # a live worker's leases never run out mid-scan
             dead = reap_dead(self.engine, now, stale_after(self.interval))
         except SQLAlchemyError as exc:  # the database is away for a moment: beat again next time
             log.warning("heartbeat: the database did not answer: %s", str(exc).splitlines()[0])

@@ -177,3 +177,30 @@ async def test_an_idle_exit_waits_for_claims_another_process_holds(
     if engine.dialect.name == "sqlite":  # PostgreSQL released the dead one's row lock at once
         assert polls >= 20, "it waited for the lease to be taken back instead of exiting"
     engine.dispose()
+
+
+def test_a_live_workers_leases_outlast_a_long_scan(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from distscout.store.claims import DEFAULT_LEASE, HELD, claim_due
+
+    engine = _fleet(database_url, 2)
+    clock = Clock()
+    _as_process(monkeypatch, "slow")
+    heartbeat = Heartbeat(engine, "serve", 3600, clock).start()  # beats only when told, below
+    with engine.connect() as connection:
+        ids = [repo.id for repo in list_repos(connection)]
+    (held,) = claim_repos(engine, ids[:1], clock.now).values()
+    assert (held.repo.id, held.token) in HELD.snapshot()
+    for _ in range(4):  # a scan of two hours, its worker beating all along
+        clock.now += DEFAULT_LEASE / 2
+        heartbeat.beat_once()
+    later = clock.now + DEFAULT_LEASE / 2
+    others = claim_due(engine, later, timedelta(seconds=1), limit=10)
+    assert [c.repo.id for c in others] == ids[1:], "the long scan's repository is still its worker's"
+    release(engine, held, *others)
+    assert (held.repo.id, held.token) not in HELD.snapshot(), "given back: no longer extended"
+    heartbeat.stop()
+    engine.dispose()
