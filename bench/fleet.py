@@ -1,0 +1,120 @@
+"""Fleet scaling on one PostgreSQL: N worker processes against one process, on the same world.
+
+    .venv/bin/python bench/fleet.py [--repos 2000] [--processes 1,2] [--workers 64]
+
+For each process count, a fresh database on one throwaway PostgreSQL server is given the world's
+repositories, then that many `distscout serve --workers-only --exit-when-idle` processes (what a fleet's
+machines run) scan it through the emulator (its own process, no latency, unlimited budgets) until nothing is
+due. Printed: wall seconds and repos/s per count, every repository scanned exactly once, and the ratio of
+each count's rate to one process's (target for 2 processes on this 2-core machine: ≥ 1.6×). The emulator
+and the PostgreSQL server share the machine's cores with the workers, as they would not in a real fleet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, select
+
+from bench.emulated import emulator_process
+from bench.pipeline import database
+from bench.worlds import write_world
+from distscout.repos import parse_repo_ref
+from distscout.store.engine import open_engine
+from distscout.store.repos import add_repos
+from distscout.store.schema import scan_runs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def environment(urls: dict[str, str], url: str, workers: int) -> dict[str, str]:
+    chosen = {k: v for k, v in urls.items() if k.startswith("DISTSCOUT_")}
+    return (
+        os.environ
+        | chosen
+        | {
+            "DISTSCOUT_DATABASE_URL": url,
+            "DISTSCOUT_GITHUB_TOKEN": "bench-token",
+            "DISTSCOUT_POLITE_EMAIL": "bench@distscout.example",
+            "DISTSCOUT_START_INTERVAL": "0",
+            "DISTSCOUT_WORKERS": str(workers),
+            "DISTSCOUT_PACE_BY_BUDGET": "false",
+            "DISTSCOUT_CONFIG": os.devnull,
+        }
+    )
+
+
+def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int) -> tuple[float, set[int]]:
+    """Seconds until every process went idle; the scans-per-repository counts seen."""
+    engine = open_engine(url)
+    with engine.begin() as connection:
+        refs = [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(repos)]
+        add_repos(connection, refs, datetime.now(UTC))
+    command = [
+        str(Path(sys.executable).with_name("distscout")),
+        "serve",
+        "--workers-only",
+        "--exit-when-idle",
+    ]
+    env = environment(urls, url, workers)
+    started = time.perf_counter()
+    running = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(processes)
+    ]
+    for process in running:
+        _, err = process.communicate(timeout=3600)
+        if process.returncode != 0:
+            raise SystemExit(f"a worker failed ({process.returncode}): {err[-1500:]}")
+    elapsed = time.perf_counter() - started
+    with engine.connect() as connection:
+        counts = connection.execute(select(func.count()).select_from(scan_runs).group_by(scan_runs.c.repo_id))
+        per_repo = set(counts.scalars())
+        scanned = connection.execute(select(func.count(scan_runs.c.repo_id.distinct()))).scalar_one()
+    engine.dispose()
+    if scanned != repos:
+        raise SystemExit(f"{scanned} of {repos} repositories scanned")
+    return elapsed, per_repo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repos", type=int, default=2000)
+    parser.add_argument("--processes", default="1,2")
+    parser.add_argument("--workers", type=int, default=64)
+    options = parser.parse_args()
+    counts = [int(n) for n in options.processes.split(",")]
+    rates: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        world = write_world(scratch / "world", options.repos)
+        with emulator_process(world) as urls:
+            for processes in counts:
+                with database("postgresql", scratch) as url:
+                    elapsed, per_repo = run(urls, url, options.repos, processes, options.workers)
+                rates[processes] = options.repos / elapsed
+                print(
+                    f"[postgresql] {processes} process{'es' if processes > 1 else ''} × {options.workers} "
+                    f"workers: {options.repos:,} repos in {elapsed:.1f} s = {rates[processes]:.0f} repos/s; "
+                    f"scans per repository {sorted(per_repo)}",
+                    flush=True,
+                )
+    if 1 in rates:
+        for processes, rate in rates.items():
+            if processes > 1:
+                print(f"{processes} processes / 1 process: {rate / rates[1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
