@@ -52,6 +52,9 @@ class Upstreams:
             await flush()
 
 
+GITHUB_IN_FLIGHT_PER_TOKEN = 45  # per client (REST, GraphQL): 90 of GitHub's 100 concurrent per token
+
+
 def build_upstreams(
     settings: Settings, clock: Clock | None = None, cache: ConditionalCache | None = None, probe: bool = False
 ) -> Upstreams:
@@ -81,8 +84,14 @@ def build_upstreams(
         )
         return replace(chosen, attempts=1, max_wait=0.0) if probe else chosen
 
+    # GitHub's secondary limit: at most 100 requests in flight per token, REST and GraphQL together. The
+    # pool spreads requests over its tokens, so each of the two clients may keep 45 per token in flight.
+    github_connections = min(connections, GITHUB_IN_FLIGHT_PER_TOKEN * max(1, len(github_tokens)))
     github = replace(
-        config("github", settings.github_api_url), tokens=github_tokens, default_headers=GITHUB_HEADERS
+        config("github", settings.github_api_url),
+        tokens=github_tokens,
+        default_headers=GITHUB_HEADERS,
+        max_connections=github_connections,
     )
     ecosystems = replace(config("ecosystems", settings.ecosystems_url), default_params=mailto)
     github_client = client(github)

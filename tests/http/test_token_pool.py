@@ -134,3 +134,15 @@ async def test_every_github_client_shares_the_pool_and_logs_no_token(
         logging.getLogger("distscout").debug("%s", upstreams.github.config)
     assert not any(token in caplog.text for token in TOKENS)
     await upstreams.aclose()
+
+
+async def test_requests_in_flight_stay_under_githubs_hundred_per_token() -> None:
+    one = build_upstreams(Settings(github_token="ghp_only", workers=256))  # type: ignore[arg-type]
+    assert one.graphql is not None
+    in_flight = one.github.config.max_connections + one.graphql.client.config.max_connections
+    assert in_flight <= 100, "REST and GraphQL together, one token"
+    assert one.depsdev.config.max_connections == 64, "other upstreams keep what the workers need"
+    pool = build_upstreams(Settings(github_token=None, github_tokens=TOKENS, workers=256))  # type: ignore[arg-type]
+    assert pool.github.config.max_connections == 64, "three tokens: 300 allowed, the pool's own cap binds"
+    for upstreams in (one, pool):
+        await upstreams.aclose()
