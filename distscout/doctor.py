@@ -122,8 +122,8 @@ async def _pooled_token(run: _Run, label: str) -> Check:
     if not fetched.ok:
         return Check("github", name, Status.FAILING, _said(fetched), "check the token")
     scopes, budget = _token(run.settings, fetched), _budget(fetched)
-    worst = max((scopes.status, budget.status), key=list(Status).index)
-    return Check("github", name, worst, f"{scopes.detail}; {budget.detail}", scopes.fix or budget.fix)
+    status = worst([scopes, budget])
+    return Check("github", name, status, f"{scopes.detail}; {budget.detail}", scopes.fix or budget.fix)
 
 
 def _token(settings: Settings, fetched: Fetched) -> Check:

@@ -67,7 +67,7 @@ class TokenPool:
         ready = [c for c in able if c.rate.delay(clock) == 0]
         if ready:
             return max(ready, key=lambda c: (_left(c), -c.requests))
-        return min(able, key=lambda c: _ready_in(c, clock))
+        return min(able, key=lambda c: c.rate.delay(clock))
 
     def summary(self) -> RateLimitState:
         """The pool's budget as one: the sum of what is known, the first reset, and a wait only when every
@@ -89,7 +89,3 @@ class TokenPool:
 def _left(credential: Credential) -> float:
     remaining = credential.rate.remaining
     return float("inf") if remaining is None else float(remaining)
-
-
-def _ready_in(credential: Credential, clock: Clock) -> float:
-    return credential.rate.delay(clock)

@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.sources.github_repo import prefetch_metadata
-from distscout.store.claims import Claim, claim_repos, release
+from distscout.store.claims import Claim, claim_repos
 from distscout.store.repos import TrackedRepo
 from distscout.upstreams import Upstreams
-from distscout.worker.runner import Now, ScanReport, run_claim
+from distscout.worker.runner import Now, ScanReport, give_back, run_claim
 from distscout.worker.writer import GroupWriter
 
 LOOKAHEAD = 50  # repositories claimed together, and whose metadata is asked together, before their scans
@@ -59,7 +59,7 @@ class BatchScan:
                 self._claiming = None
             waiting, self._waiting = list(self._waiting.values()), {}
             if waiting:
-                await asyncio.shield(asyncio.to_thread(release, self.engine, *waiting))
+                await give_back(self.engine, *waiting)
             self.released += len(waiting)
         return self.reports
 

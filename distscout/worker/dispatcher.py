@@ -30,18 +30,18 @@ from sqlalchemy import Engine
 from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.sources.github_repo import prefetch_metadata
-from distscout.store.claims import Claim, claim_due, release
+from distscout.store.claims import Claim, claim_due
 from distscout.store.workers import claims_held_elsewhere
 from distscout.upstreams import Upstreams
+from distscout.worker.batch import LOOKAHEAD
 from distscout.worker.health import open_breakers
 from distscout.worker.pacing import CostMeter, next_interval
-from distscout.worker.runner import Now, ScanReport, run_claim
+from distscout.worker.runner import Now, ScanReport, give_back, run_claim
 from distscout.worker.writer import GroupWriter
 
 log = logging.getLogger("distscout.dispatcher")
 
 PACE_RECHECK = 5.0  # seconds: how often a long wait after a burst looks at the pace again
-LOOKAHEAD = 50  # repositories claimed together when GitHub's metadata is batched: one full query
 
 
 @dataclass
@@ -134,7 +134,7 @@ class Dispatcher:
                 await self._after_burst()
         if self._claimed:  # claimed, never started: back to the queue at once
             leftover, self._claimed = list(self._claimed), collections.deque()
-            await asyncio.to_thread(release, self.engine, *leftover)
+            await give_back(self.engine, *leftover)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         return self.stats

@@ -49,17 +49,16 @@ def budget_interval(
     With a pool of tokens, each token's budget allows scans at its own speed until its own reset, and the
     speeds add up: the pace is the pool's sum (a token not heard from yet is left out until it is)."""
     rates = [c.rate for c in client.tokens.credentials]
-    known = [r for r in rates if r.remaining is not None and r.reset_at is not None]
+    known = [(r.remaining, r.reset_at) for r in rates if r.remaining is not None and r.reset_at is not None]
     if not known or scans_done == 0:
         return None
     cost = meter.cost(client, scans_done) if meter is not None else client.charged / scans_done
     if cost <= 0:
         return MINIMUM_INTERVAL
     speed, soonest_reset = 0.0, float("inf")  # scans a second the budgets allow; when one comes back
-    for rate in known:
-        assert rate.remaining is not None and rate.reset_at is not None  # noqa: S101 - filtered above
-        seconds_left = max(0.0, rate.reset_at - wall_now)
-        scans_left = rate.remaining / cost
+    for remaining, reset_at in known:
+        seconds_left = max(0.0, reset_at - wall_now)
+        scans_left = remaining / cost
         if scans_left < 1:
             soonest_reset = min(soonest_reset, seconds_left)  # spent: nothing from it until its reset
         else:

@@ -16,7 +16,7 @@ from distscout.store.claims import Claim, ClaimLost, finish, release
 from distscout.upstreams import Upstreams
 from distscout.worker.writer import GroupWriter, Now
 
-__all__ = ["Now", "ScanReport", "run_claim"]
+__all__ = ["Now", "ScanReport", "give_back", "run_claim"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ async def run_claim(
     try:
         scan = await scan_repo(upstreams, claim.repo.ref, settings)
     except BaseException:
-        await _release(engine, claim)  # cancelled (shutdown) or a bug: nothing half-written survives
+        await give_back(engine, claim)  # cancelled (shutdown) or a bug: nothing half-written survives
         raise
     try:
         if writer is not None:
@@ -53,14 +53,14 @@ async def run_claim(
     except ClaimLost as lost:
         return _report(claim, scan, None, str(lost))
     except BaseException:
-        await _release(engine, claim)
+        await give_back(engine, claim)
         raise
     return _report(claim, scan, stored)
 
 
-async def _release(engine: Engine, claim: Claim) -> None:
-    """Give the claim back, in a thread; shielded, so a second cancellation cannot leave it half-done."""
-    await asyncio.shield(asyncio.to_thread(release, engine, claim))
+async def give_back(engine: Engine, *claims: Claim) -> None:
+    """Give claims back unscanned, in a thread; shielded, so a second cancellation cannot cut it short."""
+    await asyncio.shield(asyncio.to_thread(release, engine, *claims))
 
 
 def _report(claim: Claim, scan: ScanResult, stored: Stored | None, detail: str = "") -> ScanReport:

@@ -59,11 +59,10 @@ class GroupWriter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Stored] = loop.create_future()
         self._pending.append((claim, scan, future))
-        if self._writer is not None:
-            pass  # the writer takes it with the next group, once the one it is writing is committed
-        elif len(self._pending) >= self.most:
+        # While a group is being written, this one waits to go with the next group.
+        if self._writer is None and len(self._pending) >= self.most:
             self.flush()
-        elif self._timer is None:
+        elif self._writer is None and self._timer is None:
             self._timer = loop.call_later(self.window, self.flush)
         return await future
 
