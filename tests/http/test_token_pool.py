@@ -146,3 +146,28 @@ async def test_requests_in_flight_stay_under_githubs_hundred_per_token() -> None
     assert pool.github.config.max_connections == 64, "three tokens: 300 allowed, the pool's own cap binds"
     for upstreams in (one, pool):
         await upstreams.aclose()
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "holds no token"),
+        (b"# only a comment\n\n   \n", "holds no token"),
+        (b"\xff\xfe\x00binary", "is not UTF-8 text"),
+        (None, "cannot read the GitHub tokens file"),  # a directory
+    ],
+)
+def test_a_bad_tokens_file_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None, said: str
+) -> None:
+    path = tmp_path / "tokens"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKENS_FILE", str(path))
+    with pytest.raises(ConfigError, match=said) as raised:
+        load_settings()
+    assert "\n" not in str(raised.value)
+    if content is not None:
+        assert path.read_bytes() == content, "the file is only read"
