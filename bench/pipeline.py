@@ -44,6 +44,7 @@ from distscout.store.rotation import record_scan, record_scans
 from distscout.upstreams import build_upstreams
 from distscout.worker.runner import ScanReport
 
+FINE = {"ok", "miss", "not_visible"}  # outcomes a complete scan may hold
 GROUP = 32  # scans per group commit in the local-cost figure (the writer's `most` at 64 workers)
 
 
@@ -108,7 +109,11 @@ async def end_to_end(settings: Settings, count: int, every: int = 0) -> tuple[fl
 
     def tally(report: ScanReport) -> None:
         verdicts[report.verdict.value if report.verdict else "lost"] += 1
-        done = verdicts.total()
+        if report.verdict is not None and report.verdict.value != "complete":  # why: source and outcome
+            verdicts.update(
+                f"  {name} {outcome}" for name, outcome in report.outcomes.items() if outcome not in FINE
+            )
+        done = sum(n for verdict, n in verdicts.items() if not verdict.startswith(" "))
         if every and done % every == 0:  # memory over the run: flat in fleet size, or growing?
             print(
                 f"  after {done:,} repos: RSS {resident_mib():.0f} MiB, "
@@ -182,7 +187,9 @@ def main() -> None:
                     elapsed, verdicts = asyncio.run(end_to_end(settings, options.repos, options.memory_every))
                     scanner_cpu = (time.process_time() - cpu_before[0]) / options.repos * 1000
                     emulator_cpu = (cpu_seconds(urls["EMULATOR_PID"]) - cpu_before[1]) / options.repos * 1000
-                    calls = {k: v["requests"] / options.repos for k, v in emulator_stats(urls).items()}
+                    answered = emulator_stats(urls)
+                    calls = {k: v["requests"] / options.repos for k, v in answered.items()}
+                    points = answered.get("github", {}).get("graphql_points", 0) / options.repos
                 rate = options.repos / elapsed
                 print(
                     f"[{backend}] {options.repos:,} repos in {elapsed:.1f} s: {rate:,.0f} repos/s end to end "
@@ -191,6 +198,7 @@ def main() -> None:
                 print(
                     f"[{backend}] upstream requests per repo: "
                     + ", ".join(f"{k} {v:.2f}" for k, v in calls.items())
+                    + f"; GitHub GraphQL points per repo {points:.3f}"
                 )
                 print(
                     f"[{backend}] CPU per repo: scanner {scanner_cpu:.2f} ms, emulator {emulator_cpu:.2f} ms "

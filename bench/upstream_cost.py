@@ -54,7 +54,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,8 @@ from distscout.repos import RepoRef, parse_repo_ref
 from distscout.results import SourceResult, judge
 from distscout.scanner import scan_repo
 from distscout.sources import depsdev, ecosystems, github_manifests, github_packages, github_releases
-from distscout.sources.github_repo import fetch_metadata, prefetch_metadata
+from distscout.sources.github_ahead import scan_ahead
+from distscout.sources.github_repo import fetch_metadata
 from distscout.store.engine import open_engine
 from distscout.upstreams import build_upstreams
 from distscout.worker.batch import LOOKAHEAD
@@ -119,10 +120,12 @@ class ModeRun:
     evidence: dict[str, Evidence]
     verdicts: Counter[str]
     name_lookups: int = 0  # requests the orphans' name lookups made (answers kept for the cadence: none)
+    graphql_queries: dict[str, int] = field(default_factory=dict)  # GraphQL queries sent, per lane
 
 
 # Requests of the name lookup in the mode being measured: its captures that were not kept answers.
 _NAME_LOOKUPS: Counter[str] = Counter()
+_GRAPHQL_QUERIES: Counter[str] = Counter()  # per lane, in the mode being measured
 
 
 def count_name_lookups(results: Mapping[str, SourceResult]) -> None:
@@ -254,9 +257,12 @@ def measured(
 ) -> ModeRun:
     emulator_stats(urls, reset=True)
     _NAME_LOOKUPS.clear()
+    _GRAPHQL_QUERIES.clear()
     elapsed, evidence, verdicts = asyncio.run(body())
     stats = emulator_stats(urls)
-    return ModeRun(name, len(refs), elapsed, stats, evidence, verdicts, _NAME_LOOKUPS["requests"])
+    return ModeRun(
+        name, len(refs), elapsed, stats, evidence, verdicts, _NAME_LOOKUPS["requests"], dict(_GRAPHQL_QUERIES)
+    )
 
 
 def run_world(
@@ -288,12 +294,13 @@ def run_world(
             return evidence_of(result.current_ref, result.results), result.verdict.value
 
         def ahead(chunk: list[RepoRef]) -> None:  # as `scan` (BatchScan) does
-            if upstreams.graphql is not None:
-                prefetch_metadata(upstreams.graphql, chunk)
+            scan_ahead(upstreams, settings, chunk)
 
         try:
             return await run_pool(refs, scan, workers, ahead)
         finally:
+            if upstreams.graphql is not None:
+                _GRAPHQL_QUERIES.update(upstreams.graphql.batches)
             await upstreams.aclose()
             # Upstreams.aclose flushes the store's cache: the rescan must find every entry
             engine.dispose()
@@ -378,6 +385,11 @@ def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
         "name lookups (the orphans' names; included above): "
         + "; ".join(f"{r.name} {r.name_lookups / repos:.3f}/repo ({r.name_lookups})" for r in runs[1:])
     )
+    for run in runs[1:]:
+        lanes = ", ".join(
+            f"{lane} {n} ({n / repos:.3f}/repo)" for lane, n in sorted(run.graphql_queries.items())
+        )
+        print(f"GraphQL queries per lane, {run.name}: {lanes or 'none'}")
     if show_routes:
         for run in runs:
             print(f"  github routes per repo, {run.name}: {routes_per_repo(run, 'github')}")

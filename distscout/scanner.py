@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import timedelta
+from typing import Any, cast
 
 from distscout.config import Settings
 from distscout.forges import forge_of
@@ -22,7 +23,8 @@ from distscout.interpreters.manifests import MANIFESTS
 from distscout.interpreters.name_lookup import NAME_LOOKUP
 from distscout.repos import RepoRef
 from distscout.results import ScanResult, SourceResult
-from distscout.sources.base import ScanContext
+from distscout.sources.ahead import result_of
+from distscout.sources.base import ScanContext, Source
 from distscout.sources.name_lookup import look_up, questions_of
 from distscout.sources.registry import enabled_sources, metadata_of
 from distscout.upstreams import Upstreams
@@ -50,12 +52,19 @@ async def scan_repo(upstreams: Upstreams, repo: RepoRef, settings: Settings) -> 
             # No such repository (a miss, nothing more to ask), or the forge failed: the source with it.
             failed[source.name] = SourceResult(source.name, outcome, detail=error or "metadata failed")
         else:
-            pending[source.name] = source.collect(context)
+            pending[source.name] = _collected(source, context, upstreams.ahead.take(repo, source.name))
     answered = await asyncio.gather(*pending.values())
     results = dict(zip(pending, answered, strict=True)) | failed
     if NAME_LOOKUP in settings.sources and MANIFESTS in results:
         results[NAME_LOOKUP] = await _names(upstreams, settings, current, results)
     return ScanResult(repo, metadata, results, capture, metadata_outcome=outcome)
+
+
+async def _collected(source: Source, context: ScanContext, early: asyncio.Task[Any] | None) -> SourceResult:
+    """The source's result: the one run ahead with its claimed chunk (`github_ahead`), else collected now."""
+    if early is not None and (result := await result_of(early)) is not None:
+        return cast(SourceResult, result)
+    return await source.collect(context)
 
 
 async def _names(

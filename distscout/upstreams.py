@@ -8,6 +8,7 @@ from distscout.config import Settings
 from distscout.forges import GITLAB, Forge
 from distscout.http import CircuitBreaker, Clock, SystemClock, UpstreamClient, UpstreamConfig
 from distscout.http.cache import ConditionalCache
+from distscout.sources.ahead import Ahead
 from distscout.sources.ecosystems import EcosystemsBatcher
 from distscout.sources.github_graphql import GraphQLBatcher
 
@@ -25,6 +26,7 @@ class Upstreams:
     ecosystems_bulk: EcosystemsBatcher | None = None  # lookups of concurrent scans in one bulk request
     gitlab: dict[str, UpstreamClient] = field(default_factory=dict)  # by forge host: gitlab.com, self-hosted
     gitlab_graphql: dict[str, UpstreamClient] = field(default_factory=dict)  # their GraphQL (same breaker)
+    ahead: Ahead = field(default_factory=Ahead)  # work started for claimed scans (`github_ahead`)
 
     def all(self) -> tuple[UpstreamClient, ...]:
         graphql = (self.graphql.client,) if self.graphql is not None else ()
@@ -45,6 +47,7 @@ class Upstreams:
         return self.gitlab_graphql.get(forge.host) if forge.kind == GITLAB else None
 
     async def aclose(self) -> None:
+        self.ahead.cancel()  # work started for scans that never began
         for client in self.all():
             await client.aclose()
         flush = getattr(self.cache, "aflush", None)  # a store-backed cache buffers its writes

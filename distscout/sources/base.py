@@ -75,3 +75,6 @@ class Source:
     needs_metadata: bool = False
     forges: frozenset[str] = frozenset()  # the kinds of forge it applies to (`distscout.forges`); empty: all
     wanted: Callable[[ScanContext], bool] = _always  # asked this time (deps.dev: only as a cross-check)
+    # Its questions ride GitHub's shared GraphQL queries: run for a whole claimed chunk together, before
+    # the scans start, so the queries fill whatever the worker count (`github_ahead`).
+    runs_ahead: bool = False

@@ -16,9 +16,7 @@ One answer per question, in the outcomes the rest of distscout speaks:
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +25,6 @@ from distscout.http.coalesce import Coalescer
 from distscout.sources import github_queries
 
 GRAPHQL_PATH = "/graphql"
-MAX_PREFETCHED = 500
 WINDOW = 0.05  # seconds a question waits for company before its query goes out
 
 
@@ -63,7 +60,6 @@ class GraphQLBatcher:
         self.queries = 0  # queries sent, and the points GitHub said they cost
         self.points = 0
         self.unavailable = ""  # set once the endpoint is known not to exist: every question goes to REST
-        self._prefetched: dict[str, asyncio.Task[Answer]] = {}
         self._coalescer: Coalescer[str, Answer] = Coalescer(
             lambda lane, fields: self._query(fields),
             lambda exc: Answer(Outcome.TRANSIENT, error=f"GraphQL batch failed: {exc!r}"),
@@ -79,23 +75,9 @@ class GraphQLBatcher:
 
     async def ask(self, lane: str, field: str, weight: int = 1) -> Answer:
         """Ask one aliased top-level field (`repository(...) { ... }`); wait for its answer."""
-        if (early := self._prefetched.pop(field, None)) is not None:
-            return await early
         if self.unavailable:
             return Answer(Outcome.PERMANENT, error=self.unavailable)
         return await self._coalescer.ask(lane, field, weight)
-
-    def prefetch(self, lane: str, fields: Iterable[str]) -> None:
-        """Ask now what scans about to start will ask: a batch of upcoming repositories in one query.
-
-        The next `ask` of the same field takes the answer (asked seconds earlier: nothing has aged).
-        """
-        loop = asyncio.get_running_loop()
-        for field in fields:
-            if field not in self._prefetched and not self.unavailable:
-                self._prefetched[field] = loop.create_task(self._coalescer.ask(lane, field))
-        while len(self._prefetched) > MAX_PREFETCHED:  # asked for and never scanned: let them go
-            self._prefetched.pop(next(iter(self._prefetched))).cancel()
 
     async def _query(self, fields: list[str]) -> list[Answer]:
         aliases = [f"r{i}" for i in range(len(fields))]

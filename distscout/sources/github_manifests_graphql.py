@@ -209,4 +209,6 @@ async def _collect(context: ScanContext) -> SourceResult:
     return await walk_rest(context.upstreams.github, context.repo, branch, WalkMode.DEEP)
 
 
-SOURCE = Source(MANIFESTS, "github", _collect, needs_metadata=True, forges=frozenset({GITHUB}))
+SOURCE = Source(
+    MANIFESTS, "github", _collect, needs_metadata=True, forges=frozenset({GITHUB}), runs_ahead=True
+)

@@ -94,4 +94,6 @@ async def _collect(context: ScanContext) -> SourceResult:
     return await collect(context.upstreams.github, context.repo)
 
 
-SOURCE = Source(RELEASE_ASSETS, "github", _collect, needs_metadata=True, forges=frozenset({GITHUB}))
+SOURCE = Source(
+    RELEASE_ASSETS, "github", _collect, needs_metadata=True, forges=frozenset({GITHUB}), runs_ahead=True
+)

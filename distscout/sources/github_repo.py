@@ -7,15 +7,15 @@ to tell whether anything changed since the last scan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from distscout.captures import GITHUB_REPO, Capture, utc_now
-from distscout.forges import GITHUB_HOST, Forge
+from distscout.forges import Forge
 from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
 from distscout.results import RepoMetadata
 from distscout.sources import github_queries
+from distscout.sources.ahead import METADATA, result_of
 from distscout.sources.base import capture_of
 from distscout.sources.github_graphql import Answer, GraphQLBatcher, capture_body
 from distscout.upstreams import Upstreams
@@ -25,8 +25,10 @@ async def metadata_of(
     upstreams: Upstreams, forge: Forge, repo: RepoRef
 ) -> tuple[RepoMetadata | None, Outcome, str, Capture | None]:
     """The repository's metadata: through batched GraphQL when configured, REST otherwise or as fallback."""
-    if upstreams.graphql is not None:
-        metadata, answer, capture = await fetch_metadata_graphql(upstreams.graphql, repo)
+    if (batcher := upstreams.graphql) is not None:
+        early = upstreams.ahead.take(repo, METADATA)  # asked when it was claimed (`github_ahead`)
+        answered: MetadataAnswer | None = await result_of(early) if early is not None else None
+        metadata, answer, capture = answered or await fetch_metadata_graphql(batcher, repo)
         if answer.outcome is not Outcome.PERMANENT:
             return metadata, answer.outcome, answer.error, capture
     metadata, fetched, capture = await fetch_metadata(upstreams.github, repo)
@@ -56,15 +58,10 @@ def metadata_field(repo: RepoRef) -> str:
     return github_queries.repository(repo.owner, repo.name, github_queries.METADATA)
 
 
-def prefetch_metadata(batcher: GraphQLBatcher, refs: Iterable[RepoRef]) -> None:
-    """Ask the metadata of repositories about to be scanned, together (one query for up to 50): GitHub's
-    only — a GitLab project's owner and name would ask GitHub about somebody else's repository."""
-    batcher.prefetch("metadata", (metadata_field(ref) for ref in refs if ref.host == GITHUB_HOST))
+MetadataAnswer = tuple[RepoMetadata | None, Answer, Capture | None]
 
 
-async def fetch_metadata_graphql(
-    batcher: GraphQLBatcher, repo: RepoRef
-) -> tuple[RepoMetadata | None, Answer, Capture | None]:
+async def fetch_metadata_graphql(batcher: GraphQLBatcher, repo: RepoRef) -> MetadataAnswer:
     answer = await batcher.ask("metadata", metadata_field(repo))
     if not answer.ok or not isinstance(answer.data, dict):
         return None, answer, None

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from distscout.captures import utc_now
 from distscout.config import Settings
-from distscout.sources.github_repo import prefetch_metadata
+from distscout.sources.github_ahead import scan_ahead
 from distscout.store.claims import Claim, claim_repos
 from distscout.store.repos import TrackedRepo
 from distscout.upstreams import Upstreams
@@ -69,15 +69,14 @@ class BatchScan:
             chunk = await asyncio.to_thread(lambda: list(islice(remaining, LOOKAHEAD)))  # may read the store
             if not chunk:
                 return None
-            # LOOKAHEAD at a time, their metadata is asked in one GraphQL query (a pool of scans finishing
-            # at different times would otherwise ask a few at a time) and their leases taken in one
-            # transaction, in a thread. A target another worker holds goes to `busy`.
-            if self.upstreams.graphql is not None:
-                prefetch_metadata(self.upstreams.graphql, (repo.ref for repo in chunk))
+            # LOOKAHEAD at a time: their leases taken in one transaction, in a thread, then the GraphQL
+            # part of their scans asked together (a pool of scans finishing at different times would
+            # otherwise ask a few at a time). A target another worker holds goes to `busy`.
             ids, now = [repo.id for repo in chunk], self.now()
             self._claiming = asyncio.ensure_future(asyncio.to_thread(claim_repos, self.engine, ids, now))
             claimed = await asyncio.shield(self._claiming)  # cancelled meanwhile: `run` releases them
             self._claiming = None
+            scan_ahead(self.upstreams, self.settings, (repo.ref for repo in chunk if repo.id in claimed))
             self._waiting.update((repo.id, claimed[repo.id]) for repo in chunk if repo.id in claimed)
             self.busy += [repo.ref.full_name for repo in chunk if repo.id not in claimed]
         first = next(iter(self._waiting))

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from distscout.captures import utc_now
 from distscout.config import Settings
-from distscout.sources.github_repo import prefetch_metadata
+from distscout.sources.github_ahead import scan_ahead
 from distscout.store.claims import Claim, claim_due
 from distscout.store.workers import claims_held_elsewhere
 from distscout.upstreams import Upstreams
@@ -144,7 +144,7 @@ class Dispatcher:
         if not self._claimed:
             free = self.settings.workers - len(self._running)
             batch = max(1, min(free, self.burst - self._burst))
-            if self.upstreams.graphql is not None:  # claimed ahead: their metadata fills a query
+            if self.upstreams.graphql is not None:  # claimed ahead: their GraphQL questions fill queries
                 batch = max(batch, LOOKAHEAD)
             claims = await asyncio.to_thread(
                 claim_due,
@@ -154,10 +154,9 @@ class Dispatcher:
                 limit=batch,
                 partial_first=self.settings.immediate_partial_reclaim,
             )
-            # The burst's metadata in one GraphQL query whatever the pace its scans start at: batches fill
+            # Their GraphQL questions asked together whatever the pace their scans start at: batches fill
             # by design, not by how many scans happen to overlap.
-            if self.upstreams.graphql is not None and claims:
-                prefetch_metadata(self.upstreams.graphql, (claim.repo.ref for claim in claims))
+            scan_ahead(self.upstreams, self.settings, (claim.repo.ref for claim in claims))
             self._claimed.extend(claims)
         return self._claimed.popleft() if self._claimed else None
 

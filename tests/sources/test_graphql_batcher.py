@@ -140,15 +140,3 @@ async def test_points_reported_by_github_are_charged_for_pacing() -> None:
     batcher = batcher_for(respond, [])
     await ask_all(batcher, ["a", "b"], lane="releases")
     assert batcher.points == 7 and batcher.client.charged == 7
-
-
-async def test_prefetched_questions_are_answered_from_one_early_query() -> None:
-    seen: list[str] = []
-    batcher = batcher_for(data_answer, seen)
-    names = [f"repo{i}" for i in range(5)]
-    batcher.prefetch("metadata", (field(n) for n in names))
-    answers = [await batcher.ask("metadata", field(n)) for n in names]  # one by one, as scans would
-    assert len(seen) == 1 and seen[0].count("repository(") == 5
-    assert all(a.ok for a in answers)
-    await batcher.ask("metadata", field("repo0"))  # taken once: a later scan asks again
-    assert len(seen) == 2
