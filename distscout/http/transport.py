@@ -85,11 +85,11 @@ class _Body(httpx.AsyncByteStream):
 
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
     limits = request.extensions.get("timeout", {})
+    # The network's time only: opening a connection and waiting for the next bytes. The wait for a free
+    # pooled connection is queueing behind our own requests (more scans than connections, a busy machine
+    # holding the event loop): it makes a scan slower, and must never make it fail (`connect=None`).
     return aiohttp.ClientTimeout(
-        total=None,
-        connect=limits.get("pool"),  # waiting for a pooled connection, and opening one
-        sock_connect=limits.get("connect"),
-        sock_read=limits.get("read"),
+        total=None, connect=None, sock_connect=limits.get("connect"), sock_read=limits.get("read")
     )
 
 

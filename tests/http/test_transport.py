@@ -11,6 +11,7 @@ import gzip
 import json
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,7 @@ import stamina
 
 from distscout.http import Outcome, UpstreamClient, UpstreamConfig
 from distscout.http.clock import FakeClock
+from tests.emulator.fixtures import EmulatorFactory
 
 Answer = Callable[[str], bytes]  # request target (raw, as sent) -> raw response bytes
 
@@ -182,3 +184,23 @@ def test_one_client_serves_two_event_loops_in_turn() -> None:
     loop.call_soon_threadsafe(stop.set)
     thread.join(10)
     loop.close()
+
+
+async def test_requests_queued_behind_a_starved_event_loop_do_not_time_out(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    """A busy machine (our own CPU holding the event loop past the timeout) makes requests slower, never
+    failed: the wait for a pooled connection is ours, not the network's, and is not timed."""
+    server = emulator_factory({"format": 1, "repos": [], "packages": []})
+    upstream = client(server.url_for("depsdev"), timeout=0.3, max_connections=1, attempts=1)
+
+    async def hog() -> None:
+        await asyncio.sleep(0.02)  # the requests are on their way, most of them queued for the connection
+        time.sleep(1.0)  # then the loop's thread is starved for three times the timeout
+
+    answered = await asyncio.gather(
+        *(upstream.get(f"/v3/systems/npm/packages/p{i}") for i in range(60)), hog()
+    )
+    await upstream.aclose()
+    outcomes = [fetched.outcome for fetched in answered[:-1]]
+    assert outcomes == [Outcome.MISS] * 60, [fetched.error for fetched in answered[:-1]]
