@@ -48,6 +48,7 @@ def environment(urls: dict[str, str], url: str, workers: int) -> dict[str, str]:
             "DISTSCOUT_START_INTERVAL": "0",
             "DISTSCOUT_WORKERS": str(workers),
             "DISTSCOUT_PACE_BY_BUDGET": "false",
+            "DISTSCOUT_GITHUB_SECONDARY_LIMIT": "false",  # the emulator runs unlimited
             "DISTSCOUT_CONFIG": os.devnull,
         }
     )

@@ -60,7 +60,12 @@ async def run_daemon(
 ) -> tuple[DispatcherStats, Window]:
     pool = tuple(SecretStr(f"bench-token-{i}") for i in range(options.tokens))
     settings = settings_for(urls, database_url, options.workers).model_copy(
-        update={"start_interval": 0.5, "github_token": None, "github_tokens": pool}
+        update={
+            "start_interval": 0.5,
+            "github_token": None,
+            "github_tokens": pool,
+            "github_secondary_limit": True,  # real budgets here, GitHub's secondary limit included
+        }
     )
     engine = open_engine(database_url)
     app = Application(settings, engine)

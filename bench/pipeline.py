@@ -85,6 +85,7 @@ def settings_for(urls: dict[str, str], database_url: str, workers: int | None) -
         github_token=SecretStr("bench-token"),
         polite_email="bench@distscout.example",
         start_interval=0,
+        github_secondary_limit=False,  # the emulator runs unlimited: measure our own capacity
     )
 
 

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     github_tokens: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     github_tokens_file: Path | None = None
     github_graphql: bool = True  # with a token: GitHub through batched GraphQL queries (REST without one)
+    # GitHub's secondary limit on points a minute per token, kept by each client; off for a GitHub
+    # Enterprise Server whose administrator left rate limits off (its default), and for unlimited emulators.
+    github_secondary_limit: bool = True
     gitlab_api_url: str = "https://gitlab.com/api/v4"
     # One token for gitlab.com and the self-hosted instances (public projects answer without one).
     gitlab_token: SecretStr | None = Field(

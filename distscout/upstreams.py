@@ -56,6 +56,10 @@ class Upstreams:
 
 
 GITHUB_IN_FLIGHT_PER_TOKEN = 45  # per client (REST, GraphQL): 90 of GitHub's 100 concurrent per token
+# GitHub's secondary points a minute per token, 90 % of them (as for concurrency): 900 for a REST endpoint
+# (counted here over all of REST), 2,000 for GraphQL, where a query without mutations is 1 point.
+GITHUB_REST_POINTS_PER_MINUTE = 810
+GITHUB_GRAPHQL_POINTS_PER_MINUTE = 1800
 
 
 def build_upstreams(
@@ -95,12 +99,19 @@ def build_upstreams(
         tokens=github_tokens,
         default_headers=GITHUB_HEADERS,
         max_connections=github_connections,
+        points_per_minute=GITHUB_REST_POINTS_PER_MINUTE if settings.github_secondary_limit else 0,
     )
     ecosystems = replace(config("ecosystems", settings.ecosystems_url), default_params=mailto)
     github_client = client(github)
     graphql = None
     if github_tokens and settings.github_graphql:  # GitHub answers GraphQL to authenticated callers only
-        graphql_config = replace(github, name="github-graphql", default_headers=())
+        graphql_config = replace(
+            github,
+            name="github-graphql",
+            default_headers=(),
+            points_per_minute=GITHUB_GRAPHQL_POINTS_PER_MINUTE if settings.github_secondary_limit else 0,
+            write_points=1,
+        )
         graphql = GraphQLBatcher(client(graphql_config, breaker=github_client.breaker))
     gitlab_token = settings.gitlab_token.get_secret_value() if settings.gitlab_token else None
     gitlab, gitlab_graphql = {}, {}

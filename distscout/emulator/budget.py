@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,10 @@ class Limits:
     contents_entry_cap: int = 1000  # contents/ directory listings are cut here, silently
     gitlab_token_per_minute: int = 2000  # gitlab.com's authenticated API limit, per user
     gitlab_anonymous_per_minute: int = 500  # and per address without a token
+    # GitHub's secondary limits, per token (per address without one): points in any 60 seconds, 900 to one
+    # REST endpoint (a GET is 1, another method 5) and 2,000 to GraphQL (1 a query without mutations).
+    github_rest_points_per_minute: int = 900
+    github_graphql_points_per_minute: int = 2000
 
 
 @dataclass(slots=True)
@@ -63,3 +68,27 @@ class Budgets:
 
     def clear(self) -> None:
         self._windows.clear()
+
+
+@dataclass
+class PointsPerMinute:
+    """Points each caller spent in the last 60 seconds (GitHub's secondary limit), by key."""
+
+    sent: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
+    spent: dict[str, int] = field(default_factory=dict)
+
+    def admit(self, key: str, points: int, limit: int, now: float) -> bool:
+        """Charge `points` to `key`, unless that passes `limit` within a minute (then nothing is charged)."""
+        sent = self.sent.setdefault(key, deque())
+        while sent and sent[0][0] <= now - 60:
+            self.spent[key] -= sent.popleft()[1]
+        total = self.spent.get(key, 0)
+        if total + points > limit:
+            return False
+        sent.append((now, points))
+        self.spent[key] = total + points
+        return True
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.spent.clear()

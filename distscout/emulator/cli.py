@@ -17,6 +17,8 @@ UNLIMITED = Limits(
     ecosystems_api_key_per_hour=_PLENTY,
     gitlab_token_per_minute=_PLENTY,
     gitlab_anonymous_per_minute=_PLENTY,
+    github_rest_points_per_minute=_PLENTY,
+    github_graphql_points_per_minute=_PLENTY,
 )
 
 # The environment variables distscout's own settings read (distscout.config).

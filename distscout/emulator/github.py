@@ -24,10 +24,10 @@ from email.utils import formatdate
 from typing import ClassVar
 
 from distscout.emulator import github_git, github_graphql, github_repos
-from distscout.emulator.budget import Limits, Window
+from distscout.emulator.budget import Limits, PointsPerMinute, Window
 from distscout.emulator.faults import Injected
 from distscout.emulator.github_common import github_error, not_found
-from distscout.emulator.model import Repo
+from distscout.emulator.model import Repo, World
 from distscout.emulator.quirks import GithubQuirks
 from distscout.emulator.replies import Call, Handler, Reply, Route, json_reply, route
 from distscout.emulator.service import Matched, Service
@@ -53,6 +53,10 @@ class GithubService(Service):
     name = "github"
     etags: ClassVar = "strong"
     reports_points: ClassVar = True
+
+    def __init__(self, world: World, limits: Limits) -> None:
+        super().__init__(world, limits)
+        self.per_minute = PointsPerMinute()  # GitHub's secondary limit
 
     def build_routes(self) -> Iterable[Route]:
         world, limits, scoped = self.world, self.limits, self._repo_scoped
@@ -120,7 +124,7 @@ class GithubService(Service):
             reply, charged = super().serve(call, matched, now)
             return self._stamped(reply, call, matched, now), charged
         window = self.caller_budget(call, now)
-        early = self.admit(call)
+        early = self.admit(call) or self.secondary_limit(call, matched, now)
         if early is not None:
             return self._stamped(self.decorate(early, window), call, matched, now), False
         reply = matched[0].handler(replace(call, quota=window))
@@ -159,6 +163,26 @@ class GithubService(Service):
         if version is not None and version not in API_VERSIONS:
             return github_error(400, f"API version {version!r} is not supported.")
         return None
+
+    def secondary_limit(self, call: Call, matched: Matched, now: float) -> Reply | None:
+        """Over 900 points a minute to one REST endpoint, or 2,000 to GraphQL, per token: refused, without
+        `retry-after` (GitHub says one only sometimes; the caller then waits at least a minute)."""
+        caller = call.headers.get("authorization", "").strip() or f"ip:{call.client}"
+        if github_graphql.is_graphql(call):
+            key, points, limit = f"{caller} graphql", 1, self.limits.github_graphql_points_per_minute
+        else:
+            endpoint = f"{call.method} {matched[0].template}" if matched else "unmatched"
+            points = 1 if call.method in ("GET", "HEAD", "OPTIONS") else 5
+            key, limit = f"{caller} {endpoint}", self.limits.github_rest_points_per_minute
+        if self.per_minute.admit(key, points, limit, now):
+            return None
+        return github_error(
+            403, "You have exceeded a secondary rate limit. Please wait a few minutes.", _RATE_DOCS
+        )
+
+    def reset(self) -> None:
+        super().reset()
+        self.per_minute.clear()
 
     def caller_budget(self, call: Call, now: float) -> Window | None:
         if github_graphql.is_graphql(call):

@@ -55,6 +55,10 @@ class Service:
     def caller_budget(self, call: Call, now: float) -> Window | None:
         return None
 
+    def secondary_limit(self, call: Call, matched: Matched, now: float) -> Reply | None:
+        """A refusal for going too fast (GitHub's points a minute), or None."""
+        return None
+
     def over_quota(self, window: Window) -> Reply:
         return self.error(429, "rate limit exceeded")
 
@@ -69,7 +73,7 @@ class Service:
     def serve(self, call: Call, matched: Matched, now: float) -> tuple[Reply, bool]:
         """The answer to a request no fault intercepted, and whether it was charged to the caller's budget."""
         window = self.caller_budget(call, now)
-        early = self.admit(call)
+        early = self.admit(call) or self.secondary_limit(call, matched, now)
         if early is not None:
             return self.decorate(early, window), False
         reply = self._render(replace(call, quota=window), matched)

@@ -54,6 +54,10 @@ class UpstreamConfig:
     max_connections: int = 8
     max_wait: float = 60.0  # the longest Retry-After / reset wait slept through inside one call
     conditional: bool = True  # the upstream answers If-None-Match with 304: look answers up, keep ETags
+    # Secondary limit per token (GitHub: points a minute, `http/minute.py`); 0: none. A GET is 1 point,
+    # another method `write_points` (REST: 5; a GraphQL query without mutations: 1).
+    points_per_minute: int = 0
+    write_points: int = 5
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ class UpstreamClient:
         self.clock = clock or SystemClock()
         self.breaker = breaker or CircuitBreaker(config.name, clock=self.clock)
         self.cache = cache if cache is not None else MemoryConditionalCache()
-        self.tokens = TokenPool((*((config.token,) if config.token else ()), *config.tokens))
+        self.tokens = TokenPool(
+            (*((config.token,) if config.token else ()), *config.tokens), config.points_per_minute
+        )
         self._memo: dict[str, tuple[float, Fetched]] = {}
         self._inflight: dict[str, asyncio.Future[Fetched]] = {}
         self.charged = 0  # answers that count against a rate limit: everything but a 304
@@ -343,15 +349,19 @@ class UpstreamClient:
         raise AssertionError("unreachable: stamina yields at least one attempt")  # pragma: no cover
 
     async def _attempt(self, call: _Call) -> Fetched:
-        call.credential = self.tokens.choose(self.clock, call.scope, call.using)
-        wait = call.credential.rate.delay(self.clock)
-        if wait > self.config.max_wait:
-            # the upstream asked for a long pause: no retry here, the scheduler comes back later
-            return Fetched(
-                Outcome.TRANSIENT, url=redact_url(self._url(call.path)), error="rate limited: wait too long"
-            )
-        if wait > 0:
+        points = 1 if call.method in ("GET", "HEAD", "OPTIONS") else self.config.write_points
+        call.credential = credential = self.tokens.choose(self.clock, call.scope, call.using, points)
+        # Waited out until it may go (others waiting on the same token may have gone first: look again).
+        while (wait := credential.delay(self.clock, points)) > 0:
+            if wait > self.config.max_wait:
+                # the upstream asked for a long pause: no retry here, the scheduler comes back later
+                return Fetched(
+                    Outcome.TRANSIENT,
+                    url=redact_url(self._url(call.path)),
+                    error="rate limited: wait too long",
+                )
             await self.clock.sleep(wait)
+        credential.spend(self.clock, points)
         call.cache_key = self._cache_key(call.path, call.params)
         conditional = call.method == "GET" and self.config.conditional
         call.cached = await self.cache.lookup(call.cache_key) if conditional else None
@@ -369,7 +379,6 @@ class UpstreamClient:
             return Fetched(Outcome.TRANSIENT, url=redact_url(self._url(call.path)), error=error)
         if response.status_code != 304:
             self.charged += 1
-        call.credential.requests += 1
         return self._interpret(call, response, body, time.perf_counter() - started)
 
     async def _send(self, call: _Call) -> tuple[httpx.Response, bytes]:
@@ -422,6 +431,9 @@ class UpstreamClient:
         credential = call.credential or self.tokens.credentials[0]
         credential.observe_scopes(response.headers)
         rate_limited = credential.rate.observe(response.status_code, response.headers, self.clock)
+        if response.status_code in (403, 429) and _secondary_limit(body):  # not "no permission"
+            credential.rate.secondary_limit(response.headers, self.clock)
+            rate_limited = True
         outcome = classify_status(response.status_code, call.miss_statuses, rate_limited)
         if outcome is not Outcome.OK:
             return Fetched(outcome, body=body, error=f"HTTP {response.status_code}", **common)
@@ -451,6 +463,13 @@ class UpstreamClient:
 
     def _secrets(self) -> tuple[str, ...]:
         return self.tokens.secrets()
+
+
+def _secondary_limit(body: bytes) -> bool:
+    """GitHub's refusal for its secondary limits, as it words it now and as it did ("abuse detection"):
+    a 403 that means "slow down", not "no permission" — whether or not it says `retry-after`."""
+    said = body[:2048].lower()
+    return b"secondary rate limit" in said or b"abuse detection" in said
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from distscout.http.clock import Clock
 
+SECONDARY_FIRST_WAIT = 60.0  # GitHub: a secondary limit without `retry-after`: wait at least a minute,
+SECONDARY_LONGEST_WAIT = 960.0  # then back off exponentially while it goes on (upstream-apis.md §3.1)
 _EPOCH_2001 = 1e9  # a reset below this is a delay in seconds (IETF draft), not an epoch (GitHub, GitLab)
 
 
@@ -36,6 +38,7 @@ class RateLimitState:
     remaining: int | None = None
     reset_at: float | None = None  # epoch seconds
     not_before: float | None = None  # monotonic seconds: no call before this
+    secondary_hits: int = 0  # secondary-limit refusals in a row (GitHub)
 
     def observe(self, status: int, headers: Mapping[str, str], clock: Clock) -> bool:
         """Record an answer's headers; True when the answer means "rate limited"."""
@@ -50,12 +53,24 @@ class RateLimitState:
         if reset is not None:
             self.reset_at = reset
         retry_after = _number(headers.get("retry-after"))
+        if status < 400:
+            self.secondary_hits = 0
         spent = remaining == 0 and status in (403, 429)
         if retry_after is not None and status in (403, 429, 503):
             self.not_before = clock.monotonic() + max(0.0, retry_after)
         elif (spent or status == 429) and reset is not None:
             self.not_before = clock.monotonic() + max(0.0, reset - clock.wall())
         return spent or status == 429
+
+    def secondary_limit(self, headers: Mapping[str, str], clock: Clock) -> None:
+        """A secondary-limit refusal: wait its `retry-after` when it says one, else a minute, doubling with
+        each refusal in a row."""
+        self.secondary_hits += 1
+        retry_after = _number(headers.get("retry-after"))
+        backoff = SECONDARY_FIRST_WAIT * 2 ** min(self.secondary_hits - 1, 8)
+        wait = retry_after if retry_after is not None else min(SECONDARY_LONGEST_WAIT, backoff)
+        if self.remaining != 0:  # (a spent primary budget waits for its reset, as `observe` set)
+            self.not_before = clock.monotonic() + max(0.0, wait)
 
     def wait_for_reset(self, headers: Mapping[str, str], clock: Clock) -> None:
         """The budget is spent though the status said otherwise (GraphQL answers 200): wait for the reset."""

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from distscout.http.clock import Clock
+from distscout.http.minute import MinuteWindow
 from distscout.http.ratelimit import RateLimitState
 
 
@@ -35,6 +36,16 @@ class Credential:
     rate: RateLimitState = field(default_factory=RateLimitState)
     scopes: frozenset[str] | None = None  # None: not said (a fine-grained token, or not asked yet)
     requests: int = 0  # sent with this credential
+    minute: MinuteWindow = field(default_factory=lambda: MinuteWindow(0))  # secondary points a minute
+
+    def delay(self, clock: Clock, points: int = 1) -> float:
+        """Seconds before a request of `points` may go out with this token: its budget's wait (a reset, a
+        `retry-after`) or its points-per-minute window's, whichever is longer."""
+        return max(self.rate.delay(clock), self.minute.delay(clock.monotonic(), points))
+
+    def spend(self, clock: Clock, points: int) -> None:
+        self.requests += 1
+        self.minute.spend(clock.monotonic(), points)
 
     def lacks(self, scope: str | None) -> bool:
         return scope is not None and self.scopes is not None and scope not in self.scopes
@@ -46,11 +57,13 @@ class Credential:
 
 
 class TokenPool:
-    def __init__(self, tokens: Sequence[str]) -> None:
+    def __init__(self, tokens: Sequence[str], points_per_minute: int = 0) -> None:
+        """`points_per_minute`: the upstream's secondary limit per token (0: none)."""
         unique = list(dict.fromkeys(t for t in tokens if t))
-        self.credentials = [Credential(t, token_label(i, t)) for i, t in enumerate(unique)] or [
-            Credential("", token_label(0, ""))
-        ]
+        self.credentials = [
+            Credential(t, token_label(i, t), minute=MinuteWindow(points_per_minute))
+            for i, t in enumerate(unique)
+        ] or [Credential("", token_label(0, ""), minute=MinuteWindow(points_per_minute))]
 
     def __len__(self) -> int:
         return len(self.credentials)
@@ -58,16 +71,18 @@ class TokenPool:
     def secrets(self) -> tuple[str, ...]:
         return tuple(c.token for c in self.credentials if c.token)
 
-    def choose(self, clock: Clock, scope: str | None = None, label: str | None = None) -> Credential:
+    def choose(
+        self, clock: Clock, scope: str | None = None, label: str | None = None, points: int = 1
+    ) -> Credential:
         """The credential the next request goes out with (see the module's docstring); `label` names it."""
         for credential in self.credentials:
             if credential.label == label:
                 return credential
         able = [c for c in self.credentials if not c.lacks(scope)] or self.credentials
-        ready = [c for c in able if c.rate.delay(clock) == 0]
+        ready = [c for c in able if c.delay(clock, points) == 0]
         if ready:
             return max(ready, key=lambda c: (_left(c), -c.requests))
-        return min(able, key=lambda c: c.rate.delay(clock))
+        return min(able, key=lambda c: c.delay(clock, points))
 
     def summary(self) -> RateLimitState:
         """The pool's budget as one: the sum of what is known, the first reset, and a wait only when every

@@ -70,3 +70,29 @@ def test_anonymous_callers_get_60_per_address_and_reset_refills(emulator_factory
         assert statuses == [200] * 60 + [403]
         server.reset()
         assert anonymous.get("/repos/acme/widget").status_code == 200
+
+
+def test_points_a_minute_past_the_secondary_limit_are_refused_without_retry_after(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    """GitHub's secondary limit: per token, points in any 60 s to one REST endpoint, and to GraphQL."""
+    clock = ManualClock(START)
+    limits = Limits(github_rest_points_per_minute=3, github_graphql_points_per_minute=2)
+    server = emulator_factory(tiny_world(), clock=clock, limits=limits)
+    query = {"query": '{ repository(owner: "acme", name: "widget") { id } }'}
+    with github(server) as api:
+        assert [api.get(f"/repos/acme/{name}").status_code for name in ("widget", "gadget", "widget")] == [
+            200,
+            200,
+            200,
+        ]
+        refused = api.get("/repos/acme/widget")  # the fourth point to one endpoint within the minute
+        assert refused.status_code == 403 and "retry-after" not in refused.headers
+        assert "secondary rate limit" in refused.json()["message"]
+        assert int(refused.headers["x-ratelimit-remaining"]) > 0, "the primary budget is not what ran out"
+        assert api.get("/repos/acme/widget/releases").status_code == 200, "another endpoint has its own"
+        with github(server, token="another-token") as other:
+            assert other.get("/repos/acme/widget").status_code == 200, "and another token"
+        assert [api.post("/graphql", json=query).status_code for _ in range(3)] == [200, 200, 403]
+        clock.advance(60)
+        assert api.get("/repos/acme/widget").status_code == 200, "the window moved on"
