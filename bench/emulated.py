@@ -17,10 +17,12 @@ from typing import Any
 
 @contextmanager
 def emulator_process(
-    world: Path, *, faults: Path | None = None, unlimited: bool = True
+    world: Path, *, faults: Path | None = None, unlimited: bool = True, hour_seconds: int = 3600
 ) -> Iterator[dict[str, str]]:
-    """Serve `world`; yields the DISTSCOUT_* URL settings printed by `distscout emulator serve`."""
+    """Serve `world`; yields the DISTSCOUT_* URL settings printed by `distscout emulator serve`.
+    `hour_seconds`: how long an hourly budget lasts (compressed time)."""
     command = [sys.executable, "-m", "distscout.emulator", "serve", str(world), "--port", "0"]
+    command += ["--hour-seconds", str(hour_seconds)]
     if unlimited:
         command.append("--unlimited")
     if faults is not None:

@@ -14,6 +14,12 @@ cost (its hourly limit / 3,600 / cost per scan), the binding one, and the achiev
 Target: ≥ 90 % of what the budgets allow. `--tokens N` gives the daemon a pool of N GitHub tokens: GitHub's
 budgets are N times as large (ecosyste.ms' is not, and may then bind).
 
+`--hour-seconds H` compresses the emulator's budget windows (an hour's budget every H seconds), so a large
+fleet's hours run in minutes: the pacer reads the resets from the answers and keeps pace. Then printed too:
+the projected hours of a first pass over the whole world at the real budgets, per token count (from the
+measured cost per scan of each budget: the binding budget's hours), resident memory every `--memory-every`
+scans (flat, or growing with the fleet?), and the database's size per repository at the end.
+
 Benchmarks are not tests: this runs outside CI.
 """
 
@@ -35,13 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pydantic import SecretStr
 
 from bench.emulated import emulator_process, emulator_stats
-from bench.pipeline import settings_for
+from bench.pipeline import peak_mib, resident_mib, settings_for
 from bench.worlds import write_world
 from distscout.app import Application
 from distscout.repos import parse_repo_ref
 from distscout.store.engine import open_engine
 from distscout.store.repos import add_repos
 from distscout.worker.dispatcher import DispatcherStats
+from distscout.worker.runner import ScanReport
 
 HOURLY = {"github REST": 5000, "github GraphQL": 5000, "ecosyste.ms": 15000}
 
@@ -64,7 +71,9 @@ async def run_daemon(
             "start_interval": 0.5,
             "github_token": None,
             "github_tokens": pool,
-            "github_secondary_limit": True,  # real budgets here, GitHub's secondary limit included
+            # Real budgets here, GitHub's secondary limit included (unless time is compressed: the
+            # client's minute is a real one).
+            "github_secondary_limit": options.hour_seconds == 3600,
         }
     )
     engine = open_engine(database_url)
@@ -72,6 +81,12 @@ async def run_daemon(
     upstreams = app.upstreams()
     dispatcher = app.dispatcher(upstreams, idle_poll=0.5)
     window = Window()
+
+    def tally(report: ScanReport) -> None:
+        if options.memory_every and dispatcher.stats.finished % options.memory_every == 0:
+            print(f"  after {dispatcher.stats.finished:,} scans: RSS {resident_mib():.0f} MiB", flush=True)
+
+    dispatcher.on_report = tally
 
     async def mark() -> None:
         stats = await asyncio.to_thread(emulator_stats, urls)
@@ -113,6 +128,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--workers", type=int, default=64)
     parser.add_argument("--tokens", type=int, default=1, help="GitHub tokens in the pool")
+    parser.add_argument("--hour-seconds", type=int, default=3600, help="compressed budget windows")
+    parser.add_argument("--memory-every", type=int, default=0, help="print RSS after every N scans")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
@@ -126,8 +143,16 @@ def main() -> None:
             refs = [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(options.repos)]
             add_repos(connection, refs, datetime.now(UTC))
         engine.dispose()
-        with emulator_process(world, faults=faults, unlimited=False) as urls:
+        with emulator_process(
+            world, faults=faults, unlimited=False, hour_seconds=options.hour_seconds
+        ) as urls:
             stats, window = asyncio.run(run_daemon(urls, database_url, options))
+        size, scanned = (scratch / "paced.db").stat().st_size, max(1, stats.finished)
+        print(
+            f"database: {size / 2**20:,.0f} MiB for {options.repos:,} repositories, {stats.finished:,} "
+            f"scanned ({size / scanned / 1024:.1f} KiB per scanned repository); "
+            f"peak RSS {peak_mib():.0f} MiB"
+        )
     spent = {k: v - charged(window.stats[0])[k] for k, v in charged(window.stats[1]).items()}
     report(stats, window.scans[1] - window.scans[0], window.times[1] - window.times[0], spent, options)
 
@@ -147,7 +172,7 @@ def report(
     hourly = {b: limit * (options.tokens if b.startswith("github") else 1) for b, limit in HOURLY.items()}
     for budget, limit in hourly.items():
         cost = spent[budget] / done
-        allowed[budget] = limit / 3600 / cost if cost > 0 else float("inf")
+        allowed[budget] = limit / options.hour_seconds / cost if cost > 0 else float("inf")
         shown = f"{allowed[budget]:.2f} repos/s" if cost > 0 else "unbounded"
         print(f"  {budget:<15} {spent[budget]:>8,.0f} charged, {cost:.3f} per scan: allows {shown}")
     binding = min(allowed, key=lambda b: allowed[b])
@@ -155,6 +180,27 @@ def report(
         f"binding budget: {binding}, {allowed[binding]:.2f} repos/s allowed; achieved "
         f"{rate / allowed[binding]:.0%} of it (target ≥ 90 %)"
     )
+    project(spent, done, options)
+
+
+def project(spent: dict[str, float], scans: int, options: argparse.Namespace) -> None:
+    """Hours of a first pass over the whole world at the real budgets, by token count: each budget's
+    hours at the measured cost per scan; the longest binds (ecosyste.ms' budget does not grow with tokens)."""
+    for tokens in (1, 2, 3, 5, 10):
+        hours = {
+            budget: options.repos
+            * spent[budget]
+            / scans
+            / (limit * (tokens if budget.startswith("github") else 1))
+            for budget, limit in HOURLY.items()
+        }
+        binding = max(hours, key=lambda b: hours[b])
+        print(
+            f"  projected first pass of {options.repos:,} repositories with {tokens} token(s): "
+            f"{hours[binding]:.1f} h (bound by {binding}; "
+            + ", ".join(f"{b} {h:.1f} h" for b, h in hours.items())
+            + ")"
+        )
 
 
 if __name__ == "__main__":

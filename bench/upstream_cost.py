@@ -121,6 +121,7 @@ class ModeRun:
     verdicts: Counter[str]
     name_lookups: int = 0  # requests the orphans' name lookups made (answers kept for the cadence: none)
     graphql_queries: dict[str, int] = field(default_factory=dict)  # GraphQL queries sent, per lane
+    owners: int = 0  # distinct owners among the repositories
 
 
 # Requests of the name lookup in the mode being measured: its captures that were not kept answers.
@@ -260,8 +261,17 @@ def measured(
     _GRAPHQL_QUERIES.clear()
     elapsed, evidence, verdicts = asyncio.run(body())
     stats = emulator_stats(urls)
+    owners = len({ref.owner.lower() for ref in refs})
     return ModeRun(
-        name, len(refs), elapsed, stats, evidence, verdicts, _NAME_LOOKUPS["requests"], dict(_GRAPHQL_QUERIES)
+        name,
+        len(refs),
+        elapsed,
+        stats,
+        evidence,
+        verdicts,
+        _NAME_LOOKUPS["requests"],
+        dict(_GRAPHQL_QUERIES),
+        owners,
     )
 
 
@@ -385,6 +395,7 @@ def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
         "name lookups (the orphans' names; included above): "
         + "; ".join(f"{r.name} {r.name_lookups / repos:.3f}/repo ({r.name_lookups})" for r in runs[1:])
     )
+    print(per_owner(runs))
     for run in runs[1:]:
         lanes = ", ".join(
             f"{lane} {n} ({n / repos:.3f}/repo)" for lane, n in sorted(run.graphql_queries.items())
@@ -393,6 +404,24 @@ def report(title: str, runs: list[ModeRun], show_routes: bool) -> None:
     if show_routes:
         for run in runs:
             print(f"  github routes per repo, {run.name}: {routes_per_repo(run, 'github')}")
+
+
+OWNER_LISTINGS = ("/users/{owner}/packages", "/orgs/{owner}/packages")  # GitHub Packages: per owner
+
+
+def per_owner(runs: list[ModeRun]) -> str:
+    """GitHub Packages listings per owner (an owner-level cost: 6 types, shared by its repositories), and
+    GitHub's other requests per repository, apart."""
+    parts = []
+    for run in runs:
+        routes = run.stats.get("github", {}).get("by_route", {})
+        listings = sum(routes.get(route, 0) for route in OWNER_LISTINGS)
+        rest = run.stats.get("github", {}).get("requests", 0) - listings
+        parts.append(
+            f"{run.name} {listings / max(1, run.owners):.2f} per owner, "
+            f"other GitHub requests {rest / run.repos:.3f} per repository"
+        )
+    return f"Packages listings ({runs[0].owners} owners; a rescan's are 304s, free): " + "; ".join(parts)
 
 
 def routes_per_repo(run: ModeRun, upstream: str) -> str:

@@ -40,19 +40,28 @@ def serve(
     unlimited: Annotated[
         bool, typer.Option(help="No rate-limit budgets (benchmarks); requests are still counted.")
     ] = False,
+    hour_seconds: Annotated[
+        int,
+        typer.Option(
+            min=36, max=3600, help="Seconds an hourly budget lasts (benchmarks compress time: 36 is 100x)."
+        ),
+    ] = 3600,
 ) -> None:
     """Serve WORLD_DIR until Ctrl-C; print `export VAR=value` lines (for the shell's eval) to point
     distscout at it."""
+    from dataclasses import replace  # noqa: PLC0415 - lazy: start-up
+
     import uvicorn  # noqa: PLC0415 - lazy: start-up
 
     from distscout.emulator.app import PREFIXES, Emulator  # noqa: PLC0415 - lazy: start-up
+    from distscout.emulator.budget import Limits  # noqa: PLC0415 - lazy: start-up
     from distscout.emulator.checks import FormatError  # noqa: PLC0415 - lazy: start-up
     from distscout.emulator.cli import API_PATHS, SETTING_NAMES, UNLIMITED  # noqa: PLC0415 - lazy: start-up
     from distscout.emulator.faults import load_fault_plan  # noqa: PLC0415 - lazy: start-up
     from distscout.emulator.server import base_url_of, bind_loopback, server_config  # noqa: PLC0415 - lazy
     from distscout.emulator.world import load_world  # noqa: PLC0415 - lazy: start-up
 
-    limits = UNLIMITED if unlimited else None
+    limits = replace(UNLIMITED if unlimited else Limits(), hour_seconds=hour_seconds)
     try:
         emulator = Emulator(load_world(world_dir), load_fault_plan(faults), limits=limits)
     except FormatError as exc:

@@ -46,7 +46,7 @@ class EcosystemsService(Service):
 
     def __init__(self, world: World, limits: Limits) -> None:
         super().__init__(world, limits)
-        self.budgets = Budgets(aligned_to_hour=True)
+        self.budgets = Budgets(aligned_to_hour=True, period=self.limits.hour_seconds)
 
     def build_routes(self) -> Iterable[Route]:
         by_url: dict[str, list[Record]] = defaultdict(list)

@@ -56,7 +56,7 @@ class GithubService(Service):
 
     def __init__(self, world: World, limits: Limits) -> None:
         super().__init__(world, limits)
-        self.per_minute = PointsPerMinute()  # GitHub's secondary limit
+        self.per_minute = PointsPerMinute(minute=limits.hour_seconds / 60)  # GitHub's secondary limit
 
     def build_routes(self) -> Iterable[Route]:
         world, limits, scoped = self.world, self.limits, self._repo_scoped

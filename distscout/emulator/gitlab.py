@@ -47,7 +47,9 @@ class GitlabService(Service):
 
     def __init__(self, world: World, limits: Limits) -> None:
         super().__init__(world, limits)
-        self.budgets = Budgets(aligned_to_hour=False, period=60)  # GitLab's limits are per minute
+        self.budgets = Budgets(
+            aligned_to_hour=False, period=max(1, self.limits.hour_seconds // 60)
+        )  # a minute
 
     def build_routes(self) -> Iterable[Route]:
         scoped = self._project_scoped

@@ -31,7 +31,7 @@ class Service:
         self.world = world
         self.limits = limits
         self.routes = RouteTable(self.build_routes())
-        self.budgets = Budgets(aligned_to_hour=False)
+        self.budgets = Budgets(aligned_to_hour=False, period=limits.hour_seconds)
         self.quirks: Quirks = DEFAULTS[self.name]
         self._cache: dict[tuple[str, ...], Reply] = {}
         self._cache_size = 0

@@ -96,3 +96,19 @@ def test_points_a_minute_past_the_secondary_limit_are_refused_without_retry_afte
         assert [api.post("/graphql", json=query).status_code for _ in range(3)] == [200, 200, 403]
         clock.advance(60)
         assert api.get("/repos/acme/widget").status_code == 200, "the window moved on"
+
+
+def test_compressed_time_renews_an_hourly_budget_every_hour_seconds(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    """Benchmarks run a large fleet's hours in minutes: an hour's budget every `hour_seconds`."""
+    clock = ManualClock(START)
+    server = emulator_factory(
+        tiny_world(), clock=clock, limits=Limits(github_token_per_hour=1, hour_seconds=60)
+    )
+    with github(server) as api:
+        first = api.get("/repos/acme/widget")
+        assert first.headers["x-ratelimit-reset"] == str(int(START) + 60)
+        assert api.get("/repos/acme/gadget").status_code == 403
+        clock.advance(60)
+        assert api.get("/repos/acme/gadget").status_code == 200
