@@ -24,6 +24,11 @@ def test_budget_is_spread_evenly_until_the_reset() -> None:
     assert budget_interval(_client(4900, 3600, 10), 10, 1000.0) < 1.0
 
 
+def test_a_large_pool_may_start_more_than_twenty_scans_a_second() -> None:
+    # 720,000 calls left for an hour at 1 a scan: 200 scans a second (a pace of 0.05 s capped it at 20).
+    assert budget_interval(_client(720_000, 3600, 10), 10, 1000.0) == pytest.approx(0.005)
+
+
 def test_spent_budget_waits_for_the_reset_and_free_rescans_do_not_wait() -> None:
     assert budget_interval(_client(3, 600, 100), 10, 1000.0) == 600.0
     assert budget_interval(_client(5000, 3600, 0), 10, 1000.0) == MINIMUM_INTERVAL
