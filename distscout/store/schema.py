@@ -111,6 +111,13 @@ _PARTIAL_INDEXES = (
         repos.c.id,
         sqlite_where=repos.c.distribution_scan_complete == false(),
     ),
+    # The leases held now (a few per worker, whatever the fleet): a dead worker's are taken back, and an
+    # idle worker counts the others', through this instead of reading every repository.
+    Index(
+        "ix_repos_held",
+        repos.c.distribution_claimed_until,
+        sqlite_where=repos.c.distribution_claimed_by.is_not(None),
+    ),
 )
 
 

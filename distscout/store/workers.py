@@ -48,7 +48,10 @@ def claim_token() -> str:
 
 
 def _held_by(column: Any, worker_ids: list[str]) -> Any:
-    return or_(*(column.startswith(worker_id + _SEPARATOR, autoescape=True) for worker_id in worker_ids))
+    """Held under one of these workers' ids (`IS NOT NULL` first: the repos table's held leases are found
+    through their partial index, `ix_repos_held`, not by reading every repository)."""
+    prefixes = or_(*(column.startswith(worker_id + _SEPARATOR, autoescape=True) for worker_id in worker_ids))
+    return column.is_not(None) & prefixes
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ def claims_held_elsewhere(connection: Connection, now: datetime) -> int:
         select(func.count())
         .select_from(repos)
         .where(
+            repos.c.distribution_claimed_by.is_not(None),  # the held ones, by their index
             repos.c.distribution_claimed_until > now,
             ~repos.c.distribution_claimed_by.startswith(mine, autoescape=True),
         )

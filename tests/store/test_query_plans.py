@@ -12,19 +12,22 @@ from typing import Any
 
 import pytest
 import stamina
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, insert, text
 
 from distscout.integrity.repair import reprocess_repo
 from distscout.repos import parse_repo_ref
 from distscout.store.claims import claim_due, release
 from distscout.store.queries import history_summary, repo_report, verdict_events
 from distscout.store.repos import find_repo, list_repos
+from distscout.store.schema import workers
+from distscout.store.workers import claims_held_elsewhere, reap_dead, reclaimable
 from distscout.worker.batch import BatchScan
 from tests.emulator.fixtures import EmulatorFactory
 from tests.sources.helpers import settings_for, upstreams_for
 from tests.store.helpers import Clock, tracked
 
 FLEET = 300
+DEAD_WORKER = {"id": "0dead0worker0", "kind": "serve", "host": "gone", "pid": 1}
 # Tables that grow with the fleet (or with its history): a statement must reach their rows by an index.
 GROWING = (
     "repos",
@@ -104,6 +107,13 @@ async def test_every_per_repository_statement_is_an_index_lookup(
             await BatchScan(engine, upstreams, settings, now=clock).run([c.repo for c in claims])
         ref = parse_repo_ref("fleet3/r0003")
         reprocess_repo(engine, ref.full_name, tmp_path / "out", clock())
+        with engine.begin() as connection:  # a worker that died a day ago
+            connection.execute(insert(workers).values(**DEAD_WORKER, started_at=clock(), beat_at=clock()))
+        clock.advance(days=1)
+        with engine.connect() as connection:
+            assert reclaimable(connection, clock(), timedelta(seconds=30)) == 0  # (it held no claims)
+            claims_held_elsewhere(connection, clock())  # an idle worker waiting for the others
+        assert reap_dead(engine, clock(), timedelta(seconds=30)) == [DEAD_WORKER["id"]]
         with engine.connect() as connection:
             found = find_repo(connection, ref)
             assert found is not None
