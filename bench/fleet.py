@@ -7,13 +7,17 @@ repositories, then that many `distscout serve --workers-only --exit-when-idle` p
 machines run) scan it through the emulator (its own process, no latency, unlimited budgets) until nothing is
 due. Printed: wall seconds and repos/s per count, every repository scanned exactly once, and the ratio of
 each count's rate to one process's (target for 2 processes on this 2-core machine: ≥ 1.6×). The emulator
-and the PostgreSQL server share the machine's cores with the workers, as they would not in a real fleet.
+and the PostgreSQL server share the machine's cores with the workers, as they would not in a real fleet:
+each run also prints how busy the machine's cores were (from /proc/stat) and the CPU a repository cost the
+worker processes and the emulator — with the cores busy throughout, more processes cannot go faster here,
+whatever the claim protocol does.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -25,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select
 
-from bench.emulated import emulator_process
+from bench.emulated import cpu_seconds, emulator_process
 from bench.pipeline import database
 from bench.worlds import write_world
 from distscout.repos import parse_repo_ref
@@ -54,6 +58,13 @@ def environment(urls: dict[str, str], url: str, workers: int) -> dict[str, str]:
     )
 
 
+def busy_ticks() -> tuple[int, int]:
+    """The machine's (busy, total) CPU ticks since boot, all cores (Linux /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int) -> tuple[float, set[int]]:
     """Seconds until every process went idle; the scans-per-repository counts seen."""
     engine = open_engine(url)
@@ -67,6 +78,8 @@ def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int
         "--exit-when-idle",
     ]
     env = environment(urls, url, workers)
+    ticks, children = busy_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    emulator = cpu_seconds(urls["EMULATOR_PID"])
     started = time.perf_counter()
     running = [
         subprocess.Popen(
@@ -79,6 +92,15 @@ def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int
         if process.returncode != 0:
             raise SystemExit(f"a worker failed ({process.returncode}): {err[-1500:]}")
     elapsed = time.perf_counter() - started
+    busy, total = (after - before for after, before in zip(busy_ticks(), ticks, strict=True))
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers_cpu = now.ru_utime + now.ru_stime - children.ru_utime - children.ru_stime
+    print(
+        f"  cores busy {busy / max(1, total):.0%} of {os.cpu_count()}; CPU a repository: worker processes "
+        f"{workers_cpu / repos * 1000:.2f} ms, emulator "
+        f"{(cpu_seconds(urls['EMULATOR_PID']) - emulator) / repos * 1000:.2f} ms (the rest: PostgreSQL)",
+        flush=True,
+    )
     with engine.connect() as connection:
         counts = connection.execute(select(func.count()).select_from(scan_runs).group_by(scan_runs.c.repo_id))
         per_repo = set(counts.scalars())

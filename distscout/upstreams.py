@@ -101,7 +101,12 @@ def build_upstreams(
         max_connections=github_connections,
         points_per_minute=GITHUB_REST_POINTS_PER_MINUTE if settings.github_secondary_limit else 0,
     )
-    ecosystems = replace(config("ecosystems", settings.ecosystems_url), default_params=mailto)
+    key = settings.ecosystems_api_key
+    ecosystems = replace(
+        config("ecosystems", settings.ecosystems_url),
+        default_params=mailto,
+        secret_header=("apikey", key.get_secret_value()) if key else None,
+    )
     github_client = client(github)
     graphql = None
     if github_tokens and settings.github_graphql:  # GitHub answers GraphQL to authenticated callers only

@@ -58,6 +58,8 @@ class UpstreamConfig:
     # another method `write_points` (REST: 5; a GraphQL query without mutations: 1).
     points_per_minute: int = 0
     write_points: int = 5
+    # A header that carries a secret (ecosyste.ms' `apikey`): sent with every request, never shown.
+    secret_header: tuple[str, str] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class UpstreamClient:
         self.charged = 0  # answers that count against a rate limit: everything but a 304
         self.observer: RequestObserver | None = None
         headers = {"User-Agent": config.user_agent, **dict(config.default_headers)}
+        if config.secret_header is not None:
+            headers[config.secret_header[0]] = config.secret_header[1]
         self._http = httpx.AsyncClient(
             base_url=config.base_url.rstrip("/"),
             headers=headers,
@@ -462,7 +466,8 @@ class UpstreamClient:
         return self.config.base_url.rstrip("/") + path
 
     def _secrets(self) -> tuple[str, ...]:
-        return self.tokens.secrets()
+        secret = (self.config.secret_header[1],) if self.config.secret_header else ()
+        return (*self.tokens.secrets(), *secret)
 
 
 def _secondary_limit(body: bytes) -> bool:

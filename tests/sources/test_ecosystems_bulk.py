@@ -18,6 +18,7 @@ from distscout.sources import ecosystems
 from distscout.sources.ecosystems import BULK_RESULT_CAP, BulkState, EcosystemsBatcher
 from tests.corpus import repos
 from tests.emulator.fixtures import EmulatorFactory
+from tests.emulator.worlds import tiny_world
 from tests.sources.helpers import registry_of, upstreams_for
 
 A, B, C = (parse_repo_ref(ref) for ref in ("acme/widget", "acme/gadget", "acme/gizmo"))
@@ -191,3 +192,19 @@ async def test_a_lookup_with_more_packages_than_a_page_reads_every_page(
     async with upstreams_for(server) as upstreams:  # the second page is refused for an hour
         failed = await ecosystems.collect(upstreams.ecosystems, parse_repo_ref(url))
     assert failed.outcome is Outcome.TRANSIENT and not failed.captures, "a partial list is not an answer"
+
+
+async def test_an_ecosystems_api_key_is_sent_in_its_header_and_never_shown(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    """The commercial tier: 100,000 requests an hour instead of the polite pool's 15,000."""
+    server = emulator_factory(tiny_world())
+    key = "eco-secret-key-0123456789"
+    async with upstreams_for(server, ecosystems_api_key=key) as upstreams:
+        fetched = await upstreams.ecosystems.get("/api/v1/repositories/lookup", params={"url": "https://x/y"})
+        assert fetched.headers.get("x-ratelimit-tier") == "api_key"
+        assert upstreams.ecosystems.rate.limit == 100_000
+        assert key not in repr(upstreams.ecosystems.config) and key not in fetched.url
+    async with upstreams_for(server) as upstreams:  # without one: the polite pool (polite_email is set)
+        fetched = await upstreams.ecosystems.get("/api/v1/repositories/lookup", params={"url": "https://x/y"})
+        assert fetched.headers.get("x-ratelimit-tier") == "polite"
