@@ -26,6 +26,14 @@ class Ahead:
     def __contains__(self, claimed: RepoRef) -> bool:
         return claimed.key in self._repos
 
+    def waiting(self, claimed: RepoRef) -> bool:
+        """Started for this repository and not taken by its scan yet (its metadata is still here)."""
+        return METADATA in self._repos.get(claimed.key, {})
+
+    def drop(self, claimed: RepoRef) -> None:
+        """Let go what is left of an earlier start (results its scan did not take)."""
+        _cancel(self._repos.pop(claimed.key, {}))
+
     def __len__(self) -> int:
         return len(self._repos)
 

@@ -42,8 +42,9 @@ def scan_ahead(upstreams: Upstreams, settings: Settings, refs: Iterable[RepoRef]
         if source.runs_ahead and (not source.forges or GITHUB in source.forges)
     ]
     for ref in refs:
-        if ref.host != GITHUB_HOST or ref in upstreams.ahead:
+        if ref.host != GITHUB_HOST or upstreams.ahead.waiting(ref):
             continue
+        upstreams.ahead.drop(ref)  # leftovers of its last scan (sources it did not run): start afresh
         # Asked in this same turn of the loop: the coalescer sends the chunk's metadata as one query.
         metadata = upstreams.ahead.start(ref, METADATA, fetch_metadata_graphql(batcher, ref))
         for source in sources:

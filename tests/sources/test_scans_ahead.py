@@ -85,5 +85,9 @@ async def test_work_started_ahead_is_taken_once_and_the_oldest_repositories_are_
     taken = ahead.take(b, METADATA)
     assert taken is not None and await result_of(taken) == 3
     assert ahead.take(b, METADATA) is None and b not in ahead, "taken once: a later scan asks again"
+    leftover = ahead.start(c, "manifests", answer(5))  # c's metadata taken, one source's result left
+    assert ahead.take(c, METADATA) is not None and c in ahead and not ahead.waiting(c)
+    ahead.drop(c)  # claimed again: what its last scan left is let go before a fresh start
+    assert c not in ahead and await result_of(leftover) is None
     ahead.cancel()
     assert len(ahead) == 0
