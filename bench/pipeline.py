@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import stamina
 from pydantic import SecretStr
+from sqlalchemy import event
 
 from bench.emulated import cpu_seconds, emulator_process, emulator_stats
 from bench.worlds import write_world
@@ -45,6 +46,7 @@ from distscout.upstreams import build_upstreams
 from distscout.worker.runner import ScanReport
 
 FINE = {"ok", "miss", "not_visible"}  # outcomes a complete scan may hold
+STATEMENTS: Counter[str] = Counter()  # sent to the database during the end-to-end run, and commits
 GROUP = 32  # scans per group commit in the local-cost figure (the writer's `most` at 64 workers)
 
 
@@ -122,6 +124,9 @@ async def end_to_end(settings: Settings, count: int, every: int = 0) -> tuple[fl
                 flush=True,
             )
 
+    STATEMENTS.clear()
+    event.listen(engine, "before_cursor_execute", lambda *_: STATEMENTS.update(["statements"]))
+    event.listen(engine, "commit", lambda *_: STATEMENTS.update(["commits"]))
     started = time.perf_counter()
     batch = app.batch(upstreams, on_report=tally)
     batch.keep_reports = False  # a long batch that only counts
@@ -200,6 +205,11 @@ def main() -> None:
                     f"[{backend}] upstream requests per repo: "
                     + ", ".join(f"{k} {v:.2f}" for k, v in calls.items())
                     + f"; GitHub GraphQL points per repo {points:.3f}"
+                )
+                print(
+                    f"[{backend}] database per repo: "
+                    f"{STATEMENTS['statements'] / options.repos:.2f} statements, "
+                    f"{STATEMENTS['commits'] / options.repos:.3f} commits"
                 )
                 print(
                     f"[{backend}] CPU per repo: scanner {scanner_cpu:.2f} ms, emulator {emulator_cpu:.2f} ms "
