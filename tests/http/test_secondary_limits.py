@@ -51,16 +51,20 @@ def test_the_window_lets_points_in_as_the_oldest_leave_it() -> None:
     assert MinuteWindow(0).delay(0.0, 1000) == 0, "no limit"
 
 
-async def test_requests_over_the_points_a_minute_wait_for_the_window() -> None:
-    clock = FakeClock()
-    sent: list[float] = []
+def _timed(points_per_minute: int) -> tuple[UpstreamClient, list[float]]:
+    """A client whose upstream answers at once, noting when (on the client's fake clock) each request came."""
+    clock, sent = FakeClock(), []
 
     def answer(request: httpx.Request) -> httpx.Response:
         sent.append(clock.monotonic())
         return httpx.Response(200, json={})
 
-    client = _client(httpx.MockTransport(answer), clock, points_per_minute=3, max_wait=60)
-    start = clock.monotonic()
+    return _client(httpx.MockTransport(answer), clock, points_per_minute=points_per_minute, max_wait=60), sent
+
+
+async def test_requests_over_the_points_a_minute_wait_for_the_window() -> None:
+    client, sent = _timed(points_per_minute=3)
+    start = client.clock.monotonic()
     fetched = [await client.get(f"/r{i}") for i in range(7)]
     await client.aclose()
     assert all(f.ok for f in fetched)
@@ -69,14 +73,7 @@ async def test_requests_over_the_points_a_minute_wait_for_the_window() -> None:
 
 
 async def test_concurrent_waiters_on_one_token_never_overshoot_the_window() -> None:
-    clock = FakeClock()
-    sent: list[float] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        sent.append(clock.monotonic())
-        return httpx.Response(200, json={})
-
-    client = _client(httpx.MockTransport(answer), clock, points_per_minute=2, max_wait=60)
+    client, sent = _timed(points_per_minute=2)
     fetched = await asyncio.gather(*(client.get(f"/r{i}") for i in range(6)))
     await client.aclose()
     assert all(f.ok for f in fetched)
