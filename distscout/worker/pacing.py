@@ -18,7 +18,10 @@ from distscout.http import UpstreamClient
 # `burst × interval` after each, so this caps the rate, not the sleep: at 0.05 it capped a fleet at 20
 # scans a second (72,000 an hour: 10 tokens and an ecosyste.ms key allow more).
 MINIMUM_INTERVAL = 0.001
-COST_WINDOW = 50  # scans: the cost of a scan is what the recent ones cost
+# Scans: the cost of a scan is what the recent ones cost. Four claimed chunks' worth: the GraphQL part of a
+# chunk of 50 is asked when it is claimed (`sources/github_ahead.py`), so its points land in lumps of about
+# a chunk; over 50 finished scans one lump more or less doubled or halved the cost seen, and the pace.
+COST_WINDOW = 200
 
 
 @dataclass
