@@ -114,9 +114,11 @@ async def run_daemon(
         engine.dispose()
 
 
-def hourly_of(options: argparse.Namespace) -> dict[str, int]:
-    """Each budget an hour (one token's, for GitHub): ecosyste.ms' is its key tier's with a key."""
-    return HOURLY | ({"ecosyste.ms": 100_000} if options.ecosystems_key else {})
+def hourly_of(options: argparse.Namespace, tokens: int) -> dict[str, int]:
+    """Each budget an hour with `tokens` GitHub tokens (GitHub's grow with them, ecosyste.ms' does not; with
+    a key it is its key tier's)."""
+    one = HOURLY | ({"ecosyste.ms": 100_000} if options.ecosystems_key else {})
+    return {budget: limit * (tokens if budget.startswith("github") else 1) for budget, limit in one.items()}
 
 
 def charged(stats: dict[str, dict[str, int]]) -> dict[str, float]:
@@ -181,11 +183,7 @@ def report(
         f"{elapsed:.1f} s = {rate:.2f} repos/s"
     )
     allowed: dict[str, float] = {}
-    hourly = {
-        b: limit * (options.tokens if b.startswith("github") else 1)
-        for b, limit in hourly_of(options).items()
-    }
-    for budget, limit in hourly.items():
+    for budget, limit in hourly_of(options, options.tokens).items():
         cost = spent[budget] / done
         allowed[budget] = limit / options.hour_seconds / cost if cost > 0 else float("inf")
         shown = f"{allowed[budget]:.2f} repos/s" if cost > 0 else "unbounded"
@@ -203,11 +201,8 @@ def project(spent: dict[str, float], scans: int, options: argparse.Namespace) ->
     hours at the measured cost per scan; the longest binds (ecosyste.ms' budget does not grow with tokens)."""
     for tokens in (1, 2, 3, 5, 10):
         hours = {
-            budget: options.repos
-            * spent[budget]
-            / scans
-            / (limit * (tokens if budget.startswith("github") else 1))
-            for budget, limit in hourly_of(options).items()
+            budget: options.repos * spent[budget] / scans / limit
+            for budget, limit in hourly_of(options, tokens).items()
         }
         binding = max(hours, key=lambda b: hours[b])
         print(
