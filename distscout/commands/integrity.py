@@ -69,10 +69,14 @@ def repair(
 
     if only not in (None, "recheck", "reprocess"):
         raise fail(f"--only takes recheck or reprocess, not {only!r}", EXIT_USAGE)
+    from distscout.worker.heartbeat import ProcessHeartbeat  # noqa: PLC0415 - lazy: start-up
+
     current = settings()
     with database(current) as engine:
         _reap(engine, current)
-        outcome = run_repair(engine, output_dir or current.output_dir, datetime.now(UTC), only=only)
+        # registered while it runs: killed mid-run, its run is taken back like a dead worker's claims
+        with ProcessHeartbeat(engine, "repair", current.heartbeat_seconds):
+            outcome = run_repair(engine, output_dir or current.output_dir, datetime.now(UTC), only=only)
     if as_json:
         emit_json(outcome.as_dict())
     else:

@@ -24,6 +24,7 @@ from distscout.integrity.plan import RecoveryPlan, is_output, make_plan
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.store.derive import rebuild_rows
 from distscout.store.schema import captures, derived_outputs, integrity_runs, repos
+from distscout.store.workers import process_worker_id
 
 RUN_LEASE = timedelta(hours=1)
 REPROCESS_BATCH = 100  # repositories per transaction
@@ -162,7 +163,7 @@ def _start_run(engine: Engine, now: datetime) -> int:
         return int(
             connection.execute(
                 insert(integrity_runs)
-                .values(started_at=now, until=now + RUN_LEASE)
+                .values(started_at=now, until=now + RUN_LEASE, worker=process_worker_id())
                 .returning(integrity_runs.c.id)
             ).scalar_one()
         )

@@ -287,6 +287,9 @@ integrity_runs = Table(
     Column("finished_at", When),
     Column("until", When, nullable=False),
     Column("summary", Text),
+    # the process running it (store/workers.py): when its beat stops, the run is marked abandoned at once
+    # instead of reading as "in progress" until its lease runs out
+    Column("worker", String(40)),
 )
 
 

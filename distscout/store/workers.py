@@ -3,7 +3,9 @@
 Every process that claims repositories registers a row and beats it every few seconds (worker/heartbeat.py).
 Its claim tokens begin with its worker id, so when its beat stops — SIGKILL, a power cut, an OOM kill — any
 other live process takes back its leases and `active_scans` entries after a few missed beats, instead of
-when the 30-minute lease runs out. As procrastinate does with stalled workers.
+when the 30-minute lease runs out, and marks the integrity runs it left unfinished abandoned (else
+`integrity check` would say "in progress" for the hour of their lease). As procrastinate does with stalled
+workers.
 
 A process that never registered (a library caller, a test) keeps today's behaviour: its leases run out.
 """
@@ -19,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
-from distscout.store.schema import active_scans, repos, workers
+from distscout.store.schema import active_scans, integrity_runs, repos, workers
+
+ABANDONED = "abandoned: its process stopped before the run finished"
 
 _SEPARATOR = "."
 _process_id: str | None = None
@@ -113,6 +117,12 @@ def _take_back(connection: Connection, worker_ids: list[str]) -> None:
         .values(distribution_claimed_by=None, distribution_claimed_until=None)
     )
     connection.execute(delete(active_scans).where(_held_by(active_scans.c.worker, worker_ids)))
+    # when it stopped is not known: an abandoned run reads as finished when it started
+    connection.execute(
+        update(integrity_runs)
+        .where(integrity_runs.c.worker.in_(worker_ids), integrity_runs.c.finished_at.is_(None))
+        .values(finished_at=integrity_runs.c.started_at, summary=ABANDONED)
+    )
     connection.execute(delete(workers).where(workers.c.id.in_(worker_ids)))
 
 

@@ -15,7 +15,13 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from distscout.emulator.server import EmulatorServer
-from distscout.store.schema import repo_distribution, repo_distribution_manifest, scan_runs
+from distscout.store.schema import (
+    active_scans,
+    repo_distribution,
+    repo_distribution_manifest,
+    scan_runs,
+    workers,
+)
 from tests.databases import postgresql_only
 from tests.emulator.fixtures import EmulatorFactory
 from tests.store.cli_processes import cli_environment, run_cli, start_cli
@@ -74,6 +80,15 @@ def _duplicates(engine: Engine) -> int:
         return found
 
 
+def _running(engine: Engine) -> dict[str, list[Any]]:
+    """What reads as running, for a failure's message: the running-scan entries and the workers."""
+    with engine.connect() as connection:
+        return {
+            "active_scans": [tuple(r) for r in connection.execute(select(active_scans))],
+            "workers": [tuple(r) for r in connection.execute(select(workers))],
+        }
+
+
 def _soak(env: dict[str, str], commands: list[list[str]], rng: random.Random, every: float) -> dict[str, int]:
     """Run the commands, killing one at random every `every` seconds (SIGKILL and SIGTERM by turns) and
     starting it again, KILLS times; then stop them all with SIGTERM."""
@@ -112,7 +127,7 @@ def _finish_and_check(
     assert _duplicates(engine) == 0
     checked = run_cli(env, "integrity", "check", "--json")
     report = json.loads(checked.stdout)
-    assert report["status"] == "clean", report["findings"][:5]
+    assert report["status"] == "clean", (report["findings"][:5], _running(engine))
     print("chaos soak:", figures)
 
 

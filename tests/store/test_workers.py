@@ -7,13 +7,22 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
+from distscout.integrity.check import busy
+from distscout.integrity.repair import _start_run
 from distscout.repos import parse_repo_ref
 from distscout.store import workers as workers_module
 from distscout.store.claims import claim_repos, release
 from distscout.store.engine import open_engine
 from distscout.store.repos import add_repos, list_repos
-from distscout.store.schema import active_scans
-from distscout.store.workers import claims_held_elsewhere, list_workers, reap_dead, reclaimable, register
+from distscout.store.schema import active_scans, integrity_runs
+from distscout.store.workers import (
+    ABANDONED,
+    claims_held_elsewhere,
+    list_workers,
+    reap_dead,
+    reclaimable,
+    register,
+)
 from distscout.worker.heartbeat import Heartbeat, stale_after
 from distscout.worker.runner import utc_now
 from tests.emulator.fixtures import EmulatorFactory
@@ -202,4 +211,35 @@ def test_a_live_workers_leases_outlast_a_long_scan(
     release(engine, held, *others)
     assert (held.repo.id, held.token) not in HELD.snapshot(), "given back: no longer extended"
     heartbeat.stop()
+    engine.dispose()
+
+
+def test_a_repair_killed_mid_run_is_abandoned_with_its_worker(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daemon killed while its start-up repair ran: the check said "in progress" for the run's hour-long
+    lease; now the run goes with its worker's other claims, and a live worker's run stays in progress."""
+    engine = _fleet(database_url, 1)
+    clock = Clock()
+    _as_process(monkeypatch, "dead")
+    register(engine, "daemon", clock.now)
+    killed = _start_run(engine, clock.now)  # ... and the process dies before `_finish_run`
+    _as_process(monkeypatch, "live")
+    register(engine, "daemon", clock.now)
+    with engine.connect() as connection:
+        assert busy(connection, clock.now), "alive as far as anyone knows: its run is in progress"
+    clock.now += STALE * 2
+    register(engine, "daemon", clock.now)
+    assert reap_dead(engine, clock.now, STALE) == ["dead".ljust(24, "0")]
+    with engine.connect() as connection:
+        assert not busy(connection, clock.now), "the dead worker's run no longer reads as running"
+        row = connection.execute(select(integrity_runs).where(integrity_runs.c.id == killed)).one()
+    assert row.summary == ABANDONED and row.finished_at is not None
+    running = _start_run(engine, clock.now)  # the live worker's own run
+    clock.now += STALE * 2
+    register(engine, "daemon", clock.now)
+    assert reap_dead(engine, clock.now, STALE) == []
+    with engine.connect() as connection:
+        assert busy(connection, clock.now, ignore_run=killed), "a live worker's run is in progress"
+        assert not busy(connection, clock.now, ignore_run=running)
     engine.dispose()
