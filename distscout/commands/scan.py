@@ -161,6 +161,8 @@ def _run(
 ) -> tuple[list[ScanReport], list[str], BlockWatch]:
     import asyncio  # noqa: PLC0415 - lazy: start-up
 
+    from distscout.worker import stacks  # noqa: PLC0415 - lazy: start-up
+
     watch = BlockWatch()
 
     async def go(progress: Progress | None) -> tuple[list[ScanReport], list[str], BlockWatch]:
@@ -186,6 +188,7 @@ def _run(
                 note()
 
         batch = tally.batch = app.batch(upstreams, on_report=reported)
+        stacks.on_signal(asyncio.get_running_loop())  # kill -USR1: what each scan waits on, to stderr
         noting = asyncio.create_task(keep_noting())
         try:
             return await batch.run(targets), batch.busy, watch

@@ -120,6 +120,7 @@ async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> Dispa
     import asyncio  # noqa: PLC0415 - lazy: start-up
 
     from distscout.app import Application  # noqa: PLC0415 - lazy: start-up
+    from distscout.worker import stacks  # noqa: PLC0415 - lazy: start-up
 
     app = Application(current, engine)
     upstreams = app.upstreams()
@@ -132,6 +133,7 @@ async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> Dispa
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, dispatcher.stop)
+    stacks.on_signal(loop)  # kill -USR1: what each scan waits on, to stderr
     try:
         return await dispatcher.run()
     finally:
