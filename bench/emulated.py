@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,16 +28,17 @@ def emulator_process(
         command.append("--unlimited")
     if faults is not None:
         command += ["--faults", str(faults)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # its log goes to a file: a pipe nobody reads would block the emulator once 64 KiB of warnings came
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         urls: dict[str, str] = {}
         assert process.stdout is not None
         while len(urls) < 5:  # the emulator's own URL and its four services'
             line = process.stdout.readline()
             if not line:
-                raise RuntimeError(
-                    f"the emulator did not start: {process.stderr.read() if process.stderr else ''}"
-                )
+                log.seek(0)
+                raise RuntimeError(f"the emulator did not start: {log.read()[-2000:]}")
             key, _, value = shlex.split(line)[-1].partition("=")  # `export NAME=value`
             urls[key] = value
         _wait_until_serving(urls["DISTSCOUT_EMULATOR_URL"])
@@ -45,6 +47,7 @@ def emulator_process(
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
 
 
 def _wait_until_serving(base: str, timeout: float = 30.0) -> None:

@@ -81,14 +81,19 @@ def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int
     ticks, children = busy_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN)
     emulator = cpu_seconds(urls["EMULATOR_PID"])
     started = time.perf_counter()
+    # Each process's log goes to a file: a pipe read only after the first process exits filled up (a line
+    # a scan; 64 KiB) and blocked the second process mid-write while it held its claims, and the first
+    # waited for those claims forever (6,000 repositories, 2 processes).
+    logs = [tempfile.TemporaryFile(mode="w+") for _ in range(processes)]  # noqa: SIM115 - closed below
     running = [
-        subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
-        for _ in range(processes)
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        for log in logs
     ]
-    for process in running:
-        _, err = process.communicate(timeout=3600)
+    for process, log in zip(running, logs, strict=True):
+        process.wait(timeout=3600)
+        log.seek(0)
+        err = log.read()
+        log.close()
         if process.returncode != 0:
             raise SystemExit(f"a worker failed ({process.returncode}): {err[-1500:]}")
     elapsed = time.perf_counter() - started
