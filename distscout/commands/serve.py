@@ -142,8 +142,11 @@ async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> Dispa
 
 def _integrity(engine: Engine, current: Settings) -> None:
     """Check, and repair what can be repaired: reprocess locally, queue rechecks for the scheduler."""
-    from distscout.integrity.repair import repair  # noqa: PLC0415 - lazy: start-up
+    from distscout.integrity.repair import checked_since_last_scan, repair  # noqa: PLC0415 - lazy: start-up
 
+    if checked_since_last_scan(engine, datetime.now(UTC)):
+        err.print("integrity: checked since the last scan (by this or another worker)", markup=False)
+        return
     outcome = repair(engine, current.output_dir, datetime.now(UTC))
     if outcome.check.status == "clean":
         err.print("integrity: clean", markup=False)

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
 
-from distscout.integrity.check import IN_PROGRESS, CheckReport, run_check
+from distscout.integrity.check import CLEAN, IN_PROGRESS, ISSUES, CheckReport, run_check
 from distscout.integrity.outputs import (
     FLEET_REPORTS,
     Output,
@@ -23,7 +23,7 @@ from distscout.integrity.outputs import (
 from distscout.integrity.plan import RecoveryPlan, is_output, make_plan
 from distscout.repos import RepoRefError, parse_repo_ref
 from distscout.store.derive import rebuild_rows
-from distscout.store.schema import captures, derived_outputs, integrity_runs, repos
+from distscout.store.schema import captures, derived_outputs, integrity_runs, repos, scan_runs
 from distscout.store.workers import process_worker_id
 
 RUN_LEASE = timedelta(hours=1)
@@ -48,6 +48,7 @@ class RepairOutcome:
 
 def repair(engine: Engine, output_dir: Path, now: datetime, *, only: str | None = None) -> RepairOutcome:
     run_id = _start_run(engine, now)
+    summary = None  # the check's status once the repair is through: what the run found
     try:
         report = run_check(engine, output_dir, now, ignore_run=run_id)
         plan = make_plan(report.findings) if report.status != IN_PROGRESS else RecoveryPlan([], [])
@@ -58,8 +59,9 @@ def repair(engine: Engine, output_dir: Path, now: datetime, *, only: str | None 
         if only in (None, "reprocess"):
             held = set(plan.recheck_names)
             outcome.reprocessed = reprocess(engine, plan.reprocess_names, output_dir, now, hold=held)
+        summary = report.status
     finally:
-        _finish_run(engine, run_id, now)
+        _finish_run(engine, run_id, now, summary)
     return outcome
 
 
@@ -160,19 +162,43 @@ def publish(engine: Engine, output_dir: Path, now: datetime) -> list[str]:
 
 def _start_run(engine: Engine, now: datetime) -> int:
     with engine.begin() as connection:
+        values = {"started_at": now, "until": now + RUN_LEASE, "worker": process_worker_id()}
         return int(
             connection.execute(
                 insert(integrity_runs)
-                .values(started_at=now, until=now + RUN_LEASE, worker=process_worker_id())
+                .values(**values, after_scan=_newest_scan(connection))
                 .returning(integrity_runs.c.id)
             ).scalar_one()
         )
 
 
-def _finish_run(engine: Engine, run_id: int, now: datetime) -> None:
+def _newest_scan(connection: Connection) -> int:
+    return int(connection.execute(select(func.coalesce(func.max(scan_runs.c.id), 0))).scalar_one())
+
+
+def checked_since_last_scan(engine: Engine, now: datetime) -> bool:
+    """Whether a check has started since the newest scan was stored, and checked the store (its status
+    clean or issues: not abandoned, nor finding the store busy) or is still running: then a daemon whose
+    cycle settles has nothing new to check. The daemons of a fleet settle together; one of them checks the
+    store, not each."""
+    with engine.connect() as connection:
+        newest = _newest_scan(connection)
+        runs = select(func.count()).where(
+            integrity_runs.c.after_scan >= newest,
+            or_(
+                integrity_runs.c.summary.in_([CLEAN, ISSUES]),  # a check that ran (not abandoned, not busy)
+                integrity_runs.c.finished_at.is_(None) & (integrity_runs.c.until > now),
+            ),
+        )
+        return bool(connection.execute(runs).scalar_one())
+
+
+def _finish_run(engine: Engine, run_id: int, now: datetime, summary: str | None) -> None:
     with engine.begin() as connection:
         connection.execute(
-            update(integrity_runs).where(integrity_runs.c.id == run_id).values(finished_at=now)
+            update(integrity_runs)
+            .where(integrity_runs.c.id == run_id)
+            .values(finished_at=now, summary=summary)
         )
 
 

@@ -16,8 +16,9 @@ from distscout.emulator.server import EmulatorServer
 from distscout.integrity.check import CLEAN, IN_PROGRESS, run_check
 from distscout.integrity.findings import Action, Finding, FindingClass
 from distscout.integrity.plan import make_plan
-from distscout.integrity.repair import publish, repair
+from distscout.integrity.repair import _start_run, checked_since_last_scan, publish, repair
 from distscout.manifests.registry import parser_for
+from distscout.store import workers as workers_module
 from distscout.store.schema import (
     active_scans,
     captures,
@@ -26,7 +27,9 @@ from distscout.store.schema import (
     repo_distribution_manifest,
     repo_distribution_manifest_history,
     repos,
+    scan_runs,
 )
+from distscout.store.workers import reap_dead, register
 from tests.corpus import repos as corpus_repos
 from tests.store.helpers import Clock, scan_due, tracked
 
@@ -277,3 +280,47 @@ def _rows(engine: Engine) -> set[tuple[Any, ...]]:
                 }
                 found.add((table.name, names[row.repo_id], *sorted(values.items())))
     return found
+
+
+async def test_a_fleet_checks_once_per_cycle(
+    database_url: str, corpus_emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemons of a fleet settle together: a check that ran since the newest scan stands for all of
+    them; one that was abandoned, or found the store busy, does not."""
+    clock = Clock()
+    engine = await _scanned(database_url, corpus_emulator, FEW[:1], clock)
+    assert not checked_since_last_scan(engine, clock()), "scans stored, never checked"
+    repair(engine, tmp_path, clock())
+    assert checked_since_last_scan(engine, clock()), "checked since: another daemon has nothing new"
+
+    with engine.begin() as connection:  # one more scan stored
+        connection.execute(insert(scan_runs).from_select(_SCAN_COLUMNS, select(*_scan_columns())))
+    assert not checked_since_last_scan(engine, clock())
+
+    with engine.begin() as connection:  # a scan running: the check finds the store busy
+        repo_id = connection.execute(select(scan_runs.c.repo_id)).scalars().first()
+        connection.execute(
+            insert(active_scans).values(
+                repo_id=repo_id, worker="w.1", started_at=clock(), until=clock() + timedelta(minutes=5)
+            )
+        )
+    assert repair(engine, tmp_path, clock()).check.status == IN_PROGRESS
+    assert not checked_since_last_scan(engine, clock()), "a check that found the store busy checked nothing"
+    with engine.begin() as connection:
+        connection.execute(delete(active_scans))
+
+    monkeypatch.setattr(workers_module, "_process_id", "gone".ljust(24, "0"))
+    register(engine, "daemon", clock())
+    _start_run(engine, clock())  # a live daemon's check under way
+    assert checked_since_last_scan(engine, clock())
+    clock.advance(minutes=1)
+    reap_dead(engine, clock(), timedelta(seconds=15))  # ... whose process died
+    assert not checked_since_last_scan(engine, clock()), "an abandoned check checked nothing"
+    engine.dispose()
+
+
+_SCAN_COLUMNS = ["repo_id", "finished_at", "verdict", "outcomes", "interpreter_version"]
+
+
+def _scan_columns() -> list[Any]:
+    return [scan_runs.c[name] for name in _SCAN_COLUMNS]

@@ -1,8 +1,10 @@
-"""integrity_runs.worker: a repair killed mid-run is taken back with its worker's claims
+"""integrity_runs.worker and .after_scan: a killed repair is taken back; a fleet checks once per cycle
 
 A daemon killed while its start-up repair ran left the run unfinished, so `integrity check` said "in
 progress" for the hour of the run's lease. The run now names its process; taking back a dead worker's
-claims marks its unfinished runs abandoned.
+claims marks its unfinished runs abandoned. And every daemon of a fleet checked the whole store when its
+cycle settled, N checks of one store: a run now records the newest scan when it started, and a daemon
+skips its check when one has started since.
 
 Revision ID: 0009
 Revises: 0008
@@ -23,8 +25,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("integrity_runs") as batch:
         batch.add_column(sa.Column("worker", sa.String(length=40), nullable=True))
+        batch.add_column(sa.Column("after_scan", sa.BigInteger(), server_default="0", nullable=False))
+        batch.create_index("ix_integrity_runs_after_scan", ["after_scan"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("integrity_runs") as batch:
+        batch.drop_index("ix_integrity_runs_after_scan")
+        batch.drop_column("after_scan")
         batch.drop_column("worker")
