@@ -1,6 +1,6 @@
 """Fleet scaling on one PostgreSQL: N worker processes against one process, on the same world.
 
-    .venv/bin/python bench/fleet.py [--repos 2000] [--processes 1,2] [--workers 64]
+    .venv/bin/python bench/fleet.py [--repos 2000] [--processes 1,2] [--workers 64] [--profile DIR]
 
 For each process count, a fresh database on one throwaway PostgreSQL server is given the world's
 repositories, then that many `distscout serve --workers-only --exit-when-idle` processes (what a fleet's
@@ -8,9 +8,9 @@ machines run) scan it through the emulator (its own process, no latency, unlimit
 due. Printed: wall seconds and repos/s per count, every repository scanned exactly once, and the ratio of
 each count's rate to one process's (target for 2 processes on this 2-core machine: ≥ 1.6×). The emulator
 and the PostgreSQL server share the machine's cores with the workers, as they would not in a real fleet:
-each run also prints how busy the machine's cores were (from /proc/stat) and the CPU a repository cost the
-worker processes and the emulator — with the cores busy throughout, more processes cannot go faster here,
-whatever the claim protocol does.
+each run also prints how busy the machine's cores were (from /proc/stat), the CPU a repository cost the
+worker processes and the emulator, and the rate every core busy at that cost would give — the ceiling: with
+the cores busy throughout, more processes cannot go faster here, whatever the claim protocol does.
 """
 
 from __future__ import annotations
@@ -65,8 +65,12 @@ def busy_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int) -> tuple[float, set[int]]:
-    """Seconds until every process went idle; the scans-per-repository counts seen."""
+def run(
+    urls: dict[str, str], url: str, repos: int, processes: int, workers: int, *, profile: Path | None = None
+) -> tuple[float, set[int], float]:
+    """Seconds until every process went idle; the scans-per-repository counts seen; the share of the
+    machine's cores that were busy. With `profile`, each
+    process writes its cProfile statistics (every thread's) there, as `N-processes-I.prof`."""
     engine = open_engine(url)
     with engine.begin() as connection:
         refs = [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(repos)]
@@ -86,8 +90,19 @@ def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int
     # waited for those claims forever (6,000 repositories, 2 processes).
     logs = [tempfile.TemporaryFile(mode="w+") for _ in range(processes)]  # noqa: SIM115 - closed below
     running = [
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
-        for log in logs
+        subprocess.Popen(
+            command
+            if profile is None
+            else [sys.executable, str(ROOT / "bench" / "profiled.py"), *command[1:]],
+            cwd=ROOT,
+            env=env
+            if profile is None
+            else env | {"DISTSCOUT_PROFILE": str(profile / f"{processes}-{i}.prof")},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+        for i, log in enumerate(logs)
     ]
     for process, log in zip(running, logs, strict=True):
         process.wait(timeout=3600)
@@ -100,10 +115,12 @@ def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int
     busy, total = (after - before for after, before in zip(busy_ticks(), ticks, strict=True))
     now = resource.getrusage(resource.RUSAGE_CHILDREN)
     workers_cpu = now.ru_utime + now.ru_stime - children.ru_utime - children.ru_stime
+    share = busy / max(1, total)
     print(
-        f"  cores busy {busy / max(1, total):.0%} of {os.cpu_count()}; CPU a repository: worker processes "
+        f"  cores busy {share:.0%} of {os.cpu_count()}; CPU a repository: worker processes "
         f"{workers_cpu / repos * 1000:.2f} ms, emulator "
-        f"{(cpu_seconds(urls['EMULATOR_PID']) - emulator) / repos * 1000:.2f} ms (the rest: PostgreSQL)",
+        f"{(cpu_seconds(urls['EMULATOR_PID']) - emulator) / repos * 1000:.2f} ms (the rest: PostgreSQL); "
+        f"with every core busy at this cost: {repos / elapsed / max(share, 1e-9):.0f} repos/s",
         flush=True,
     )
     with engine.connect() as connection:
@@ -113,7 +130,7 @@ def run(urls: dict[str, str], url: str, repos: int, processes: int, workers: int
     engine.dispose()
     if scanned != repos:
         raise SystemExit(f"{scanned} of {repos} repositories scanned")
-    return elapsed, per_repo
+    return elapsed, per_repo, share
 
 
 def main() -> None:
@@ -121,17 +138,24 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=2000)
     parser.add_argument("--processes", default="1,2")
     parser.add_argument("--workers", type=int, default=64)
+    parser.add_argument(
+        "--profile", type=Path, help="a directory: each process's profile (bench/profiled.py)"
+    )
     options = parser.parse_args()
     counts = [int(n) for n in options.processes.split(",")]
     rates: dict[int, float] = {}
+    ceilings: dict[int, float] = {}  # repos/s with every core busy, at the CPU a repository measured
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         world = write_world(scratch / "world", options.repos)
         with emulator_process(world) as urls:
             for processes in counts:
                 with database("postgresql", scratch) as url:
-                    elapsed, per_repo = run(urls, url, options.repos, processes, options.workers)
+                    elapsed, per_repo, share = run(
+                        urls, url, options.repos, processes, options.workers, profile=options.profile
+                    )
                 rates[processes] = options.repos / elapsed
+                ceilings[processes] = rates[processes] / max(share, 1e-9)
                 print(
                     f"[postgresql] {processes} process{'es' if processes > 1 else ''} × {options.workers} "
                     f"workers: {options.repos:,} repos in {elapsed:.1f} s = {rates[processes]:.0f} repos/s; "
@@ -141,7 +165,11 @@ def main() -> None:
     if 1 in rates:
         for processes, rate in rates.items():
             if processes > 1:
-                print(f"{processes} processes / 1 process: {rate / rates[1]:.2f}x")
+                print(
+                    f"{processes} processes / 1 process: {rate / rates[1]:.2f}x (at most "
+                    f"{ceilings[processes] / rates[1]:.2f}x on this machine: its cores all busy at the "
+                    f"{processes}-process cost a repository, emulator and database included)"
+                )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,51 @@
+"""Run distscout's CLI with every thread profiled (cProfile profiles only the thread that enabled it, and the
+daemon's database work runs in threads); the merged statistics are written to $DISTSCOUT_PROFILE at exit.
+
+    DISTSCOUT_PROFILE=/tmp/serve.prof python bench/profiled.py serve --workers-only --exit-when-idle
+    python -c "import pstats; pstats.Stats('/tmp/serve.prof').sort_stats('tottime').print_stats(30)"
+"""
+
+from __future__ import annotations
+
+import atexit
+import cProfile
+import os
+import pstats
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+_profiles: list[cProfile.Profile] = []
+
+
+def _in_thread(*_: Any) -> None:
+    profile = cProfile.Profile(time.thread_time)  # CPU of its own thread: not waits, nor other threads
+    _profiles.append(profile)
+    profile.enable()  # replaces this hook in the new thread
+
+
+def _write() -> None:
+    stats: pstats.Stats | None = None
+    for profile in _profiles:
+        profile.disable()
+        stats = pstats.Stats(profile) if stats is None else stats.add(profile)
+    if stats is not None:
+        stats.dump_stats(os.environ["DISTSCOUT_PROFILE"])
+
+
+def main() -> None:
+    from distscout.cli import main as cli  # imported after the profiler is set up
+
+    threading.setprofile(_in_thread)
+    atexit.register(_write)
+    _in_thread()
+    sys.argv[0] = "distscout"
+    cli()
+
+
+if __name__ == "__main__":
+    main()
