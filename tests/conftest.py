@@ -27,3 +27,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # A test that scans a world with GitLab projects points GitLab at the emulator; one that forgets is
     # refused on loopback (the discard port), never sent to gitlab.com.
     os.environ["DISTSCOUT_GITLAB_API_URL"] = "http://127.0.0.1:9/api/v4"
+
+
+@pytest.fixture(autouse=True)
+def _unregistered() -> None:
+    """Each test starts as a process that registered no worker (a test that registers as "dead" or "live"
+    would otherwise leave this process registered under that name for the tests after it)."""
+    from distscout.store import workers  # imported here: conftest is read before the package is needed
+
+    workers._registered.clear()

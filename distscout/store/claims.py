@@ -41,7 +41,7 @@ from distscout.results import ScanResult, Stored
 from distscout.store.repos import TrackedRepo
 from distscout.store.rotation import record_scans
 from distscout.store.schema import active_scans, repos
-from distscout.store.workers import claim_token
+from distscout.store.workers import claim_token, still_registered
 
 DEFAULT_LEASE = timedelta(minutes=30)
 
@@ -177,6 +177,7 @@ def claim_due(
     any of them is scanned); an empty list when nothing is due."""
     token = claim_token()
     with engine.begin() as connection:
+        still_registered(connection, now)  # first: it may wait on a reap, holding no lock of its own
         # PostgreSQL locks the rows it picks, skipping those another worker is picking: they are all ours.
         # SQLite has no row locks, so another process may lease some of them first: pick twice the batch.
         enough = limit if connection.dialect.name == "postgresql" else 2 * limit
@@ -238,6 +239,7 @@ def claim_repos(
     """Claim given repositories whatever their schedule (forced scans), in one transaction: those another
     worker has are left out."""
     with engine.begin() as connection:
+        still_registered(connection, now)
         claims = _lease(connection, list(dict.fromkeys(repo_ids)), claim_token(), now, lease)
     return {claim.repo.id: claim for claim in claims}
 

@@ -27,6 +27,7 @@ ABANDONED = "abandoned: its process stopped before the run finished"
 
 _SEPARATOR = "."
 _process_id: str | None = None
+_registered: dict[str, str] = {}  # the worker ids this process registered, and their kind
 
 
 def process_worker_id() -> str:
@@ -40,6 +41,7 @@ def process_worker_id() -> str:
 def _forget_after_fork() -> None:
     global _process_id  # noqa: PLW0603
     _process_id = None
+    _registered.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -80,17 +82,38 @@ def register(engine: Engine, kind: str, now: datetime) -> str:
     worker_id = process_worker_id()
     with engine.begin() as connection:
         if not _beat(connection, worker_id, now):
-            connection.execute(
-                insert(workers).values(
-                    id=worker_id,
-                    kind=kind,
-                    host=socket.gethostname()[:255],
-                    pid=os.getpid(),
-                    started_at=now,
-                    beat_at=now,
-                )
-            )
+            _insert(connection, worker_id, kind, now)
+    _registered[worker_id] = kind
     return worker_id
+
+
+def _insert(connection: Connection, worker_id: str, kind: str, now: datetime) -> None:
+    connection.execute(
+        insert(workers).values(
+            id=worker_id,
+            kind=kind,
+            host=socket.gethostname()[:255],
+            pid=os.getpid(),
+            started_at=now,
+            beat_at=now,
+        )
+    )
+
+
+def still_registered(connection: Connection, now: datetime) -> None:
+    """The first statement of a claim's transaction: a registered process taken for dead (a stall longer
+    than three beats) registers again before it leases, so its new leases never outlive a row that a reap
+    takes them back by. The row is read FOR SHARE (PostgreSQL): a reap deleting it first makes this wait
+    and find it gone; a reap coming second waits for the claim to commit, and then takes its leases too."""
+    worker_id = process_worker_id()
+    kind = _registered.get(worker_id)
+    if kind is None:  # never registered (a library caller): its leases run out instead
+        return
+    found = connection.execute(
+        select(workers.c.id).where(workers.c.id == worker_id).with_for_update(read=True)
+    ).first()
+    if found is None:
+        _insert(connection, worker_id, kind, now)
 
 
 def beat(engine: Engine, worker_id: str, now: datetime) -> bool:
@@ -106,11 +129,15 @@ def _beat(connection: Connection, worker_id: str, now: datetime) -> bool:
 
 def deregister(engine: Engine, worker_id: str) -> None:
     """An exit: the row goes, and any claim still held under it (an exit through an error) is given back."""
+    _registered.pop(worker_id, None)
     with engine.begin() as connection:
         _take_back(connection, [worker_id])
 
 
 def _take_back(connection: Connection, worker_ids: list[str]) -> None:
+    # The rows first: a claim under way holds its worker's row (`still_registered`), so this waits for it
+    # to commit, and the statements below (each a fresh snapshot) then see its leases.
+    connection.execute(delete(workers).where(workers.c.id.in_(worker_ids)))
     connection.execute(
         update(repos)
         .where(_held_by(repos.c.distribution_claimed_by, worker_ids))
@@ -123,7 +150,6 @@ def _take_back(connection: Connection, worker_ids: list[str]) -> None:
         .where(integrity_runs.c.worker.in_(worker_ids), integrity_runs.c.finished_at.is_(None))
         .values(finished_at=integrity_runs.c.started_at, summary=ABANDONED)
     )
-    connection.execute(delete(workers).where(workers.c.id.in_(worker_ids)))
 
 
 def reap_dead(engine: Engine, now: datetime, stale_after: timedelta) -> list[str]:

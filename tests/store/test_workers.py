@@ -243,3 +243,31 @@ def test_a_repair_killed_mid_run_is_abandoned_with_its_worker(
         assert busy(connection, clock.now, ignore_run=killed), "a live worker's run is in progress"
         assert not busy(connection, clock.now, ignore_run=running)
     engine.dispose()
+
+
+def test_a_worker_taken_for_dead_registers_again_before_it_claims(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stall longer than three beats: the others take the worker for dead, and its next claim must not
+    leave leases under no worker row (a SIGKILL before its next beat would strand them for the 30-minute
+    lease); the claim registers it again, so a later reap still finds them."""
+    engine = _fleet(database_url, 2)
+    clock = Clock()
+    with engine.connect() as connection:
+        ids = [repo.id for repo in list_repos(connection)]
+    _as_process(monkeypatch, "stalled")
+    register(engine, "worker", clock.now)
+    _as_process(monkeypatch, "other")
+    register(engine, "worker", clock.now + STALE * 2)
+    assert reap_dead(engine, clock.now + STALE * 2, STALE) == ["stalled".ljust(24, "0")]
+
+    _as_process(monkeypatch, "stalled")  # it wakes up and claims before its heartbeat notices
+    clock.now += STALE * 2
+    claim_repos(engine, ids, clock.now)
+    with engine.connect() as connection:
+        assert "stalled".ljust(24, "0") in [w.id for w in list_workers(connection)]
+    _as_process(monkeypatch, "other")  # ... and is killed: its beat stops
+    register(engine, "worker", clock.now + STALE * 2)
+    assert reap_dead(engine, clock.now + STALE * 2, STALE) == ["stalled".ljust(24, "0")]
+    assert sorted(claim_repos(engine, ids, clock.now + STALE * 2)) == ids, "its leases came back"
+    engine.dispose()
