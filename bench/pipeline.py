@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--local-sample", type=int, default=500)
+    parser.add_argument("--local-sample", type=int, default=500, help="0: skip the local cost sample")
     parser.add_argument("--memory-every", type=int, default=0, help="print memory after every N repos")
     options = parser.parse_args()
     stamina.set_active(False)
@@ -215,15 +215,16 @@ def main() -> None:
                     f"[{backend}] CPU per repo: scanner {scanner_cpu:.2f} ms, emulator {emulator_cpu:.2f} ms "
                     f"(this machine has {os.cpu_count()} cores)"
                 )
-                with database(backend, scratch) as url:
-                    sample = options.local_sample
-                    interpreting, alone, grouped = asyncio.run(local_cost(settings_for(urls, url, 1), sample))
-                print(
-                    f"[{backend}] local cost per repo: interpret {interpreting:.2f} ms, "
-                    f"rotation {alone:.2f} ms one at a time, {grouped:.2f} ms in groups of {GROUP} "
-                    f"(sample of {sample}); "
-                    f"peak RSS {peak_mib():.0f} MiB"
-                )
+                if sample := options.local_sample:  # 0: skipped
+                    with database(backend, scratch) as url:
+                        local = asyncio.run(local_cost(settings_for(urls, url, 1), sample))
+                    interpreting, alone, grouped = local
+                    print(
+                        f"[{backend}] local cost per repo: interpret {interpreting:.2f} ms, "
+                        f"rotation {alone:.2f} ms one at a time, {grouped:.2f} ms in groups of {GROUP} "
+                        f"(sample of {sample})"
+                    )
+                print(f"[{backend}] peak RSS {peak_mib():.0f} MiB")
                 rates[backend] = rate
     if {"sqlite", "postgresql"} <= set(rates):
         print(
