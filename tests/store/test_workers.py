@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
+from distscout.captures import utc_now
 from distscout.integrity.check import busy
 from distscout.integrity.repair import _start_run
 from distscout.repos import parse_repo_ref
@@ -24,7 +25,6 @@ from distscout.store.workers import (
     register,
 )
 from distscout.worker.heartbeat import Heartbeat, stale_after
-from distscout.worker.runner import utc_now
 from tests.emulator.fixtures import EmulatorFactory
 from tests.sources.helpers import settings_for, upstreams_for
 
@@ -51,6 +51,11 @@ def _fleet(url: str, count: int) -> Engine:
     return engine
 
 
+def _ids(engine: Engine) -> list[int]:
+    with engine.connect() as connection:
+        return [repo.id for repo in list_repos(connection)]
+
+
 def _running(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(active_scans)).scalar_one())
@@ -61,8 +66,7 @@ def test_a_dead_workers_claims_are_taken_back(database_url: str, monkeypatch: py
     clock = Clock()
     _as_process(monkeypatch, "dead")
     register(engine, "worker", clock.now)
-    with engine.connect() as connection:
-        ids = [repo.id for repo in list_repos(connection)]
+    ids = _ids(engine)
     held = claim_repos(engine, ids[:2], clock.now)  # leases, on both backends
     assert len(held) == 2 and _running(engine) == 2  # then the process dies: its leases stay behind
 
@@ -92,8 +96,7 @@ def test_the_heartbeat_beats_reaps_and_gives_back_on_exit(
     clock = Clock()
     _as_process(monkeypatch, "gone")
     register(engine, "scan", clock.now)
-    with engine.connect() as connection:
-        ids = [repo.id for repo in list_repos(connection)]
+    ids = _ids(engine)
     assert len(claim_repos(engine, ids[:1], clock.now)) == 1  # then the process is gone, its lease held
 
     _as_process(monkeypatch, "beating")
@@ -137,8 +140,7 @@ def test_claims_held_elsewhere_are_what_an_idle_exit_waits_for(
 ) -> None:
     engine = _fleet(database_url, 2)
     clock = Clock()
-    with engine.connect() as connection:
-        ids = [repo.id for repo in list_repos(connection)]
+    ids = _ids(engine)
     _as_process(monkeypatch, "other")
     (theirs,) = claim_repos(engine, ids[:1], clock.now).values()
     _as_process(monkeypatch, "me")
@@ -161,8 +163,7 @@ async def test_an_idle_exit_waits_for_claims_another_process_holds(
     world = {"format": 1, "repos": [{"url": "https://github.com/acme/r0"}], "packages": []}
     engine = _fleet(database_url, 1)
     clock = Clock()
-    with engine.connect() as connection:
-        ids = [repo.id for repo in list_repos(connection)]
+    ids = _ids(engine)
     _as_process(monkeypatch, "dying")
     register(engine, "worker", clock.now)
     assert len(claim_repos(engine, ids, clock.now)) == 1  # then it is killed holding the claim
@@ -198,8 +199,7 @@ def test_a_live_workers_leases_outlast_a_long_scan(
     clock = Clock()
     _as_process(monkeypatch, "slow")
     heartbeat = Heartbeat(engine, "serve", 3600, clock).start()  # beats only when told, below
-    with engine.connect() as connection:
-        ids = [repo.id for repo in list_repos(connection)]
+    ids = _ids(engine)
     (held,) = claim_repos(engine, ids[:1], clock.now).values()
     assert (held.repo.id, held.token) in HELD.snapshot()
     for _ in range(4):  # a scan of two hours, its worker beating all along
@@ -253,8 +253,7 @@ def test_a_worker_taken_for_dead_registers_again_before_it_claims(
     lease); the claim registers it again, so a later reap still finds them."""
     engine = _fleet(database_url, 2)
     clock = Clock()
-    with engine.connect() as connection:
-        ids = [repo.id for repo in list_repos(connection)]
+    ids = _ids(engine)
     _as_process(monkeypatch, "stalled")
     register(engine, "worker", clock.now)
     _as_process(monkeypatch, "other")
