@@ -14,6 +14,8 @@ import typer
 from distscout.commands.common import EXIT_USAGE, application, err, fail, settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Engine
 
     from distscout.config import Settings
@@ -128,7 +130,7 @@ async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> Dispa
         upstreams,
         on_report=_log,
         exit_when_idle=exit_when_idle,
-        on_settled=lambda: _integrity(engine, current),
+        on_settled=_settled_hook(engine, current),
     )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -140,11 +142,24 @@ async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> Dispa
         await upstreams.aclose()
 
 
-def _integrity(engine: Engine, current: Settings) -> None:
+def _settled_hook(engine: Engine, current: Settings) -> Callable[[], None]:
+    """The daemon's check at start-up (always: an upgrade may have made rows stale with no new scan), then
+    at each settled cycle (skipped when a whole repair has checked since the newest scan)."""
+    calls = 0
+
+    def hook() -> None:
+        nonlocal calls
+        calls += 1
+        _integrity(engine, current, at_start=calls == 1)
+
+    return hook
+
+
+def _integrity(engine: Engine, current: Settings, *, at_start: bool = False) -> None:
     """Check, and repair what can be repaired: reprocess locally, queue rechecks for the scheduler."""
     from distscout.integrity.repair import checked_since_last_scan, repair  # noqa: PLC0415 - lazy: start-up
 
-    if checked_since_last_scan(engine, datetime.now(UTC)):
+    if not at_start and checked_since_last_scan(engine):
         err.print("integrity: checked since the last scan (by this or another worker)", markup=False)
         return
     outcome = repair(engine, current.output_dir, datetime.now(UTC))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, update
 
 from distscout.integrity.check import CLEAN, IN_PROGRESS, ISSUES, CheckReport, run_check
 from distscout.integrity.outputs import (
@@ -59,7 +59,7 @@ def repair(engine: Engine, output_dir: Path, now: datetime, *, only: str | None 
         if only in (None, "reprocess"):
             held = set(plan.recheck_names)
             outcome.reprocessed = reprocess(engine, plan.reprocess_names, output_dir, now, hold=held)
-        summary = report.status
+        summary = report.status if only is None else None  # only a whole repair stands for the cycle
     finally:
         _finish_run(engine, run_id, now, summary)
     return outcome
@@ -176,19 +176,17 @@ def _newest_scan(connection: Connection) -> int:
     return int(connection.execute(select(func.coalesce(func.max(scan_runs.c.id), 0))).scalar_one())
 
 
-def checked_since_last_scan(engine: Engine, now: datetime) -> bool:
-    """Whether a check has started since the newest scan was stored, and checked the store (its status
-    clean or issues: not abandoned, nor finding the store busy) or is still running: then a daemon whose
-    cycle settles has nothing new to check. The daemons of a fleet settle together; one of them checks the
-    store, not each."""
+def checked_since_last_scan(engine: Engine) -> bool:
+    """Whether a whole repair has started since the newest scan was stored and checked the store (its status
+    clean or issues: not abandoned, not `--only` one action, nor finding the store busy): then a daemon
+    whose cycle settles has nothing new to check. The daemons of a fleet settle together; one of them
+    checks the store, not each. (A run still under way does not count: it may yet find the store busy.)"""
     with engine.connect() as connection:
         newest = _newest_scan(connection)
         runs = select(func.count()).where(
             integrity_runs.c.after_scan >= newest,
-            or_(
-                integrity_runs.c.summary.in_([CLEAN, ISSUES]),  # a check that ran (not abandoned, not busy)
-                integrity_runs.c.finished_at.is_(None) & (integrity_runs.c.until > now),
-            ),
+            # a whole repair that checked the store: not abandoned, not partial, nor finding the store busy
+            integrity_runs.c.summary.in_([CLEAN, ISSUES]),
         )
         return bool(connection.execute(runs).scalar_one())
 

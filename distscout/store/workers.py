@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from distscout.store.schema import active_scans, integrity_runs, repos, workers
 
@@ -88,8 +90,12 @@ def register(engine: Engine, kind: str, now: datetime) -> str:
 
 
 def _insert(connection: Connection, worker_id: str, kind: str, now: datetime) -> None:
+    # the heartbeat and a claim may both find the row gone after a stall: the second insert is a no-op
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     connection.execute(
-        insert(workers).values(
+        insert(workers)
+        .on_conflict_do_nothing(index_elements=[workers.c.id])
+        .values(
             id=worker_id,
             kind=kind,
             host=socket.gethostname()[:255],
@@ -103,14 +109,17 @@ def _insert(connection: Connection, worker_id: str, kind: str, now: datetime) ->
 def still_registered(connection: Connection, now: datetime) -> None:
     """The first statement of a claim's transaction: a registered process taken for dead (a stall longer
     than three beats) registers again before it leases, so its new leases never outlive a row that a reap
-    takes them back by. The row is read FOR SHARE (PostgreSQL): a reap deleting it first makes this wait
-    and find it gone; a reap coming second waits for the claim to commit, and then takes its leases too."""
+    takes them back by. On PostgreSQL the row is read FOR KEY SHARE: a reap deleting it first makes this
+    wait and find it gone; a reap coming second waits for the claim to commit, and then takes its leases
+    too. (SQLite takes no row lock: a reap committing between this read and the leases still strands them
+    until the worker's next beat registers it again.)"""
     worker_id = process_worker_id()
     kind = _registered.get(worker_id)
     if kind is None:  # never registered (a library caller): its leases run out instead
         return
     found = connection.execute(
-        select(workers.c.id).where(workers.c.id == worker_id).with_for_update(read=True)
+        # KEY SHARE: it blocks a reap's DELETE, not the heartbeat's UPDATE of beat_at
+        select(workers.c.id).where(workers.c.id == worker_id).with_for_update(read=True, key_share=True)
     ).first()
     if found is None:
         _insert(connection, worker_id, kind, now)

@@ -19,6 +19,7 @@ import uvicorn
 from distscout.app import Application
 from distscout.web.app import create_app
 from distscout.web.service import Service
+from distscout.worker import stacks
 from distscout.worker.dispatcher import DispatcherStats
 from distscout.worker.runner import ScanReport
 
@@ -107,6 +108,7 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop)
+    stacks.on_signal(loop)  # kill -USR1: what each task waits on, to stderr (else USR1 would end it)
     tasks: list[asyncio.Task[Any]] = [asyncio.create_task(server.serve(sockets=[sock]))]
     if dispatcher is not None:
         tasks.append(asyncio.create_task(dispatcher.run()))

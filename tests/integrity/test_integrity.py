@@ -285,17 +285,17 @@ def _rows(engine: Engine) -> set[tuple[Any, ...]]:
 async def test_a_fleet_checks_once_per_cycle(
     database_url: str, corpus_emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The daemons of a fleet settle together: a check that ran since the newest scan stands for all of
-    them; one that was abandoned, or found the store busy, does not."""
+    """The daemons of a fleet settle together: a whole repair that checked since the newest scan stands for
+    all of them; one abandoned, under way, `--only` one action, or that found the store busy does not."""
     clock = Clock()
     engine = await _scanned(database_url, corpus_emulator, FEW[:1], clock)
-    assert not checked_since_last_scan(engine, clock()), "scans stored, never checked"
+    assert not checked_since_last_scan(engine), "scans stored, never checked"
     repair(engine, tmp_path, clock())
-    assert checked_since_last_scan(engine, clock()), "checked since: another daemon has nothing new"
+    assert checked_since_last_scan(engine), "checked since: another daemon has nothing new"
 
     with engine.begin() as connection:  # one more scan stored
         connection.execute(insert(scan_runs).from_select(_SCAN_COLUMNS, select(*_scan_columns())))
-    assert not checked_since_last_scan(engine, clock())
+    assert not checked_since_last_scan(engine)
 
     with engine.begin() as connection:  # a scan running: the check finds the store busy
         repo_id = connection.execute(select(scan_runs.c.repo_id)).scalars().first()
@@ -305,17 +305,21 @@ async def test_a_fleet_checks_once_per_cycle(
             )
         )
     assert repair(engine, tmp_path, clock()).check.status == IN_PROGRESS
-    assert not checked_since_last_scan(engine, clock()), "a check that found the store busy checked nothing"
+    assert not checked_since_last_scan(engine), "a check that found the store busy checked nothing"
     with engine.begin() as connection:
         connection.execute(delete(active_scans))
 
     monkeypatch.setattr(workers_module, "_process_id", "gone".ljust(24, "0"))
     register(engine, "daemon", clock())
     _start_run(engine, clock())  # a live daemon's check under way
-    assert checked_since_last_scan(engine, clock())
+    assert not checked_since_last_scan(engine), "under way: it may yet find the store busy"
     clock.advance(minutes=1)
     reap_dead(engine, clock(), timedelta(seconds=15))  # ... whose process died
-    assert not checked_since_last_scan(engine, clock()), "an abandoned check checked nothing"
+    assert not checked_since_last_scan(engine), "an abandoned check checked nothing"
+    repair(engine, tmp_path, clock(), only="recheck")
+    assert not checked_since_last_scan(engine), "one action of a repair does not stand for the cycle"
+    repair(engine, tmp_path, clock())
+    assert checked_since_last_scan(engine)
     engine.dispose()
 
 

@@ -270,3 +270,16 @@ def test_a_worker_taken_for_dead_registers_again_before_it_claims(
     assert reap_dead(engine, clock.now + STALE * 2, STALE) == ["stalled".ljust(24, "0")]
     assert sorted(claim_repos(engine, ids, clock.now + STALE * 2)) == ids, "its leases came back"
     engine.dispose()
+
+
+def test_registering_twice_at_once_is_no_error(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a stall, the heartbeat and a claim may both find the worker's row gone and insert it: the
+    second insert does nothing (it raised a duplicate key, and the claim's error stopped the daemon)."""
+    engine = _fleet(database_url, 0)
+    _as_process(monkeypatch, "woken")
+    worker_id = register(engine, "worker", utc_now())
+    with engine.begin() as connection:
+        workers_module._insert(connection, worker_id, "worker", utc_now())
+    with engine.connect() as connection:
+        assert [w.id for w in list_workers(connection)] == [worker_id]
+    engine.dispose()

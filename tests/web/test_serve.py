@@ -77,8 +77,11 @@ def test_web_only(web_db: str, tmp_path: Path) -> None:
         assert httpx.get(f"{base}/api/workers").json()["workers_in_process"] is False
         assert httpx.post(f"{base}/api/admin/integrity").status_code == 503  # no token configured
         assert "Fleet" in httpx.get(f"{base}/").text
+        process.send_signal(signal.SIGUSR1)  # a task dump, and the process carries on
+        assert httpx.get(f"{base}/api/stats").json()["total"] == 40
         err = _stop(process, signal.SIGINT)
     assert err.rstrip().endswith("stopped")
+    assert re.search(r"--- \d+ tasks, \d+ distinct waits ---", err), err[-2000:]
 
 
 def test_web_and_workers_scan_and_stop_on_sigterm(corpus_emulator: EmulatorServer, tmp_path: Path) -> None:
