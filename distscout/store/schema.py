@@ -290,8 +290,8 @@ integrity_runs = Table(
     # the process running it (store/workers.py): when its beat stops, the run is marked abandoned at once
     # instead of reading as "in progress" until its lease runs out
     Column("worker", String(40)),
-    # the newest scan stored when it started: a daemon whose cycle settles skips its check when a run has
-    # started since the last scan (N machines of a fleet settle together: one check, not N)
+    # the newest scan stored when it started: a daemon whose cycle settles skips its check when a whole
+    # repair has checked since the last scan (N machines of a fleet settle together: one check, not N)
     Column("after_scan", BigInteger, nullable=False, server_default="0"),
     Index("ix_integrity_runs_after_scan", "after_scan"),
 )

@@ -4,7 +4,7 @@ A daemon killed while its start-up repair ran left the run unfinished, so `integ
 progress" for the hour of the run's lease. The run now names its process; taking back a dead worker's
 claims marks its unfinished runs abandoned. And every daemon of a fleet checked the whole store when its
 cycle settled, N checks of one store: a run now records the newest scan when it started, and a daemon
-skips its check when one has started since.
+skips its check when a whole repair has checked since.
 
 Revision ID: 0009
 Revises: 0008
