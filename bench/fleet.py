@@ -73,8 +73,8 @@ def run(
     urls: dict[str, str], url: str, repos: int, processes: int, workers: int, *, profile: Path | None = None
 ) -> tuple[float, set[int], float]:
     """Seconds until every process went idle; the scans-per-repository counts seen; the share of the
-    machine's cores that were busy. With `profile`, each
-    process writes its cProfile statistics (every thread's) there, as `N-processes-I.prof`."""
+    machine's cores that were busy. With `profile`, each process writes its cProfile statistics (every
+    thread's) there, as `N-processes-I.prof`."""
     engine = open_engine(url)
     with engine.begin() as connection:
         refs = [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(repos)]
@@ -93,11 +93,11 @@ def run(
     # a scan; 64 KiB) and blocked the second process mid-write while it held its claims, and the first
     # waited for those claims forever (6,000 repositories, 2 processes).
     logs = [tempfile.TemporaryFile(mode="w+") for _ in range(processes)]  # noqa: SIM115 - closed below
+    if profile is not None:  # the same command under bench/profiled.py, a profile file each
+        command = [sys.executable, str(ROOT / "bench" / "profiled.py"), *command[1:]]
     running = [
         subprocess.Popen(
-            command
-            if profile is None
-            else [sys.executable, str(ROOT / "bench" / "profiled.py"), *command[1:]],
+            command,
             cwd=ROOT,
             env=env
             if profile is None

@@ -72,11 +72,13 @@ def repair(
     from distscout.worker.heartbeat import ProcessHeartbeat  # noqa: PLC0415 - lazy: start-up
 
     current = settings()
-    with database(current) as engine:
-        _reap(engine, current)
-        # registered while it runs: killed mid-run, its run is taken back like a dead worker's claims
-        with ProcessHeartbeat(engine, "repair", current.heartbeat_seconds):
-            outcome = run_repair(engine, output_dir or current.output_dir, datetime.now(UTC), only=only)
+    # Registered while it runs: killed mid-run, its run is taken back like a dead worker's claims (and
+    # registering reaps the dead workers first, as `check` does with `_reap`).
+    with (
+        database(current) as engine,
+        ProcessHeartbeat(engine, "repair", current.heartbeat_seconds),
+    ):
+        outcome = run_repair(engine, output_dir or current.output_dir, datetime.now(UTC), only=only)
     if as_json:
         emit_json(outcome.as_dict())
     else:

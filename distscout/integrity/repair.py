@@ -162,14 +162,13 @@ def publish(engine: Engine, output_dir: Path, now: datetime) -> list[str]:
 
 def _start_run(engine: Engine, now: datetime) -> int:
     with engine.begin() as connection:
-        values = {"started_at": now, "until": now + RUN_LEASE, "worker": process_worker_id()}
-        return int(
-            connection.execute(
-                insert(integrity_runs)
-                .values(**values, after_scan=_newest_scan(connection))
-                .returning(integrity_runs.c.id)
-            ).scalar_one()
+        run = insert(integrity_runs).values(
+            started_at=now,
+            until=now + RUN_LEASE,
+            worker=process_worker_id(),
+            after_scan=_newest_scan(connection),
         )
+        return int(connection.execute(run.returning(integrity_runs.c.id)).scalar_one())
 
 
 def _newest_scan(connection: Connection) -> int:
@@ -184,9 +183,7 @@ def checked_since_last_scan(engine: Engine) -> bool:
     with engine.connect() as connection:
         newest = _newest_scan(connection)
         runs = select(func.count()).where(
-            integrity_runs.c.after_scan >= newest,
-            # a whole repair that checked the store: not abandoned, not partial, nor finding the store busy
-            integrity_runs.c.summary.in_([CLEAN, ISSUES]),
+            integrity_runs.c.after_scan >= newest, integrity_runs.c.summary.in_([CLEAN, ISSUES])
         )
         return bool(connection.execute(runs).scalar_one())
 

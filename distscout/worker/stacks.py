@@ -20,10 +20,7 @@ SIGNAL = getattr(signal, "SIGUSR1", None)  # none on Windows: the dump is not of
 
 
 def _awaited(step: Any) -> Any:
-    if isinstance(step, CoroutineType):
-        return step.cr_await
-    if isinstance(step, GeneratorType):
-        return step.gi_yieldfrom
+    """What a coroutine (or generator-based coroutine) is suspended on."""
     return getattr(step, "cr_await", None) or getattr(step, "gi_yieldfrom", None)
 
 

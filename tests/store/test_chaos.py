@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select
 from distscout.emulator.server import EmulatorServer
 from distscout.store.schema import (
     active_scans,
+    integrity_runs,
     repo_distribution,
     repo_distribution_manifest,
     scan_runs,
@@ -81,10 +82,13 @@ def _duplicates(engine: Engine) -> int:
 
 
 def _running(engine: Engine) -> dict[str, list[Any]]:
-    """What reads as running, for a failure's message: the running-scan entries and the workers."""
+    """What reads as running, for a failure's message: the running-scan entries, the unfinished integrity
+    runs (what `busy` reads) and the workers."""
+    unfinished = select(integrity_runs).where(integrity_runs.c.finished_at.is_(None))
     with engine.connect() as connection:
         return {
             "active_scans": [tuple(r) for r in connection.execute(select(active_scans))],
+            "integrity_runs": [tuple(r) for r in connection.execute(unfinished)],
             "workers": [tuple(r) for r in connection.execute(select(workers))],
         }
 

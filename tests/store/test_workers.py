@@ -39,9 +39,13 @@ class Clock:
         return self.now
 
 
+def _worker_id(name: str) -> str:
+    return name.ljust(24, "0")
+
+
 def _as_process(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """Act as another process: its own worker id, so its claim tokens name it."""
-    monkeypatch.setattr(workers_module, "_process_id", name.ljust(24, "0"))
+    monkeypatch.setattr(workers_module, "_process_id", _worker_id(name))
 
 
 def _fleet(url: str, count: int) -> Engine:
@@ -78,7 +82,7 @@ def test_a_dead_workers_claims_are_taken_back(database_url: str, monkeypatch: py
     register(engine, "worker", clock.now)  # the live one keeps beating
     with engine.connect() as connection:
         assert reclaimable(connection, clock.now, STALE) == 4  # two leases and two active scans
-    assert reap_dead(engine, clock.now, STALE) == ["dead".ljust(24, "0")]
+    assert reap_dead(engine, clock.now, STALE) == [_worker_id("dead")]
     assert _running(engine) == 1, "the live worker's running scan stays"
     retaken = claim_repos(engine, ids[:2], clock.now)
     assert sorted(retaken) == ids[:2], "claimable again at once, not after the 30-minute lease"
@@ -103,7 +107,7 @@ def test_the_heartbeat_beats_reaps_and_gives_back_on_exit(
     heartbeat = Heartbeat(engine, "serve", 3600, clock).start()  # the thread never fires in this test
     clock.now += stale_after(3600) * 2
     heartbeat.beat_once()
-    assert heartbeat.reaped == ["gone".ljust(24, "0")]
+    assert heartbeat.reaped == [_worker_id("gone")]
     with engine.connect() as connection:
         (row,) = list_workers(connection)
     assert (row.kind, row.beat_at) == ("serve", clock.now)
@@ -230,7 +234,7 @@ def test_a_repair_killed_mid_run_is_abandoned_with_its_worker(
         assert busy(connection, clock.now), "alive as far as anyone knows: its run is in progress"
     clock.now += STALE * 2
     register(engine, "daemon", clock.now)
-    assert reap_dead(engine, clock.now, STALE) == ["dead".ljust(24, "0")]
+    assert reap_dead(engine, clock.now, STALE) == [_worker_id("dead")]
     with engine.connect() as connection:
         assert not busy(connection, clock.now), "the dead worker's run no longer reads as running"
         row = connection.execute(select(integrity_runs).where(integrity_runs.c.id == killed)).one()
@@ -258,16 +262,16 @@ def test_a_worker_taken_for_dead_registers_again_before_it_claims(
     register(engine, "worker", clock.now)
     _as_process(monkeypatch, "other")
     register(engine, "worker", clock.now + STALE * 2)
-    assert reap_dead(engine, clock.now + STALE * 2, STALE) == ["stalled".ljust(24, "0")]
+    assert reap_dead(engine, clock.now + STALE * 2, STALE) == [_worker_id("stalled")]
 
     _as_process(monkeypatch, "stalled")  # it wakes up and claims before its heartbeat notices
     clock.now += STALE * 2
     claim_repos(engine, ids, clock.now)
     with engine.connect() as connection:
-        assert "stalled".ljust(24, "0") in [w.id for w in list_workers(connection)]
+        assert _worker_id("stalled") in [w.id for w in list_workers(connection)]
     _as_process(monkeypatch, "other")  # ... and is killed: its beat stops
     register(engine, "worker", clock.now + STALE * 2)
-    assert reap_dead(engine, clock.now + STALE * 2, STALE) == ["stalled".ljust(24, "0")]
+    assert reap_dead(engine, clock.now + STALE * 2, STALE) == [_worker_id("stalled")]
     assert sorted(claim_repos(engine, ids, clock.now + STALE * 2)) == ids, "its leases came back"
     engine.dispose()
 
