@@ -12,6 +12,7 @@ httpx to decode, and the URL goes out exactly as httpx built it: deps.dev wants 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -19,6 +20,10 @@ import httpx
 from yarl import URL
 
 CHUNK = 64 * 1024
+# An idle pooled connection is closed after this long: under the 5 s idle timeout of uvicorn (and
+# httpx's own pool), so we rarely reuse one the server is closing. aiohttp's default is 15 s.
+KEEPALIVE = 4.0
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})  # aiohttp retries these
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -31,14 +36,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = self._session_for(asyncio.get_running_loop())
         body = await request.aread()
         try:
-            answer = await session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=list(request.headers.multi_items()),
-                data=body or None,
-                allow_redirects=False,  # httpx follows them, and keeps the history
-                timeout=_timeout(request),
-            )
+            answer = await self._request(session, request, body)
         except Exception as exc:
             raise _as_httpx(exc, request) from exc
         return httpx.Response(
@@ -47,6 +45,31 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             stream=_Body(answer, request),
             request=request,
         )
+
+    async def _request(
+        self, session: aiohttp.ClientSession, request: httpx.Request, body: bytes
+    ) -> aiohttp.ClientResponse:
+        send = functools.partial(
+            session.request,
+            request.method,
+            URL(str(request.url), encoded=True),
+            headers=list(request.headers.multi_items()),
+            data=body or None,
+            allow_redirects=False,  # httpx follows them, and keeps the history
+            timeout=_timeout(request),
+        )
+        try:
+            return await send()
+        except aiohttp.ClientConnectorError:
+            raise  # no connection could be opened: the network's answer, not a stale one of ours
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
+            # A pooled connection the server had closed as we reused it (its idle timeout ran out; under a
+            # busy event loop we may not have read its close yet). aiohttp sends a GET again by itself on
+            # a fresh connection (RFC 9112 §9.3.1) but not a POST, and distscout's POSTs only read: GraphQL
+            # queries and ecosyste.ms lookups. Send them again once, as aiohttp does a GET.
+            if request.method in _IDEMPOTENT:
+                raise
+            return await send()
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -59,7 +82,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is None or self._loop is not loop or self._session.closed:
             self._loop = loop
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0),
+                connector=aiohttp.TCPConnector(
+                    limit=self._max_connections, limit_per_host=0, keepalive_timeout=KEEPALIVE
+                ),
                 auto_decompress=False,  # httpx decodes, as it does for its own transport
                 trust_env=False,  # (reading proxies and ~/.netrc on each request costs a thread hop)
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),  # httpx sets its own

@@ -204,3 +204,46 @@ async def test_requests_queued_behind_a_starved_event_loop_do_not_time_out(
     await upstream.aclose()
     outcomes = [fetched.outcome for fetched in answered[:-1]]
     assert outcomes == [Outcome.MISS] * 60, [fetched.error for fetched in answered[:-1]]
+
+
+async def test_a_post_on_a_connection_the_server_closed_is_sent_again_on_a_fresh_one() -> None:
+    """A server closes an idle keep-alive connection as the client reuses it (uvicorn after 5 s; under a
+    busy event loop the client has not read the close yet). aiohttp sends a GET again by itself; our POSTs
+    (GraphQL queries, ecosyste.ms lookups) only read, and are sent again too, instead of failing the scan."""
+    connections: list[int] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(len(connections))
+        try:
+            for answered in range(2):
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    0,
+                )
+                await reader.readexactly(length)
+                if answered:  # the connection's idle time ran out as this request came: closed, unanswered
+                    break
+                writer.write(reply(200, b'{"data": {}}', "content-type: application/json"))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    upstream = client(url, attempts=1)  # no retry of the client's own: the transport's one send again
+    try:
+        first = await upstream.request("POST", "/graphql", json_body={"query": "{ a }"})
+        second = await upstream.request("POST", "/graphql", json_body={"query": "{ b }"})
+    finally:
+        await upstream.aclose()
+        server.close()
+    assert first.outcome is Outcome.OK
+    assert second.outcome is Outcome.OK, second.error
+    assert len(connections) == 2, "the second query went again on a new connection"
