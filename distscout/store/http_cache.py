@@ -123,7 +123,8 @@ class StoreConditionalCache:
         now = datetime.now(UTC)
         ordered = sorted(pending.items(), key=lambda item: _hash(item[0]))  # one lock order for all writers
         with self._engine.begin() as connection:
-            digests = store_bodies(connection, (answer.body for _, answer in ordered))
+            # most are stored already, by the captures of the scans that fetched them
+            digests = store_bodies(connection, (answer.body for _, answer in ordered), most_stored=True)
             rows = [
                 {
                     "key_hash": _hash(key),
