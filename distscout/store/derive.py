@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from distscout.captures import Capture
 from distscout.repos import RepoRef
 from distscout.rows import derived_rows
 from distscout.store.bodies import load_bodies
+from distscout.store.bulk import append_rows
 from distscout.store.schema import captures, repo_distribution, repo_distribution_manifest, repos
 
 
@@ -65,14 +66,13 @@ def replace_rows(
     registry: list[dict[str, Any]],
     manifests: list[dict[str, Any]],
 ) -> None:
-    """Replace the current rows of `repo_ids` with the given ones: four statements whatever their number."""
+    """Replace the current rows of `repo_ids` with the given ones: four statements whatever their number
+    (the inserts are COPYs on PostgreSQL)."""
     if not repo_ids:
         return
     connection.execute(delete(repo_distribution).where(repo_distribution.c.repo_id.in_(repo_ids)))
     connection.execute(
         delete(repo_distribution_manifest).where(repo_distribution_manifest.c.repo_id.in_(repo_ids))
     )
-    if registry:
-        connection.execute(insert(repo_distribution), registry)
-    if manifests:
-        connection.execute(insert(repo_distribution_manifest), manifests)
+    append_rows(connection, repo_distribution, registry)
+    append_rows(connection, repo_distribution_manifest, manifests)

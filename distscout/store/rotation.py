@@ -24,6 +24,7 @@ from distscout.repos import RepoRef
 from distscout.results import ScanResult, Stored, Verdict
 from distscout.rows import derived_rows, version_tag
 from distscout.store.bodies import store_bodies
+from distscout.store.bulk import append_rows
 from distscout.store.derive import load_captures_many, replace_rows
 from distscout.store.schema import (
     captures,
@@ -93,8 +94,9 @@ def record_scans(
         now,
     )
     tag = version_tag()
-    connection.execute(
-        insert(scan_runs),
+    append_rows(
+        connection,
+        scan_runs,
         [
             {
                 "repo_id": repo_id,
@@ -125,12 +127,7 @@ def rotate_many(
         previous[repo_id].add(source)
     snapshot(connection, ids, now)
     plans = [_Plan.of(repo_id, repo, scan, previous[repo_id]) for repo_id, repo, scan in items]
-    doomed = [{"r": p.repo_id, "s": source} for p in plans for source in sorted(p.replaced_captures)]
-    if doomed:
-        connection.execute(
-            delete(captures).where(captures.c.repo_id == bindparam("r"), captures.c.source == bindparam("s")),
-            doomed,
-        )
+    _delete_replaced(connection, plans, previous)
     # Captures of the sources that failed this time (none on a complete scan: nothing is read back).
     partial = [p.repo_id for p in plans if p.keeps_some]
     kept = load_captures_many(connection, partial) if partial else {}
@@ -174,6 +171,26 @@ class _Plan:
         if scan.metadata_capture is not None:
             new.append(scan.metadata_capture)
         return cls(repo_id, repo, scan, replaced_captures, new, bool(previous - replaced_captures))
+
+
+def _delete_replaced(connection: Connection, plans: list[_Plan], previous: dict[int, set[str]]) -> None:
+    """Delete the captures each scan replaces: only sources that have some (a first scan deletes nothing),
+    and a repository that keeps none in one statement for the batch; per source only where some are kept.
+    On PostgreSQL every row of an executemany costs the writer thread Python time (issue 20)."""
+    whole = [p.repo_id for p in plans if previous[p.repo_id] and not p.keeps_some]
+    if whole:
+        connection.execute(delete(captures).where(captures.c.repo_id.in_(whole)))
+    some = [
+        {"r": p.repo_id, "s": source}
+        for p in plans
+        if p.keeps_some
+        for source in sorted(p.replaced_captures & previous[p.repo_id])
+    ]
+    if some:
+        connection.execute(
+            delete(captures).where(captures.c.repo_id == bindparam("r"), captures.c.source == bindparam("s")),
+            some,
+        )
 
 
 NOT_FOUND_MESSAGE = "not found: GitHub answers 404 for this repository (renames followed)"
@@ -238,12 +255,14 @@ def record_failure(
 
 
 def insert_captures_many(connection: Connection, groups: list[tuple[int, list[Capture]]]) -> None:
-    """Store the captures of several repos: two statements (bodies, then capture rows), in list order."""
+    """Store the captures of several repos: bodies, then capture rows (one COPY on PostgreSQL), in list
+    order."""
     if not any(items for _, items in groups):
         return
     digests = iter(store_bodies(connection, (c.body for _, items in groups for c in items)))
-    connection.execute(
-        insert(captures),
+    append_rows(
+        connection,
+        captures,
         [
             {
                 "repo_id": repo_id,

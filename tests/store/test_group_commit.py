@@ -203,3 +203,34 @@ async def test_a_scan_reports_the_rows_it_stored(database_url: str, corpus_emula
     assert sum(r.registry_rows + r.manifest_rows for r in reports) > 0
     for report in reports:
         assert [report.registry_rows, report.manifest_rows] == stored[report.repo], report.repo
+
+
+async def test_a_first_scan_deletes_no_captures_and_a_rescan_one_statement_a_group(
+    database_url: str, corpus_emulator: EmulatorServer
+) -> None:
+    # Each row of an executemany costs Python time on PostgreSQL (issue 20): a first scan has no captures
+    # to delete, and a complete rescan deletes a group's captures with one statement, not one per source.
+    clock = Clock()
+    engine = tracked(database_url, CORPUS, clock)
+    deletes: list[int] = []  # rows of parameters a DELETE of captures was sent with
+    commits: list[int] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM CAPTURES"):
+            deletes.append(len(parameters) if executemany else 1)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    event.listen(engine, "commit", lambda _: commits.append(1))
+    settings = settings_for(corpus_emulator, workers=8)
+    for scan in ("first", "rescan"):
+        async with upstreams_for(corpus_emulator) as upstreams:
+            reports = await BatchScan(engine, upstreams, settings, now=clock).run(
+                due_repos(engine, clock(), CADENCE)
+            )
+        assert {r.verdict for r in reports} == {Verdict.COMPLETE}
+        if scan == "first":
+            assert deletes == [], "nothing to delete on a first scan"
+            commits.clear()
+        clock.advance(days=181)
+    assert deletes and set(deletes) == {1}, "one statement with one set of parameters a group"
+    assert len(deletes) <= len(commits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from distscout.store.claims import claim_next, due_queries
 from distscout.store.queries import fleet_stats, orphans, repo_report
 from distscout.store.repos import iter_repos, list_repos
 from distscout.store.rotation import backoff
-from distscout.store.schema import repos, scan_runs
+from distscout.store.schema import captures, repos, scan_runs
 from tests.corpus import repos as corpus_repos
 from tests.databases import postgresql_only
 from tests.emulator.fixtures import EmulatorFactory
@@ -123,11 +124,12 @@ async def test_partial_scan_keeps_the_failed_sources_previous_rows(
     clock = Clock()
     engine = tracked(database_url, [world["repos"][0]["url"]], clock)
     await scan_due(engine, server, clock)
-    before = _sources(engine)
+    before, captured = _sources(engine), _captured(engine)
     server.set_faults({"depsdev": {"error_rate": 1.0}})
     clock.advance(days=181)
     assert [r.verdict for r in await scan_due(engine, server, clock)] == [Verdict.PARTIAL]
     assert _sources(engine) == before, "deps.dev's rows survive its outage"
+    assert _captured(engine) == captured, "and its captures; the sources that answered replaced theirs"
 
 
 async def test_backoff_schedule_and_sideline(database_url: str, emulator_factory: EmulatorFactory) -> None:
@@ -217,6 +219,14 @@ def _sources(engine: Any) -> set[tuple[str, str]]:
     with engine.connect() as connection:
         return set(
             connection.execute(select(repo_distribution.c.source, repo_distribution.c.package_name)).all()
+        )
+
+
+def _captured(engine: Any) -> Counter[tuple[str, str]]:
+    """How many captures of each (source, kind) the store holds."""
+    with engine.connect() as connection:
+        return Counter(
+            (row.source, row.kind) for row in connection.execute(select(captures.c.source, captures.c.kind))
         )
 
 

@@ -1,0 +1,62 @@
+"""append_rows: a COPY on PostgreSQL, an executemany on SQLite — the same rows, errors and transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from distscout.store.bulk import append_rows
+from distscout.store.schema import scan_runs
+from tests.store.helpers import Clock, tracked
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+def run(repo_id: int, verdict: str, finished_at: datetime = NOW) -> dict[str, object]:
+    return {
+        "repo_id": repo_id,
+        "finished_at": finished_at,
+        "verdict": verdict,
+        "outcomes": '{"a": "ok"}',
+        "interpreter_version": "t\tab\nnew line \\ and quote '\"",  # COPY's own escapes, sent as data
+    }
+
+
+def stored(engine: object) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:  # type: ignore[attr-defined]
+        query = select(
+            scan_runs.c.repo_id, scan_runs.c.finished_at, scan_runs.c.verdict, scan_runs.c.interpreter_version
+        )
+        return [tuple(row) for row in connection.execute(query.order_by(scan_runs.c.id))]
+
+
+def test_rows_are_stored_as_an_insert_stores_them(database_url: str) -> None:
+    engine = tracked(database_url, ["a/one", "a/two"], Clock())
+    with engine.begin() as connection:
+        reordered = dict(reversed(run(2, "partial").items()))  # the same keys in another order
+        append_rows(connection, scan_runs, [run(1, "complete"), reordered])
+        append_rows(connection, scan_runs, [])  # nothing to do
+    later = datetime(2026, 12, 4, 13, 0, tzinfo=UTC).astimezone()  # another zone: stored as UTC
+    with engine.begin() as connection:
+        append_rows(connection, scan_runs, [run(1, "failed", later)])
+    text = run(1, "x")["interpreter_version"]
+    assert stored(engine) == [
+        (1, NOW, "complete", text),
+        (2, NOW, "partial", text),
+        (1, datetime(2026, 12, 4, 13, 0, tzinfo=UTC), "failed", text),
+    ]
+
+
+def test_a_bad_row_fails_the_whole_transaction_as_an_insert_would(database_url: str) -> None:
+    engine = tracked(database_url, ["a/one"], Clock())
+    with pytest.raises(IntegrityError), engine.begin() as connection:  # the SQLAlchemy error, both backends
+        append_rows(connection, scan_runs, [run(1, "complete")])
+        append_rows(connection, scan_runs, [run(1, "complete"), run(999, "complete")])  # no repo 999
+    assert stored(engine) == [], "rolled back with the rest of its transaction"
+    with pytest.raises(StatementError, match="naive"), engine.begin() as connection:
+        append_rows(connection, scan_runs, [run(1, "complete", datetime(2026, 12, 4))])
+    with pytest.raises(ValueError, match="other columns"), engine.begin() as connection:
+        append_rows(connection, scan_runs, [run(1, "complete"), {"repo_id": 1}])
