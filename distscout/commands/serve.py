@@ -143,25 +143,24 @@ async def _run(engine: Engine, current: Settings, exit_when_idle: bool) -> Dispa
 
 
 def _settled_hook(engine: Engine, current: Settings) -> Callable[[], None]:
-    """The daemon's check at start-up (always: an upgrade may have made rows stale with no new scan), then
-    at each settled cycle (skipped when a whole repair has checked since the newest scan)."""
-    calls = 0
+    """The daemon's check at start-up, then at each settled cycle (integrity.repair.SettledChecks)."""
+    from distscout.integrity.repair import SettledChecks  # noqa: PLC0415 - lazy: start-up
+
+    checks = SettledChecks(engine)
 
     def hook() -> None:
-        nonlocal calls
-        calls += 1
-        _integrity(engine, current, at_start=calls == 1)
+        if checks.due():
+            _integrity(engine, current)
+        else:
+            err.print(f"integrity: {SettledChecks.SKIPPED}", markup=False)
 
     return hook
 
 
-def _integrity(engine: Engine, current: Settings, *, at_start: bool = False) -> None:
+def _integrity(engine: Engine, current: Settings) -> None:
     """Check, and repair what can be repaired: reprocess locally, queue rechecks for the scheduler."""
-    from distscout.integrity.repair import checked_since_last_scan, repair  # noqa: PLC0415 - lazy: start-up
+    from distscout.integrity.repair import repair  # noqa: PLC0415 - lazy: start-up
 
-    if not at_start and checked_since_last_scan(engine):
-        err.print("integrity: checked since the last scan (by this or another worker)", markup=False)
-        return
     outcome = repair(engine, current.output_dir, datetime.now(UTC))
     if outcome.check.status == "clean":
         err.print("integrity: clean", markup=False)

@@ -188,6 +188,24 @@ def checked_since_last_scan(engine: Engine) -> bool:
         return bool(connection.execute(runs).scalar_one())
 
 
+class SettledChecks:
+    """When a daemon checks its store: always at start-up (an upgrade may have made rows stale with no new
+    scan), then at each settled cycle unless a whole repair has checked since the newest scan. One policy
+    for both daemons: `serve --workers-only` and `serve` with its web."""
+
+    SKIPPED = "checked since the last scan (by this or another worker)"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._started = False
+
+    def due(self) -> bool:
+        if not self._started:
+            self._started = True
+            return True
+        return not checked_since_last_scan(self.engine)
+
+
 def _finish_run(engine: Engine, run_id: int, now: datetime, summary: str | None) -> None:
     with engine.begin() as connection:
         connection.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import socket
 from collections.abc import Callable, Iterator
@@ -17,11 +18,14 @@ from typing import Any
 import uvicorn
 
 from distscout.app import Application
+from distscout.integrity.repair import SettledChecks
 from distscout.web.app import create_app
 from distscout.web.service import Service
 from distscout.worker import stacks
 from distscout.worker.dispatcher import DispatcherStats
 from distscout.worker.runner import ScanReport
+
+log = logging.getLogger("distscout.web")
 
 
 class ListenError(Exception):
@@ -78,10 +82,15 @@ async def serve(
     upstreams = app.upstreams() if workers else None
     dispatcher = None
     if upstreams is not None:
+        checks = SettledChecks(service.engine)
 
         def settled() -> None:
-            # In a thread: a repair must not hold up the web in this loop (the dashboard shows its state).
-            service.integrity.start()
+            # Run in a thread by the dispatcher; the repair in one more, so the web's loop never waits
+            # on it (the dashboard shows its state).
+            if checks.due():
+                service.integrity.start()
+            else:
+                log.info("integrity: %s", SettledChecks.SKIPPED)
 
         def reported(report: ScanReport) -> None:
             service.metrics.observe_scan(report)

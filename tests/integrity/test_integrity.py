@@ -16,7 +16,7 @@ from distscout.emulator.server import EmulatorServer
 from distscout.integrity.check import CLEAN, IN_PROGRESS, run_check
 from distscout.integrity.findings import Action, Finding, FindingClass
 from distscout.integrity.plan import make_plan
-from distscout.integrity.repair import _start_run, checked_since_last_scan, publish, repair
+from distscout.integrity.repair import SettledChecks, _start_run, checked_since_last_scan, publish, repair
 from distscout.manifests.registry import parser_for
 from distscout.store import workers as workers_module
 from distscout.store.schema import (
@@ -320,6 +320,22 @@ async def test_a_fleet_checks_once_per_cycle(
     assert not checked_since_last_scan(engine), "one action of a repair does not stand for the cycle"
     repair(engine, tmp_path, clock())
     assert checked_since_last_scan(engine)
+    engine.dispose()
+
+
+async def test_a_daemon_checks_at_start_up_then_only_after_new_scans(
+    database_url: str, corpus_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """Both daemons (`serve --workers-only`, `serve` with its web) ask one policy whether to check."""
+    clock = Clock()
+    engine = await _scanned(database_url, corpus_emulator, FEW[:1], clock)
+    repair(engine, tmp_path, clock())
+    checks = SettledChecks(engine)
+    assert checks.due(), "at start-up always: an upgrade may have made rows stale with no new scan"
+    assert not checks.due(), "settled again: a whole repair has checked since the newest scan"
+    with engine.begin() as connection:  # one more scan stored
+        connection.execute(insert(scan_runs).from_select(_SCAN_COLUMNS, select(*_scan_columns())))
+    assert checks.due()
     engine.dispose()
 
 
