@@ -68,6 +68,16 @@ def cpu_seconds(pid: int | str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def busy_ticks() -> tuple[int, int, int]:
+    """The machine's (busy, total, stolen) CPU ticks since boot, all cores (Linux /proc/stat). Stolen: time a
+    virtual machine's cores were runnable but the hypervisor ran someone else (counted busy: no work of
+    ours could run then)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    stolen = fields[7] if len(fields) > 7 else 0
+    return sum(fields) - idle, sum(fields), stolen
+
+
 def emulator_stats(urls: dict[str, str], reset: bool = False) -> dict[str, Any]:
     base = urls["DISTSCOUT_EMULATOR_URL"]
     if reset:

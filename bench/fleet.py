@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select
 
-from bench.emulated import cpu_seconds, emulator_process
+from bench.emulated import busy_ticks, cpu_seconds, emulator_process
 from bench.pipeline import database
 from bench.worlds import write_world
 from distscout.repos import parse_repo_ref
@@ -57,16 +57,6 @@ def environment(urls: dict[str, str], url: str, workers: int) -> dict[str, str]:
             "DISTSCOUT_CONFIG": os.devnull,
         }
     )
-
-
-def busy_ticks() -> tuple[int, int, int]:
-    """The machine's (busy, total, stolen) CPU ticks since boot, all cores (Linux /proc/stat). Stolen: time a
-    virtual machine's cores were runnable but the hypervisor ran someone else (counted busy: no work of
-    ours could run then)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle, iowait
-    stolen = fields[7] if len(fields) > 7 else 0
-    return sum(fields) - idle, sum(fields), stolen
 
 
 def run(

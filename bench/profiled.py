@@ -14,6 +14,8 @@ import pstats
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +30,36 @@ def _in_thread(*_: Any) -> None:
     profile.enable()  # replaces this hook in the new thread
 
 
-def _write() -> None:
+def _write(path: str | Path) -> None:
     stats: pstats.Stats | None = None
     for profile in _profiles:
         profile.disable()
         stats = pstats.Stats(profile) if stats is None else stats.add(profile)
+    _profiles.clear()
     if stats is not None:
-        stats.dump_stats(os.environ["DISTSCOUT_PROFILE"])
+        stats.dump_stats(path)
+
+
+@contextmanager
+def profiling(path: Path | None) -> Iterator[None]:
+    """Profile this thread and every thread started meanwhile into `path` (None: nothing is profiled)."""
+    if path is None:
+        yield
+        return
+    threading.setprofile(_in_thread)
+    _in_thread()
+    try:
+        yield
+    finally:
+        threading.setprofile(None)
+        _write(path)
 
 
 def main() -> None:
     from distscout.cli import main as cli  # imported after the profiler is set up
 
     threading.setprofile(_in_thread)
-    atexit.register(_write)
+    atexit.register(_write, os.environ["DISTSCOUT_PROFILE"])
     _in_thread()
     sys.argv[0] = "distscout"
     cli()
