@@ -22,7 +22,7 @@ from distscout.http import Outcome, UpstreamClient, UpstreamConfig
 from distscout.http.clock import FakeClock
 from tests.emulator.fixtures import EmulatorFactory
 
-Answer = Callable[[str], bytes]  # request target (raw, as sent) -> raw response bytes
+Answer = Callable[[str], bytes | None]  # request target (raw, as sent) -> raw response bytes; None: close
 
 
 @pytest.fixture(autouse=True)
@@ -37,17 +37,26 @@ def reply(status: int, body: bytes, *headers: str) -> bytes:
 
 
 @asynccontextmanager
-async def wire(answer: Answer, seen: list[str] | None = None) -> AsyncIterator[str]:
+async def wire(
+    answer: Answer, seen: list[str] | None = None, connections: list[int] | None = None
+) -> AsyncIterator[str]:
+    """A server answering each request with `answer(target)` (None: the connection is closed unanswered);
+    `seen` collects the targets, `connections` counts the connections opened."""
     handlers: set[asyncio.Task[object] | None] = set()
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         handlers.add(asyncio.current_task())
+        if connections is not None:
+            connections.append(len(connections))
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
+                await reader.readexactly(_content_length(head))  # a POST's body
                 target = head.split(b" ", 2)[1].decode()
                 if seen is not None:
                     seen.append(target)
-                writer.write(answer(target))
+                if (answered := answer(target)) is None:
+                    break
+                writer.write(answered)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -210,40 +219,29 @@ async def test_a_post_on_a_connection_the_server_closed_is_sent_again_on_a_fresh
     """A server closes an idle keep-alive connection as the client reuses it (uvicorn after 5 s; under a
     busy event loop the client has not read the close yet). aiohttp sends a GET again by itself; our POSTs
     (GraphQL queries, ecosyste.ms lookups) only read, and are sent again too, instead of failing the scan."""
+    closed: list[str] = []
+
+    def answer(target: str) -> bytes | None:
+        if target == "/b" and not closed:  # the idle time ran out as this request came: closed, unanswered
+            closed.append(target)
+            return None
+        return reply(200, b'{"data": {}}', "content-type: application/json")
+
+    seen: list[str] = []
     connections: list[int] = []
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connections.append(len(connections))
-        try:
-            for answered in range(2):
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    (
-                        int(line.split(b":")[1])
-                        for line in head.split(b"\r\n")
-                        if line.lower().startswith(b"content-length")
-                    ),
-                    0,
-                )
-                await reader.readexactly(length)
-                if answered:  # the connection's idle time ran out as this request came: closed, unanswered
-                    break
-                writer.write(reply(200, b'{"data": {}}', "content-type: application/json"))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    upstream = client(url, attempts=1)  # no retry of the client's own: the transport's one send again
-    try:
-        first = await upstream.request("POST", "/graphql", json_body={"query": "{ a }"})
-        second = await upstream.request("POST", "/graphql", json_body={"query": "{ b }"})
-    finally:
+    async with wire(answer, seen, connections) as url:
+        upstream = client(url, attempts=1)  # no retry of the client's own: the transport's one send again
+        first = await upstream.request("POST", "/a", json_body={"query": "{ a }"})
+        second = await upstream.request("POST", "/b", json_body={"query": "{ b }"})
         await upstream.aclose()
-        server.close()
     assert first.outcome is Outcome.OK
     assert second.outcome is Outcome.OK, second.error
-    assert len(connections) == 2, "the second query went again on a new connection"
+    assert seen == ["/a", "/b", "/b"] and len(connections) == 2, "sent again, on a new connection"
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
