@@ -207,6 +207,8 @@ class SettledChecks:
 
 
 def _finish_run(engine: Engine, run_id: int, now: datetime, summary: str | None) -> None:
+    # A run marked abandoned while its process had only stalled (its beat late) gets its real result here:
+    # it did check. Another daemon may have started a run meanwhile; a repair done twice changes nothing.
     with engine.begin() as connection:
         connection.execute(
             update(integrity_runs)

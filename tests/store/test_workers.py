@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from distscout.captures import utc_now
-from distscout.integrity.check import busy
-from distscout.integrity.repair import _start_run
+from distscout.integrity.check import CLEAN, busy
+from distscout.integrity.repair import _finish_run, _start_run
 from distscout.repos import parse_repo_ref
 from distscout.store import workers as workers_module
 from distscout.store.claims import claim_repos, release
@@ -246,6 +246,10 @@ def test_a_repair_killed_mid_run_is_abandoned_with_its_worker(
     with engine.connect() as connection:
         assert busy(connection, clock.now, ignore_run=killed), "a live worker's run is in progress"
         assert not busy(connection, clock.now, ignore_run=running)
+    _finish_run(engine, killed, clock.now, CLEAN)  # the "dead" process had only stalled, and finished
+    with engine.connect() as connection:
+        row = connection.execute(select(integrity_runs).where(integrity_runs.c.id == killed)).one()
+    assert row.summary == CLEAN and row.finished_at == clock.now, "its real result replaces the mark"
     engine.dispose()
 
 
