@@ -109,19 +109,21 @@ def _insert(connection: Connection, worker_id: str, kind: str, now: datetime) ->
 def still_registered(connection: Connection, now: datetime) -> None:
     """The first statement of a claim's transaction: a registered process taken for dead (a stall longer
     than three beats) registers again before it leases, so its new leases never outlive a row that a reap
-    takes them back by. On PostgreSQL the row is read FOR KEY SHARE: a reap deleting it first makes this
-    wait and find it gone; a reap coming second waits for the claim to commit, and then takes its leases
-    too. (SQLite takes no row lock: a reap committing between this read and the leases still strands them
-    until the worker's next beat registers it again.)"""
+    takes them back by. A reap that comes first has deleted the row (and this inserts it again); one that
+    comes second waits for the claim to commit, and then takes its leases too. On PostgreSQL the row is read
+    FOR KEY SHARE (it blocks a reap's DELETE, not the heartbeat's UPDATE of beat_at); SQLite takes no row
+    lock, so there the row is written, which takes the database's write lock at once."""
     worker_id = process_worker_id()
     kind = _registered.get(worker_id)
     if kind is None:  # never registered (a library caller): its leases run out instead
         return
-    found = connection.execute(
-        # KEY SHARE: it blocks a reap's DELETE, not the heartbeat's UPDATE of beat_at
-        select(workers.c.id).where(workers.c.id == worker_id).with_for_update(read=True, key_share=True)
-    ).first()
-    if found is None:
+    row = workers.c.id == worker_id
+    if connection.dialect.name == "sqlite":
+        found = connection.execute(update(workers).where(row).values(kind=workers.c.kind)).rowcount > 0
+    else:
+        locked = select(workers.c.id).where(row).with_for_update(read=True, key_share=True)
+        found = connection.execute(locked).first() is not None
+    if not found:
         _insert(connection, worker_id, kind, now)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import OperationalError
 
 from distscout.captures import utc_now
 from distscout.integrity.check import CLEAN, busy
@@ -15,7 +16,7 @@ from distscout.store import workers as workers_module
 from distscout.store.claims import claim_repos, release
 from distscout.store.engine import open_engine
 from distscout.store.repos import add_repos, list_repos
-from distscout.store.schema import active_scans, integrity_runs
+from distscout.store.schema import active_scans, integrity_runs, workers
 from distscout.store.workers import (
     ABANDONED,
     claims_held_elsewhere,
@@ -23,6 +24,7 @@ from distscout.store.workers import (
     reap_dead,
     reclaimable,
     register,
+    still_registered,
 )
 from distscout.worker.heartbeat import Heartbeat, stale_after
 from tests.emulator.fixtures import EmulatorFactory
@@ -278,6 +280,42 @@ def test_a_worker_taken_for_dead_registers_again_before_it_claims(
     assert reap_dead(engine, clock.now + STALE * 2, STALE) == [_worker_id("stalled")]
     assert sorted(claim_repos(engine, ids, clock.now + STALE * 2)) == ids, "its leases came back"
     engine.dispose()
+
+
+def test_a_reap_waits_for_a_claim_that_found_its_worker_registered(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `still_registered`, a reap cannot take the worker's row before the claim's leases commit:
+    on PostgreSQL the row is share-locked, on SQLite the claim holds the database's write lock already."""
+    engine = _fleet(database_url, 0)
+    clock = Clock()
+    _as_process(monkeypatch, "claimer")
+    register(engine, "worker", clock.now)
+    other = open_engine(database_url, migrate=False)  # another process's connection
+    with engine.begin() as connection:
+        still_registered(connection, clock.now)
+        assert not _could_delete_at_once(other, _worker_id("claimer")), "a reap would wait for the claim"
+    assert _could_delete_at_once(other, _worker_id("claimer")), "and goes on once it has committed"
+    other.dispose()
+    engine.dispose()
+
+
+def _could_delete_at_once(engine: Engine, worker_id: str) -> bool:
+    """Whether a reap could delete the worker's row now, without waiting for a lock (and rolled back)."""
+    with engine.connect() as connection:
+        try:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+                connection.execute(delete(workers).where(workers.c.id == worker_id))
+            else:
+                connection.execute(
+                    select(workers.c.id).where(workers.c.id == worker_id).with_for_update(nowait=True)
+                )
+            return True
+        except OperationalError:
+            return False
+        finally:
+            connection.rollback()
 
 
 def test_registering_twice_at_once_is_no_error(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
