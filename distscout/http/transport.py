@@ -23,7 +23,6 @@ CHUNK = 64 * 1024
 # An idle pooled connection is closed after this long: under the 5 s idle timeout of uvicorn (and
 # httpx's own pool), so we rarely reuse one the server is closing. aiohttp's default is 15 s.
 KEEPALIVE = 4.0
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})  # aiohttp retries these
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -67,7 +66,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             # busy event loop we may not have read its close yet). aiohttp sends a GET again by itself on
             # a fresh connection (RFC 9112 §9.3.1) but not a POST, and distscout's POSTs only read: GraphQL
             # queries and ecosyste.ms lookups. Send them again once, as aiohttp does a GET.
-            if request.method in _IDEMPOTENT:
+            if request.method != "POST":
                 raise
             return await send()
 

@@ -26,6 +26,8 @@ def append_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     names = list(rows[0])
     if any(row.keys() != rows[0].keys() for row in rows):
         raise ValueError(f"append_rows: rows of {table.name} with other columns than the first {names}")
+    if unknown := set(names) - set(table.c.keys()):
+        raise ValueError(f"append_rows: {table.name} has no column {sorted(unknown)}")
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
@@ -52,6 +54,8 @@ def _copy(connection: Connection, table: str, names: list[str], values: list[tup
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names))
     )
+    if not connection.in_transaction():
+        connection.begin()  # as execute() begins one: the caller's commit() then commits the COPY
     # The connection of the caller's transaction: the COPY commits or rolls back with the rest of it.
     raw: Any = connection.connection.dbapi_connection
     try:
@@ -59,6 +63,16 @@ def _copy(connection: Connection, table: str, names: list[str], values: list[tup
             for row in values:
                 copy.write_row(row)
     except Error as exc:
+        failed: Any = exc  # a DBAPI error, as the dialect's typing names it
+        lost = connection.dialect.is_disconnect(failed, raw, None)
+        if lost:  # as SQLAlchemy does for its own statements: the pool never hands it out again
+            connection.invalidate(exc)
         raise DBAPIError.instance(
-            f"COPY {table}", None, exc, Error, dialect=connection.dialect, ismulti=True
+            f"COPY {table}",
+            None,
+            exc,
+            Error,
+            connection_invalidated=lost,
+            dialect=connection.dialect,
+            ismulti=True,
         ) from exc

@@ -60,3 +60,15 @@ def test_a_bad_row_fails_the_whole_transaction_as_an_insert_would(database_url: 
         append_rows(connection, scan_runs, [run(1, "complete", datetime(2026, 12, 4))])
     with pytest.raises(ValueError, match="other columns"), engine.begin() as connection:
         append_rows(connection, scan_runs, [run(1, "complete"), {"repo_id": 1}])
+
+
+def test_the_first_statement_of_a_connection_commits_with_it(database_url: str) -> None:
+    """No transaction begun yet (`engine.connect()`): the append begins one, as an INSERT would, and the
+    caller's commit stores it (a COPY outside SQLAlchemy's transaction was rolled back in the pool)."""
+    engine = tracked(database_url, ["a/one"], Clock())
+    with engine.connect() as connection:
+        append_rows(connection, scan_runs, [run(1, "complete")])
+        connection.commit()
+    assert [row[2] for row in stored(engine)] == ["complete"]
+    with pytest.raises(ValueError, match="no column"), engine.begin() as connection:
+        append_rows(connection, scan_runs, [{**run(1, "complete"), "nonsense": 1}])
