@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from distscout.interpreters import registry_sources
 from distscout.repos import RepoRef, display_name
 from distscout.rows import version_tag
+from distscout.store.bulk import conflict_insert
 from distscout.store.queries import fleet_stats, orphans, repo_report
 from distscout.store.schema import (
     derived_outputs,
@@ -250,8 +249,7 @@ def save(connection: Connection, output: Output, output_dir: Path, now: datetime
         "built_at": now,
         "content": content,
     }
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(derived_outputs).values(**values)
+    statement = conflict_insert(connection, derived_outputs).values(**values)
     connection.execute(
         statement.on_conflict_do_update(
             index_elements=["name"], set_={k: statement.excluded[k] for k in values if k != "name"}

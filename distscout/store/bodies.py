@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, select
 
+from distscout.store.bulk import conflict_insert
 from distscout.store.schema import capture_bodies
 
+_PAGE = 500
 _COMPRESS_ABOVE = 256  # tiny bodies gain nothing from zlib
 
 
@@ -36,11 +36,10 @@ def store_bodies(connection: Connection, bodies: Iterable[bytes], *, most_stored
         for stored in _stored(connection, list(new)):
             del new[stored]
     if new:
-        insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
         # In digest order: two transactions storing the same new bodies (a group of scans, the HTTP cache)
         # then wait for each other in one order, never in a cycle (PostgreSQL found that deadlock).
         connection.execute(
-            insert(capture_bodies).on_conflict_do_nothing(index_elements=["digest"]),
+            conflict_insert(connection, capture_bodies).on_conflict_do_nothing(index_elements=["digest"]),
             [_row(digest, new[digest]) for digest in sorted(new)],
         )
     return digests
@@ -57,20 +56,24 @@ def _row(digest: str, body: bytes) -> dict[str, object]:
 
 
 def _stored(connection: Connection, digests: list[str]) -> list[str]:
-    query = select(capture_bodies.c.digest).where(capture_bodies.c.digest.in_(bindparam("d", expanding=True)))
+    digest = capture_bodies.c.digest
     return [
-        digest
-        for start in range(0, len(digests), 500)
-        for digest in connection.execute(query, {"d": digests[start : start + 500]}).scalars()
+        d
+        for page in _pages(digests)
+        for d in connection.execute(select(digest).where(digest.in_(page))).scalars()
     ]
 
 
 def load_bodies(connection: Connection, digests: Iterable[str]) -> dict[str, bytes]:
-    wanted = sorted(set(digests))
     found: dict[str, bytes] = {}
-    for start in range(0, len(wanted), 500):
-        query = select(capture_bodies).where(capture_bodies.c.digest.in_(wanted[start : start + 500]))
-        for row in connection.execute(query):
+    for page in _pages(sorted(set(digests))):
+        for row in connection.execute(select(capture_bodies).where(capture_bodies.c.digest.in_(page))):
             content = bytes(row.content)
             found[row.digest] = zlib.decompress(content) if row.encoding == "zlib" else content
     return found
+
+
+def _pages(digests: list[str]) -> Iterator[list[str]]:
+    """500 at a time: far below any backend's bound-parameter limit."""
+    for start in range(0, len(digests), _PAGE):
+        yield digests[start : start + _PAGE]

@@ -16,11 +16,10 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from distscout.http.cache import CachedAnswer
 from distscout.store.bodies import load_bodies, store_bodies
+from distscout.store.bulk import conflict_insert
 from distscout.store.schema import http_cache
 
 log = logging.getLogger("distscout.http_cache")
@@ -138,8 +137,7 @@ class StoreConditionalCache:
                 }
                 for (key, answer), digest in zip(ordered, digests, strict=True)
             ]
-            insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-            statement = insert(http_cache)
+            statement = conflict_insert(connection, http_cache)
             connection.execute(
                 statement.on_conflict_do_update(
                     index_elements=["key_hash"],

@@ -20,9 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from distscout.store.bulk import conflict_insert
 from distscout.store.schema import active_scans, integrity_runs, repos, workers
 
 ABANDONED = "abandoned: its process stopped before the run finished"
@@ -91,9 +90,8 @@ def register(engine: Engine, kind: str, now: datetime) -> str:
 
 def _insert(connection: Connection, worker_id: str, kind: str, now: datetime) -> None:
     # the heartbeat and a claim may both find the row gone after a stall: the second insert is a no-op
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     connection.execute(
-        insert(workers)
+        conflict_insert(connection, workers)
         .on_conflict_do_nothing(index_elements=[workers.c.id])
         .values(
             id=worker_id,
