@@ -140,8 +140,6 @@ def main() -> None:
         "--profile", type=Path, help="a directory: each process's profile (bench/profiled.py)"
     )
     options = parser.parse_args()
-    if options.profile:
-        options.profile.mkdir(parents=True, exist_ok=True)
     counts = [int(n) for n in options.processes.split(",")] * options.rounds  # interleaved: 1, 2, 1, 2
     rates: dict[int, float] = {}  # the best round of each count
     ceilings: dict[int, float] = {}  # repos/s with every core busy, at the CPU a repository measured

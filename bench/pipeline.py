@@ -249,8 +249,6 @@ def main() -> None:
         "--profile", type=Path, help="a directory: the scanning process's profile per backend (last round)"
     )
     options = parser.parse_args()
-    if options.profile:
-        options.profile.mkdir(parents=True, exist_ok=True)
     stamina.set_active(False)
     rounds: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as scratch_name:

@@ -37,6 +37,7 @@ def _write(path: str | Path) -> None:
         stats = pstats.Stats(profile) if stats is None else stats.add(profile)
     _profiles.clear()
     if stats is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # a directory named on the command line
         stats.dump_stats(path)
 
 
