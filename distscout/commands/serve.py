@@ -151,6 +151,7 @@ def _settled_hook(engine: Engine, current: Settings) -> Callable[[], None]:
     def hook() -> None:
         if checks.due():
             _integrity(engine, current)
+            checks.checked()
         else:
             err.print(f"integrity: {SettledChecks.SKIPPED}", markup=False)
 

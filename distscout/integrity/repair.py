@@ -197,13 +197,15 @@ class SettledChecks:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._started = False
+        self._checked = False
 
     def due(self) -> bool:
-        if not self._started:
-            self._started = True
-            return True
-        return not checked_since_last_scan(self.engine)
+        return not self._checked or not checked_since_last_scan(self.engine)
+
+    def checked(self) -> None:
+        """This daemon's start-up check is done, or a whole repair is checking now. Not when what ran was
+        one action only (`--only`): that leaves the start-up check due at the next settled cycle."""
+        self._checked = True
 
 
 def _finish_run(engine: Engine, run_id: int, now: datetime, summary: str | None) -> None:

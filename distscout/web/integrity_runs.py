@@ -70,6 +70,12 @@ class IntegrityRuns:
         threading.Thread(target=self._run, args=(state,), name=f"integrity-{state.id}", daemon=True).start()
         return state, True
 
+    def check_now(self) -> bool:
+        """Start a whole repair unless one is running: True when the whole store is being checked now.
+        False when the running one was started for one action only (`only`), which checks nothing else."""
+        state, _ = self.start()
+        return state.only is None
+
     def _run(self, state: RunState) -> None:
         status = FAILED
         try:

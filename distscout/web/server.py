@@ -88,7 +88,8 @@ async def serve(
             # Run in a thread by the dispatcher; the repair in one more, so the web's loop never waits
             # on it (the dashboard shows its state).
             if checks.due():
-                service.integrity.start()
+                if service.integrity.check_now():
+                    checks.checked()
             else:
                 log.info("integrity: %s", SettledChecks.SKIPPED)
 

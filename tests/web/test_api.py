@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from distscout.emulator.server import EmulatorServer
+from distscout.integrity.repair import RepairOutcome
 from distscout.repos import parse_repo_ref
 from distscout.store.queries import fleet_stats, orphans, repo_report, unclaimed
 from distscout.store.schema import repo_distribution
+from distscout.web import integrity_runs
 from distscout.web.app import create_app
 from distscout.web.service import Service
 from tests.web.conftest import ADMIN, TOKEN, ServiceFactory
@@ -136,6 +140,30 @@ def test_integrity_panel_and_recover_all(client: TestClient, service: Service) -
     assert final["id"] == run["id"] and final["status"] == "done" and final["finished_at"]
     assert {"findings", "recheck_names", "reprocessed"} <= set(final["outcome"])
     assert client.get("/api/integrity").json()["run"]["status"] == "done"
+
+
+def test_a_daemons_check_is_not_a_repair_of_one_action(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A settled daemon asks for a whole check; one already running for one action (`only`) checks
+    nothing else, so it does not count, and the next whole repair starts once that one has finished."""
+    release, real = threading.Event(), integrity_runs.repair
+
+    def held(*args: Any, **kwargs: Any) -> RepairOutcome:
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(integrity_runs, "repair", held)
+    runs = service.integrity
+    first, started = runs.start(only="reprocess")
+    assert started and not runs.check_now() and runs.latest is first
+    release.set()
+    assert first.done.wait(30) and first.status == "done"
+    assert runs.check_now()
+    whole = runs.latest
+    assert whole is not None and whole is not first and whole.only is None
+    assert whole.done.wait(30) and whole.status == "done"
+    assert whole.outcome is not None and "findings" in whole.outcome
 
 
 def test_only_takes_recheck_or_reprocess(client: TestClient) -> None:
