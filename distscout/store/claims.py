@@ -175,6 +175,8 @@ def claim_due(
 ) -> list[Claim]:
     """Claim up to `limit` due repositories, in claim order, in one short transaction (committed before
     any of them is scanned); an empty list when nothing is due."""
+    if not _any_due(engine, now, cadence, partial_first=partial_first):
+        return []  # an idle daemon's poll only reads: the claim's first statement writes or locks a row
     token = claim_token()
     with engine.begin() as connection:
         still_registered(connection, now)  # first: it may wait on a reap, holding no lock of its own
@@ -191,6 +193,14 @@ def claim_due(
             picked += connection.execute(ids.with_for_update(skip_locked=True, of=repos)).scalars().all()
         claims = _lease(connection, picked, token, now, lease, most=limit)
     return claims
+
+
+def _any_due(engine: Engine, now: datetime, cadence: timedelta, *, partial_first: bool) -> bool:
+    with engine.connect() as connection:
+        return any(
+            connection.execute(query.with_only_columns(repos.c.id).limit(1)).first() is not None
+            for query in due_queries(now, cadence, partial_first=partial_first)
+        )
 
 
 def _lease(

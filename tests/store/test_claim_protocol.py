@@ -9,11 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, event, select, text, update
 
 from distscout.emulator.server import EmulatorServer
 from distscout.store.claims import claim_due, release
 from distscout.store.schema import active_scans, repos
+from distscout.store.workers import register
 from distscout.worker import dispatcher as dispatcher_module
 from distscout.worker import writer as writer_module
 from distscout.worker.dispatcher import Dispatcher
@@ -56,6 +57,21 @@ def test_a_batch_of_claims_commits_at_once_and_holds_no_connection(database_url:
         assert len(connection.execute(select(active_scans)).all()) == 8
     release(engine, *first, *second)
     assert len(claim_due(engine, clock(), CADENCE, limit=10)) == 8, "given back: due again"
+    engine.dispose()
+
+
+def test_an_idle_poll_only_reads(database_url: str) -> None:
+    """With nothing due, a registered daemon's claim writes and locks nothing (on SQLite the claim's first
+    statement takes the database's write lock; on PostgreSQL it locks the worker's row)."""
+    clock = Clock()
+    engine = tracked(database_url, ["fleet/r0"], clock)
+    register(engine, "worker", clock())
+    assert len(claim_due(engine, clock(), CADENCE, limit=5)) == 1
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    assert claim_due(engine, clock(), CADENCE, limit=5) == []
+    assert sent, "the poll asked the database"
+    assert all(s.lstrip().upper().startswith("SELECT") and " FOR " not in s.upper() for s in sent), sent
     engine.dispose()
 
 
