@@ -22,7 +22,7 @@ from starlette.types import ASGIApp
 from distscout.emulator.app import PREFIXES, Emulator
 from distscout.emulator.budget import Limits
 from distscout.emulator.faults import Clock, FaultsInput
-from distscout.emulator.garble import GarblingH11Protocol
+from distscout.emulator.garble import GarblingProtocol
 from distscout.emulator.model import World
 from distscout.emulator.world import load_world, world_from_dict
 
@@ -66,7 +66,7 @@ def server_config(app: Any) -> uvicorn.Config:
         lifespan="off",
         server_header=False,
         date_header=False,
-        http=GarblingH11Protocol,  # h11, able to write a garbage status line (faults: garbage_rate)
+        http=GarblingProtocol,  # httptools, able to write a garbage status line (faults: garbage_rate)
     )
 
 
