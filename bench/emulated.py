@@ -18,11 +18,21 @@ from typing import Any
 
 @contextmanager
 def emulator_process(
-    world: Path, *, faults: Path | None = None, unlimited: bool = True, hour_seconds: int = 3600
+    world: Path,
+    *,
+    faults: Path | None = None,
+    unlimited: bool = True,
+    hour_seconds: int = 3600,
+    profile: Path | None = None,
 ) -> Iterator[dict[str, str]]:
     """Serve `world`; yields the DISTSCOUT_* URL settings printed by `distscout emulator serve`.
-    `hour_seconds`: how long an hourly budget lasts (compressed time)."""
+    `hour_seconds`: how long an hourly budget lasts (compressed time). `profile`: a file for the emulator's
+    cProfile statistics (bench/profiled.py), written when it exits."""
     command = [sys.executable, "-m", "distscout.emulator", "serve", str(world), "--port", "0"]
+    environment = None
+    if profile is not None:
+        command[1:3] = [str(Path(__file__).with_name("profiled.py")), "emulator"]
+        environment = os.environ | {"DISTSCOUT_PROFILE": str(profile)}
     command += ["--hour-seconds", str(hour_seconds)]
     if unlimited:
         command.append("--unlimited")
@@ -30,7 +40,7 @@ def emulator_process(
         command += ["--faults", str(faults)]
     # its log goes to a file: a pipe nobody reads would block the emulator once 64 KiB of warnings came
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, env=environment)
     try:
         urls: dict[str, str] = {}
         assert process.stdout is not None

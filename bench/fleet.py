@@ -137,7 +137,9 @@ def main() -> None:
         "--rounds", type=int, default=1, help="run the counts this many times, interleaved; the best of each"
     )
     parser.add_argument(
-        "--profile", type=Path, help="a directory: each process's profile (bench/profiled.py)"
+        "--profile",
+        type=Path,
+        help="a directory: each process's profile, the emulator's too (bench/profiled.py)",
     )
     options = parser.parse_args()
     counts = [int(n) for n in options.processes.split(",")] * options.rounds  # interleaved: 1, 2, 1, 2
@@ -146,7 +148,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         world = write_world(scratch / "world", options.repos)
-        with emulator_process(world) as urls:
+        emulator_profile = None if options.profile is None else options.profile / "emulator.prof"
+        with emulator_process(world, profile=emulator_profile) as urls:
             for processes in counts:
                 with database("postgresql", scratch) as url:
                     elapsed, per_repo, share = run(
