@@ -93,22 +93,23 @@ class Settings(BaseSettings):
     ecosystems_api_key: SecretStr | None = None
     user_agent: str = "distscout/0.1 (+https://github.com/distscout/distscout)"
     sources: tuple[str, ...] = ALL_SOURCES
-    cadence_days: float = Field(default=180, gt=0)
+    # Every duration is finite and bounded: infinity or 1e300 would overflow a timedelta mid-scan.
+    cadence_days: float = Field(default=180, gt=0, le=36_500, allow_inf_nan=False)
     # Scans at once (concurrent scans also share GraphQL and bulk queries). A scan holds no database
     # connection: claims and stores are short transactions in threads, so this is not bounded by the
     # server's connections (a process uses at most `STORE_CONNECTIONS`, store/engine.py).
     workers: int = Field(default=64, ge=1, le=256)
-    start_interval: float = Field(default=30.0, ge=0)
+    start_interval: float = Field(default=30.0, ge=0, le=86_400, allow_inf_nan=False)
     start_burst: int = Field(default=25, ge=1)  # with batching: scans started together (≤ workers)
     pace_by_budget: bool = True  # once rate-limit headers are known, pace scans to spread the budget
     cross_check: bool = True  # query both deps.dev and ecosyste.ms
     immediate_partial_reclaim: bool = True
-    request_timeout: float = Field(default=30.0, gt=0)
+    request_timeout: float = Field(default=30.0, gt=0, le=3_600, allow_inf_nan=False)
     breaker_threshold: int = Field(default=10, ge=1)
-    breaker_open_seconds: float = Field(default=3600.0, ge=0)
+    breaker_open_seconds: float = Field(default=3600.0, ge=0, le=7 * 86_400, allow_inf_nan=False)
     # Every claiming process beats a row this often; one silent for 3 beats is taken for dead and its
     # claims are taken back (a SIGKILLed worker's repositories are claimable again within ~4 beats).
-    heartbeat_seconds: float = Field(default=5.0, gt=0, le=600)
+    heartbeat_seconds: float = Field(default=5.0, gt=0, le=600, allow_inf_nan=False)
     # `distscout serve`: the web surfaces. Loopback by default: exposing them is a deliberate choice.
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -118,7 +119,9 @@ class Settings(BaseSettings):
     # on a wildcard bind, list the public names; "*" turns the check off.
     allowed_hosts: tuple[str, ...] = ()
     max_request_bytes: int = Field(default=1_048_576, ge=1024)  # larger bodies: 413, never read
-    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)  # a sign-in's lifetime (protect_reads)
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, allow_inf_nan=False
+    )  # a sign-in's lifetime (protect_reads)
 
     @classmethod
     def settings_customise_sources(

@@ -47,12 +47,18 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
-def settings() -> Settings:
+def settings(**options: Any) -> Settings:
+    """The configuration, with the command's `options` (None: not given) over it, all validated alike: an
+    option out of a setting's range is the same one-line error as the setting, named as the option."""
     from distscout.config import ConfigError, load_settings  # noqa: PLC0415 - lazy: start-up
 
+    given = {name: value for name, value in options.items() if value is not None}
     try:
-        return load_settings()
+        return load_settings(**given)
     except ConfigError as exc:
+        name, _, reason = str(exc).partition(": ")
+        if name in given:
+            raise fail(f"--{name.replace('_', '-')}: {reason}", EXIT_USAGE) from None
         raise fail(f"configuration: {exc}", EXIT_USAGE) from None
 
 

@@ -60,9 +60,7 @@ def serve(
 
     if workers_only and no_workers:
         raise fail("choose one of --workers-only, --no-workers", EXIT_USAGE)
-    current = settings()
-    chosen = {"workers": workers, "start_interval": start_interval, "host": host, "port": port}
-    current = current.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+    current = settings(workers=workers, start_interval=start_interval, host=host, port=port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns what matters
     if not no_workers:

@@ -45,3 +45,39 @@ def test_root_help_lists_the_commands() -> None:
         assert name in result.stdout
     for group in (["repos", "--help"], ["config", "--help"]):
         assert run(group).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--workers", "0"], "--workers: Input should be greater than or equal to 1"),
+        (["--workers", "-3"], "--workers: Input should be greater than or equal to 1"),
+        (["--start-interval", "inf"], "--start-interval: Input should be a finite number"),
+        (["--start-interval", "-1"], "--start-interval: Input should be greater than or equal to 0"),
+    ],
+    ids=" ".join,
+)
+def test_serve_options_are_checked_like_the_settings(
+    args: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve`'s options override settings, so they are held to the settings' ranges (they once went past
+    them: `--workers 0` ended in asyncio's "Set of Tasks/Futures is empty" after the daemon had started)."""
+    database = tmp_path / "s.db"
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", f"sqlite:///{database}")
+    one_error_line(run(["serve", "--workers-only", *args], code=2), said)
+    assert not database.exists(), "refused before the database is opened"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CADENCE_DAYS", "inf"),
+        ("CADENCE_DAYS", "1e12"),
+        ("REQUEST_TIMEOUT", "nan"),
+        ("START_INTERVAL", "1e300"),
+    ],
+)
+def test_durations_are_finite_and_bounded(variable: str, value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Infinity or 1e12 days would overflow a timedelta in the middle of a scan: refused on the way in."""
+    monkeypatch.setenv(f"DISTSCOUT_{variable}", value)
+    one_error_line(run(["scan", "--due"], code=2), f"configuration: {variable.lower()}: Input should be")
