@@ -147,8 +147,14 @@ class Settings(BaseSettings):
     @field_validator("github_tokens", mode="before")
     @classmethod
     def _token_list(cls, value: Any) -> Any:
-        # From the environment a plain list: tokens hold neither commas nor spaces
-        return tuple(t for t in re.split(r"[,\s]+", value) if t) if isinstance(value, str) else value
+        # From the environment a plain list: tokens hold neither commas nor spaces. Commas alone (`$A,$B`
+        # with neither set) are a mistake, not "no tokens": said, instead of scanning anonymously.
+        if not isinstance(value, str):
+            return value
+        tokens = tuple(t for t in re.split(r"[,\s]+", value) if t)
+        if value and not tokens:
+            raise ValueError("holds no token (comma-separated; leave it unset for none)")
+        return tokens
 
     @field_validator("github_tokens_file")
     @classmethod

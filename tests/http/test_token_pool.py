@@ -122,6 +122,16 @@ def test_tokens_come_from_the_single_setting_the_list_and_a_file(
         load_settings()
 
 
+@pytest.mark.parametrize("value", [",", " , ,", "\t"])
+def test_a_token_list_of_separators_only_is_an_error(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`DISTSCOUT_GITHUB_TOKENS="$A,$B"` with neither set: said, not a fleet scanning anonymously."""
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKENS", value)
+    with pytest.raises(ConfigError, match="github_tokens: holds no token"):
+        load_settings()
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKENS", "ghp_a,,ghp_b,")
+    assert load_settings().github_token_pool() == ("ghp_a", "ghp_b"), "empty entries between tokens: skipped"
+
+
 async def test_every_github_client_shares_the_pool_and_logs_no_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
