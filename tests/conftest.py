@@ -34,5 +34,7 @@ def _unregistered() -> None:
     """Each test starts as a process that registered no worker (a test that registers as "dead" or "live"
     would otherwise leave this process registered under that name for the tests after it)."""
     from distscout.store import workers  # imported here: conftest is read before the package is needed
+    from distscout.worker.outage import OUTAGE
 
     workers._registered.clear()
+    OUTAGE.forget()  # nor does it find the database away because a test before it did

@@ -178,6 +178,25 @@ def connect_args(url: URL) -> dict[str, Any]:
     return {key: value for key, value in args.items() if value is not None}
 
 
+@contextlib.contextmanager
+def database_away(url: str) -> Iterator[None]:
+    """The database of `url` away, as while its server restarts or fails over: its open connections are
+    ended and new ones refused ("not currently accepting connections") until the block ends."""
+    name = make_url(url).database
+    assert name, url
+    with psycopg.connect(**connect_args(make_url(url).set(database="postgres")), autocommit=True) as admin:
+        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        try:
+            yield
+        finally:
+            admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(name)))
+
+
 def external_server(raw_url: str) -> PostgresServer:
     url = make_url(raw_url)
     if url.get_backend_name() != "postgresql":

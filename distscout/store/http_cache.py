@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from distscout.http.cache import CachedAnswer
 from distscout.store.bodies import load_bodies, store_bodies
 from distscout.store.bulk import conflict_insert
+from distscout.store.outage import unavailable, why
 from distscout.store.schema import http_cache
 
 log = logging.getLogger("distscout.http_cache")
@@ -59,9 +60,15 @@ class StoreConditionalCache:
         try:
             found = await asyncio.to_thread(self._read, list(asked))
         except Exception as exc:  # noqa: BLE001 — every waiter gets the error; none may hang
+            # The database away: a cache that cannot be read is a miss (the request goes out in full).
+            missed = unavailable(exc, self._engine)
             for futures in asked.values():
                 for future in futures:
-                    if not future.done():
+                    if future.done():
+                        continue
+                    if missed:
+                        future.set_result(None)
+                    else:
                         future.set_exception(exc)
             return
         for key, answer in found.items():
@@ -102,7 +109,7 @@ class StoreConditionalCache:
         try:
             await asyncio.to_thread(self._write, pending)
         except Exception as exc:  # noqa: BLE001 — a cache: a lost write costs one full request later
-            log.warning("could not store %d cached answers: %s", len(pending), str(exc).splitlines()[0])
+            log.warning("could not store %d cached answers: %s", len(pending), why(exc))
 
     async def aflush(self) -> None:
         """Store every buffered answer, and wait for the reads and writes under way (on close)."""

@@ -31,10 +31,12 @@ from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.sources.github_ahead import scan_ahead
 from distscout.store.claims import Claim, claim_due
+from distscout.store.outage import unavailable, why
 from distscout.store.workers import claims_held_elsewhere
 from distscout.upstreams import Upstreams
 from distscout.worker.batch import LOOKAHEAD
 from distscout.worker.health import open_breakers
+from distscout.worker.outage import outlast
 from distscout.worker.pacing import CostMeter, next_interval
 from distscout.worker.runner import Now, ScanReport, give_back, run_claim
 from distscout.worker.writer import GroupWriter
@@ -113,7 +115,7 @@ class Dispatcher:
                 self.exit_when_idle
                 and not self._running
                 and not self._claimed
-                and not await asyncio.to_thread(self._held_elsewhere)
+                and not await outlast(self.engine, self._held_elsewhere)
             )
             claim = await self._next_claim(cadence)
             if claim is None:
@@ -146,13 +148,10 @@ class Dispatcher:
             batch = max(1, min(free, self.burst - self._burst))
             if self.upstreams.graphql is not None:  # claimed ahead: their GraphQL questions fill queries
                 batch = max(batch, LOOKAHEAD)
-            claims = await asyncio.to_thread(
-                claim_due,
+            partial_first = self.settings.immediate_partial_reclaim
+            claims = await outlast(  # the time read at each attempt: the database may be away a while
                 self.engine,
-                self.now(),
-                cadence,
-                limit=batch,
-                partial_first=self.settings.immediate_partial_reclaim,
+                lambda: claim_due(self.engine, self.now(), cadence, limit=batch, partial_first=partial_first),
             )
             # Their GraphQL questions asked together whatever the pace their scans start at: batches fill
             # by design, not by how many scans happen to overlap.
@@ -203,8 +202,12 @@ class Dispatcher:
         self._unsettled = False
         try:
             await asyncio.to_thread(self.on_settled)
-        except Exception:  # the hook must not stop the daemon
-            log.exception("settled-cycle hook failed")
+        except Exception as error:  # the hook must not stop the daemon
+            if not unavailable(error, self.engine):
+                log.exception("settled-cycle hook failed")
+                return
+            log.warning("settled-cycle check put off: the database is unavailable (%s)", why(error))
+            self._unsettled = True  # checked at the next settled cycle instead
 
     async def _after_burst(self) -> None:
         """Wait out the paced gaps of the burst's scans, re-reading the pace as budgets get known."""

@@ -21,7 +21,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from distscout.store.claims import extend_leases
+from distscout.store.outage import unavailable, why
 from distscout.store.workers import beat, deregister, reap_dead, register
+from distscout.worker.outage import OUTAGE
 
 MISSED_BEATS = 3
 log = logging.getLogger("distscout.heartbeat")
@@ -73,6 +75,8 @@ class Heartbeat:
         self.engine, self.kind, self.interval, self.clock = engine, kind, interval_seconds, clock
         self.worker_id: str | None = None
         self.reaped: list[str] = []  # the dead workers this process took claims back from
+        self._beaten = False
+        self._answering_since: datetime | None = None  # the database has answered every beat since
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -94,13 +98,27 @@ class Heartbeat:
                 log.warning("heartbeat: this worker was taken for dead; registering again")
                 self.worker_id = register(self.engine, self.kind, now)
             extend_leases(self.engine, now)  # a live worker's leases never run out mid-scan
-            dead = reap_dead(self.engine, now, stale_after(self.interval))
+            dead = reap_dead(self.engine, now, stale_after(self.interval)) if self._may_reap(now) else []
         except SQLAlchemyError as exc:  # the database is away for a moment: beat again next time
-            log.warning("heartbeat: the database did not answer: %s", str(exc).splitlines()[0])
+            self._answering_since = None
+            if unavailable(exc, self.engine):
+                OUTAGE.went(exc)  # said once for the process, not at every beat
+            else:
+                log.warning("heartbeat: the database did not answer: %s", why(exc))
             return
+        OUTAGE.came_back()
         if dead:
             self.reaped += dead
             log.info("heartbeat: took back the claims of dead workers %s", ", ".join(dead))
+
+    def _may_reap(self, now: datetime) -> bool:
+        """At start-up (a crashed predecessor's claims come back at once), then only once the database has
+        answered this worker for a whole window: after an outage every worker's beat is late, and one that
+        reconnects first must not take the others for dead before they have had time to beat again."""
+        first, self._beaten = not self._beaten, True
+        if self._answering_since is None:
+            self._answering_since = now
+        return first or now - self._answering_since >= stale_after(self.interval)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

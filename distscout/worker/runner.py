@@ -14,6 +14,7 @@ from distscout.results import ScanResult, Stored, Verdict
 from distscout.scanner import scan_repo
 from distscout.store.claims import Claim, ClaimLost, finish, release
 from distscout.upstreams import Upstreams
+from distscout.worker.outage import outlast
 from distscout.worker.writer import GroupWriter, Now
 
 __all__ = ["Now", "ScanReport", "give_back", "run_claim"]
@@ -59,8 +60,9 @@ async def run_claim(
 
 
 async def give_back(engine: Engine, *claims: Claim) -> None:
-    """Give claims back unscanned, in a thread; shielded, so a second cancellation cannot cut it short."""
-    await asyncio.shield(asyncio.to_thread(release, engine, *claims))
+    """Give claims back unscanned, in a thread, outlasting the database's absence; shielded, so a second
+    cancellation cannot cut it short (claims still held when the process ends are taken back with it)."""
+    await asyncio.shield(outlast(engine, release, engine, *claims))
 
 
 def _report(claim: Claim, scan: ScanResult, stored: Stored | None, detail: str = "") -> ScanReport:

@@ -24,6 +24,8 @@ from distscout.captures import utc_now
 from distscout.config import Settings
 from distscout.results import ScanResult, Stored
 from distscout.store.claims import Claim, finish_leased
+from distscout.store.outage import unavailable
+from distscout.worker.outage import outlast
 
 log = logging.getLogger("distscout.writer")
 
@@ -80,8 +82,9 @@ class GroupWriter:
             while self._pending:
                 group, self._pending = self._pending, []
                 pairs = [(claim, scan) for claim, scan, _ in group]
-                # shielded: a scan cancelled while its group is written (shutdown) does not cut the commit
-                results = await asyncio.shield(asyncio.to_thread(self._store, pairs))
+                # shielded: a scan cancelled while its group is written (shutdown) does not cut the commit;
+                # the group waits out the database's absence and is written when it is back
+                results = await asyncio.shield(outlast(self.engine, self._store, pairs))
                 self.groups += 1
                 self._hand_back(group, results)
         finally:
@@ -105,7 +108,9 @@ class GroupWriter:
         now = self.now()
         try:
             return list(finish_leased(self.engine, group, now, self.cadence))
-        except Exception as exc:  # noqa: BLE001 — handed to the waiter, who raises it (as a lone finish would)
+        except Exception as exc:  # handed to the waiter, who raises it (as a lone finish would)
+            if unavailable(exc, self.engine):
+                raise  # nothing is wrong with the scans: the whole group again, once the database is back
             if len(group) == 1:
                 return [exc]
             log.warning("a group of %d scans failed to store (%s); storing them one by one", len(group), exc)

@@ -27,6 +27,7 @@ from distscout.store.workers import (
     still_registered,
 )
 from distscout.worker.heartbeat import Heartbeat, stale_after
+from tests.databases import database_away, postgresql_only
 from tests.emulator.fixtures import EmulatorFactory
 from tests.sources.helpers import settings_for, upstreams_for
 
@@ -124,6 +125,33 @@ def test_the_heartbeat_beats_reaps_and_gives_back_on_exit(
         assert sorted(claim_repos(engine, ids, clock.now)) == ids, "its leases were given back"
     for claim in stranded.values():
         release(engine, claim)
+    engine.dispose()
+
+
+@postgresql_only
+def test_a_worker_back_from_an_outage_takes_no_one_for_dead_at_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the database was away no worker could beat: the first one back waits a whole window of answered
+    beats before it takes another for dead, or a fleet would reap itself after every failover."""
+    engine = _fleet(database_url, 1)
+    clock = Clock()
+    _as_process(monkeypatch, "other")
+    register(engine, "worker", clock.now)
+    assert len(claim_repos(engine, _ids(engine), clock.now)) == 1
+    _as_process(monkeypatch, "back")
+    heartbeat = Heartbeat(engine, "serve", 3600, clock).start()  # the thread never fires in this test
+    window = stale_after(3600)
+    with database_away(database_url):
+        clock.now += window * 2
+        heartbeat.beat_once()  # not answered
+    clock.now += window / 3
+    heartbeat.beat_once()
+    assert heartbeat.reaped == [], "the other worker could not beat either"
+    clock.now += window
+    heartbeat.beat_once()
+    assert heartbeat.reaped == [_worker_id("other")], "silent a whole window while the database answered"
+    heartbeat.stop()
     engine.dispose()
 
 

@@ -1,0 +1,79 @@
+"""A daemon outlasts its database going away (a server restart, a failover): it waits, then stores every
+scan it made meanwhile; no scan fails, nothing is scanned twice, and the log says so in two lines."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from distscout.emulator.server import EmulatorServer
+from distscout.store.http_cache import StoreConditionalCache
+from distscout.store.schema import repos
+from distscout.worker import dispatcher as dispatcher_module
+from distscout.worker.dispatcher import Dispatcher
+from distscout.worker.outage import OUTAGE
+from tests.corpus import repos as corpus_repos
+from tests.databases import database_away, postgresql_only
+from tests.sources.helpers import settings_for, upstreams_for
+from tests.store.helpers import Clock, tracked
+
+CORPUS = [r.url for r in corpus_repos()]
+AWAY_SECONDS = 1.5
+
+
+@postgresql_only
+async def test_the_daemon_outlasts_its_database_going_away(
+    database_url: str,
+    corpus_emulator: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    back = threading.Event()
+    original = dispatcher_module.claim_due
+
+    def claim_then_lose_the_database(*args: Any, **kwargs: Any) -> Any:
+        claims = original(*args, **kwargs)
+        if claims and not back.is_set() and not hasattr(claim_then_lose_the_database, "away"):
+            # away before any of these scans can be stored; back after a while, from another thread
+            away = database_away(database_url)
+            away.__enter__()
+            claim_then_lose_the_database.away = away  # type: ignore[attr-defined]
+            threading.Timer(AWAY_SECONDS, lambda: (away.__exit__(None, None, None), back.set())).start()
+        return claims
+
+    monkeypatch.setattr(dispatcher_module, "claim_due", claim_then_lose_the_database)
+    clock = Clock.real()
+    engine = tracked(database_url, CORPUS[:12], clock)
+    settings = settings_for(corpus_emulator, start_interval=0, workers=4)
+    outages = OUTAGE.count
+    caplog.set_level(logging.WARNING, logger="distscout.database")
+    async with upstreams_for(corpus_emulator) as upstreams:
+        dispatcher = Dispatcher(engine, upstreams, settings, now=clock, idle_poll=0.01, exit_when_idle=True)
+        stats = await dispatcher.run()
+    assert back.wait(30)
+    assert OUTAGE.count == outages + 1 and not OUTAGE.away, "the daemon met the outage, and saw it end"
+    assert (stats.finished, stats.errors, dispatcher.writer.stored) == (12, 0, 12)
+    with engine.connect() as connection:
+        complete = connection.execute(select(repos.c.distribution_scan_complete)).scalars().all()
+    assert complete == [True] * 12, "every scan made while the database was away was stored after"
+    said = [record.getMessage() for record in caplog.records if record.name == "distscout.database"]
+    assert len(said) == 2 and said[0].startswith("database unavailable (") and "back after" in said[1]
+    assert "\n" not in said[0], said[0]
+    engine.dispose()
+
+
+@postgresql_only
+async def test_a_cache_the_database_cannot_answer_is_a_miss(database_url: str) -> None:
+    """The conditional-request cache is an optimisation: with the database away, a lookup is a miss (the
+    request goes out in full) instead of an error that would fail the source's answer."""
+    engine = tracked(database_url, [], Clock())
+    cache = StoreConditionalCache(engine)
+    with engine.connect():
+        pass  # a pooled connection, which the outage ends
+    with database_away(database_url):
+        assert await cache.lookup("GET https://api.github.com/repos/acme/widget") is None
+    engine.dispose()
