@@ -10,7 +10,10 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from distscout.store.outage import unavailable, why
 
 log = logging.getLogger("distscout.web")
 
@@ -20,7 +23,8 @@ _MEANING = {
     404: "not found",
     409: "conflict with the current state",
     422: "a parameter is malformed",
-    503: "not available: admin routes are closed until an API token is configured",
+    503: "not available: the database is unavailable (Retry-After), or admin routes are closed until an API "
+    "token is configured",
 }
 
 
@@ -56,9 +60,22 @@ def install(app: FastAPI, page_error: Any) -> None:
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, 500)
 
+    async def database_error(request: Request, exc: Exception) -> Response:
+        # Its own handler, not `unexpected`'s: Starlette re-raises what reaches the catch-all, and the
+        # server would log a traceback for each request while the database restarts.
+        service = getattr(request.app.state, "service", None)
+        if service is None or not unavailable(exc, service.engine):
+            return await unexpected(request, exc)
+        log.warning("database unavailable on %s: %s", request.url.path, why(exc))
+        message, headers = "the database is unavailable; try again shortly", {"Retry-After": "5"}
+        if _wants_html(request):
+            return page_error(request, 503, message, headers)  # type: ignore[no-any-return]
+        return JSONResponse({"error": message}, 503, headers=headers)
+
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(Exception, unexpected)
 
 

@@ -13,6 +13,7 @@ from distscout.web.app import create_app
 from distscout.web.auth import COOKIE
 from distscout.web.guard import exposure_warning, host_name
 from distscout.web.sessions import CAPACITY, MAX_FAILURES, WINDOW, Sessions
+from tests.databases import database_away, postgresql_only
 from tests.web.conftest import ADMIN, TOKEN, ServiceFactory
 
 LIMIT = 4096
@@ -176,3 +177,22 @@ def test_a_wildcard_bind_without_allowed_hosts_is_warned_about() -> None:
     assert "set allowed_hosts" in (exposure_warning("0.0.0.0", ()) or "")  # noqa: S104 - a name compared
     assert exposure_warning("0.0.0.0", ("dist.example.org",)) is None  # noqa: S104
     assert exposure_warning("127.0.0.1", ()) is None
+
+
+@postgresql_only
+def test_the_database_away_is_a_503_that_says_so(
+    database_url: str, make_service: ServiceFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restart or failover of the database is no bug of ours: 503 with Retry-After and words, in JSON and
+    on the dashboard; one warning line a request, no traceback. Answers again once it is back."""
+    with TestClient(create_app(make_service(database_url))) as client:
+        assert client.get("/api/stats").status_code == 200
+        with database_away(database_url):
+            answer = client.get("/api/stats")
+            page = client.get("/repos", headers={"Accept": "text/html"})
+        assert client.get("/api/stats").status_code == 200, "back"
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert answer.json() == {"error": "the database is unavailable; try again shortly"}
+    assert page.status_code == 503 and "the database is unavailable" in page.text
+    warned = [r for r in caplog.records if r.name == "distscout.web"]
+    assert warned and all(r.exc_info is None and "database unavailable on" in r.getMessage() for r in warned)
