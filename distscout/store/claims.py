@@ -178,21 +178,33 @@ def claim_due(
     if not _any_due(engine, now, cadence, partial_first=partial_first):
         return []  # an idle daemon's poll only reads: the claim's first statement writes or locks a row
     token = claim_token()
-    with engine.begin() as connection:
-        still_registered(connection, now)  # first: it may wait on a reap, holding no lock of its own
-        # PostgreSQL locks the rows it picks, skipping those another worker is picking: they are all ours.
-        # SQLite has no row locks, so another process may lease some of them first: pick twice the batch.
-        enough = limit if connection.dialect.name == "postgresql" else 2 * limit
-        picked: list[int] = []
-        for query in due_queries(now, cadence, partial_first=partial_first):
-            if len(picked) >= enough:
-                break
-            ids = query.with_only_columns(repos.c.id).limit(enough - len(picked))
-            if picked:  # a partial scan older than the cadence is due twice over
-                ids = ids.where(repos.c.id.not_in(picked))
-            picked += connection.execute(ids.with_for_update(skip_locked=True, of=repos)).scalars().all()
-        claims = _lease(connection, picked, token, now, lease, most=limit)
+    claims: list[Claim] = []
+    try:
+        with engine.begin() as connection:
+            still_registered(connection, now)  # first: it may wait on a reap, holding no lock of its own
+            # PostgreSQL locks the rows it picks, skipping those another worker is picking: all ours.
+            # SQLite has no row locks, so another process may lease some of them first: pick twice the batch.
+            enough = limit if connection.dialect.name == "postgresql" else 2 * limit
+            picked: list[int] = []
+            for query in due_queries(now, cadence, partial_first=partial_first):
+                if len(picked) >= enough:
+                    break
+                ids = query.with_only_columns(repos.c.id).limit(enough - len(picked))
+                if picked:  # a partial scan older than the cadence is due twice over
+                    ids = ids.where(repos.c.id.not_in(picked))
+                picked += connection.execute(ids.with_for_update(skip_locked=True, of=repos)).scalars().all()
+            claims = _lease(connection, picked, token, now, lease, most=limit)
+    except BaseException:
+        _not_held(claims)
+        raise
     return claims
+
+
+def _not_held(claims: list[Claim]) -> None:
+    # A claim's transaction that failed may still have committed (the connection lost during COMMIT): its
+    # leases, if they exist, are nobody's to scan, so they must run out rather than be extended by every
+    # beat of this process for as long as it lives.
+    HELD.discard(claims)
 
 
 def _any_due(engine: Engine, now: datetime, cadence: timedelta, *, partial_first: bool) -> bool:
@@ -232,7 +244,7 @@ def _lease(
     rows = {row.id: row for row in connection.execute(select(repos).where(repos.c.id.in_(taken)))}
     claims = [_leased_claim(rows[repo_id], token) for repo_id in candidates if repo_id in rows]
     _set_active(connection, claims, now, lease)
-    HELD.add(claims)  # (a rollback of this transaction leaves a stale entry: extending it matches nothing)
+    HELD.add(claims)  # taken out again if the transaction fails (_not_held)
     return claims
 
 
@@ -248,9 +260,14 @@ def claim_repos(
 ) -> dict[int, Claim]:
     """Claim given repositories whatever their schedule (forced scans), in one transaction: those another
     worker has are left out."""
-    with engine.begin() as connection:
-        still_registered(connection, now)
-        claims = _lease(connection, list(dict.fromkeys(repo_ids)), claim_token(), now, lease)
+    claims: list[Claim] = []
+    try:
+        with engine.begin() as connection:
+            still_registered(connection, now)
+            claims = _lease(connection, list(dict.fromkeys(repo_ids)), claim_token(), now, lease)
+    except BaseException:
+        _not_held(claims)
+        raise
     return {claim.repo.id: claim for claim in claims}
 
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, make_url, select, text
+from sqlalchemy.exc import DBAPIError
 
 from distscout.emulator.server import EmulatorServer
+from distscout.store import claims as claims_module
+from distscout.store.claims import HELD
 from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.schema import repos
 from distscout.worker import dispatcher as dispatcher_module
 from distscout.worker.dispatcher import Dispatcher
 from distscout.worker.outage import OUTAGE
 from tests.corpus import repos as corpus_repos
-from tests.databases import database_away, postgresql_only
+from tests.databases import connect_args, database_away, postgresql_only
 from tests.sources.helpers import settings_for, upstreams_for
 from tests.store.helpers import Clock, tracked
 
@@ -76,4 +81,30 @@ async def test_a_cache_the_database_cannot_answer_is_a_miss(database_url: str) -
         pass  # a pooled connection, which the outage ends
     with database_away(database_url):
         assert await cache.lookup("GET https://api.github.com/repos/acme/widget") is None
+    engine.dispose()
+
+
+@postgresql_only
+def test_a_claim_whose_transaction_failed_holds_nothing(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection lost once the leases were written: whether or not they were committed, this process
+    must not go on extending them at every beat (it would hold those repositories for as long as it lives);
+    they are left to run out."""
+    clock = Clock()
+    engine = tracked(database_url, ["fleet/r0", "fleet/r1"], clock)
+    original = claims_module._lease
+
+    def lease_then_lose_the_connection(connection: Connection, *args: Any, **kwargs: Any) -> Any:
+        leased = original(connection, *args, **kwargs)
+        assert leased and HELD.snapshot(), "held as soon as leased"
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with psycopg.connect(**connect_args(make_url(database_url)), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])  # ended before the COMMIT
+        return leased
+
+    monkeypatch.setattr(claims_module, "_lease", lease_then_lose_the_connection)
+    with pytest.raises(DBAPIError):
+        claims_module.claim_due(engine, clock(), timedelta(days=180), limit=2)
+    assert HELD.snapshot() == []
     engine.dispose()
