@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,7 +56,9 @@ def emulator_process(
         urls["EMULATOR_PID"] = str(process.pid)  # for cpu_seconds(): the emulator's share of the machine
         yield urls
     finally:
-        process.terminate()
+        # SIGINT when profiled: uvicorn re-raises a SIGTERM once it has shut down, which ends the process
+        # before the profiler's atexit hook writes the profile
+        process.send_signal(signal.SIGINT if profile is not None else signal.SIGTERM)
         process.wait(timeout=30)
         log.close()
 

@@ -34,7 +34,9 @@ def _unregistered() -> None:
     """Each test starts as a process that registered no worker (a test that registers as "dead" or "live"
     would otherwise leave this process registered under that name for the tests after it)."""
     from distscout.store import workers  # imported here: conftest is read before the package is needed
+    from distscout.store.claims import HELD
     from distscout.worker.outage import OUTAGE
 
     workers._registered.clear()
+    HELD.clear()  # nor holds the claims a test before it left behind
     OUTAGE.forget()  # nor does it find the database away because a test before it did

@@ -288,8 +288,9 @@ def finish_leased(
     engine: Engine, done: Sequence[tuple[Claim, ScanResult]], now: datetime, cadence: timedelta
 ) -> list[Stored | ClaimLost]:
     """Store several leased claims' scans in one transaction (a group commit), each only if its lease is
-    still held; the others come back as ClaimLost, with nothing of theirs stored."""
-    HELD.discard([claim for claim, _ in done])
+    still held; the others come back as ClaimLost, with nothing of theirs stored. Held (their leases extended
+    by the heartbeat) until the transaction has committed: a group waiting for an absent database keeps
+    its leases."""
     with engine.begin() as connection:
         # FOR UPDATE (PostgreSQL): no other worker may take a lease between this check and the rotation
         holders = dict(
@@ -315,6 +316,7 @@ def finish_leased(
                 strict=True,
             )
         )
+    HELD.discard([claim for claim, _ in done])
     return [
         stored.get(claim.repo.id)
         or ClaimLost(f"{claim.repo.ref.full_name}: the lease ran out and another worker took it")

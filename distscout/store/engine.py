@@ -50,7 +50,12 @@ def create_store_engine(url: str, *, pool_size: int = STORE_CONNECTIONS // 2) ->
             f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql://"
         )
     add_postgresql_options()
-    engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # A server that does not answer at all (a host gone mid-failover) fails a connection in 10 s, not in the
+    # two minutes of TCP's own retries: the daemon then waits for it (worker/outage.py), and stops when told.
+    timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+    engine = create_engine(
+        parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, connect_args=timeout
+    )
     event.listen(engine, "connect", _postgresql_session)
     return engine
 

@@ -109,7 +109,9 @@ class StoreConditionalCache:
         try:
             await asyncio.to_thread(self._write, pending)
         except Exception as exc:  # noqa: BLE001 — a cache: a lost write costs one full request later
-            log.warning("could not store %d cached answers: %s", len(pending), why(exc))
+            # said once by the daemon when the database is away, not at every flush
+            level = logging.DEBUG if unavailable(exc, self._engine) else logging.WARNING
+            log.log(level, "could not store %d cached answers: %s", len(pending), why(exc))
 
     async def aflush(self) -> None:
         """Store every buffered answer, and wait for the reads and writes under way (on close)."""

@@ -3,16 +3,20 @@ connection dropped on the way. Such an error says nothing of the statement, and 
 once the server answers succeeds, so a daemon waits for it (`worker/outage.py`) instead of failing scans
 or stopping; `distscout serve` on a fleet of machines outlives its database's maintenance windows.
 
-A PostgreSQL operational error is one (connections refused or closed, the server shutting down or not yet
-accepting connections, a transaction rolled back by a deadlock or a serialization failure). On SQLite it
-is only a connection found dead: its operational errors are a missing table or a locked file that has
-already been waited on for 30 s, which waiting longer would not mend.
+What counts: a connection found dead (either backend); on PostgreSQL also a connection that could not be
+opened (refused, the server starting or shutting down, too many connections, the database not accepting
+any), and the server ending sessions (class 08, 57P01-57P03). Not an operational error in general: a
+statement cancelled, a lock not available, a disk full or a row too big would fail the same way again,
+and waiting for them would hold the daemon's scans forever behind a real error. SQLite's operational
+errors (a missing table, a file locked past the 30 s already waited) are real errors too.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+
+_SERVER_AWAY = frozenset({"57P01", "57P02", "57P03", "53300"})  # shut down, crashed, starting; no slots
 
 
 def unavailable(error: BaseException, engine: Engine) -> bool:
@@ -21,7 +25,12 @@ def unavailable(error: BaseException, engine: Engine) -> bool:
         return False
     if error.connection_invalidated:
         return True
-    return engine.dialect.name == "postgresql" and isinstance(error, OperationalError)
+    if engine.dialect.name != "postgresql" or not isinstance(error, OperationalError):
+        return False
+    if error.statement is None:  # raised while connecting: no statement of ours was sent
+        return True
+    state = getattr(error.orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _SERVER_AWAY
 
 
 def why(error: BaseException) -> str:

@@ -96,7 +96,7 @@ def _insert(connection: Connection, worker_id: str, kind: str, now: datetime) ->
         .values(
             id=worker_id,
             kind=kind,
-            host=socket.gethostname()[:255],
+            host=_host(),
             pid=os.getpid(),
             started_at=now,
             beat_at=now,
@@ -161,15 +161,31 @@ def _take_back(connection: Connection, worker_ids: list[str]) -> None:
     )
 
 
-def reap_dead(engine: Engine, now: datetime, stale_after: timedelta) -> list[str]:
-    """Take back the claims of every worker whose beat is older than `stale_after`; their ids."""
+def reap_dead(engine: Engine, now: datetime, stale_after: timedelta, *, here_only: bool = False) -> list[str]:
+    """Take back the claims of every worker whose beat is older than `stale_after`; their ids. `here_only`:
+    only those of this machine whose process is gone (known dead whatever the beats say)."""
     with engine.begin() as connection:
-        dead = list(
-            connection.execute(select(workers.c.id).where(workers.c.beat_at < now - stale_after)).scalars()
-        )
+        silent = select(workers.c.id, workers.c.pid).where(workers.c.beat_at < now - stale_after)
+        if here_only:
+            silent = silent.where(workers.c.host == _host())
+        dead = [row.id for row in connection.execute(silent) if not here_only or not _running_here(row.pid)]
         if dead:
             _take_back(connection, dead)
     return dead
+
+
+def _host() -> str:
+    return socket.gethostname()[:255]
+
+
+def _running_here(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal sent: only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: that pid is taken, perhaps by the worker itself
+        return True
+    return True
 
 
 def reclaimable(connection: Connection, now: datetime, stale_after: timedelta) -> int:

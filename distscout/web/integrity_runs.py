@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from distscout.integrity.repair import repair
+from distscout.store.outage import unavailable, why
 from distscout.web.metrics import Metrics
 
 log = logging.getLogger("distscout.web")
@@ -90,8 +91,12 @@ class IntegrityRuns:
                 len(outcome.reprocessed),
             )
         except Exception as exc:  # reported as the run's state, never lost in a thread
-            log.exception("integrity repair failed")
-            state.error = f"{type(exc).__name__}: {exc}"
+            if unavailable(exc, self.engine):
+                log.warning("integrity repair put off: the database is unavailable (%s)", why(exc))
+                state.error = f"the database is unavailable: {why(exc)}"
+            else:
+                log.exception("integrity repair failed")
+                state.error = f"{type(exc).__name__}: {exc}"
         finally:
             state.finished_at = self.now()
             state.status = status  # last: a poller that sees it finished sees everything else too

@@ -15,6 +15,7 @@ from distscout.sources.github_ahead import scan_ahead
 from distscout.store.claims import Claim, claim_repos
 from distscout.store.repos import TrackedRepo
 from distscout.upstreams import Upstreams
+from distscout.worker.outage import outlast
 from distscout.worker.runner import Now, ScanReport, give_back, run_claim
 from distscout.worker.writer import GroupWriter
 
@@ -72,8 +73,8 @@ class BatchScan:
             # LOOKAHEAD at a time: their leases taken in one transaction, in a thread, then the GraphQL
             # part of their scans asked together (a pool of scans finishing at different times would
             # otherwise ask a few at a time). A target another worker holds goes to `busy`.
-            ids, now = [repo.id for repo in chunk], self.now()
-            self._claiming = asyncio.ensure_future(asyncio.to_thread(claim_repos, self.engine, ids, now))
+            leasing = outlast(self.engine, self._lease, [repo.id for repo in chunk])
+            self._claiming = asyncio.ensure_future(leasing)
             claimed = await asyncio.shield(self._claiming)  # cancelled meanwhile: `run` releases them
             self._claiming = None
             scan_ahead(self.upstreams, self.settings, (repo.ref for repo in chunk if repo.id in claimed))
@@ -81,6 +82,9 @@ class BatchScan:
             self.busy += [repo.ref.full_name for repo in chunk if repo.id not in claimed]
         first = next(iter(self._waiting))
         return self._waiting.pop(first)
+
+    def _lease(self, ids: list[int]) -> dict[int, Claim]:
+        return claim_repos(self.engine, ids, self.now())  # the time of each attempt: the database may be away
 
     async def _one(self, claim: Claim, writer: GroupWriter) -> None:
         try:

@@ -36,7 +36,7 @@ from distscout.store.workers import claims_held_elsewhere
 from distscout.upstreams import Upstreams
 from distscout.worker.batch import LOOKAHEAD
 from distscout.worker.health import open_breakers
-from distscout.worker.outage import outlast
+from distscout.worker.outage import DatabaseAway, outlast
 from distscout.worker.pacing import CostMeter, next_interval
 from distscout.worker.runner import Now, ScanReport, give_back, run_claim
 from distscout.worker.writer import GroupWriter
@@ -109,15 +109,18 @@ class Dispatcher:
             if len(self._running) >= self.settings.workers:
                 await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
                 continue
-            # Asked before the claim: claims given back between the two (a dead worker's, reaped) are
-            # then seen by the claim, so an idle exit never leaves them behind.
-            quiet_elsewhere = (
-                self.exit_when_idle
-                and not self._running
-                and not self._claimed
-                and not await outlast(self.engine, self._held_elsewhere)
-            )
-            claim = await self._next_claim(cadence)
+            try:
+                # Asked before the claim: claims given back between the two (a dead worker's, reaped) are
+                # then seen by the claim, so an idle exit never leaves them behind.
+                quiet_elsewhere = (
+                    self.exit_when_idle
+                    and not self._running
+                    and not self._claimed
+                    and not await outlast(self.engine, self._held_elsewhere, stopping=self._stopping)
+                )
+                claim = await self._next_claim(cadence)
+            except DatabaseAway:  # told to stop while waiting for the database: nothing more to claim
+                break
             if claim is None:
                 if not self._running:
                     await self._settle()
@@ -152,6 +155,7 @@ class Dispatcher:
             claims = await outlast(  # the time read at each attempt: the database may be away a while
                 self.engine,
                 lambda: claim_due(self.engine, self.now(), cadence, limit=batch, partial_first=partial_first),
+                stopping=self._stopping,
             )
             # Their GraphQL questions asked together whatever the pace their scans start at: batches fill
             # by design, not by how many scans happen to overlap.

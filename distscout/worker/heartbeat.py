@@ -98,7 +98,7 @@ class Heartbeat:
                 log.warning("heartbeat: this worker was taken for dead; registering again")
                 self.worker_id = register(self.engine, self.kind, now)
             extend_leases(self.engine, now)  # a live worker's leases never run out mid-scan
-            dead = reap_dead(self.engine, now, stale_after(self.interval)) if self._may_reap(now) else []
+            dead = self._reap(now)
         except SQLAlchemyError as exc:  # the database is away for a moment: beat again next time
             self._answering_since = None
             if unavailable(exc, self.engine):
@@ -111,14 +111,18 @@ class Heartbeat:
             self.reaped += dead
             log.info("heartbeat: took back the claims of dead workers %s", ", ".join(dead))
 
-    def _may_reap(self, now: datetime) -> bool:
-        """At start-up (a crashed predecessor's claims come back at once), then only once the database has
-        answered this worker for a whole window: after an outage every worker's beat is late, and one that
-        reconnects first must not take the others for dead before they have had time to beat again."""
+    def _reap(self, now: datetime) -> list[str]:
+        """Take back dead workers' claims once the database has answered this worker for a whole window:
+        after an outage every worker's beat is late, and one that comes back (or starts) first must not
+        take the others for dead before they have had time to beat again. At start-up, a crashed
+        predecessor on this machine (its process gone) gives its claims back at once."""
         first, self._beaten = not self._beaten, True
         if self._answering_since is None:
             self._answering_since = now
-        return first or now - self._answering_since >= stale_after(self.interval)
+        window = stale_after(self.interval)
+        if now - self._answering_since >= window:
+            return reap_dead(self.engine, now, window)
+        return reap_dead(self.engine, now, window, here_only=True) if first else []
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

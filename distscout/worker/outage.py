@@ -6,6 +6,7 @@ database is away and once that it is back, not a traceback a scan."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -58,19 +59,47 @@ class Outage:
 OUTAGE = Outage()
 
 
-async def outlast(engine: Engine, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """`call(*args, **kwargs)` in a thread; while the database is away, wait and call it again. Any other
-    error is raised at once. Cancelling the wait stops the attempts."""
+class DatabaseAway(Exception):
+    """The database stayed away longer than the caller could wait (it is stopping, or ran out of patience):
+    the work was not done."""
+
+
+async def outlast(
+    engine: Engine,
+    call: Callable[..., T],
+    *args: Any,
+    stopping: asyncio.Event | None = None,
+    patience: float | None = None,
+) -> T:
+    """`call(*args)` in a thread; while the database is away, wait and call it again, until `stopping` is
+    set or `patience` seconds have gone (then DatabaseAway). Any other error is raised at once."""
+    loop = asyncio.get_running_loop()
+    give_up = None if patience is None else loop.time() + patience
     wait = FIRST_WAIT
     while True:
         try:
-            result = await asyncio.to_thread(call, *args, **kwargs)
+            result = await asyncio.to_thread(call, *args)
         except Exception as error:
             if not unavailable(error, engine):
                 raise
             OUTAGE.went(error)
-            await asyncio.sleep(wait)
+            if (stopping is not None and stopping.is_set()) or (
+                give_up is not None and loop.time() >= give_up
+            ):
+                raise DatabaseAway(why(error)) from error
+            await _pause(
+                min(wait, LONGEST_WAIT if give_up is None else max(0.0, give_up - loop.time())), stopping
+            )
             wait = min(wait * 2, LONGEST_WAIT)
             continue
         OUTAGE.came_back()
         return result
+
+
+async def _pause(seconds: float, stopping: asyncio.Event | None) -> None:
+    """Sleep, cut short when `stopping` is set."""
+    if stopping is None:
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,10 +15,12 @@ from distscout.results import ScanResult, Stored, Verdict
 from distscout.scanner import scan_repo
 from distscout.store.claims import Claim, ClaimLost, finish, release
 from distscout.upstreams import Upstreams
-from distscout.worker.outage import outlast
+from distscout.worker.outage import DatabaseAway, outlast
 from distscout.worker.writer import GroupWriter, Now
 
 __all__ = ["Now", "ScanReport", "give_back", "run_claim"]
+
+log = logging.getLogger("distscout.runner")
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,23 @@ async def run_claim(
     return _report(claim, scan, stored)
 
 
+GIVE_BACK_PATIENCE = 20.0  # seconds a give-back waits for an absent database (a stop waits for it)
+
+
 async def give_back(engine: Engine, *claims: Claim) -> None:
-    """Give claims back unscanned, in a thread, outlasting the database's absence; shielded, so a second
-    cancellation cannot cut it short (claims still held when the process ends are taken back with it)."""
-    await asyncio.shield(outlast(engine, release, engine, *claims))
+    """Give claims back unscanned, in a thread; shielded, so a second cancellation cannot cut it short. It
+    waits for an absent database a while only: the claims are taken back with this worker once its beat
+    stops (or their leases run out), so a stopping worker need not wait for the database."""
+    await asyncio.shield(_give_back(engine, claims))
+
+
+async def _give_back(engine: Engine, claims: tuple[Claim, ...]) -> None:
+    try:
+        await outlast(engine, release, engine, *claims, patience=GIVE_BACK_PATIENCE)
+    except DatabaseAway as away:
+        log.warning(
+            "%d claims not given back (the database is away: %s); they come back later", len(claims), away
+        )
 
 
 def _report(claim: Claim, scan: ScanResult, stored: Stored | None, detail: str = "") -> ScanReport:

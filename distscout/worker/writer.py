@@ -118,6 +118,8 @@ class GroupWriter:
         for item in group:
             try:
                 results.extend(finish_leased(self.engine, [item], now, self.cadence))
-            except Exception as exc:  # noqa: BLE001 — this scan's own error, for its waiter to raise
+            except Exception as exc:  # this scan's own error, for its waiter to raise
+                if unavailable(exc, self.engine):
+                    raise  # the group again once the database is back (those stored: ClaimLost then)
                 results.append(exc)
         return results

@@ -3,8 +3,10 @@ scan it made meanwhile; no scan fails, nothing is scanned twice, and the log say
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +19,7 @@ from distscout.emulator.server import EmulatorServer
 from distscout.store import claims as claims_module
 from distscout.store.claims import HELD
 from distscout.store.http_cache import StoreConditionalCache
+from distscout.store.outage import unavailable
 from distscout.store.schema import repos
 from distscout.worker import dispatcher as dispatcher_module
 from distscout.worker.dispatcher import Dispatcher
@@ -27,7 +30,17 @@ from tests.sources.helpers import settings_for, upstreams_for
 from tests.store.helpers import Clock, tracked
 
 CORPUS = [r.url for r in corpus_repos()]
-AWAY_SECONDS = 1.5
+AWAY_SECONDS = 1.0  # after the daemon has found it away
+
+
+def _back_once_found_away(away: Any, back: threading.Event) -> None:
+    for _ in range(6000):  # at most a minute: the daemon finds it away at its next statement
+        if OUTAGE.away:
+            break
+        time.sleep(0.01)
+    time.sleep(AWAY_SECONDS)
+    away.__exit__(None, None, None)
+    back.set()
 
 
 @postgresql_only
@@ -42,12 +55,12 @@ async def test_the_daemon_outlasts_its_database_going_away(
 
     def claim_then_lose_the_database(*args: Any, **kwargs: Any) -> Any:
         claims = original(*args, **kwargs)
-        if claims and not back.is_set() and not hasattr(claim_then_lose_the_database, "away"):
-            # away before any of these scans can be stored; back after a while, from another thread
+        if claims and not hasattr(claim_then_lose_the_database, "away"):
+            # away before any of these scans can be stored; back once the daemon has found it away
             away = database_away(database_url)
             away.__enter__()
             claim_then_lose_the_database.away = away  # type: ignore[attr-defined]
-            threading.Timer(AWAY_SECONDS, lambda: (away.__exit__(None, None, None), back.set())).start()
+            threading.Thread(target=_back_once_found_away, args=(away, back)).start()
         return claims
 
     monkeypatch.setattr(dispatcher_module, "claim_due", claim_then_lose_the_database)
@@ -107,4 +120,48 @@ def test_a_claim_whose_transaction_failed_holds_nothing(
     with pytest.raises(DBAPIError):
         claims_module.claim_due(engine, clock(), timedelta(days=180), limit=2)
     assert HELD.snapshot() == []
+    engine.dispose()
+
+
+@postgresql_only
+async def test_a_daemon_told_to_stop_while_the_database_is_away_stops(
+    database_url: str, corpus_emulator: EmulatorServer
+) -> None:
+    """Waiting for the database must not make a daemon deaf to SIGTERM: it stops claiming at once."""
+    clock = Clock.real()
+    engine = tracked(database_url, CORPUS[:2], clock)
+    settings = settings_for(corpus_emulator, start_interval=0, workers=2)
+    async with upstreams_for(corpus_emulator) as upstreams:
+        dispatcher = Dispatcher(engine, upstreams, settings, now=clock, idle_poll=0.01)
+        with database_away(database_url):
+            running = asyncio.create_task(dispatcher.run())
+            while not OUTAGE.away:
+                await asyncio.sleep(0.01)
+            dispatcher.stop()
+            stats = await asyncio.wait_for(running, timeout=120)  # a hang guard, not a speed limit
+    assert stats.started == 0 and OUTAGE.away
+    engine.dispose()
+
+
+def test_only_an_absent_database_counts_as_one(database_url: str) -> None:
+    """A statement that fails by itself (a missing table, cancelled, a lock not free) is a real error: a
+    daemon that waited for it to pass would wait forever behind it."""
+    engine = tracked(database_url, [], Clock())
+
+    def error_of(*statements: str) -> BaseException:
+        with pytest.raises(DBAPIError) as raised, engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        return raised.value
+
+    assert not unavailable(error_of("SELECT * FROM no_such_table"), engine)
+    if engine.dialect.name == "postgresql":
+        cancelled = error_of("SET LOCAL statement_timeout = 1", "SELECT pg_sleep(1)")
+        assert not unavailable(cancelled, engine), "cancelled"
+        with engine.begin() as other:
+            other.execute(text("LOCK TABLE repos"))
+            assert not unavailable(error_of("LOCK TABLE repos NOWAIT"), engine), "a lock not free"
+        with database_away(database_url), pytest.raises(DBAPIError) as refused, engine.connect():
+            pass
+        assert unavailable(refused.value, engine), "no connection could be opened"
     engine.dispose()

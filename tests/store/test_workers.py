@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from distscout.captures import utc_now
@@ -151,6 +153,38 @@ def test_a_worker_back_from_an_outage_takes_no_one_for_dead_at_once(
     clock.now += window
     heartbeat.beat_once()
     assert heartbeat.reaped == [_worker_id("other")], "silent a whole window while the database answered"
+    heartbeat.stop()
+    engine.dispose()
+
+
+def test_at_start_up_only_a_gone_process_of_this_machine_is_taken_for_dead_at_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker starting (a restart after a crash) gives its crashed predecessor's claims back at once: that
+    process is gone. A worker of another machine waits a whole window: a worker starting as the database
+    comes back from an outage must not take the whole fleet for dead before it has had time to beat."""
+    engine = _fleet(database_url, 2)
+    clock = Clock()
+    for name, repo_id in zip(("crashed", "elsewhere"), _ids(engine), strict=True):
+        _as_process(monkeypatch, name)
+        register(engine, "worker", clock.now)
+        assert claim_repos(engine, [repo_id], clock.now)
+    command = [sys.executable, "-c", "import os; print(os.getpid())"]
+    finished = subprocess.run(command, capture_output=True, check=True)  # a process that is gone
+    with engine.begin() as connection:
+        connection.execute(
+            update(workers).where(workers.c.id == _worker_id("crashed")).values(pid=int(finished.stdout))
+        )
+        connection.execute(
+            update(workers).where(workers.c.id == _worker_id("elsewhere")).values(host="another-machine")
+        )
+    clock.now += stale_after(3600) * 2  # both silent, for longer than the starting worker's window
+    _as_process(monkeypatch, "starting")
+    heartbeat = Heartbeat(engine, "serve", 3600, clock).start()  # the thread never fires in this test
+    assert heartbeat.reaped == [_worker_id("crashed")], "its process is gone: dead for sure"
+    clock.now += stale_after(3600)
+    heartbeat.beat_once()
+    assert heartbeat.reaped == [_worker_id("crashed"), _worker_id("elsewhere")], "a whole window silent"
     heartbeat.stop()
     engine.dispose()
 
