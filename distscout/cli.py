@@ -156,5 +156,8 @@ def main() -> None:
         _err.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the CLI contract: one line, never a traceback
-        _err.print(f"error: unexpected {type(exc).__name__}: {exc}", markup=False)
+        from distscout.store.outage import why  # noqa: PLC0415 - lazy: start-up
+
+        # SQLAlchemy's messages run over several lines (the statement, a link): the first says what failed
+        _err.print(f"error: unexpected {type(exc).__name__}: {why(exc)}", markup=False, soft_wrap=True)
         sys.exit(1)

@@ -119,7 +119,7 @@ class StoreConditionalCache:
             await asyncio.gather(*self._busy, return_exceptions=True)
         pending, self._pending = self._pending, {}
         if pending:
-            await asyncio.to_thread(self._write, pending)
+            await self._write_in_thread(pending)  # a cache: a write that fails on close is said, not raised
 
     def flush(self) -> None:
         """Store every buffered answer now, from outside an event loop."""

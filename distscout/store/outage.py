@@ -37,4 +37,4 @@ def why(error: BaseException) -> str:
     """The error's first line, without SQLAlchemy's statement and background link."""
     cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
     lines = str(cause).strip().splitlines()
-    return lines[0].strip() if lines else type(cause).__name__
+    return lines[0].strip() if lines else type(cause).__name__  # no message: its kind at least

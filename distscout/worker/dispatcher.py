@@ -51,6 +51,7 @@ class DispatcherStats:
     started: int = 0
     finished: int = 0
     errors: int = 0
+    unstored: int = 0  # scans made, then told to stop while the database was away: not stored
     paused_for: list[str] = field(default_factory=list)  # upstreams whose breaker paused us last
     verdicts: dict[str, int] = field(default_factory=dict)
 
@@ -84,6 +85,7 @@ class Dispatcher:
         self._burst = 0  # scans started in the current burst
         self._burst_started = 0.0  # when its first scan started (the loop's clock)
         self.writer = GroupWriter.for_settings(engine, settings, now)
+        self.writer.stopping = self._stopping  # told to stop, it no longer waits for an absent database
 
     def stop(self) -> None:
         """First call: drain. Second call: cancel running scans."""
@@ -142,6 +144,12 @@ class Dispatcher:
             await give_back(self.engine, *leftover)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        if self.stats.unstored:
+            log.warning(
+                "%d scans not stored: told to stop while the database was away (their claims come back "
+                "once this worker's heartbeat is missed)",
+                self.stats.unstored,
+            )
         return self.stats
 
     async def _next_claim(self, cadence: timedelta) -> Claim | None:
@@ -176,6 +184,9 @@ class Dispatcher:
             )
         except asyncio.CancelledError:
             raise
+        except DatabaseAway:
+            self.stats.unstored += 1
+            return
         except Exception:  # a bug in one scan must not stop the daemon: log it, the claim was released
             log.exception("scan failed")
             self.stats.errors += 1

@@ -136,7 +136,7 @@ class Heartbeat:
             try:
                 deregister(self.engine, self.worker_id)
             except SQLAlchemyError as exc:  # the row is reaped later like a dead worker's
-                log.warning("heartbeat: could not deregister: %s", str(exc).splitlines()[0])
+                log.warning("heartbeat: could not deregister: %s", why(exc))
 
     def __enter__(self) -> Heartbeat:
         return self.start()

@@ -56,6 +56,8 @@ async def run_claim(
             stored = await asyncio.to_thread(finish, engine, claim, scan, now(), cadence)
     except ClaimLost as lost:
         return _report(claim, scan, None, str(lost))
+    except DatabaseAway:
+        raise  # a give-back would wait for the database too: the claim comes back with this worker
     except BaseException:
         await give_back(engine, claim)
         raise

@@ -25,7 +25,7 @@ from distscout.config import Settings
 from distscout.results import ScanResult, Stored
 from distscout.store.claims import Claim, finish_leased
 from distscout.store.outage import unavailable
-from distscout.worker.outage import outlast
+from distscout.worker.outage import DatabaseAway, outlast
 
 log = logging.getLogger("distscout.writer")
 
@@ -47,8 +47,15 @@ class GroupWriter:
         self._pending: list[tuple[Claim, ScanResult, asyncio.Future[Stored]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writer: asyncio.Task[None] | None = None  # one group at a time, in a thread
+        self.stopping: asyncio.Event | None = None  # once set, a group stops waiting for an absent database
+        self._writing = 0  # scans in the group being written
         self.groups = 0  # transactions written (for benchmarks: scans per group = stored / groups)
         self.stored = 0
+
+    @property
+    def waiting(self) -> int:
+        """Scans handed to the writer and not stored yet."""
+        return len(self._pending) + self._writing
 
     @classmethod
     def for_settings(cls, engine: Engine, settings: Settings, now: Now = utc_now) -> GroupWriter:
@@ -81,14 +88,20 @@ class GroupWriter:
         try:
             while self._pending:
                 group, self._pending = self._pending, []
+                self._writing = len(group)
                 pairs = [(claim, scan) for claim, scan, _ in group]
                 # shielded: a scan cancelled while its group is written (shutdown) does not cut the commit;
                 # the group waits out the database's absence and is written when it is back
-                results = await asyncio.shield(outlast(self.engine, self._store, pairs))
-                self.groups += 1
+                try:
+                    results = await asyncio.shield(
+                        outlast(self.engine, self._store, pairs, stopping=self.stopping)
+                    )
+                    self.groups += 1
+                except DatabaseAway as away:  # told to stop meanwhile: these scans are not stored
+                    results = [away] * len(group)
                 self._hand_back(group, results)
         finally:
-            self._writer = None
+            self._writer, self._writing = None, 0
 
     def _hand_back(
         self,

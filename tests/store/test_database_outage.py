@@ -165,3 +165,38 @@ def test_only_an_absent_database_counts_as_one(database_url: str) -> None:
             pass
         assert unavailable(refused.value, engine), "no connection could be opened"
     engine.dispose()
+
+
+@postgresql_only
+async def test_scans_waiting_for_the_database_end_unstored_when_told_to_stop(
+    database_url: str, corpus_emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop (SIGTERM) drains: running scans finish and are stored. With the database away they cannot
+    be, and waiting for it would make the worker deaf to its supervisor: they end unstored instead."""
+    original = dispatcher_module.claim_due
+    outage = database_away(database_url)
+
+    def claim_then_lose_the_database(*args: Any, **kwargs: Any) -> Any:
+        claims = original(*args, **kwargs)
+        if claims and not hasattr(claim_then_lose_the_database, "done"):
+            claim_then_lose_the_database.done = True  # type: ignore[attr-defined]
+            outage.__enter__()
+        return claims
+
+    monkeypatch.setattr(dispatcher_module, "claim_due", claim_then_lose_the_database)
+    clock = Clock.real()
+    engine = tracked(database_url, CORPUS[:6], clock)
+    settings = settings_for(corpus_emulator, start_interval=0, workers=6)
+    try:
+        async with upstreams_for(corpus_emulator) as upstreams:
+            dispatcher = Dispatcher(engine, upstreams, settings, now=clock, idle_poll=0.01)
+            running = asyncio.create_task(dispatcher.run())
+            while not (OUTAGE.away and dispatcher.writer.waiting):  # scans made, waiting for the database
+                await asyncio.sleep(0.01)
+            dispatcher.stop()  # the first stop: drain
+            stats = await asyncio.wait_for(running, timeout=120)  # a hang guard, not a speed limit
+    finally:
+        outage.__exit__(None, None, None)
+    assert stats.started >= 1 and stats.finished == 0 and dispatcher.writer.stored == 0
+    assert stats.unstored == stats.started and stats.errors == 0, stats
+    engine.dispose()
