@@ -162,6 +162,9 @@ class GithubService(Service):
         version = call.headers.get("x-github-api-version")
         if version is not None and version not in API_VERSIONS:
             return github_error(400, f"API version {version!r} is not supported.")
+        credentials = call.headers.get("authorization", "").split()  # "Bearer <token>" or "token <token>"
+        if len(credentials) == 2 and credentials[1] in self.github_quirks.revoked_tokens:
+            return github_error(401, "Bad credentials", "https://docs.github.com/rest")
         return None
 
     def secondary_limit(self, call: Call, matched: Matched, now: float) -> Reply | None:

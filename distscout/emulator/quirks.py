@@ -13,6 +13,8 @@ skewed clock) or a service as its documents describe it (`bulk_repository_urls: 
   header; GitHub Packages answers 403, as it takes classic tokens only). `token_scopes`: the classic
   token's scopes (default `repo`, `read:packages`); without `read:packages` the Packages listings answer 403.
   `clock_skew_s`: the `Date` header is this many seconds ahead of the emulator's clock (negative: behind).
+  `revoked_tokens`: tokens answered 401 `Bad credentials` on every route, REST and GraphQL (revoked,
+  expired or mistyped ones).
 - ecosystems `bulk_repository_urls`: `as_deployed` (default: `POST bulk_lookup` with `repository_urls`
   answers `[]` whatever the URLs, as the service's model scope does) or `as_documented` (the matches its
   OpenAPI file promises).
@@ -38,6 +40,7 @@ class GithubQuirks:
     token_kind: TokenKind = "classic"  # noqa: S105 - a kind of token, not one
     token_scopes: tuple[str, ...] = CLASSIC_SCOPES
     clock_skew_s: float = 0.0
+    revoked_tokens: frozenset[str] = frozenset()
 
     @property
     def can_read_packages(self) -> bool:
@@ -90,15 +93,21 @@ def parse_quirks(raw: Any, where: Where, service: str) -> Quirks:
 
 
 def _github(raw: Any, where: Where) -> GithubQuirks:
-    fields = as_object(raw, where, required=(), optional=("token_kind", "token_scopes", "clock_skew_s"))
+    optional = ("token_kind", "token_scopes", "clock_skew_s", "revoked_tokens")
+    fields = as_object(raw, where, required=(), optional=optional)
     scopes = fields.get("token_scopes", list(CLASSIC_SCOPES))
     for i, scope in enumerate(as_list(scopes, where.key("token_scopes"), "a list of scope names")):
         if not isinstance(scope, str) or not scope:
             where.key("token_scopes").index(i).fail(f"expected a scope name, got {describe(scope)}")
+    revoked = fields.get("revoked_tokens", [])
+    for i, token in enumerate(as_list(revoked, where.key("revoked_tokens"), "a list of tokens")):
+        if not isinstance(token, str) or not token:
+            where.key("revoked_tokens").index(i).fail(f"expected a token, got {describe(token)}")
     return GithubQuirks(
         token_kind=_choice(fields, "token_kind", ("classic", "fine_grained"), where),
         token_scopes=tuple(scopes),
         clock_skew_s=as_number(fields.get("clock_skew_s", 0), where.key("clock_skew_s"), -86_400, 86_400),
+        revoked_tokens=frozenset(revoked),
     )
 
 

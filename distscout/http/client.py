@@ -353,6 +353,17 @@ class UpstreamClient:
         raise AssertionError("unreachable: stamina yields at least one attempt")  # pragma: no cover
 
     async def _attempt(self, call: _Call) -> Fetched:
+        """One attempt; sent again with another token when the pool's token is refused as bad credentials
+        (each time one token fewer: it ends)."""
+        while True:
+            fetched = await self._attempt_once(call)
+            credential = call.credential
+            if fetched.status != 401 or credential is None or call.using is not None:
+                return fetched
+            if not _bad_credentials(fetched.body) or not self.tokens.refuse(credential):
+                return fetched
+
+    async def _attempt_once(self, call: _Call) -> Fetched:
         points = 1 if call.method in ("GET", "HEAD", "OPTIONS") else self.config.write_points
         call.credential = credential = self.tokens.choose(self.clock, call.scope, call.using, points)
         # Waited out until it may go (others waiting on the same token may have gone first: look again).
@@ -507,6 +518,12 @@ class _Call:
 
 class _TooLarge(Exception):
     pass
+
+
+def _bad_credentials(body: bytes) -> bool:
+    """GitHub's answer to a token it does not know (revoked, expired, mistyped), on REST and GraphQL alike."""
+    answer = _json_or_none(body)
+    return isinstance(answer, dict) and answer.get("message") == "Bad credentials"
 
 
 def _json_or_none(body: bytes) -> Any:

@@ -7,6 +7,10 @@ learnt); when every token must wait, to the one whose wait ends first. A request
 (GitHub Packages: `read:packages`) goes to a token known to have it, or not known to lack it — a classic
 token says its scopes in `x-oauth-scopes`, a fine-grained one does not.
 
+A token the upstream refuses as bad credentials (GitHub's 401 `Bad credentials`: revoked, expired, mistyped)
+is not used again by this process while another is left, and the request goes out again with another: one
+dead token in a fleet's pool costs one request, not a share of every scan's evidence.
+
 A token is shown only by its label (`#2 9f86d081`: its place in the list and the start of its sha256),
 never by its value: in logs, `doctor`, `/metrics` and the workers page.
 """
@@ -14,12 +18,15 @@ never by its value: in logs, `doctor`, `/metrics` and the workers page.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from distscout.http.clock import Clock
 from distscout.http.minute import MinuteWindow
 from distscout.http.ratelimit import RateLimitState
+
+log = logging.getLogger("distscout.http")
 
 
 def token_label(index: int, token: str) -> str:
@@ -37,6 +44,7 @@ class Credential:
     scopes: frozenset[str] | None = None  # None: not said (a fine-grained token, or not asked yet)
     requests: int = 0  # sent with this credential
     minute: MinuteWindow = field(default_factory=lambda: MinuteWindow(0))  # secondary points a minute
+    refused: bool = False  # answered as bad credentials: not chosen again while another is left
 
     def delay(self, clock: Clock, points: int = 1) -> float:
         """Seconds before a request of `points` may go out with this token: its budget's wait (a reset, a
@@ -78,11 +86,23 @@ class TokenPool:
         for credential in self.credentials:
             if credential.label == label:
                 return credential
-        able = [c for c in self.credentials if not c.lacks(scope)] or self.credentials
+        usable = [c for c in self.credentials if not c.refused] or self.credentials
+        able = [c for c in usable if not c.lacks(scope)] or usable
         ready = [c for c in able if c.delay(clock, points) == 0]
         if ready:
             return max(ready, key=lambda c: (_left(c), -c.requests))
         return min(able, key=lambda c: c.delay(clock, points))
+
+    def refuse(self, credential: Credential) -> bool:
+        """`credential` was answered as bad credentials: True when another token is left to send with."""
+        if not credential.token:
+            return False
+        if not credential.refused:
+            credential.refused = True
+            log.warning(
+                "token %s was refused as bad credentials: not used again by this process", credential.label
+            )
+        return any(not c.refused for c in self.credentials)
 
     def summary(self) -> RateLimitState:
         """The pool's budget as one: the sum of what is known, the first reset, and a wait only when every

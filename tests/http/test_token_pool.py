@@ -13,10 +13,15 @@ import pytest
 import stamina
 
 from distscout.config import ConfigError, Settings, load_settings
+from distscout.emulator.server import EmulatorServer
 from distscout.http import Outcome, UpstreamClient, UpstreamConfig
 from distscout.http.clock import FakeClock
 from distscout.http.tokens import TokenPool, token_label
+from distscout.repos import parse_repo_ref
+from distscout.results import Verdict
+from distscout.scanner import scan_repo
 from distscout.upstreams import build_upstreams
+from tests.sources.helpers import settings_for, upstreams_for
 
 TOKENS = ("ghp_first_token_aaaa", "ghp_second_token_bbbb", "ghp_third_token_cccc")
 
@@ -181,3 +186,28 @@ def test_a_bad_tokens_file_is_a_one_line_error(
     assert "\n" not in str(raised.value)
     if content is not None:
         assert path.read_bytes() == content, "the file is only read"
+
+
+async def test_a_revoked_token_in_the_pool_costs_one_request_not_evidence(
+    corpus_emulator: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fleet's pool with one dead token (revoked, expired): GitHub answers it 401 `Bad credentials`. The
+    request goes out again with another token and the dead one is not chosen again, so every scan is
+    complete; with no other token left the refusal stands, as evidence not seen (partial)."""
+    revoked, good = "ghp_revoked_token_dddd", "ghp_working_token_eeee"
+    corpus_emulator.set_faults({"github": {"quirks": {"revoked_tokens": [revoked]}}})
+    repos = [parse_repo_ref(name) for name in ("pallets/flask", "BurntSushi/ripgrep", "vitejs/vite")]
+    caplog.set_level(logging.WARNING, logger="distscout.http")
+    pooled = settings_for(corpus_emulator, github_token=revoked, github_tokens=(good,))
+    async with upstreams_for(corpus_emulator, github_token=revoked, github_tokens=(good,)) as upstreams:
+        scans = [await scan_repo(upstreams, repo, pooled) for repo in repos]
+        refused = [c.label for c in upstreams.github.tokens.credentials if c.refused]
+    assert all(scan.verdict is Verdict.COMPLETE for scan in scans), [s.outcomes() for s in scans]
+    said = [r.getMessage() for r in caplog.records if "refused as bad credentials" in r.getMessage()]
+    assert said and all(token_label(0, revoked) in line and revoked not in line for line in said)
+    assert len(said) <= 2, "once per client (REST, GraphQL), not once a request"
+    assert refused == [token_label(0, revoked)], "the dead token is set aside, the good one kept"
+    alone = settings_for(corpus_emulator, github_token=revoked)
+    async with upstreams_for(corpus_emulator, github_token=revoked) as upstreams:
+        scan = await scan_repo(upstreams, repos[0], alone)
+    assert scan.verdict is not Verdict.COMPLETE, "the only token refused: evidence not seen, never 'none'"
