@@ -72,9 +72,11 @@ async def run_doctor(
     candidates: Sequence[RepoRef] = (),
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     hosts: Iterable[str] = (),
+    database_skew: float | None = None,
 ) -> list[Check]:
     """Every check, in a stable order. `candidates`: tracked repositories to try as the bulk canary;
-    `hosts`: the forges the tracked repositories live on (the candidates' when none are given)."""
+    `hosts`: the forges the tracked repositories live on (the candidates' when none are given);
+    `database_skew`: the PostgreSQL server's clock against this machine's (store.workers.clock_skew)."""
     upstreams = build_upstreams(settings, probe=True)
     tracked = frozenset(hosts) | {ref.host for ref in candidates}
     run = _Run(settings, upstreams, candidates or (FALLBACK_PROBE,), clock, tracked)
@@ -82,7 +84,8 @@ async def run_doctor(
         checks = await _github(run) + await _gitlab(run) + await _ecosystems(run) + await _depsdev(run)
     finally:
         await upstreams.aclose()
-    return [*checks, _clock(run.skews)]
+    database = [] if database_skew is None else [_database_clock(database_skew, settings.heartbeat_seconds)]
+    return [*checks, _clock(run.skews), *database]
 
 
 def worst(checks: Sequence[Check]) -> Status:
@@ -319,6 +322,17 @@ def _clock(skews: list[tuple[str, float]]) -> Check:
         fix = "synchronise this machine's clock (NTP): rate-limit resets are read against it"
         return Check("local", "clock", Status.DEGRADED, detail, fix)
     return Check("local", "clock", Status.OK, detail)
+
+
+def _database_clock(skew: float, heartbeat_seconds: float) -> Check:
+    """A fleet's workers compare heartbeats and leases written by each other's clocks: one clock a beat
+    off reads as a dead worker (or a live one as alive for too long). The server's clock is the common
+    reference every machine can be held to."""
+    detail = f"{abs(skew):.1f} s {'behind' if skew > 0 else 'ahead of'} the database server's clock"
+    if abs(skew) < heartbeat_seconds / 2:
+        return Check("local", "database clock", Status.OK, detail)
+    fix = "synchronise this machine's clock (NTP): workers on other machines would take it for dead"
+    return Check("local", "database clock", Status.DEGRADED, detail, fix)
 
 
 def _skew(fetched: Fetched, now: datetime) -> float | None:

@@ -171,3 +171,15 @@ async def test_gitlab_is_checked_where_the_fleet_has_projects(emulator_factory: 
     failing = {(c.upstream, c.check): c for c in await run_doctor(settings_for(refused), [project])}
     assert failing[("gitlab", "reachable")].status is Status.FAILING
     assert "gitlab_api_url" in failing[("gitlab", "reachable")].fix
+
+
+async def test_a_clock_off_the_database_servers(emulator_factory: EmulatorFactory) -> None:
+    """A fleet compares beats and leases written by each machine's clock: one half a beat off the database
+    server's clock is said (PostgreSQL; SQLite's clock is this machine's, and no line is shown)."""
+    settings = settings_for(emulator_factory(tiny_world(), DOCUMENTED_BULK))
+    for skew, status, said in [(12.0, Status.DEGRADED, "12.0 s behind"), (-0.4, Status.OK, "0.4 s ahead of")]:
+        checks = await run_doctor(settings, [WIDGET], database_skew=skew)
+        (line,) = [c for c in checks if c.check == "database clock"]
+        assert line.status is status and line.detail.startswith(said), line
+        assert ("NTP" in line.fix) is (status is Status.DEGRADED)
+    assert not [c for c in await run_doctor(settings, [WIDGET]) if c.check == "database clock"]

@@ -46,9 +46,9 @@ def doctor(as_json: JsonOption = False, wide: WideOption = False) -> None:
     from distscout.doctor import Status, run_doctor, worst  # noqa: PLC0415 - lazy: start-up
 
     current = settings()
-    candidates, hosts = _tracked()
+    candidates, hosts, skew = _tracked()
     quiet_retries()
-    checks = asyncio.run(run_doctor(current, candidates, hosts=hosts))
+    checks = asyncio.run(run_doctor(current, candidates, hosts=hosts, database_skew=skew))
     if as_json:
         emit_json({"status": worst(checks).value, "checks": [check.as_dict() for check in checks]})
     else:
@@ -57,20 +57,22 @@ def doctor(as_json: JsonOption = False, wide: WideOption = False) -> None:
         raise typer.Exit(1)
 
 
-def _tracked() -> tuple[list[RepoRef], frozenset[str]]:
-    """Tracked repositories to prove the bulk lookup with, and the forges the fleet lives on; none when the
-    database cannot be read."""
+def _tracked() -> tuple[list[RepoRef], frozenset[str], float | None]:
+    """Tracked repositories to prove the bulk lookup with, the forges the fleet lives on, and the database
+    server's clock skew (PostgreSQL); none when the database cannot be read."""
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - lazy: start-up
 
     from distscout.doctor import CANARY_TRIES  # noqa: PLC0415 - lazy: start-up
     from distscout.store.repos import canary_candidates, tracked_hosts  # noqa: PLC0415 - lazy: start-up
+    from distscout.store.workers import clock_skew  # noqa: PLC0415 - lazy: start-up
 
     try:
         with database() as engine, engine.connect() as connection:
-            return canary_candidates(connection, CANARY_TRIES), tracked_hosts(connection)
+            candidates, hosts = canary_candidates(connection, CANARY_TRIES), tracked_hosts(connection)
+            return candidates, hosts, clock_skew(connection)
     except (SQLAlchemyError, typer.Exit):
         err.print("doctor: the database could not be read; the bulk canary tries a public repository")
-        return [], frozenset()
+        return [], frozenset(), None
 
 
 def show(checks: list[Check], wide: bool = False) -> None:

@@ -16,7 +16,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, or_, select, update
@@ -172,6 +172,18 @@ def reap_dead(engine: Engine, now: datetime, stale_after: timedelta, *, here_onl
         if dead:
             _take_back(connection, dead)
     return dead
+
+
+def clock_skew(connection: Connection) -> float | None:
+    """Seconds the database server's clock is ahead of this machine's (negative: behind), half the round
+    trip allowed for; None on SQLite, whose clock is this machine's. Workers on several machines compare
+    beats and leases each wrote with its own clock: a skew longer than a beat reads as a dead worker."""
+    if connection.dialect.name != "postgresql":
+        return None
+    before = datetime.now(UTC)
+    theirs: datetime = connection.execute(select(func.clock_timestamp())).scalar_one()
+    after = datetime.now(UTC)
+    return (theirs - (before + (after - before) / 2)).total_seconds()
 
 
 def _host() -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from distscout.store.claims import extend_leases
 from distscout.store.outage import unavailable, why
-from distscout.store.workers import beat, deregister, reap_dead, register
+from distscout.store.workers import beat, clock_skew, deregister, reap_dead, register
 from distscout.worker.outage import OUTAGE
 
 MISSED_BEATS = 3
@@ -83,10 +83,25 @@ class Heartbeat:
     def start(self) -> Heartbeat:
         """Register and reap at once (a restart after a crash gives its own old claims back now)."""
         self.worker_id = register(self.engine, self.kind, self.clock())
+        self._compare_clocks()
         self.beat_once()
         self._thread = threading.Thread(target=self._run, name="distscout-heartbeat", daemon=True)
         self._thread.start()
         return self
+
+    def _compare_clocks(self) -> None:
+        """Said once at start: beats and leases are compared across machines, each written by its own clock,
+        so a clock half a beat off the database server's makes live workers look dead or dead ones alive."""
+        with self.engine.connect() as connection:
+            skew = clock_skew(connection)
+        if skew is not None and abs(skew) >= self.interval / 2:
+            where = "behind" if skew > 0 else "ahead of"
+            log.warning(
+                "this machine's clock is %.1f s %s the database server's: synchronise it (NTP), or other "
+                "workers may take this one for dead",
+                abs(skew),
+                where,
+            )
 
     def beat_once(self) -> None:
         assert self.worker_id is not None  # noqa: S101 - start() sets it before any beat

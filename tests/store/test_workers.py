@@ -22,12 +22,14 @@ from distscout.store.schema import active_scans, integrity_runs, workers
 from distscout.store.workers import (
     ABANDONED,
     claims_held_elsewhere,
+    clock_skew,
     list_workers,
     reap_dead,
     reclaimable,
     register,
     still_registered,
 )
+from distscout.worker import heartbeat as heartbeat_module
 from distscout.worker.heartbeat import Heartbeat, stale_after
 from tests.databases import database_away, postgresql_only
 from tests.emulator.fixtures import EmulatorFactory
@@ -390,4 +392,27 @@ def test_registering_twice_at_once_is_no_error(database_url: str, monkeypatch: p
         workers_module._insert(connection, worker_id, "worker", utc_now())
     with engine.connect() as connection:
         assert [w.id for w in list_workers(connection)] == [worker_id]
+    engine.dispose()
+
+
+def test_the_database_servers_clock_is_compared_with_this_machines(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Measured on PostgreSQL (one machine here: in step); SQLite's clock is this machine's. A worker whose
+    clock is off by half a beat or more says so once, at start."""
+    engine = _fleet(database_url, 0)
+    with engine.connect() as connection:
+        skew = clock_skew(connection)
+    if engine.dialect.name == "sqlite":
+        assert skew is None
+    else:
+        assert skew is not None and abs(skew) < 60, "the same machine's clock, read over loopback"
+    monkeypatch.setattr(heartbeat_module, "clock_skew", lambda connection: 12.0)
+    heartbeat = Heartbeat(engine, "worker", 5, Clock()).start()
+    heartbeat.stop()
+    said = [r.getMessage() for r in caplog.records if "database server's" in r.getMessage()]
+    assert said == [
+        "this machine's clock is 12.0 s behind the database server's: synchronise it (NTP), or other "
+        "workers may take this one for dead"
+    ]
     engine.dispose()
