@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from distscout.store.workers import claims_held_elsewhere
 from distscout.upstreams import Upstreams
 from distscout.worker.batch import LOOKAHEAD
 from distscout.worker.health import open_breakers
-from distscout.worker.outage import DatabaseAway, outlast
+from distscout.worker.outage import DatabaseAway, outlast, pause
 from distscout.worker.pacing import CostMeter, next_interval
 from distscout.worker.runner import Now, ScanReport, give_back, run_claim
 from distscout.worker.writer import GroupWriter
@@ -106,7 +105,7 @@ class Dispatcher:
             self.stats.paused_for = paused
             if paused:
                 log.warning("dispatch paused: circuit open for %s", ", ".join(paused))
-                await self._sleep(self.health_recheck)
+                await pause(self.health_recheck, self._stopping)
                 continue
             if len(self._running) >= self.settings.workers:
                 await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
@@ -128,7 +127,7 @@ class Dispatcher:
                     await self._settle()
                 if quiet_elsewhere:
                     break
-                await self._sleep(self.idle_poll if not self._running else min(self.idle_poll, 0.5))
+                await pause(self.idle_poll if not self._running else min(self.idle_poll, 0.5), self._stopping)
                 continue
             task = asyncio.create_task(self._scan(claim))
             self._running.add(task)
@@ -232,11 +231,4 @@ class Dispatcher:
             wait = self._burst_started + count * self._pace() - loop.time()
             if wait <= 0:
                 return
-            await self._sleep(min(wait, PACE_RECHECK))
-
-    async def _sleep(self, seconds: float) -> None:
-        if seconds <= 0:
-            await asyncio.sleep(0)
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+            await pause(min(wait, PACE_RECHECK), self._stopping)

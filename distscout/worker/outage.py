@@ -87,19 +87,17 @@ async def outlast(
                 give_up is not None and loop.time() >= give_up
             ):
                 raise DatabaseAway(why(error)) from error
-            await _pause(
-                min(wait, LONGEST_WAIT if give_up is None else max(0.0, give_up - loop.time())), stopping
-            )
+            await pause(wait if give_up is None else min(wait, max(0.0, give_up - loop.time())), stopping)
             wait = min(wait * 2, LONGEST_WAIT)
             continue
         OUTAGE.came_back()
         return result
 
 
-async def _pause(seconds: float, stopping: asyncio.Event | None) -> None:
-    """Sleep, cut short when `stopping` is set."""
-    if stopping is None:
-        await asyncio.sleep(seconds)
+async def pause(seconds: float, stopping: asyncio.Event | None) -> None:
+    """Sleep, cut short when `stopping` is set (the dispatcher's waits, and a wait for the database)."""
+    if seconds <= 0 or stopping is None:
+        await asyncio.sleep(max(0.0, seconds))
         return
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stopping.wait(), timeout=seconds)
