@@ -23,6 +23,7 @@ from distscout.repos import RepoRef, parse_repo_ref
 from distscout.sources.depsdev import packageversions_path
 from distscout.sources.ecosystems import LOOKUP_PATH, BulkState, EcosystemsBatcher
 from distscout.sources.github_graphql import GRAPHQL_PATH
+from distscout.store.workers import clock_off, skew_said
 from distscout.upstreams import Upstreams, build_upstreams
 
 ANONYMOUS_GITHUB_BUDGET = 60
@@ -328,8 +329,8 @@ def _database_clock(skew: float, heartbeat_seconds: float) -> Check:
     """A fleet's workers compare heartbeats and leases written by each other's clocks: one clock a beat
     off reads as a dead worker (or a live one as alive for too long). The server's clock is the common
     reference every machine can be held to."""
-    detail = f"{abs(skew):.1f} s {'behind' if skew > 0 else 'ahead of'} the database server's clock"
-    if abs(skew) < heartbeat_seconds / 2:
+    detail = f"{skew_said(skew)} clock"
+    if not clock_off(skew, heartbeat_seconds):
         return Check("local", "database clock", Status.OK, detail)
     fix = "synchronise this machine's clock (NTP): workers on other machines would take it for dead"
     return Check("local", "database clock", Status.DEGRADED, detail, fix)

@@ -186,6 +186,16 @@ def clock_skew(connection: Connection) -> float | None:
     return (theirs - (before + (after - before) / 2)).total_seconds()
 
 
+def clock_off(skew: float, heartbeat_seconds: float) -> bool:
+    """Whether a clock `skew` seconds off the database server's is enough to matter: half a beat."""
+    return abs(skew) >= heartbeat_seconds / 2
+
+
+def skew_said(skew: float) -> str:
+    """`12.0 s behind the database server's` (the server's clock ahead of this machine's), or `ahead of`."""
+    return f"{abs(skew):.1f} s {'behind' if skew > 0 else 'ahead of'} the database server's"
+
+
 def _host() -> str:
     return socket.gethostname()[:255]
 

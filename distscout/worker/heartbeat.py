@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from distscout.store.claims import extend_leases
 from distscout.store.outage import unavailable, why
-from distscout.store.workers import beat, clock_skew, deregister, reap_dead, register
+from distscout.store.workers import beat, clock_off, clock_skew, deregister, reap_dead, register, skew_said
 from distscout.worker.outage import OUTAGE
 
 MISSED_BEATS = 3
@@ -94,13 +94,11 @@ class Heartbeat:
         so a clock half a beat off the database server's makes live workers look dead or dead ones alive."""
         with self.engine.connect() as connection:
             skew = clock_skew(connection)
-        if skew is not None and abs(skew) >= self.interval / 2:
-            where = "behind" if skew > 0 else "ahead of"
+        if skew is not None and clock_off(skew, self.interval):
             log.warning(
-                "this machine's clock is %.1f s %s the database server's: synchronise it (NTP), or other "
-                "workers may take this one for dead",
-                abs(skew),
-                where,
+                "this machine's clock is %s: synchronise it (NTP), or other workers may take this one "
+                "for dead",
+                skew_said(skew),
             )
 
     def beat_once(self) -> None:
