@@ -119,9 +119,8 @@ class Settings(BaseSettings):
     # on a wildcard bind, list the public names; "*" turns the check off.
     allowed_hosts: tuple[str, ...] = ()
     max_request_bytes: int = Field(default=1_048_576, ge=1024)  # larger bodies: 413, never read
-    session_hours: float = Field(
-        default=12.0, gt=0, le=24 * 30, allow_inf_nan=False
-    )  # a sign-in's lifetime (protect_reads)
+    # a sign-in's lifetime (protect_reads)
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30, allow_inf_nan=False)
 
     @classmethod
     def settings_customise_sources(
