@@ -18,13 +18,16 @@ def test_defaults_are_the_real_services() -> None:
 def test_quirks_are_read() -> None:
     plan = load_fault_plan(
         {
-            "github": {"quirks": {"token_kind": "fine_grained", "clock_skew_s": -30}},
+            "github": {
+                "quirks": {"token_kind": "fine_grained", "clock_skew_s": -30, "revoked_tokens": ["ghp_x"]}
+            },
             "ecosystems": {"quirks": {"bulk_repository_urls": "as_documented"}},
             "depsdev": {"quirks": {"unknown_relation_type": ["PyPI/Acme-Widget"]}},
         }
     )
     github = plan.quirks_for("github")
     assert isinstance(github, GithubQuirks) and not github.can_read_packages and github.clock_skew_s == -30
+    assert github.revoked_tokens == frozenset({"ghp_x"})
     assert plan.quirks_for("ecosystems") == EcosystemsQuirks("as_documented")
     assert plan.quirks_for("depsdev").unknown_relation_type == frozenset({"pypi/acme-widget"})  # type: ignore[union-attr]
 
@@ -36,6 +39,9 @@ def test_quirks_are_read() -> None:
         ({"github": {"quirks": {"token_scopes": "repo"}}}, "token_scopes: expected a list of scope names"),
         ({"github": {"quirks": {"token_scopes": [""]}}}, "expected a scope name"),
         ({"github": {"quirks": {"clock_skew_s": 10**9}}}, "clock_skew_s: expected a number between"),
+        ({"github": {"quirks": {"revoked_tokens": "ghp_x"}}}, "revoked_tokens: expected a list of tokens"),
+        ({"github": {"quirks": {"revoked_tokens": ["ghp_x", ""]}}}, "revoked_tokens[1]: expected a token"),
+        ({"github": {"quirks": {"revoked_tokens": [7]}}}, "expected a token, got"),
         ({"ecosystems": {"quirks": {"bulk_repository_urls": "sometimes"}}}, "as_deployed, as_documented"),
         ({"ecosystems": {"quirks": {"nonsense": 1}}}, "nonsense"),
         ({"depsdev": {"quirks": {"unknown_relation_type": ["noslash"]}}}, "expected 'ecosystem/name'"),
