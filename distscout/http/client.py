@@ -290,14 +290,51 @@ class UpstreamClient:
         # Concurrent scans of one owner ask its listing once: the others wait for that answer.
         fetched = await self._once(
             "memo:" + key,
-            lambda: self.request(
-                "GET", path, params=params, miss_statuses=miss, expect_json=expect_json, scope=scope
-            ),
+            lambda: self._shared_or_asked(path, params, seconds, _Expected(miss, expect_json), scope=scope),
         )
         if fetched.outcome.is_answer:  # failures are never remembered
             self._memo[key] = (self.clock.monotonic() + seconds, fetched)
             if len(self._memo) > MEMO_ENTRIES:
                 self._memo.pop(next(iter(self._memo)))
+        return fetched
+
+    async def _shared_or_asked(
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        seconds: float,
+        expected: _Expected,
+        *,
+        scope: str | None,
+    ) -> Fetched:
+        """The answer another process of the fleet stored within `seconds` (its conditional cache entry),
+        else the request: an owner's listing is asked once a window fleet-wide, not once per machine."""
+        stored = (
+            await self.cache.lookup(self._question_key(path, params)) if self.config.conditional else None
+        )
+        now = datetime.fromtimestamp(self.clock.wall(), UTC)
+        if (
+            stored is not None
+            and stored.stored_at is not None
+            and now - stored.stored_at < timedelta(seconds=seconds)
+        ):
+            data = _json_or_none(stored.body) if expected.json else None
+            if data is not None or not expected.json:
+                return Fetched(
+                    Outcome.OK,
+                    url=redact_url(self._url(path)),
+                    status=200,
+                    headers={"link": stored.link} if stored.link else {},
+                    body=stored.body,
+                    data=data,
+                    from_cache=True,
+                )
+        fetched = await self.request(
+            "GET", path, params=params, miss_statuses=expected.miss, expect_json=expected.json, scope=scope
+        )
+        if stored is not None and fetched.ok and fetched.status == 304:  # confirmed: a new window for all
+            renewed = datetime.fromtimestamp(self.clock.wall(), UTC)
+            self.cache.store(self._question_key(path, params), replace(stored, stored_at=renewed))
         return fetched
 
     async def request(
@@ -460,7 +497,11 @@ class UpstreamClient:
             self.cache.store(
                 call.cache_key,
                 CachedAnswer(
-                    etag, body, response.headers.get("content-type", ""), response.headers.get("link", "")
+                    etag,
+                    body,
+                    response.headers.get("content-type", ""),
+                    response.headers.get("link", ""),
+                    stored_at=datetime.fromtimestamp(self.clock.wall(), UTC),  # its age: see _shared_or_asked
                 ),
             )
         return Fetched(Outcome.OK, body=body, data=data, **common)

@@ -21,8 +21,8 @@ PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 _EMPTY = frozenset({404})
 _REFUSED = frozenset({401, 403})  # a rate-limited 403 is transient before it gets here
 MAX_PAGES = 10
-OWNER_LISTING_MEMO = 600.0  # one owner's listing serves all its repositories scanned within ten minutes
-OWNER_LISTING_MEMO = 600.0  # one owner's listing serves all its repositories scanned within ten minutes
+# One owner's listing serves all its repositories scanned within ten minutes, in every process of a fleet.
+OWNER_LISTING_MEMO = 600.0
 
 
 async def collect(client: UpstreamClient, repo: RepoRef, owner_type: str | None = None) -> SourceResult:

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 import stamina
 
-from distscout.http import UpstreamClient, UpstreamConfig
+from distscout.http import Outcome, UpstreamClient, UpstreamConfig
 from distscout.http.clock import FakeClock
+from distscout.repos import parse_repo_ref
+from distscout.sources import github_packages
+from distscout.sources.github_packages import OWNER_LISTING_MEMO
+from distscout.store.engine import open_engine
+from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import list_repos
+from distscout.upstreams import build_upstreams
 from distscout.worker.batch import BatchScan
 from tests.emulator.fixtures import EmulatorFactory
-from tests.sources.helpers import settings_for, upstreams_for
+from tests.sources.helpers import registry_of, settings_for, upstreams_for
 from tests.store.helpers import Clock, tracked
 
 PACKAGE_TYPES = 6  # npm, maven, rubygems, docker, nuget, container
@@ -76,4 +83,58 @@ async def test_repositories_of_one_owner_scanned_together_list_its_packages_once
     routes = server.stats()["github"]["by_route"]
     listings = routes.get("/orgs/{owner}/packages", 0) + routes.get("/users/{owner}/packages", 0)
     assert 0 < listings <= 2 * PACKAGE_TYPES, routes  # at most the user route and the org route, once each
+    engine.dispose()
+
+
+def _owner_with_packages() -> dict[str, Any]:
+    world = _one_owner(2)
+    world["repos"][0]["github_packages"] = [{"name": "widget", "package_type": "npm"}]
+    return world
+
+
+async def _listings_by_another_process(
+    server: Any, engine: Any, clock: FakeClock, repo: str
+) -> tuple[Any, int]:
+    """`github_packages.collect` for `repo` from a process of its own (its own clients and cache, the
+    fleet's database): the result, and the listings the emulator answered meanwhile."""
+    before = _listings(server)
+    upstreams = build_upstreams(settings_for(server), clock=clock, cache=StoreConditionalCache(engine))
+    try:
+        result = await github_packages.collect(upstreams.github, parse_repo_ref(repo), "Organization")
+    finally:
+        await upstreams.aclose()  # its cache written to the database, as a worker's is
+    return result, _listings(server) - before
+
+
+def _listings(server: Any) -> int:
+    routes = server.stats()["github"]["by_route"]
+    return int(routes.get("/orgs/{owner}/packages", 0) + routes.get("/users/{owner}/packages", 0))
+
+
+async def test_an_owners_listing_is_asked_once_a_window_by_the_whole_fleet(
+    database_url: str, emulator_factory: EmulatorFactory
+) -> None:
+    server = emulator_factory(_owner_with_packages())
+    engine = open_engine(database_url)
+    clock = FakeClock(datetime.now(UTC).timestamp())
+    first, asked = await _listings_by_another_process(server, engine, clock, "acme/r0")
+    assert first.outcome is Outcome.OK and asked == PACKAGE_TYPES
+    assert [r.package_name for r in registry_of(first, "acme/r0")] == ["@acme/widget"]
+
+    # another machine of the fleet, within the window: the stored listing, no request
+    clock.advance(OWNER_LISTING_MEMO / 2)
+    second, asked = await _listings_by_another_process(server, engine, clock, "acme/r0")
+    assert asked == 0
+    assert second.outcome is Outcome.OK
+    assert [c.digest for c in second.captures] == [c.digest for c in first.captures]
+    assert [r.package_name for r in registry_of(second, "acme/r0")] == ["@acme/widget"], "the same evidence"
+
+    # past the window the listing is asked again (conditionally), and that answer starts a new window
+    clock.advance(OWNER_LISTING_MEMO)
+    third, asked = await _listings_by_another_process(server, engine, clock, "acme/r1")
+    assert third.outcome is Outcome.OK and asked == PACKAGE_TYPES
+    assert registry_of(third, "acme/r1") == ()
+    clock.advance(OWNER_LISTING_MEMO / 2)
+    _fourth, asked = await _listings_by_another_process(server, engine, clock, "acme/r1")
+    assert asked == 0, "a 304 confirmed the listing: the fleet reuses it for another window"
     engine.dispose()
