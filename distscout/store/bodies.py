@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Connection, select
 
-from distscout.store.bulk import conflict_insert
+from distscout.store.bulk import insert_rows
 from distscout.store.schema import capture_bodies
 
 _PAGE = 500
@@ -38,9 +38,8 @@ def store_bodies(connection: Connection, bodies: Iterable[bytes], *, most_stored
     if new:
         # In digest order: two transactions storing the same new bodies (a group of scans, the HTTP cache)
         # then wait for each other in one order, never in a cycle (PostgreSQL found that deadlock).
-        connection.execute(
-            conflict_insert(connection, capture_bodies).on_conflict_do_nothing(index_elements=["digest"]),
-            [_row(digest, new[digest]) for digest in sorted(new)],
+        insert_rows(
+            connection, capture_bodies, [_row(digest, new[digest]) for digest in sorted(new)], "digest"
         )
     return digests
 

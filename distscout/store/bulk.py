@@ -12,6 +12,11 @@ processing first, as an INSERT's would (a naive timestamp is refused the same wa
 comes out as the SQLAlchemy exception an INSERT would raise.
 
 `conflict_insert`: an INSERT that can take ON CONFLICT clauses, in the connection's dialect.
+
+`insert_rows`: rows whose key is not in the table yet; the others are left as they are, or updated. On
+PostgreSQL one statement over arrays (`INSERT … SELECT FROM unnest(…) ON CONFLICT …`): an executemany there
+is a statement the server runs for each row, and the content-addressed bodies of a group of scans and its
+HTTP cache entries are a dozen rows a scan (the most statements the fleet's one server ran a scan, issue 20).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, StatementError
 
@@ -32,15 +37,52 @@ def conflict_insert(connection: Connection, table: Table) -> postgresql.Insert |
     return sqlite.insert(table)
 
 
+def insert_rows(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    key: str,
+    *,
+    update: Sequence[str] = (),
+) -> None:
+    """Insert `rows` (each with the same keys, each key once); a row whose `key` is in `table` already is
+    left as it is, or has its `update` columns set from the row."""
+    if not rows:
+        return
+    names = _names(table, rows)
+    if connection.dialect.name == "postgresql":
+        arrays = [
+            bindparam(name, [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type))
+            for name in names
+        ]
+        source = func.unnest(*arrays).table_valued(*names).render_derived(name="new")
+        statement: postgresql.Insert | sqlite.Insert = postgresql.insert(table).from_select(
+            names, select(*source.c)
+        )
+        parameters: Sequence[Mapping[str, Any]] | None = None
+    else:
+        statement, parameters = sqlite.insert(table), rows
+    if update:
+        chosen = {name: statement.excluded[name] for name in update}
+        connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=chosen), parameters)
+    else:
+        connection.execute(statement.on_conflict_do_nothing(index_elements=[key]), parameters)
+
+
+def _names(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    names = list(rows[0])
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError(f"{table.name}: rows with other columns than the first {names}")
+    if unknown := set(names) - set(table.c.keys()):
+        raise ValueError(f"{table.name} has no column {sorted(unknown)}")
+    return names
+
+
 def append_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (each with the same keys) into `table`, in the caller's transaction."""
     if not rows:
         return
-    names = list(rows[0])
-    if any(row.keys() != rows[0].keys() for row in rows):
-        raise ValueError(f"append_rows: rows of {table.name} with other columns than the first {names}")
-    if unknown := set(names) - set(table.c.keys()):
-        raise ValueError(f"append_rows: {table.name} has no column {sorted(unknown)}")
+    names = _names(table, rows)
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return

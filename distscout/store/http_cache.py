@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 
 from distscout.http.cache import CachedAnswer
 from distscout.store.bodies import load_bodies, store_bodies
-from distscout.store.bulk import conflict_insert
+from distscout.store.bulk import insert_rows
 from distscout.store.outage import unavailable, why
 from distscout.store.schema import http_cache
 
@@ -27,6 +27,14 @@ log = logging.getLogger("distscout.http_cache")
 
 FLUSH_EVERY = 200
 MEMORY_ENTRIES = 1_000  # recent answers kept in memory too; the rest is a database read away
+_ANSWER_COLUMNS = (
+    "etag",
+    "digest",
+    "content_type",
+    "link",
+    "status",
+    "stored_at",
+)  # a new answer replaces these
 
 
 class StoreConditionalCache:
@@ -146,17 +154,7 @@ class StoreConditionalCache:
                 }
                 for (key, answer), digest in zip(ordered, digests, strict=True)
             ]
-            statement = conflict_insert(connection, http_cache)
-            connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["key_hash"],
-                    set_={
-                        name: statement.excluded[name]
-                        for name in ("etag", "digest", "content_type", "link", "status", "stored_at")
-                    },
-                ),
-                rows,
-            )
+            insert_rows(connection, http_cache, rows, "key_hash", update=_ANSWER_COLUMNS)
 
     def _remember(self, key: str, answer: CachedAnswer) -> None:
         self._memory[key] = answer

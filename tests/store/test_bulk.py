@@ -1,4 +1,5 @@
-"""append_rows: a COPY on PostgreSQL, an executemany on SQLite — the same rows, errors and transaction."""
+"""append_rows: a COPY on PostgreSQL, an executemany on SQLite; insert_rows: one statement over arrays on
+PostgreSQL — the same rows, errors and transaction on both backends."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from distscout.store.bulk import append_rows
-from distscout.store.schema import scan_runs
+from distscout.store.bulk import append_rows, insert_rows
+from distscout.store.schema import capture_bodies, http_cache, scan_runs
 from tests.store.helpers import Clock, tracked
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -72,3 +73,83 @@ def test_the_first_statement_of_a_connection_commits_with_it(database_url: str) 
     assert [row[2] for row in stored(engine)] == ["complete"]
     with pytest.raises(ValueError, match="no column"), engine.begin() as connection:
         append_rows(connection, scan_runs, [{**run(1, "complete"), "nonsense": 1}])
+
+
+def _bodies(engine: object) -> dict[str, tuple[object, ...]]:
+    with engine.connect() as connection:  # type: ignore[attr-defined]
+        rows = connection.execute(select(capture_bodies))
+        return {row.digest: (row.size, row.encoding, bytes(row.content)) for row in rows}
+
+
+def body(digest: str, content: bytes, encoding: str = "raw") -> dict[str, object]:
+    return {"digest": digest, "size": len(content), "encoding": encoding, "content": content}
+
+
+def test_insert_rows_adds_the_rows_whose_key_is_new_and_leaves_the_others(database_url: str) -> None:
+    engine = tracked(database_url, [], Clock())
+    awkward = bytes(range(256)) + b"\x00\\x00'\""  # every byte value, NUL and escapes: bytea as data
+    with engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [body("a", b"first"), body("b", awkward, "zlib")], "digest")
+        insert_rows(connection, capture_bodies, [], "digest")  # nothing to do
+    with engine.begin() as connection:
+        # "a" is there: left as it is, even with other columns; "c" is new; a key twice in one call is one row
+        insert_rows(
+            connection,
+            capture_bodies,
+            [body("a", b"other"), body("c", b""), body("c", b"")],
+            "digest",
+        )
+    assert _bodies(engine) == {
+        "a": (5, "raw", b"first"),
+        "b": (len(awkward), "zlib", awkward),
+        "c": (0, "raw", b""),
+    }
+
+
+def test_insert_rows_fails_as_an_insert_would(database_url: str) -> None:
+    engine = tracked(database_url, [], Clock())
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [body("a", b"x")], "digest")
+        insert_rows(connection, capture_bodies, [{**body("b", b"y"), "encoding": None}], "digest")
+    assert _bodies(engine) == {}, "rolled back with the rest of its transaction"
+    with pytest.raises(ValueError, match="other columns"), engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [body("a", b"x"), {"digest": "b"}], "digest")
+    with pytest.raises(ValueError, match="no column"), engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [{**body("a", b"x"), "nonsense": 1}], "digest")
+
+
+def cache_row(key: str, etag: str, stored_at: datetime = NOW) -> dict[str, object]:
+    return {
+        "key_hash": key,
+        "request_key": f"https://api.example/{key}",
+        "etag": etag,
+        "digest": "a",
+        "content_type": "application/json",
+        "link": "",
+        "status": 200,
+        "stored_at": stored_at,
+    }
+
+
+def test_insert_rows_updates_the_columns_it_is_told_to(database_url: str) -> None:
+    engine = tracked(database_url, [], Clock())
+    later = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [body("a", b"x")], "digest")
+        insert_rows(connection, http_cache, [cache_row("k1", '"1"'), cache_row("k2", '"2"')], "key_hash")
+        insert_rows(
+            connection,
+            http_cache,
+            [cache_row("k1", '"1b"', later.astimezone()), cache_row("k3", '"3"')],  # a zone: stored as UTC
+            "key_hash",
+            update=("etag", "stored_at"),
+        )
+    with engine.connect() as connection:
+        rows = connection.execute(select(http_cache.c.key_hash, http_cache.c.etag, http_cache.c.stored_at))
+        assert sorted(tuple(row) for row in rows) == [
+            ("k1", '"1b"', later),
+            ("k2", '"2"', NOW),
+            ("k3", '"3"', NOW),
+        ]
+    with pytest.raises(StatementError, match="naive"), engine.begin() as connection:  # bound as an INSERT's
+        insert_rows(connection, http_cache, [cache_row("k4", '"4"', datetime(2026, 12, 4))], "key_hash")
