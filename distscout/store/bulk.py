@@ -17,6 +17,8 @@ comes out as the SQLAlchemy exception an INSERT would raise.
 PostgreSQL one statement over arrays (`INSERT … SELECT FROM unnest(…) ON CONFLICT …`): an executemany there
 is a statement the server runs for each row, and the content-addressed bodies of a group of scans and its
 HTTP cache entries are a dozen rows a scan (the most statements the fleet's one server ran a scan, issue 20).
+
+`update_rows`: rows of a table set by key, a row each; on PostgreSQL one `UPDATE … FROM unnest(…)`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select
+from sqlalchemy import Connection, Table, TableValuedAlias, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, StatementError
 
@@ -51,11 +53,7 @@ def insert_rows(
         return
     names = _names(table, rows)
     if connection.dialect.name == "postgresql":
-        arrays = [
-            bindparam(name, [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type))
-            for name in names
-        ]
-        source = func.unnest(*arrays).table_valued(*names).render_derived(name="new")
+        source = _unnested(table, names, rows)
         statement: postgresql.Insert | sqlite.Insert = postgresql.insert(table).from_select(
             names, select(*source.c)
         )
@@ -67,6 +65,32 @@ def insert_rows(
         connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=chosen), parameters)
     else:
         connection.execute(statement.on_conflict_do_nothing(index_elements=[key]), parameters)
+
+
+def update_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str) -> None:
+    """Set the columns each of `rows` names (each the same) in the row of `table` whose `key` it holds."""
+    if not rows:
+        return
+    names = _names(table, rows)
+    if key not in names:
+        raise ValueError(f"{table.name}: rows without their key {key!r}")
+    if connection.dialect.name == "postgresql":
+        source = _unnested(table, names, rows)
+        chosen = {name: source.c[name] for name in names if name != key}
+        connection.execute(update(table).values(chosen).where(table.c[key] == source.c[key]))
+        return
+    # SQLite: an executemany; the key's parameter renamed, as a column it is not set
+    keyed = [{**{n: v for n, v in row.items() if n != key}, f"b_{key}": row[key]} for row in rows]
+    connection.execute(update(table).where(table.c[key] == bindparam(f"b_{key}")), keyed)
+
+
+def _unnested(table: Table, names: list[str], rows: Sequence[Mapping[str, Any]]) -> TableValuedAlias:
+    """The rows as one table-valued parameter list: `unnest(array, array, …) AS new(name, name, …)`."""
+    arrays = [
+        bindparam(name, [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type))
+        for name in names
+    ]
+    return func.unnest(*arrays).table_valued(*names).render_derived(name="new")
 
 
 def _names(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[str]:

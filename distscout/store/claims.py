@@ -31,13 +31,14 @@ from sqlalchemy import (
     bindparam,
     delete,
     false,
-    insert,
     or_,
     select,
+    tuple_,
     update,
 )
 
 from distscout.results import ScanResult, Stored
+from distscout.store.bulk import append_rows
 from distscout.store.repos import TrackedRepo
 from distscout.store.rotation import record_scans
 from distscout.store.schema import active_scans, repos
@@ -137,8 +138,9 @@ def _set_active(connection: Connection, claims: list[Claim], now: datetime, leas
         return
     ids = [claim.repo.id for claim in claims]
     connection.execute(delete(active_scans).where(active_scans.c.repo_id.in_(ids)))
-    connection.execute(
-        insert(active_scans),
+    append_rows(
+        connection,
+        active_scans,
         [{"repo_id": c.repo.id, "worker": c.token, "started_at": now, "until": now + lease} for c in claims],
     )
 
@@ -303,12 +305,8 @@ def finish_leased(
         )
         held = [(claim, scan) for claim, scan in done if holders.get(claim.repo.id) == claim.token]
         if held:
-            connection.execute(
-                delete(active_scans).where(
-                    active_scans.c.repo_id == bindparam("r"), active_scans.c.worker == bindparam("w")
-                ),
-                [{"r": claim.repo.id, "w": claim.token} for claim, _ in held],
-            )
+            ours = tuple_(active_scans.c.repo_id, active_scans.c.worker)
+            connection.execute(delete(active_scans).where(ours.in_([(c.repo.id, c.token) for c, _ in held])))
         stored = dict(
             zip(
                 [claim.repo.id for claim, _ in held],

@@ -24,7 +24,7 @@ from distscout.repos import RepoRef
 from distscout.results import ScanResult, Stored, Verdict
 from distscout.rows import derived_rows, version_tag
 from distscout.store.bodies import store_bodies
-from distscout.store.bulk import append_rows
+from distscout.store.bulk import append_rows, update_rows
 from distscout.store.derive import load_captures_many, replace_rows
 from distscout.store.schema import (
     captures,
@@ -197,11 +197,11 @@ NOT_FOUND_MESSAGE = "not found: GitHub answers 404 for this repository (renames 
 
 
 def _stamp(connection: Connection, items: list[tuple[int, ScanResult]], now: datetime) -> None:
-    """The scheduler columns of each rotated repo, grouped by which columns change (executemany)."""
+    """The scheduler columns of each rotated repo, grouped by which columns change (a statement each)."""
     groups: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
     for repo_id, scan in items:
         values: dict[str, object] = {
-            "b_id": repo_id,
+            "id": repo_id,
             "distribution_last_run": now,
             # not found: nothing to retry before the cadence comes round (a transfer may bring it back)
             "distribution_scan_complete": scan.verdict in (Verdict.COMPLETE, Verdict.NOT_FOUND),
@@ -216,7 +216,7 @@ def _stamp(connection: Connection, items: list[tuple[int, ScanResult]], now: dat
         }
         groups[tuple(values)].append(values)
     for rows in groups.values():
-        connection.execute(update(repos).where(repos.c.id == bindparam("b_id")), rows)
+        update_rows(connection, repos, rows, "id")
 
 
 def snapshot(connection: Connection, repo_ids: list[int], now: datetime) -> None:

@@ -1,5 +1,5 @@
-"""append_rows: a COPY on PostgreSQL, an executemany on SQLite; insert_rows: one statement over arrays on
-PostgreSQL — the same rows, errors and transaction on both backends."""
+"""append_rows: a COPY on PostgreSQL, an executemany on SQLite; insert_rows and update_rows: one
+statement over arrays on PostgreSQL — the same rows, errors and transaction on both backends."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from distscout.store.bulk import append_rows, insert_rows
-from distscout.store.schema import capture_bodies, http_cache, scan_runs
+from distscout.store.bulk import append_rows, insert_rows, update_rows
+from distscout.store.schema import capture_bodies, http_cache, repos, scan_runs
 from tests.store.helpers import Clock, tracked
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -153,3 +153,36 @@ def test_insert_rows_updates_the_columns_it_is_told_to(database_url: str) -> Non
         ]
     with pytest.raises(StatementError, match="naive"), engine.begin() as connection:  # bound as an INSERT's
         insert_rows(connection, http_cache, [cache_row("k4", '"4"', datetime(2026, 12, 4))], "key_hash")
+
+
+def test_update_rows_sets_each_rows_columns_by_its_key(database_url: str) -> None:
+    engine = tracked(database_url, ["a/one", "a/two", "a/three"], Clock())
+    later = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        update_rows(
+            connection,
+            repos,
+            [
+                {"id": 1, "archived": True, "default_branch": "main", "distribution_last_run": NOW},
+                {"id": 3, "archived": False, "default_branch": None, "distribution_last_run": later},
+                {
+                    "id": 99,
+                    "archived": True,
+                    "default_branch": "x",
+                    "distribution_last_run": NOW,
+                },  # no such row
+            ],
+            "id",
+        )
+        update_rows(connection, repos, [], "id")  # nothing to do
+    with engine.connect() as connection:
+        columns = (repos.c.id, repos.c.archived, repos.c.default_branch, repos.c.distribution_last_run)
+        assert [tuple(row) for row in connection.execute(select(*columns).order_by(repos.c.id))] == [
+            (1, True, "main", NOW),
+            (2, False, None, None),
+            (3, False, None, later),
+        ]
+    with pytest.raises(ValueError, match="without their key"), engine.begin() as connection:
+        update_rows(connection, repos, [{"archived": True}], "id")
+    with pytest.raises(StatementError, match="naive"), engine.begin() as connection:
+        update_rows(connection, repos, [{"id": 1, "distribution_last_run": datetime(2026, 12, 4)}], "id")
