@@ -77,6 +77,7 @@ def test_the_compose_services_run_commands_and_settings_distscout_accepts(
 def test_the_containerfile_installs_from_the_lock_and_runs_a_worker() -> None:
     text = (DEPLOY / "Containerfile").read_text(encoding="utf-8")
     assert re.search(r"uv sync --locked\b", text), "installs exactly the lock file"
+    assert re.search(r"uv sync .*--compile-bytecode\b", text), "compiled: its user cannot write bytecode"
     script = Path(__file__).resolve().parents[1] / "scripts" / "uv"
     assert script.is_file() and script.stat().st_mode & 0o111, "the pinned uv it runs"
     entrypoint = json.loads(re.search(r"^ENTRYPOINT (.+)$", text, re.M).group(1))  # type: ignore[union-attr]
