@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NoReturn, TypeAlias
+from typing import NamedTuple, NoReturn, TypeAlias
 
 MAX_QUERY_CHARS = 1_000_000  # a generous bound: distscout's biggest batches are a few hundred KB
 MAX_DEPTH = 40  # nested selection sets (the deep tree query uses 20)
@@ -70,26 +71,31 @@ class Document:
     selections: tuple[Selection, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: the emulator makes a thousand for each batched query it answers
     kind: str  # NAME, INT, FLOAT, STRING, PUNCT, EOF
     text: str
     value: str  # a string's decoded value; otherwise the text
-    line: int
-    column: int
+    position: int  # in the document; its line and column are worked out only where one is needed
 
 
+# One match a token, with what comes before it to skip (whitespace, commas, comments); the alternatives in
+# order of how often they come, where none is a prefix of a later one's match (FLOAT before INT, a block
+# string before a string). END matches once, at the end; BAD at a character no token starts with.
 _TOKEN = re.compile(
     r"""
-    (?P<skip>[\s,\ufeff]+|\#[^\n\r]*)
-  | (?P<BLOCK>\"\"\"(?:\\\"\"\"|[^"]|"(?!""))*\"\"\")
-  | (?P<STRING>"(?:[^"\\\n\r]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*")
-  | (?P<FLOAT>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+))
-  | (?P<INT>-?(?:0|[1-9][0-9]*))
-  | (?P<NAME>[_A-Za-z][_0-9A-Za-z]*)
-  | (?P<PUNCT>\.\.\.|[{}():\[\]!$=@|&])
+    (?:[\s,\ufeff]+|\#[^\n\r]*)*
+    (?:
+      (?P<NAME>[_A-Za-z][_0-9A-Za-z]*)
+    | (?P<PUNCT>\.\.\.|[{}():\[\]!$=@|&])
+    | (?P<BLOCK>\"\"\"(?:\\\"\"\"|[^"]|"(?!""))*\"\"\")
+    | (?P<STRING>"(?:[^"\\\n\r]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*")
+    | (?P<FLOAT>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+))
+    | (?P<INT>-?(?:0|[1-9][0-9]*))
+    | (?P<END>\Z)
+    | (?P<BAD>.)
+    )
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.DOTALL,
 )
 _PUNCT_NAMES = {
     "{": "LCURLY", "}": "RCURLY", "(": "LPAREN", ")": "RPAREN", ":": "COLON", "[": "LBRACKET",
@@ -98,30 +104,37 @@ _PUNCT_NAMES = {
 }  # fmt: skip
 
 
-def tokens(text: str) -> Iterator[Token]:
-    line, line_start, position = 1, 0, 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        column = position - line_start + 1
-        if match is None:
-            shown = text[position]
-            where = f"at [{line}, {column}]"
-            message = (
-                f"Parse error on an unterminated string or a bad escape {where}"
-                if shown == '"'
-                else f"Parse error on {json.dumps(shown)} (UNKNOWN_CHAR) {where}"
-            )
-            raise GraphqlSyntaxError(message, line, column)
-        kind = match.lastgroup or "skip"
-        chunk = match.group()
-        if kind != "skip":
-            yield Token(*_token_parts(kind, chunk), line=line, column=column)
-        newlines = chunk.count("\n")
-        if newlines:
-            line += newlines
-            line_start = match.start() + chunk.rindex("\n") + 1
-        position = match.end()
-    yield Token("EOF", "", "", line, position - line_start + 1)
+def tokens(text: str) -> list[Token]:
+    """Every token of `text`, then EOF; or up to a character no token starts with, then a BAD token there,
+    which the parser refuses once it reaches it (a syntax error before it is the one said, as GitHub does).
+    One pass of one regular expression: no gap is left between its matches."""
+    found: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "END"
+        if kind in ("NAME", "PUNCT"):  # the common case first
+            chunk = match.group(kind)
+            found.append(Token(kind, chunk, chunk, match.start(kind)))
+        elif kind == "END":
+            break
+        elif kind == "BAD":
+            found.append(Token(kind, match.group(kind), "", match.start(kind)))
+            return found
+        else:
+            found.append(Token(*_token_parts(kind, match.group(kind)), match.start(kind)))
+    found.append(Token("EOF", "", "", len(text)))
+    return found
+
+
+class Lines:
+    """Line and column (from 1) of a position in a text; only a line feed ends a line, as GitHub counts."""
+
+    def __init__(self, text: str) -> None:
+        self._breaks = [match.start() for match in re.finditer("\n", text)]
+
+    def where(self, position: int) -> tuple[int, int]:
+        before = bisect_right(self._breaks, position - 1)  # line breaks before the position
+        line_start = self._breaks[before - 1] + 1 if before else 0
+        return before + 1, position - line_start + 1
 
 
 def _token_parts(kind: str, chunk: str) -> tuple[str, str, str]:
@@ -155,22 +168,29 @@ def parse(text: str) -> Document:
     return _Parser(text).document()
 
 
+_NO_ARGUMENTS: Mapping[str, Value] = MappingProxyType({})
+
+
 @dataclass(slots=True)
 class _Parser:
     text: str
-    _tokens: Iterator[Token] = field(init=False)
+    _tokens: list[Token] = field(init=False)
+    _index: int = field(init=False, default=0)
     _current: Token = field(init=False)
+    _lines: Lines = field(init=False)
 
     def __post_init__(self) -> None:
         self._tokens = tokens(self.text)
-        self._current = next(self._tokens)
+        self._current = self._tokens[0]
+        self._lines = Lines(self.text)
+        self._refuse_bad()
 
     def document(self) -> Document:
         name = None
         start = self._current
         if start.kind == "NAME" and start.value in ("mutation", "subscription"):
             raise GraphqlSyntaxError(
-                f"The emulator answers queries only, not a {start.value}", start.line, start.column
+                f"The emulator answers queries only, not a {start.value}", *self._where(start)
             )
         if start.kind == "NAME" and start.value == "fragment":
             self._unsupported("named fragments")
@@ -190,8 +210,7 @@ class _Parser:
         if depth > MAX_DEPTH:
             raise GraphqlSyntaxError(
                 f"Query has too many nested selections (more than {MAX_DEPTH} levels)",
-                opening.line,
-                opening.column,
+                *self._where(opening),
             )
         selections: list[Selection] = [self._selection(depth)]
         while not self._at("}"):
@@ -210,18 +229,18 @@ class _Parser:
             elif self._current.kind == "NAME":
                 self._unsupported("named fragment spreads")
             self._no_directives()
-            return InlineFragment(condition, self._selection_set(depth + 1), start.line, start.column)
+            return InlineFragment(condition, self._selection_set(depth + 1), *self._where(start))
         name = self._name()
         alias = None
         if self._at(":"):
             self._advance()
             alias, name = name, self._name()
-        arguments = self._arguments() if self._at("(") else MappingProxyType({})
+        arguments = self._arguments() if self._at("(") else _NO_ARGUMENTS
         self._no_directives()
         selections: tuple[Selection, ...] = ()
         if self._at("{"):
             selections = self._selection_set(depth + 1)
-        return Field(name, alias, arguments, selections, start.line, start.column)
+        return Field(name, alias, arguments, selections, *self._where(start))
 
     def _arguments(self) -> Mapping[str, Value]:
         self._expect("(")
@@ -230,9 +249,7 @@ class _Parser:
             key = self._current
             name = self._name()
             if name in arguments:
-                raise GraphqlSyntaxError(
-                    f'There can be only one argument named "{name}"', key.line, key.column
-                )
+                raise GraphqlSyntaxError(f'There can be only one argument named "{name}"', *self._where(key))
             self._expect(":")
             arguments[name] = self._value()
         self._advance()
@@ -281,7 +298,7 @@ class _Parser:
         return self._advance().value
 
     def _at(self, punct: str) -> bool:
-        return self._current.kind == "PUNCT" and self._current.text == punct
+        return self._current.text == punct  # no other kind of token is spelt like a punctuator
 
     def _expect(self, punct: str) -> Token:
         if not self._at(punct):
@@ -291,28 +308,45 @@ class _Parser:
     def _advance(self) -> Token:
         token = self._current
         if token.kind != "EOF":
-            self._current = next(self._tokens)
+            self._index += 1
+            self._current = self._tokens[self._index]
+            self._refuse_bad()
         return token
+
+    def _refuse_bad(self) -> None:
+        token = self._current
+        if token.kind != "BAD":
+            return
+        line, column = self._where(token)
+        where = f"at [{line}, {column}]"
+        message = (
+            f"Parse error on an unterminated string or a bad escape {where}"
+            if token.text == '"'
+            else f"Parse error on {json.dumps(token.text)} (UNKNOWN_CHAR) {where}"
+        )
+        raise GraphqlSyntaxError(message, line, column)
+
+    def _where(self, token: Token) -> tuple[int, int]:
+        return self._lines.where(token.position)
 
     def _fail(self, token: Token | None = None) -> NoReturn:
         token = token or self._current
+        line, column = self._where(token)
         if token.kind == "EOF":
             raise GraphqlSyntaxError(
-                f"Parse error on end of input (unexpected end of document) at [{token.line}, {token.column}]",
-                token.line,
-                token.column,
+                f"Parse error on end of input (unexpected end of document) at [{line}, {column}]",
+                line,
+                column,
             )
         kind = _PUNCT_NAMES.get(token.text, "PUNCT") if token.kind == "PUNCT" else token.kind
         shown = token.text if len(token.text) <= 40 else token.text[:37] + "..."
-        raise GraphqlSyntaxError(
-            f'Parse error on "{shown}" ({kind}) at [{token.line}, {token.column}]', token.line, token.column
-        )
+        raise GraphqlSyntaxError(f'Parse error on "{shown}" ({kind}) at [{line}, {column}]', line, column)
 
     def _unsupported(self, what: str) -> NoReturn:
         token = self._current
+        line, column = self._where(token)
         raise GraphqlSyntaxError(
-            f'Parse error on "{token.text}": the emulator does not support {what} '
-            f"at [{token.line}, {token.column}]",
-            token.line,
-            token.column,
+            f'Parse error on "{token.text}": the emulator does not support {what} at [{line}, {column}]',
+            line,
+            column,
         )
