@@ -26,9 +26,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, TableValuedAlias, bindparam, func, insert, select, update
+from sqlalchemy import (
+    VARCHAR,
+    Connection,
+    String,
+    Table,
+    TableValuedAlias,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.types import TypeEngine
 
 
 def conflict_insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
@@ -47,13 +59,15 @@ def insert_rows(
     *,
     update: Sequence[str] = (),
 ) -> None:
-    """Insert `rows` (each with the same keys, each key once); a row whose `key` is in `table` already is
-    left as it is, or has its `update` columns set from the row."""
+    """Insert `rows` (each with the same keys); a row whose `key` is in `table` already is left as it is,
+    or has its `update` columns set from the row. A key given twice: its first row inserted, its last one
+    the update, on both backends (as SQLite's executemany does it)."""
     if not rows:
         return
     names = _names(table, rows)
     if connection.dialect.name == "postgresql":
-        source = _unnested(table, names, rows)
+        # PostgreSQL refuses to update one row twice in one statement (a CardinalityViolation)
+        source = _unnested(table, names, _last_of_each(rows, key) if update else rows)
         statement: postgresql.Insert | sqlite.Insert = postgresql.insert(table).from_select(
             names, select(*source.c)
         )
@@ -75,7 +89,7 @@ def update_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if key not in names:
         raise ValueError(f"{table.name}: rows without their key {key!r}")
     if connection.dialect.name == "postgresql":
-        source = _unnested(table, names, rows)
+        source = _unnested(table, names, _last_of_each(rows, key))  # as the executemany: the last row wins
         chosen = {name: source.c[name] for name in names if name != key}
         connection.execute(update(table).values(chosen).where(table.c[key] == source.c[key]))
         return
@@ -87,10 +101,23 @@ def update_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
 def _unnested(table: Table, names: list[str], rows: Sequence[Mapping[str, Any]]) -> TableValuedAlias:
     """The rows as one table-valued parameter list: `unnest(array, array, …) AS new(name, name, …)`."""
     arrays = [
-        bindparam(name, [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type))
+        bindparam(name, [row[name] for row in rows], type_=postgresql.ARRAY(_unbounded(table.c[name].type)))
         for name in names
     ]
     return func.unnest(*arrays).table_valued(*names).render_derived(name="new")
+
+
+def _unbounded(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The column's type without its length: the arrays are cast to their type (`::VARCHAR(255)[]`), and
+    an explicit cast cuts a longer string silently, where the column's own check refuses it, as an
+    INSERT's value is refused."""
+    if type(column_type) in (String, VARCHAR) and getattr(column_type, "length", None) is not None:
+        return String()
+    return column_type
+
+
+def _last_of_each(rows: Sequence[Mapping[str, Any]], key: str) -> list[Mapping[str, Any]]:
+    return list({row[key]: row for row in rows}.values())
 
 
 def _names(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from distscout.store.bulk import append_rows, insert_rows, update_rows
 from distscout.store.schema import capture_bodies, http_cache, repos, scan_runs
@@ -186,3 +186,51 @@ def test_update_rows_sets_each_rows_columns_by_its_key(database_url: str) -> Non
         update_rows(connection, repos, [{"archived": True}], "id")
     with pytest.raises(StatementError, match="naive"), engine.begin() as connection:
         update_rows(connection, repos, [{"id": 1, "distribution_last_run": datetime(2026, 12, 4)}], "id")
+
+
+def test_a_key_twice_is_inserted_first_and_updated_last_on_both_backends(database_url: str) -> None:
+    """PostgreSQL refuses to update one row twice in one statement; SQLite's executemany takes each row in
+    turn: both keep a key's first row when inserting and its last row when updating."""
+    engine = tracked(database_url, ["a/one"], Clock())
+    later = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [body("a", b"x")], "digest")
+        twice = [cache_row("k1", '"first"'), cache_row("k1", '"last"', later)]
+        insert_rows(connection, http_cache, twice, "key_hash", update=("etag", "stored_at"))
+        insert_rows(
+            connection, http_cache, [cache_row("k2", '"first"'), cache_row("k2", '"last"')], "key_hash"
+        )
+        insert_rows(connection, http_cache, twice, "key_hash", update=("etag", "stored_at"))
+        update_rows(
+            connection, repos, [{"id": 1, "owner_type": "User"}, {"id": 1, "owner_type": "Org"}], "id"
+        )
+    with engine.connect() as connection:
+        rows = connection.execute(select(http_cache.c.key_hash, http_cache.c.etag, http_cache.c.stored_at))
+        assert sorted(tuple(row) for row in rows) == [("k1", '"last"', later), ("k2", '"first"', NOW)]
+        assert connection.execute(select(repos.c.owner_type)).scalar_one() == "Org"
+
+
+def test_a_value_too_long_for_its_column_is_never_cut(database_url: str) -> None:
+    """The arrays are cast to a type; an explicit cast to `VARCHAR(255)` cuts silently where an INSERT's
+    value is refused. PostgreSQL refuses it as it refuses an INSERT's; SQLite keeps it whole (it has no
+    lengths): never a shortened ETag or branch stored as if it were the answer."""
+    engine = tracked(database_url, ["a/one"], Clock())
+    long_etag, long_branch = '"' + "e" * 600 + '"', "b" * 300  # columns of 500 and 255
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [body("a", b"x")], "digest")
+    for write in (
+        lambda c: insert_rows(c, http_cache, [cache_row("k1", long_etag)], "key_hash"),
+        lambda c: insert_rows(c, http_cache, [cache_row("k1", long_etag)], "key_hash", update=("etag",)),
+        lambda c: update_rows(c, repos, [{"id": 1, "default_branch": long_branch}], "id"),
+    ):
+        if postgres:
+            with pytest.raises(DataError, match="too long"), engine.begin() as connection:
+                write(connection)
+        else:
+            with engine.begin() as connection:
+                write(connection)
+    with engine.connect() as connection:
+        etags = connection.execute(select(http_cache.c.etag)).scalars().all()
+        branch = connection.execute(select(repos.c.default_branch)).scalar_one()
+    assert (etags, branch) == (([], None) if postgres else ([long_etag], long_branch))
