@@ -55,6 +55,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -165,10 +166,13 @@ class _KeptOpen(httpx.AsyncBaseTransport):
 class _NoConditionalCache:
     """The seed sent no conditional requests: nothing is remembered, so every answer is a full 200."""
 
-    async def lookup(self, key: str) -> CachedAnswer | None:
+    async def lookup(self, key: str, *, newer_than: datetime | None = None) -> CachedAnswer | None:
         return None
 
     def store(self, key: str, answer: CachedAnswer) -> None:
+        pass
+
+    def share(self, key: str) -> None:
         pass
 
 

@@ -25,11 +25,17 @@ class CachedAnswer:
 
 
 class ConditionalCache(Protocol):
-    async def lookup(self, key: str) -> CachedAnswer | None:
-        """Async, so a store-backed cache can answer many concurrent lookups with one query."""
+    async def lookup(self, key: str, *, newer_than: datetime | None = None) -> CachedAnswer | None:
+        """Async, so a store-backed cache can answer many concurrent lookups with one query. `newer_than`:
+        a copy held here that was stored before then is read again from where the fleet shares answers
+        (another process may have stored a newer one); the newest found is the answer."""
         ...
 
     def store(self, key: str, answer: CachedAnswer) -> None: ...
+
+    def share(self, key: str) -> None:
+        """`key`'s answer written where the rest of the fleet reads it now, not with the next batch."""
+        ...
 
 
 class MemoryConditionalCache:
@@ -40,11 +46,14 @@ class MemoryConditionalCache:
         self._max = max_bytes
         self._size = 0
 
-    async def lookup(self, key: str) -> CachedAnswer | None:
-        answer = self._entries.get(key)
+    async def lookup(self, key: str, *, newer_than: datetime | None = None) -> CachedAnswer | None:
+        answer = self._entries.get(key)  # one process's: there is nowhere else a newer one could be
         if answer is not None:
             self._entries.move_to_end(key)
         return answer
+
+    def share(self, key: str) -> None:
+        pass  # nothing to share it with
 
     def store(self, key: str, answer: CachedAnswer) -> None:
         previous = self._entries.pop(key, None)

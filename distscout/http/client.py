@@ -77,6 +77,9 @@ class Fetched:
     redirected_from: str | None = None
     elapsed: float = 0.0
     credential: str = ""  # the label of the token it went out with (http/tokens.py), never the token
+    age: float = (
+        0.0  # seconds since it arrived, when another process of the fleet stored it (a memo's window)
+    )
 
     @property
     def ok(self) -> bool:
@@ -244,7 +247,7 @@ class UpstreamClient:
         expected: _Expected,
     ) -> Fetched:
         now = datetime.fromtimestamp(self.clock.wall(), UTC)
-        kept = await self.cache.lookup(key)
+        kept = await self.cache.lookup(key, newer_than=now - timedelta(seconds=seconds))
         if (
             kept is not None
             and kept.stored_at is not None
@@ -293,7 +296,8 @@ class UpstreamClient:
             lambda: self._shared_or_asked(path, params, seconds, _Expected(miss, expect_json), scope=scope),
         )
         if fetched.outcome.is_answer:  # failures are never remembered
-            self._memo[key] = (self.clock.monotonic() + seconds, fetched)
+            # a window from when the answer arrived: one another process stored has spent part of it
+            self._memo[key] = (self.clock.monotonic() + seconds - fetched.age, fetched)
             if len(self._memo) > MEMO_ENTRIES:
                 self._memo.pop(next(iter(self._memo)))
         return fetched
@@ -308,15 +312,21 @@ class UpstreamClient:
         scope: str | None,
     ) -> Fetched:
         """The answer another process of the fleet stored within `seconds` (its conditional cache entry),
-        else the request: an owner's listing is asked once a window fleet-wide, not once per machine."""
-        stored = (
-            await self.cache.lookup(self._question_key(path, params)) if self.config.conditional else None
-        )
+        else the request: an owner's listing is asked once a window fleet-wide, not once per machine.
+
+        Only for a process that could have asked it itself: one with a token known to have `scope` (a
+        machine whose tokens cannot read Packages says `not_visible`, not another machine's listing). An
+        answer it asks is written for the fleet at once, not with the next batch of cached answers."""
+        key = self._question_key(path, params)
         now = datetime.fromtimestamp(self.clock.wall(), UTC)
+        window = timedelta(seconds=seconds)
+        # a copy this process holds from before the window is read again: another may have a newer one
+        stored = await self.cache.lookup(key, newer_than=now - window) if self.config.conditional else None
         if (
             stored is not None
             and stored.stored_at is not None
-            and now - stored.stored_at < timedelta(seconds=seconds)
+            and now - stored.stored_at < window
+            and self.tokens.known_to_have(scope)
         ):
             data = _json_or_none(stored.body) if expected.json else None
             if data is not None or not expected.json:
@@ -328,13 +338,16 @@ class UpstreamClient:
                     body=stored.body,
                     data=data,
                     from_cache=True,
+                    age=max(0.0, (now - stored.stored_at).total_seconds()),
                 )
         fetched = await self.request(
             "GET", path, params=params, miss_statuses=expected.miss, expect_json=expected.json, scope=scope
         )
-        if stored is not None and fetched.ok and fetched.status == 304:  # confirmed: a new window for all
-            renewed = datetime.fromtimestamp(self.clock.wall(), UTC)
-            self.cache.store(self._question_key(path, params), replace(stored, stored_at=renewed))
+        if fetched.ok and self.config.conditional:
+            if stored is not None and fetched.status == 304:  # confirmed: a new window for all
+                renewed = datetime.fromtimestamp(self.clock.wall(), UTC)
+                self.cache.store(key, replace(stored, stored_at=renewed))
+            self.cache.share(key)
         return fetched
 
     async def request(
@@ -472,6 +485,8 @@ class UpstreamClient:
             "credential": call.credential.label if call.credential is not None else "",
         }
         cached = call.cached
+        credential = call.credential or self.tokens.credentials[0]
+        credential.observe_scopes(response.headers)  # a 304 says them too: a rescan learns them as well
         if response.status_code == 304:
             if cached is None:  # an answer to a question we did not ask: never read it as "empty"
                 return Fetched(Outcome.TRANSIENT, error="unsolicited 304 (no cached body)", **common)
@@ -480,8 +495,6 @@ class UpstreamClient:
             return Fetched(
                 Outcome.OK, body=cached.body, data=_json_or_none(cached.body), from_cache=True, **common
             )
-        credential = call.credential or self.tokens.credentials[0]
-        credential.observe_scopes(response.headers)
         rate_limited = credential.rate.observe(response.status_code, response.headers, self.clock)
         if response.status_code in (403, 429) and _secondary_limit(body):  # not "no permission"
             credential.rate.secondary_limit(response.headers, self.clock)

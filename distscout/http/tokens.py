@@ -93,6 +93,15 @@ class TokenPool:
             return max(ready, key=lambda c: (_left(c), -c.requests))
         return min(able, key=lambda c: c.delay(clock, points))
 
+    def known_to_have(self, scope: str | None) -> bool:
+        """Whether a usable token of the pool is known to have `scope` (said in `x-oauth-scopes`): what
+        this process could be answered itself, so an answer another process stored may stand for it."""
+        if scope is None:
+            return True
+        return any(
+            c.token and not c.refused and c.scopes is not None and scope in c.scopes for c in self.credentials
+        )
+
     def refuse(self, credential: Credential) -> bool:
         """`credential` was answered as bad credentials: True when another token is left to send with."""
         if not credential.token:

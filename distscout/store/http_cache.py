@@ -45,11 +45,12 @@ class StoreConditionalCache:
         self._asked: dict[str, list[asyncio.Future[CachedAnswer | None]]] = {}
         self._busy: set[asyncio.Task[None]] = set()  # reads and flushes running in threads
 
-    async def lookup(self, key: str) -> CachedAnswer | None:
+    async def lookup(self, key: str, *, newer_than: datetime | None = None) -> CachedAnswer | None:
         """The cached answer for `key`. Lookups made in one turn of the event loop (a burst of scans
-        reaching the same stage together) are answered by one query: one statement, not one each."""
-        answer = self._memory.get(key) or self._pending.get(key)
-        if answer is not None:
+        reaching the same stage together) are answered by one query: one statement, not one each.
+        `newer_than`: a copy held in this process from before then is read again from the database."""
+        answer = self._local(key)
+        if answer is not None and (newer_than is None or _stored_since(answer, newer_than)):
             return answer
         loop = asyncio.get_running_loop()
         if not self._asked:
@@ -79,12 +80,17 @@ class StoreConditionalCache:
                     else:
                         future.set_exception(exc)
             return
-        for key, answer in found.items():
-            self._remember(key, answer)
+        newest: dict[str, CachedAnswer | None] = {}
+        for key in asked:
+            local, read = self._local(key), found.get(key)
+            if read is not None and (local is None or not _stored_since(local, read.stored_at)):
+                self._remember(key, read)  # never an older copy in place of a newer one not yet written
+                local = read
+            newest[key] = local
         for key, futures in asked.items():
             for future in futures:
                 if not future.done():
-                    future.set_result(found.get(key))
+                    future.set_result(newest[key])
 
     def _read(self, keys: list[str]) -> dict[str, CachedAnswer]:
         by_hash = {_hash(key): key for key in keys}
@@ -113,6 +119,12 @@ class StoreConditionalCache:
             pending, self._pending = self._pending, {}
             self._in_background(lambda: self._write_in_thread(pending))
 
+    def share(self, key: str) -> None:
+        """Write `key`'s buffered answer now (in a thread), for the other processes of the fleet."""
+        answer = self._pending.pop(key, None)
+        if answer is not None:
+            self._in_background(lambda: self._write_in_thread({key: answer}))
+
     async def _write_in_thread(self, pending: dict[str, CachedAnswer]) -> None:
         try:
             await asyncio.to_thread(self._write, pending)
@@ -123,11 +135,15 @@ class StoreConditionalCache:
 
     async def aflush(self) -> None:
         """Store every buffered answer, and wait for the reads and writes under way (on close)."""
-        while self._busy:
-            await asyncio.gather(*self._busy, return_exceptions=True)
+        await self.settled()
         pending, self._pending = self._pending, {}
         if pending:
             await self._write_in_thread(pending)  # a cache: a write that fails on close is said, not raised
+
+    async def settled(self) -> None:
+        """Wait for the reads and writes under way; buffered answers stay buffered."""
+        while self._busy:
+            await asyncio.gather(*self._busy, return_exceptions=True)
 
     def flush(self) -> None:
         """Store every buffered answer now, from outside an event loop."""
@@ -156,6 +172,9 @@ class StoreConditionalCache:
             ]
             insert_rows(connection, http_cache, rows, "key_hash", update=_ANSWER_COLUMNS)
 
+    def _local(self, key: str) -> CachedAnswer | None:
+        return self._memory.get(key) or self._pending.get(key)
+
     def _remember(self, key: str, answer: CachedAnswer) -> None:
         self._memory[key] = answer
         if len(self._memory) > MEMORY_ENTRIES:
@@ -164,3 +183,8 @@ class StoreConditionalCache:
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _stored_since(answer: CachedAnswer, moment: datetime | None) -> bool:
+    """Whether `answer` was stored at `moment` or later (one that does not say when: not)."""
+    return moment is None or (answer.stored_at is not None and answer.stored_at >= moment)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import stamina
 
-from distscout.http import Outcome, UpstreamClient, UpstreamConfig
+from distscout.http import MemoryConditionalCache, Outcome, UpstreamClient, UpstreamConfig
 from distscout.http.clock import FakeClock
 from distscout.repos import parse_repo_ref
 from distscout.sources import github_packages
@@ -20,7 +20,7 @@ from distscout.sources.github_packages import OWNER_LISTING_MEMO
 from distscout.store.engine import open_engine
 from distscout.store.http_cache import StoreConditionalCache
 from distscout.store.repos import list_repos
-from distscout.upstreams import build_upstreams
+from distscout.upstreams import Upstreams, build_upstreams
 from distscout.worker.batch import BatchScan
 from tests.emulator.fixtures import EmulatorFactory
 from tests.sources.helpers import registry_of, settings_for, upstreams_for
@@ -97,12 +97,24 @@ async def _listings_by_another_process(
 ) -> tuple[Any, int]:
     """`github_packages.collect` for `repo` from a process of its own (its own clients and cache, the
     fleet's database): the result, and the listings the emulator answered meanwhile."""
-    before = _listings(server)
-    upstreams = build_upstreams(settings_for(server), clock=clock, cache=StoreConditionalCache(engine))
+    upstreams = await _a_process(server, engine, clock)
     try:
-        result = await github_packages.collect(upstreams.github, parse_repo_ref(repo), "Organization")
+        return await _list(upstreams, server, repo)
     finally:
         await upstreams.aclose()  # its cache written to the database, as a worker's is
+
+
+async def _a_process(server: Any, engine: Any, clock: FakeClock) -> Upstreams:
+    """A worker process's clients and cache on the fleet's database, after its first GitHub request (a
+    scan's metadata or contents): it knows its token's scopes, as a process does by its first listing."""
+    upstreams = build_upstreams(settings_for(server), clock=clock, cache=StoreConditionalCache(engine))
+    assert (await upstreams.github.get("/repos/acme/r0")).ok
+    return upstreams
+
+
+async def _list(upstreams: Upstreams, server: Any, repo: str) -> tuple[Any, int]:
+    before = _listings(server)
+    result = await github_packages.collect(upstreams.github, parse_repo_ref(repo), "Organization")
     return result, _listings(server) - before
 
 
@@ -138,3 +150,73 @@ async def test_an_owners_listing_is_asked_once_a_window_by_the_whole_fleet(
     _fourth, asked = await _listings_by_another_process(server, engine, clock, "acme/r1")
     assert asked == 0, "a 304 confirmed the listing: the fleet reuses it for another window"
     engine.dispose()
+
+
+async def test_long_running_processes_see_each_others_listings_within_the_window(
+    database_url: str, emulator_factory: EmulatorFactory
+) -> None:
+    """Workers run for days: a process that holds an owner's listing from an earlier window reads the one
+    another process stored since, and an answer a process asks is in the database at once (not with its
+    next batch of cached answers). Nothing is closed or flushed between the steps."""
+    server = emulator_factory(_owner_with_packages())
+    engine = open_engine(database_url)
+    clock = FakeClock(datetime.now(UTC).timestamp())
+    a, b = await _a_process(server, engine, clock), await _a_process(server, engine, clock)
+    caches = [cache for cache in (a.cache, b.cache) if isinstance(cache, StoreConditionalCache)]
+
+    async def lists(upstreams: Upstreams) -> int:
+        result, asked = await _list(upstreams, server, "acme/r0")
+        assert result.outcome is Outcome.OK
+        assert [r.package_name for r in registry_of(result, "acme/r0")] == ["@acme/widget"]
+        for cache in caches:
+            await cache.settled()  # the writes under way land; what is only buffered stays buffered
+        return asked
+
+    try:
+        assert await lists(a) == PACKAGE_TYPES
+        clock.advance(OWNER_LISTING_MEMO / 2)
+        assert await lists(b) == 0, "a's listing was written at once"
+        clock.advance(OWNER_LISTING_MEMO)  # past both memos and the stored answers' window
+        assert await lists(b) == PACKAGE_TYPES, "b asks again (304s), and renews the window for the fleet"
+        clock.advance(OWNER_LISTING_MEMO / 2)
+        assert await lists(a) == 0, "a's own copy is from the last window: it reads b's renewal"
+        # a's memo runs to the end of b's window, not a whole window from when a read it
+        clock.advance(OWNER_LISTING_MEMO / 2 + 1)
+        assert await lists(a) == PACKAGE_TYPES
+    finally:
+        await a.aclose()
+        await b.aclose()
+        engine.dispose()
+
+
+async def test_a_process_whose_token_cannot_read_packages_never_reuses_anothers_listing() -> None:
+    """Another machine's listing stands for this one only if this one could have been answered: a token
+    known to lack `read:packages` asks itself, and is told `not_visible`, not another machine's packages."""
+    cache, clock = MemoryConditionalCache(), FakeClock(datetime.now(UTC).timestamp())  # the fleet's cache
+
+    def machine(scopes: str, listing: httpx.Response) -> UpstreamClient:
+        async def answer(request: httpx.Request) -> httpx.Response:
+            said = {"x-oauth-scopes": scopes, "etag": '"1"'}
+            if request.url.path.endswith("/packages"):
+                return httpx.Response(listing.status_code, json=listing.json(), headers=said)
+            return httpx.Response(200, json={"name": "r0"}, headers=said)
+
+        config = UpstreamConfig(name="github", base_url="https://api.github.test", token=scopes)
+        return UpstreamClient(config, clock=clock, cache=cache, transport=httpx.MockTransport(answer))
+
+    able = machine(
+        "repo, read:packages", httpx.Response(200, json=[{"name": "widget", "package_type": "npm"}])
+    )
+    unable = machine("repo", httpx.Response(403, json={"message": "need read:packages"}))
+    try:
+        for client in (able, unable):  # each learns its token's scopes from its first request
+            assert (await client.get("/repos/acme/r0")).ok
+        listed = await github_packages.collect(able, parse_repo_ref("acme/r0"), "Organization")
+        assert listed.outcome is Outcome.OK
+        assert any(b"widget" in capture.body for capture in listed.captures)
+        refused = await github_packages.collect(unable, parse_repo_ref("acme/r0"), "Organization")
+        assert refused.outcome is Outcome.NOT_VISIBLE, "its own answer, not the other machine's listing"
+        assert not any(b"widget" in capture.body for capture in refused.captures)
+    finally:
+        await able.aclose()
+        await unable.aclose()
