@@ -1,4 +1,5 @@
-"""CPU per request of the upstream client: httpx's own pool against the aiohttp transport it runs over.
+"""CPU per request of the upstream client: httpx's own pool against the aiohttp transport it runs over,
+and distscout's `UpstreamClient.get` over that transport (its retries, breaker, tokens, conditional cache).
 
     .venv/bin/python bench/http_client.py [--requests 4000] [--concurrency 16] [--connections 8]
 
@@ -20,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
+from distscout.http import UpstreamClient, UpstreamConfig
+from distscout.http.clock import SystemClock
 from distscout.http.transport import AiohttpTransport
 
 BODY = (
@@ -66,6 +69,29 @@ async def measure(transport: httpx.AsyncBaseTransport | None, url: str, options:
         return (time.process_time() - started) / int(options.requests) * 1000
 
 
+async def measure_client(url: str, options: argparse.Namespace) -> float:
+    config = UpstreamConfig(
+        name="bench", base_url=url, token="bench-token", max_connections=options.connections
+    )
+    client = UpstreamClient(config, clock=SystemClock())
+    gate = asyncio.Semaphore(options.concurrency)
+
+    async def one(n: int) -> None:
+        async with gate:
+            answer = await client.get(
+                f"/v3/projects/github.com%2Fo%2Fr{n}:packageversions", params={"n": "1"}
+            )
+            assert answer.ok
+
+    try:
+        await asyncio.gather(*(one(n) for n in range(200)))
+        started = time.process_time()
+        await asyncio.gather(*(one(n) for n in range(options.requests)))
+        return (time.process_time() - started) / int(options.requests) * 1000
+    finally:
+        await client.aclose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=4000)
@@ -84,6 +110,8 @@ def main() -> None:
         ):
             cpu = asyncio.run(measure(transport, url, options))
             print(f"{name:28} {cpu:.3f} ms of CPU per request ({options.concurrency} at once)")
+        cpu = asyncio.run(measure_client(url, options))
+        print(f"{'UpstreamClient.get':28} {cpu:.3f} ms of CPU per request ({options.concurrency} at once)")
     finally:
         server.terminate()
 

@@ -386,16 +386,22 @@ class UpstreamClient:
         return fetched
 
     async def _with_retries(self, call: _Call) -> Fetched:
+        fetched = await self._attempt(call)
+        if not _retryable(fetched):
+            return fetched
+        # Retried by stamina from here: its backoff, its attempts, the one made counted as its first. Most
+        # calls need no retry, and setting stamina up costs more CPU than the rest of a request's own work.
+        failed: Fetched | None = fetched
         try:
             async for attempt in stamina.retry_context(
                 on=_Retry, attempts=self.config.attempts, timeout=None, wait_initial=0.5, wait_max=10.0
             ):
                 with attempt:
+                    if failed is not None:
+                        first, failed = failed, None
+                        raise _Retry(first)
                     fetched = await self._attempt(call)
-                    if (
-                        fetched.outcome is Outcome.TRANSIENT
-                        and fetched.error != "rate limited: wait too long"
-                    ):
+                    if _retryable(fetched):
                         raise _Retry(fetched)
                     return fetched
         except _Retry as exhausted:
@@ -450,9 +456,10 @@ class UpstreamClient:
         headers = call.headers
         if call.credential is not None and call.credential.token:
             headers = {**headers, "Authorization": f"Bearer {call.credential.token}"}
-        request = self._http.build_request(
-            call.method, call.path, params=call.params or None, headers=headers, json=call.json_body
-        )
+        # The whole URL parsed once: httpx parses a path and its params two more times as it joins them.
+        query = f"?{httpx.QueryParams(call.params)}" if call.params else ""
+        url = httpx.URL(self._url(call.path) + query)
+        request = self._http.build_request(call.method, url, headers=headers, json=call.json_body)
         response = await self._http.send(request, stream=True)
         try:
             declared = response.headers.get("content-length", "")
@@ -533,6 +540,11 @@ class UpstreamClient:
     def _secrets(self) -> tuple[str, ...]:
         secret = (self.config.secret_header[1],) if self.config.secret_header else ()
         return (*self.tokens.secrets(), *secret)
+
+
+def _retryable(fetched: Fetched) -> bool:
+    """A transient failure worth another attempt now (a long rate-limit wait is the scheduler's)."""
+    return fetched.outcome is Outcome.TRANSIENT and fetched.error != "rate limited: wait too long"
 
 
 def _secondary_limit(body: bytes) -> bool:
