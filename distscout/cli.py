@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from distscout import __version__
 from distscout.commands import (
@@ -38,7 +37,7 @@ from distscout.commands import (
     stats,
     tables,
 )
-from distscout.commands.common import WideOption, count
+from distscout.commands.common import LineConsole, WideOption, count
 
 if TYPE_CHECKING:
     from distscout.manifests.checkout import CheckoutScan
@@ -56,8 +55,8 @@ app.add_typer(
 )
 for _module in (repos, scan, stats, export, integrity, serve, admin, demo, doctor):
     _module.register(app)
-_out = Console(highlight=False)
-_err = Console(stderr=True, highlight=False)
+_out = LineConsole(highlight=False)
+_err = LineConsole(stderr=True, highlight=False)
 
 EXIT_USAGE = 2
 

@@ -5,6 +5,7 @@ Registry rows and manifest declarations both go through these, so an orphan chec
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -57,6 +58,7 @@ def normalize_name(ecosystem: str, name: str) -> str:
     return _NORMALIZERS.get(ecosystem, _exact)(name.strip())
 
 
+@functools.lru_cache(maxsize=16_384)  # a name is asked for several times a scan; packageurl is slow
 def purl_for(ecosystem: str, name: str, registry_url: str | None = None) -> str | None:
     """A package URL without version for `name` in `ecosystem`; None where no purl can be formed.
     `registry_url`: a registry other than the ecosystem's default (GitHub Packages, GitLab's), as the purl's

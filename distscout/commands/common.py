@@ -21,8 +21,23 @@ if TYPE_CHECKING:
     from distscout.app import Application
     from distscout.config import Settings
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+class LineConsole(Console):
+    """rich's Console, wrapping long lines only on a terminal: to a pipe, a file or a daemon's journal each
+    message stays one line however long (rich would cut it at 80 columns, splitting a fleet worker's log
+    lines), and is written without the cost of wrapping it."""
+
+    @property  # rich sets an attribute; a property decides it at each print
+    def soft_wrap(self) -> bool:
+        return self._soft_wrap or not self.is_terminal
+
+    @soft_wrap.setter
+    def soft_wrap(self, value: bool) -> None:
+        self._soft_wrap = value
+
+
+out = LineConsole(highlight=False)
+err = LineConsole(stderr=True, highlight=False)
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
