@@ -53,8 +53,11 @@ def create_store_engine(url: str, *, pool_size: int = STORE_CONNECTIONS // 2) ->
     # A server that does not answer at all (a host gone mid-failover) fails a connection in 10 s, not in the
     # two minutes of TCP's own retries: the daemon then waits for it (worker/outage.py), and stops when told.
     timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+    # Text in UTF-8 whatever the server's default: a database created without a locale (SQL_ASCII) sends
+    # bytes otherwise, and the driver's first query failed as a TypeError, not as the encoding it is.
+    connect_args = {**timeout, "client_encoding": "UTF8"}
     engine = create_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, connect_args=timeout
+        parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, connect_args=connect_args
     )
     event.listen(engine, "connect", _postgresql_session)
     return engine
@@ -72,6 +75,7 @@ def open_engine(url: str, *, migrate: bool = True, pool_size: int = STORE_CONNEC
     """An engine on `url`, migrated to the newest schema unless `migrate` is false."""
     engine = create_store_engine(url, pool_size=pool_size)
     try:
+        _refuse_other_encodings(engine)
         if migrate and not at_newest_revision(engine):
             from distscout.store.migrate import upgrade  # noqa: PLC0415 - lazy: Alembic only to migrate
 
@@ -84,6 +88,22 @@ def open_engine(url: str, *, migrate: bool = True, pool_size: int = STORE_CONNEC
         shown = make_url(engine.url).render_as_string(hide_password=True)
         raise StoreError(f"cannot use the database {shown}: {_reason(exc)}") from None
     return engine
+
+
+def _refuse_other_encodings(engine: Engine) -> None:
+    """A PostgreSQL database must store UTF-8: in SQL_ASCII nothing is checked and `lower()` leaves non-ASCII
+    names as they are; in LATIN1 and the like a name outside it fails mid-scan. Said before anything runs."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        encoding = connection.execute(text("SHOW server_encoding")).scalar_one()
+    if str(encoding).upper() not in ("UTF8", "UTF-8"):
+        engine.dispose()
+        shown = make_url(engine.url).render_as_string(hide_password=True)
+        raise StoreError(
+            f"cannot use the database {shown}: its encoding is {encoding}, and distscout stores text as "
+            "UTF-8; create it with ENCODING 'UTF8' (createdb -E UTF8 -T template0)"
+        )
 
 
 def at_newest_revision(engine: Engine) -> bool:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from tests.cli.helpers import PASSWORD, UNREACHABLE, one_error_line, run
+from tests.databases import PostgresServer, connect_args
 
 COMMANDS = [
     ["repos", "add", "acme/widget"],
@@ -81,3 +85,32 @@ def test_durations_are_finite_and_bounded(variable: str, value: str, monkeypatch
     """Infinity or 1e12 days would overflow a timedelta in the middle of a scan: refused on the way in."""
     monkeypatch.setenv(f"DISTSCOUT_{variable}", value)
     one_error_line(run(["scan", "--due"], code=2), f"configuration: {variable.lower()}: Input should be")
+
+
+@pytest.mark.parametrize("encoding", ["SQL_ASCII", "LATIN1"])
+def test_a_database_not_in_utf8_is_refused_in_one_line(
+    encoding: str, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server initialised without a locale makes its databases SQL_ASCII (a bare `initdb`, a container
+    without LANG): the driver then got bytes, and every command failed as an unexpected TypeError."""
+    name = f"{postgres_server.prefix}{encoding.lower()}"
+    admin = psycopg.connect(**connect_args(postgres_server.url), autocommit=True)
+    created = sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE 'C' LC_CTYPE 'C'")
+    admin.execute(created.format(sql.Identifier(name), sql.Literal(encoding)))
+    url = postgres_server.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        monkeypatch.setenv("DISTSCOUT_DATABASE_URL", url)
+        for args in (["repos", "list"], ["migrate"]):
+            line = one_error_line(
+                run(args, code=1), "cannot use the database", f"encoding is {encoding}", "UTF8"
+            )
+            password = postgres_server.url.password
+            assert not password or str(password) not in line
+        with psycopg.connect(**connect_args(make_url(url))) as connection:
+            tables = connection.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchone()
+        assert tables == (0,), "nothing was created in it"
+    finally:
+        admin.close()
+        postgres_server.drop_database(url)
