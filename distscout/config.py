@@ -155,11 +155,20 @@ class Settings(BaseSettings):
             raise ValueError("holds no token (comma-separated; leave it unset for none)")
         return tokens
 
+    @field_validator("github_token", "github_tokens")
+    @classmethod
+    def _expanded(cls, value: Any) -> Any:
+        tokens = value if isinstance(value, tuple) else (value,) if value is not None else ()
+        for token in tokens:
+            _refuse_unexpanded(token.get_secret_value())
+        return value
+
     @field_validator("github_tokens_file")
     @classmethod
     def _readable_tokens_file(cls, value: Path | None) -> Path | None:
         if value is not None:
-            read_token_file(value)  # raises ValueError saying what is wrong
+            for token in read_token_file(value):  # raises ValueError saying what is wrong
+                _refuse_unexpanded(token)
         return value
 
     def github_token_pool(self) -> tuple[str, ...]:
@@ -209,6 +218,16 @@ def _forges(github_api_url: str, gitlab_api_url: str, instances: tuple[str, ...]
     """Built once per configuration, not once per scan (every scan asks which forge a repository is on)."""
     public = (forges.github(github_api_url), forges.gitlab(gitlab_api_url))
     return public + tuple(self_hosted_gitlab(base) for base in instances)
+
+
+def _refuse_unexpanded(token: str) -> None:
+    """A `$` is in no GitHub token: it is a variable left as written (podman-compose 1.0 passes
+    `${GITHUB_TOKENS:-}` on as it is), which GitHub would refuse on every request as bad credentials."""
+    if "$" in token:
+        raise ValueError(
+            "holds a '$': an environment variable that was not expanded (podman-compose 1.0 leaves "
+            "${VAR:-} as written); set the token itself, or leave the setting unset for none"
+        )
 
 
 def read_token_file(path: Path) -> tuple[str, ...]:

@@ -45,10 +45,12 @@ def parses(arguments: list[str]) -> None:
 
 
 def settings_of(environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings as a process with only `environment` reads them (compose's `${X:-}` given as unset)."""
+    """Settings as a process with only `environment` reads them (compose's `${X}` given as unset)."""
     for key in [key for key in os.environ if key.startswith(PREFIX) and key != "DISTSCOUT_CONFIG"]:
         monkeypatch.delenv(key)  # (DISTSCOUT_CONFIG stays: the tests' own, that no user's file is read)
-    given = {key: re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value)) for key, value in environment.items()}
+    given = {
+        key: re.sub(r"\$\{[A-Z_]+(?::-([^}]*))?\}", r"\1", str(value)) for key, value in environment.items()
+    }
     unknown = {key for key in given if key.startswith(PREFIX)} - {
         PREFIX + name.upper() for name in Settings.model_fields
     }
@@ -72,6 +74,14 @@ def test_the_compose_services_run_commands_and_settings_distscout_accepts(
     assert web.allowed_hosts == ("localhost", "127.0.0.1")
     published = services["web"]["ports"][0].rsplit(":", 1)[-1]
     assert int(published) == Settings().port, "the web listens where the port is published"
+
+
+def test_the_compose_file_uses_no_default_podman_compose_leaves_unexpanded() -> None:
+    """podman-compose 1.0 (Debian 12's) passes `${VAR:-}` on as written: the workers then sent the text
+    `${GITHUB_TOKENS:-}` to GitHub as their token (seen running this file with it)."""
+    text = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
+    uncommented = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    assert not re.search(r"\$\{\w+:-\}", uncommented)
 
 
 def test_the_containerfile_installs_from_the_lock_and_runs_a_worker() -> None:

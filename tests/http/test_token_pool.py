@@ -169,6 +169,7 @@ async def test_requests_in_flight_stay_under_githubs_hundred_per_token() -> None
         (b"", "holds no token"),
         (b"# only a comment\n\n   \n", "holds no token"),
         (b"\xff\xfe\x00binary", "is not UTF-8 text"),
+        (b"ghp_one\n$GITHUB_TOKEN_TWO\n", "not expanded"),
         (None, "cannot read the GitHub tokens file"),  # a directory
     ],
 )
@@ -186,6 +187,25 @@ def test_a_bad_tokens_file_is_a_one_line_error(
     assert "\n" not in str(raised.value)
     if content is not None:
         assert path.read_bytes() == content, "the file is only read"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DISTSCOUT_GITHUB_TOKENS", "${GITHUB_TOKENS:-}"),  # as podman-compose 1.0 passes it on
+        ("DISTSCOUT_GITHUB_TOKENS", "ghp_one,$GITHUB_TOKEN_TWO"),
+        ("DISTSCOUT_GITHUB_TOKEN", "${GITHUB_TOKEN}"),
+        ("GITHUB_TOKEN", "$TOKEN"),
+    ],
+)
+def test_a_variable_left_unexpanded_is_a_one_line_error_not_a_token(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """GitHub would answer it 401 on every request: said at start, naming the setting, not the value."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=r"(?i)token\w*: holds a '\$': an environment variable") as raised:
+        load_settings()
+    assert "\n" not in str(raised.value) and "GITHUB_TOKEN_TWO" not in str(raised.value)
 
 
 async def test_a_revoked_token_in_the_pool_costs_one_request_not_evidence(
