@@ -77,9 +77,8 @@ class Fetched:
     redirected_from: str | None = None
     elapsed: float = 0.0
     credential: str = ""  # the label of the token it went out with (http/tokens.py), never the token
-    age: float = (
-        0.0  # seconds since it arrived, when another process of the fleet stored it (a memo's window)
-    )
+    # seconds since it arrived, when another process of the fleet stored it (what is left of a memo's window)
+    age: float = 0.0
 
     @property
     def ok(self) -> bool:
