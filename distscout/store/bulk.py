@@ -27,7 +27,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    VARCHAR,
     Connection,
     String,
     Table,
@@ -40,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 def conflict_insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
@@ -60,14 +59,14 @@ def insert_rows(
     update: Sequence[str] = (),
 ) -> None:
     """Insert `rows` (each with the same keys); a row whose `key` is in `table` already is left as it is,
-    or has its `update` columns set from the row. A key given twice: its first row inserted, its last one
-    the update, on both backends (as SQLite's executemany does it)."""
+    or has its `update` columns set from the row. A key given twice: its first row inserted, then its
+    `update` columns set from its last row, on both backends (as SQLite's executemany does it)."""
     if not rows:
         return
     names = _names(table, rows)
     if connection.dialect.name == "postgresql":
         # PostgreSQL refuses to update one row twice in one statement (a CardinalityViolation)
-        source = _unnested(table, names, _last_of_each(rows, key) if update else rows)
+        source = _unnested(table, names, _one_of_each(rows, key, update) if update else rows)
         statement: postgresql.Insert | sqlite.Insert = postgresql.insert(table).from_select(
             names, select(*source.c)
         )
@@ -89,7 +88,7 @@ def update_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if key not in names:
         raise ValueError(f"{table.name}: rows without their key {key!r}")
     if connection.dialect.name == "postgresql":
-        source = _unnested(table, names, _last_of_each(rows, key))  # as the executemany: the last row wins
+        source = _unnested(table, names, _one_of_each(rows, key, names))  # as the executemany: the last wins
         chosen = {name: source.c[name] for name in names if name != key}
         connection.execute(update(table).values(chosen).where(table.c[key] == source.c[key]))
         return
@@ -110,14 +109,35 @@ def _unnested(table: Table, names: list[str], rows: Sequence[Mapping[str, Any]])
 def _unbounded(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
     """The column's type without its length: the arrays are cast to their type (`::VARCHAR(255)[]`), and
     an explicit cast cuts a longer string silently, where the column's own check refuses it, as an
-    INSERT's value is refused."""
-    if type(column_type) in (String, VARCHAR) and getattr(column_type, "length", None) is not None:
+    INSERT's value is refused. Any string type with a length becomes a plain `VARCHAR` (a bare `CHAR` in a
+    cast is `CHAR(1)`); a decorated one keeps its bind processing over an unbounded string."""
+    if isinstance(column_type, TypeDecorator):
+        inner = column_type.impl_instance
+        if not isinstance(inner, String) or inner.length is None:
+            return column_type
+        decorated = column_type.copy()
+        decorated.impl = String()
+        decorated.__dict__.pop("impl_instance", None)  # memoised from the bounded one
+        return decorated
+    if isinstance(column_type, String) and column_type.length is not None:
         return String()
     return column_type
 
 
-def _last_of_each(rows: Sequence[Mapping[str, Any]], key: str) -> list[Mapping[str, Any]]:
-    return list({row[key]: row for row in rows}.values())
+def _one_of_each(
+    rows: Sequence[Mapping[str, Any]], key: str, updated: Sequence[str]
+) -> list[Mapping[str, Any]]:
+    """A row a key, as an executemany leaves it: the key's first row, with its `updated` columns taken
+    from its last row (the first row inserts; each later one updates those columns)."""
+    first: dict[Any, Mapping[str, Any]] = {}
+    last: dict[Any, Mapping[str, Any]] = {}
+    for row in rows:
+        first.setdefault(row[key], row)
+        last[row[key]] = row
+    return [
+        row if last[k] is row else {**row, **{name: last[k][name] for name in updated}}
+        for k, row in first.items()
+    ]
 
 
 def _names(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import CHAR, Column, MetaData, String, Table, TypeDecorator, Unicode, select
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from distscout.store.bulk import append_rows, insert_rows, update_rows
@@ -118,13 +118,15 @@ def test_insert_rows_fails_as_an_insert_would(database_url: str) -> None:
         insert_rows(connection, capture_bodies, [{**body("a", b"x"), "nonsense": 1}], "digest")
 
 
-def cache_row(key: str, etag: str, stored_at: datetime = NOW) -> dict[str, object]:
+def cache_row(
+    key: str, etag: str, stored_at: datetime = NOW, content_type: str = "application/json"
+) -> dict[str, object]:
     return {
         "key_hash": key,
         "request_key": f"https://api.example/{key}",
         "etag": etag,
         "digest": "a",
-        "content_type": "application/json",
+        "content_type": content_type,
         "link": "",
         "status": 200,
         "stored_at": stored_at,
@@ -190,12 +192,13 @@ def test_update_rows_sets_each_rows_columns_by_its_key(database_url: str) -> Non
 
 def test_a_key_twice_is_inserted_first_and_updated_last_on_both_backends(database_url: str) -> None:
     """PostgreSQL refuses to update one row twice in one statement; SQLite's executemany takes each row in
-    turn: both keep a key's first row when inserting and its last row when updating."""
+    turn: both keep a key's first row when inserting, with the updated columns of its last row (and the
+    other columns of the first: `content_type` is not one of the updated ones)."""
     engine = tracked(database_url, ["a/one"], Clock())
     later = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
     with engine.begin() as connection:
         insert_rows(connection, capture_bodies, [body("a", b"x")], "digest")
-        twice = [cache_row("k1", '"first"'), cache_row("k1", '"last"', later)]
+        twice = [cache_row("k1", '"first"'), cache_row("k1", '"last"', later, content_type="text/plain")]
         insert_rows(connection, http_cache, twice, "key_hash", update=("etag", "stored_at"))
         insert_rows(
             connection, http_cache, [cache_row("k2", '"first"'), cache_row("k2", '"last"')], "key_hash"
@@ -205,8 +208,17 @@ def test_a_key_twice_is_inserted_first_and_updated_last_on_both_backends(databas
             connection, repos, [{"id": 1, "owner_type": "User"}, {"id": 1, "owner_type": "Org"}], "id"
         )
     with engine.connect() as connection:
-        rows = connection.execute(select(http_cache.c.key_hash, http_cache.c.etag, http_cache.c.stored_at))
-        assert sorted(tuple(row) for row in rows) == [("k1", '"last"', later), ("k2", '"first"', NOW)]
+        columns = (
+            http_cache.c.key_hash,
+            http_cache.c.etag,
+            http_cache.c.stored_at,
+            http_cache.c.content_type,
+        )
+        rows = connection.execute(select(*columns))
+        assert sorted(tuple(row) for row in rows) == [
+            ("k1", '"last"', later, "application/json"),
+            ("k2", '"first"', NOW, "application/json"),
+        ]
         assert connection.execute(select(repos.c.owner_type)).scalar_one() == "Org"
 
 
@@ -234,3 +246,41 @@ def test_a_value_too_long_for_its_column_is_never_cut(database_url: str) -> None
         etags = connection.execute(select(http_cache.c.etag)).scalars().all()
         branch = connection.execute(select(repos.c.default_branch)).scalar_one()
     assert (etags, branch) == (([], None) if postgres else ([long_etag], long_branch))
+
+
+class Shouted(TypeDecorator[str]):
+    """A decorated, bounded string: its bind processing must survive the arrays' cast."""
+
+    impl = String(5)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        return None if value is None else value.upper()
+
+
+def test_every_bounded_string_type_is_refused_when_too_long_and_kept_whole_when_not(
+    database_url: str,
+) -> None:
+    """A bare `CHAR` in a cast is `CHAR(1)` and a decorated type carries its own length: each is cast
+    unbounded, so the column's check decides, as for an INSERT's value."""
+    engine = tracked(database_url, [], Clock())
+    table = Table(
+        "bulk_types",
+        MetaData(),
+        Column("key", String(10), primary_key=True),
+        Column("code", CHAR(3), nullable=False),
+        Column("name", Unicode(4), nullable=False),
+        Column("label", Shouted(), nullable=False),
+    )
+    table.create(engine)
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as connection:
+        insert_rows(connection, table, [{"key": "a", "code": "abc", "name": "wxyz", "label": "hello"}], "key")
+        update_rows(connection, table, [{"key": "a", "code": "def", "label": "world"}], "key")
+    for too_long in ({"code": "abcd"}, {"name": "vwxyz"}, {"label": "hello!"}):
+        row = {"key": "b", "code": "abc", "name": "wxyz", "label": "hello"} | too_long
+        if postgres:
+            with pytest.raises(DataError, match="too long"), engine.begin() as connection:
+                insert_rows(connection, table, [row], "key", update=("code",))
+    with engine.connect() as connection:
+        assert [tuple(r) for r in connection.execute(select(table))] == [("a", "def", "wxyz", "WORLD")]
