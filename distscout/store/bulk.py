@@ -57,10 +57,12 @@ def insert_rows(
     key: str,
     *,
     update: Sequence[str] = (),
+    unless_newer: str | None = None,
 ) -> None:
     """Insert `rows` (each with the same keys); a row whose `key` is in `table` already is left as it is,
-    or has its `update` columns set from the row. A key given twice: its first row inserted, then its
-    `update` columns set from its last row, on both backends (as SQLite's executemany does it)."""
+    or has its `update` columns set from the row — unless its `unless_newer` column is later than the
+    row's. A key given twice: its first row inserted, then its `update` columns set from its last row, on
+    both backends (as SQLite's executemany does it)."""
     if not rows:
         return
     names = _names(table, rows)
@@ -75,7 +77,9 @@ def insert_rows(
         statement, parameters = sqlite.insert(table), rows
     if update:
         chosen = {name: statement.excluded[name] for name in update}
-        connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=chosen), parameters)
+        kept = None if unless_newer is None else table.c[unless_newer] <= statement.excluded[unless_newer]
+        upsert = statement.on_conflict_do_update(index_elements=[key], set_=chosen, where=kept)
+        connection.execute(upsert, parameters)
     else:
         connection.execute(statement.on_conflict_do_nothing(index_elements=[key]), parameters)
 

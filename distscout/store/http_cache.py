@@ -68,6 +68,7 @@ class StoreConditionalCache:
         asked, self._asked = self._asked, {}
         try:
             found = await asyncio.to_thread(self._read, list(asked))
+            newest = self._newest(list(asked), found)
         except Exception as exc:  # noqa: BLE001 — every waiter gets the error; none may hang
             # The database away: a cache that cannot be read is a miss (the request goes out in full).
             missed = unavailable(exc, self._engine)
@@ -80,17 +81,23 @@ class StoreConditionalCache:
                     else:
                         future.set_exception(exc)
             return
-        newest: dict[str, CachedAnswer | None] = {}
-        for key in asked:
-            local, read = self._local(key), found.get(key)
-            if read is not None and (local is None or not _stored_since(local, read.stored_at)):
-                self._remember(key, read)  # never an older copy in place of a newer one not yet written
-                local = read
-            newest[key] = local
         for key, futures in asked.items():
             for future in futures:
                 if not future.done():
                     future.set_result(newest[key])
+
+    def _newest(self, keys: list[str], found: dict[str, CachedAnswer]) -> dict[str, CachedAnswer | None]:
+        """For each key, the newer of this process's copy and the database's, which it keeps."""
+        newest: dict[str, CachedAnswer | None] = {}
+        for key in keys:
+            local, read = self._local(key), found.get(key)
+            if read is not None and (local is None or not _stored_since(local, read.stored_at)):
+                self._remember(key, read)  # never an older copy in place of a newer one not yet written
+                if local is not None and self._pending.get(key) is local:
+                    del self._pending[key]  # nor written over the newer one at the next flush
+                local = read
+            newest[key] = local
+        return newest
 
     def _read(self, keys: list[str]) -> dict[str, CachedAnswer]:
         by_hash = {_hash(key): key for key in keys}
@@ -170,7 +177,10 @@ class StoreConditionalCache:
                 }
                 for (key, answer), digest in zip(ordered, digests, strict=True)
             ]
-            insert_rows(connection, http_cache, rows, "key_hash", update=_ANSWER_COLUMNS)
+            # another process may have stored a newer answer since this one was buffered: it stays
+            insert_rows(
+                connection, http_cache, rows, "key_hash", update=_ANSWER_COLUMNS, unless_newer="stored_at"
+            )
 
     def _local(self, key: str) -> CachedAnswer | None:
         return self._memory.get(key) or self._pending.get(key)

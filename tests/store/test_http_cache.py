@@ -179,3 +179,34 @@ async def test_a_kept_404_round_trips_with_its_status_and_time(database_url: str
     found = await StoreConditionalCache(engine).lookup("kept:https://x/p")
     engine.dispose()
     assert found is not None and (found.status, found.stored_at, found.etag) == (404, stored_at, "")
+
+
+async def test_an_older_buffered_answer_never_replaces_a_newer_one_stored_by_another_process(
+    database_url: str,
+) -> None:
+    """Two processes, one database: the one holding an older copy in its buffer reads the newer copy the
+    other stored (its window renewed), and neither its next flush nor a flush that never read it puts
+    the older copy back."""
+    from datetime import UTC, datetime
+
+    from distscout.http.cache import CachedAnswer
+    from distscout.store.engine import open_engine
+
+    engine = open_engine(database_url)
+    earlier, later = datetime(2026, 12, 5, 9, 0, tzinfo=UTC), datetime(2026, 12, 5, 9, 10, tzinfo=UTC)
+    old, new = (
+        CachedAnswer('"old"', b"[1]", stored_at=earlier),
+        CachedAnswer('"new"', b"[2]", stored_at=later),
+    )
+    reading, blind = StoreConditionalCache(engine), StoreConditionalCache(engine)
+    reading.store("https://x/listing", old)
+    blind.store("https://x/listing", old)
+    other = StoreConditionalCache(engine)
+    other.store("https://x/listing", new)
+    other.flush()
+    assert await reading.lookup("https://x/listing", newer_than=later) == new
+    reading.flush()
+    blind.flush()
+    found = await StoreConditionalCache(engine).lookup("https://x/listing")
+    engine.dispose()
+    assert found == new
