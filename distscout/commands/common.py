@@ -25,15 +25,26 @@ if TYPE_CHECKING:
 class LineConsole(Console):
     """rich's Console, wrapping long lines only on a terminal: to a pipe, a file or a daemon's journal each
     message stays one line however long (rich would cut it at 80 columns, splitting a fleet worker's log
-    lines), and is written without the cost of wrapping it."""
+    lines), and is written without the cost of wrapping it. A terminal is a real one: `FORCE_COLOR` or
+    `TTY_COMPATIBLE` (set by CI systems and container logs to keep colours) make rich treat a pipe as a
+    terminal, and its lines must stay whole all the same."""
 
     @property  # rich sets an attribute; a property decides it at each print
     def soft_wrap(self) -> bool:
-        return self._soft_wrap or not self.is_terminal
+        return self._soft_wrap or not self._at_a_terminal()
 
     @soft_wrap.setter
     def soft_wrap(self, value: bool) -> None:
         self._soft_wrap = value
+
+    def _at_a_terminal(self) -> bool:
+        if self._force_terminal is not None:  # the caller's explicit force_terminal
+            return self._force_terminal
+        isatty = getattr(self.file, "isatty", None)
+        try:
+            return bool(isatty and isatty())
+        except ValueError:  # a closed file
+            return False
 
 
 out = LineConsole(highlight=False)

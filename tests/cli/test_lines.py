@@ -30,3 +30,14 @@ def test_an_explicit_choice_is_kept() -> None:
     console = LineConsole(file=sink, highlight=False, width=40, force_terminal=True, soft_wrap=True)
     console.print(MESSAGE, markup=False)
     assert sink.getvalue().count("\n") == 1
+
+
+def test_a_pipe_that_asks_for_colours_keeps_its_lines_whole() -> None:
+    """FORCE_COLOR and TTY_COMPATIBLE (CI systems, container logs) make rich call a pipe a terminal:
+    colours, but no wrapping."""
+    for environ in ({"FORCE_COLOR": "1"}, {"TTY_COMPATIBLE": "1"}):
+        sink = io.StringIO()
+        console = LineConsole(file=sink, width=40, _environ=environ)
+        console.print(f"[bold]{MESSAGE}[/bold]")
+        assert console.is_terminal, "rich's own view: colours"
+        assert "\x1b[1m" in sink.getvalue() and sink.getvalue().count("\n") == 1, environ
