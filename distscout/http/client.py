@@ -456,8 +456,13 @@ class UpstreamClient:
         if call.credential is not None and call.credential.token:
             headers = {**headers, "Authorization": f"Bearer {call.credential.token}"}
         # The whole URL parsed once: httpx parses a path and its params two more times as it joins them.
-        query = f"?{httpx.QueryParams(call.params)}" if call.params else ""
-        url = httpx.URL(self._url(call.path) + query)
+        # A path holding its own query (or a fragment) has the params merged into it, as httpx would.
+        if not call.params:
+            url = httpx.URL(self._url(call.path))
+        elif "?" in call.path or "#" in call.path:
+            url = httpx.URL(self._url(call.path)).copy_merge_params(call.params)
+        else:
+            url = httpx.URL(f"{self._url(call.path)}?{httpx.QueryParams(call.params)}")
         request = self._http.build_request(call.method, url, headers=headers, json=call.json_body)
         response = await self._http.send(request, stream=True)
         try:

@@ -281,3 +281,26 @@ async def test_immutable_answers_need_no_request_once_cached() -> None:
     assert len(seen) == 1 and again.from_cache and again.data == first.data
     fresh = await client.get("/git/blobs/def", immutable=True)
     assert fresh.ok and len(seen) == 2, "nothing cached: asked as usual"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "sent"),
+    [
+        ("/x", None, "https://api.upstream.test/x"),
+        ("/x", {"q": "a b&c", "page": "2"}, "https://api.upstream.test/x?q=a+b%26c&page=2"),
+        (
+            "/v3/systems/npm/packages/%40s%2Fp",
+            {"v": "1"},
+            "https://api.upstream.test/v3/systems/npm/packages/%40s%2Fp?v=1",
+        ),
+        ("/search?per_page=100", {"page": "2"}, "https://api.upstream.test/search?per_page=100&page=2"),
+    ],
+)
+async def test_the_url_sent_is_the_path_with_its_params(
+    path: str, params: dict[str, str] | None, sent: str
+) -> None:
+    """Parsed once, as one string: a quoted path stays quoted, params are encoded, and a path that holds
+    its own query has the params merged into it (as httpx's own joining did)."""
+    handler, seen = _sequence(httpx.Response(200, json={}))
+    await _client(handler).get(path, params=params)
+    assert str(seen[0].url) == sent
