@@ -456,7 +456,8 @@ class UpstreamClient:
         if call.credential is not None and call.credential.token:
             headers = {**headers, "Authorization": f"Bearer {call.credential.token}"}
         # The whole URL parsed once: httpx parses a path and its params two more times as it joins them.
-        # A path holding its own query (or a fragment) has the params merged into it, as httpx would.
+        # A path holding its own query (or a fragment) has the params merged into it (httpx's own joining
+        # replaced that query; no caller sends one: a next-page link's query is split off first).
         if not call.params:
             url = httpx.URL(self._url(call.path))
         elif "?" in call.path or "#" in call.path:

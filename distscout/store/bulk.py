@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Enum,
     String,
     Table,
     TableValuedAlias,
@@ -66,6 +67,9 @@ def insert_rows(
     if not rows:
         return
     names = _names(table, rows)
+    if unless_newer is not None and len({row[key] for row in rows}) < len(rows):
+        # which of the key's rows is kept would differ: SQLite takes them in turn, one statement cannot
+        raise ValueError(f"{table.name}: a key given twice with unless_newer")
     if connection.dialect.name == "postgresql":
         # PostgreSQL refuses to update one row twice in one statement (a CardinalityViolation)
         source = _unnested(table, names, _one_of_each(rows, key, update) if update else rows)
@@ -114,16 +118,21 @@ def _unbounded(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
     """The column's type without its length: the arrays are cast to their type (`::VARCHAR(255)[]`), and
     an explicit cast cuts a longer string silently, where the column's own check refuses it, as an
     INSERT's value is refused. Any string type with a length becomes a plain `VARCHAR` (a bare `CHAR` in a
-    cast is `CHAR(1)`); a decorated one keeps its bind processing over an unbounded string."""
+    cast is `CHAR(1)`); a decorated one keeps its bind processing over an unbounded string. An `Enum` (a
+    `String` to SQLAlchemy) keeps its type: PostgreSQL assigns no `VARCHAR` to an enum column."""
     if isinstance(column_type, TypeDecorator):
         inner = column_type.impl_instance
-        if not isinstance(inner, String) or inner.length is None:
+        if not isinstance(inner, String) or isinstance(inner, Enum) or inner.length is None:
             return column_type
         decorated = column_type.copy()
         decorated.impl = String()
         decorated.__dict__.pop("impl_instance", None)  # memoised from the bounded one
         return decorated
-    if isinstance(column_type, String) and column_type.length is not None:
+    if (
+        isinstance(column_type, String)
+        and not isinstance(column_type, Enum)
+        and column_type.length is not None
+    ):
         return String()
     return column_type
 

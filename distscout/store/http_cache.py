@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
@@ -120,6 +121,8 @@ class StoreConditionalCache:
         return found
 
     def store(self, key: str, answer: CachedAnswer) -> None:
+        if answer.stored_at is None:  # stamped now: newer than any copy read back while it waits
+            answer = replace(answer, stored_at=datetime.now(UTC))
         self._remember(key, answer)
         self._pending[key] = answer
         if len(self._pending) >= FLUSH_EVERY:

@@ -300,7 +300,7 @@ async def test_the_url_sent_is_the_path_with_its_params(
     path: str, params: dict[str, str] | None, sent: str
 ) -> None:
     """Parsed once, as one string: a quoted path stays quoted, params are encoded, and a path that holds
-    its own query has the params merged into it (as httpx's own joining did)."""
+    its own query has the params merged into it (httpx's own joining replaced that query)."""
     handler, seen = _sequence(httpx.Response(200, json={}))
     await _client(handler).get(path, params=params)
     assert str(seen[0].url) == sent

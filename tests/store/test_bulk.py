@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import CHAR, Column, MetaData, String, Table, TypeDecorator, Unicode, select
+from sqlalchemy import CHAR, Column, Enum, MetaData, String, Table, TypeDecorator, Unicode, select
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from distscout.store.bulk import append_rows, insert_rows, update_rows
@@ -271,16 +271,30 @@ def test_every_bounded_string_type_is_refused_when_too_long_and_kept_whole_when_
         Column("code", CHAR(3), nullable=False),
         Column("name", Unicode(4), nullable=False),
         Column("label", Shouted(), nullable=False),
+        Column("kind", Enum("x", "y", name="bulk_kind"), nullable=False),  # a String, but no VARCHAR
     )
     table.create(engine)
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as connection:
-        insert_rows(connection, table, [{"key": "a", "code": "abc", "name": "wxyz", "label": "hello"}], "key")
-        update_rows(connection, table, [{"key": "a", "code": "def", "label": "world"}], "key")
+        first = {"key": "a", "code": "abc", "name": "wxyz", "label": "hello", "kind": "x"}
+        insert_rows(connection, table, [first], "key")
+        update_rows(connection, table, [{"key": "a", "code": "def", "label": "world", "kind": "y"}], "key")
     for too_long in ({"code": "abcd"}, {"name": "vwxyz"}, {"label": "hello!"}):
-        row = {"key": "b", "code": "abc", "name": "wxyz", "label": "hello"} | too_long
+        row = {"key": "b", "code": "abc", "name": "wxyz", "label": "hello", "kind": "x"} | too_long
         if postgres:
             with pytest.raises(DataError, match="too long"), engine.begin() as connection:
                 insert_rows(connection, table, [row], "key", update=("code",))
     with engine.connect() as connection:
-        assert [tuple(r) for r in connection.execute(select(table))] == [("a", "def", "wxyz", "WORLD")]
+        assert [tuple(r) for r in connection.execute(select(table))] == [("a", "def", "wxyz", "WORLD", "y")]
+    table.drop(engine)
+
+
+def test_a_key_twice_with_unless_newer_is_refused(database_url: str) -> None:
+    """Which of a key's rows is kept would differ between SQLite's rows in turn and one statement."""
+    engine = tracked(database_url, [], Clock())
+    later = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [body("a", b"x")], "digest")
+    twice = [cache_row("k1", '"first"', later), cache_row("k1", '"last"')]
+    with pytest.raises(ValueError, match="twice"), engine.begin() as connection:
+        insert_rows(connection, http_cache, twice, "key_hash", update=("etag",), unless_newer="stored_at")

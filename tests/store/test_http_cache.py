@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import stamina
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from distscout.emulator.server import EmulatorServer
 from distscout.store.http_cache import StoreConditionalCache
@@ -205,8 +205,36 @@ async def test_an_older_buffered_answer_never_replaces_a_newer_one_stored_by_ano
     other.store("https://x/listing", new)
     other.flush()
     assert await reading.lookup("https://x/listing", newer_than=later) == new
+    writes: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: writes.append(args[2]))
     reading.flush()
+    assert not any("INTO http_cache" in statement for statement in writes), "dropped from its buffer"
     blind.flush()
     found = await StoreConditionalCache(engine).lookup("https://x/listing")
     engine.dispose()
     assert found == new
+
+
+async def test_an_answer_stored_without_a_time_is_newer_than_any_copy_read_back(database_url: str) -> None:
+    """A fresh answer that does not say when it was stored is stamped as it is buffered: a copy of the
+    same key read from the database while it waits (stored earlier by another process) never takes its
+    place, and the flush writes it."""
+    from datetime import UTC, datetime, timedelta
+
+    from distscout.http.cache import CachedAnswer
+    from distscout.store.engine import open_engine
+
+    engine = open_engine(database_url)
+    other = StoreConditionalCache(engine)
+    other.store(
+        "https://x/fp", CachedAnswer('"old"', b"[1]", stored_at=datetime.now(UTC) - timedelta(minutes=1))
+    )
+    other.flush()
+    cache = StoreConditionalCache(engine)
+    cache.store("https://x/fp", CachedAnswer('"new"', b"[2]"))
+    found = await cache.lookup("https://x/fp", newer_than=datetime.now(UTC) + timedelta(days=1))  # a read
+    cache.flush()
+    stored = await StoreConditionalCache(engine).lookup("https://x/fp")
+    engine.dispose()
+    assert found is not None and found.etag == '"new"'
+    assert stored is not None and stored.etag == '"new"'
