@@ -121,20 +121,21 @@ def _unbounded(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
     cast is `CHAR(1)`); a decorated one keeps its bind processing over an unbounded string. An `Enum` (a
     `String` to SQLAlchemy) keeps its type: PostgreSQL assigns no `VARCHAR` to an enum column."""
     if isinstance(column_type, TypeDecorator):
-        inner = column_type.impl_instance
-        if not isinstance(inner, String) or isinstance(inner, Enum) or inner.length is None:
+        if not _bounded_string(column_type.impl_instance):
             return column_type
         decorated = column_type.copy()
         decorated.impl = String()
         decorated.__dict__.pop("impl_instance", None)  # memoised from the bounded one
         return decorated
-    if (
+    return String() if _bounded_string(column_type) else column_type
+
+
+def _bounded_string(column_type: TypeEngine[Any]) -> bool:
+    return (
         isinstance(column_type, String)
         and not isinstance(column_type, Enum)
         and column_type.length is not None
-    ):
-        return String()
-    return column_type
+    )
 
 
 def _one_of_each(

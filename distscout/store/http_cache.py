@@ -162,7 +162,6 @@ class StoreConditionalCache:
             self._write(pending)
 
     def _write(self, pending: dict[str, CachedAnswer]) -> None:
-        now = datetime.now(UTC)
         ordered = sorted(pending.items(), key=lambda item: _hash(item[0]))  # one lock order for all writers
         with self._engine.begin() as connection:
             # most are stored already, by the captures of the scans that fetched them
@@ -176,7 +175,7 @@ class StoreConditionalCache:
                     "content_type": answer.content_type,
                     "link": answer.link,
                     "status": answer.status,
-                    "stored_at": answer.stored_at or now,
+                    "stored_at": answer.stored_at,  # stamped by store()
                 }
                 for (key, answer), digest in zip(ordered, digests, strict=True)
             ]
