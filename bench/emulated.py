@@ -81,6 +81,23 @@ def cpu_seconds(pid: int | str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time a server process and its children have used so far (Linux /proc): the live children's own,
+    and the ones already ended that it waited for (PostgreSQL: the backends of closed connections)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            own_pid, _, rest = stat.read_text().partition(" (")
+        except OSError:  # ended meanwhile
+            continue
+        fields = rest.rpartition(")")[2].split()
+        if int(own_pid) == pid:
+            total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        elif int(fields[1]) == pid:  # ppid
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def busy_ticks() -> tuple[int, int, int]:
     """The machine's (busy, total, stolen) CPU ticks since boot, all cores (Linux /proc/stat). Stolen: time a
     virtual machine's cores were runnable but the hypervisor ran someone else (counted busy: no work of

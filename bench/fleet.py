@@ -14,8 +14,9 @@ once nothing is due: one process runs the settled cycle's integrity check over t
 the others exit. A daemon scanning on its cadence runs that check once a cycle, not once a scan. The emulator
 and the PostgreSQL server share the machine's cores with the workers, as they would not in a real fleet:
 each run also prints how busy the machine's cores were (from /proc/stat), the CPU a repository cost the
-worker processes and the emulator, and the rate every core busy at that cost would give — the ceiling: with
-the cores busy throughout, more processes cannot go faster here, whatever the claim protocol does.
+worker processes, the emulator and PostgreSQL, and the rate every core busy at that cost would give — the
+ceiling: with the cores busy throughout, more processes cannot go faster here, whatever the claim protocol
+does.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select
 
-from bench.emulated import busy_ticks, cpu_seconds, emulator_process
-from bench.pipeline import database
+from bench.emulated import busy_ticks, cpu_seconds, emulator_process, server_cpu_seconds
+from bench.pipeline import postgres_database
 from bench.worlds import write_world
 from distscout.repos import parse_repo_ref
 from distscout.store.engine import open_engine
@@ -64,11 +65,19 @@ def environment(urls: dict[str, str], url: str, workers: int) -> dict[str, str]:
 
 
 def run(
-    urls: dict[str, str], url: str, repos: int, processes: int, workers: int, *, profile: Path | None = None
+    urls: dict[str, str],
+    database: tuple[str, int],
+    repos: int,
+    processes: int,
+    workers: int,
+    *,
+    profile: Path | None = None,
 ) -> tuple[float, float, set[int], float]:
     """Seconds until every process exited, and until the last scan was stored; the scans-per-repository
-    counts seen; the share of the machine's cores that were busy. With `profile`, each process writes its
+    counts seen; the share of the machine's cores that were busy. `database`: its URL and its server's process
+    id (PostgreSQL's CPU is counted from it). With `profile`, each process writes its
     cProfile statistics (every thread's) there, as `N-processes-I.prof`."""
+    url, postmaster = database
     engine = open_engine(url)
     with engine.begin() as connection:
         refs = [parse_repo_ref(f"org{i % 97}/repo-{i:05}") for i in range(repos)]
@@ -81,7 +90,7 @@ def run(
     ]
     env = environment(urls, url, workers)
     ticks, children = busy_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    emulator = cpu_seconds(urls["EMULATOR_PID"])
+    emulator, postgres = cpu_seconds(urls["EMULATOR_PID"]), server_cpu_seconds(postmaster)
     started, wall_start = time.perf_counter(), datetime.now(UTC)
     # Each process's log goes to a file: a pipe read only after the first process exits filled up (a line
     # a scan; 64 KiB) and blocked the second process mid-write while it held its claims, and the first
@@ -114,11 +123,13 @@ def run(
     now = resource.getrusage(resource.RUSAGE_CHILDREN)
     workers_cpu = now.ru_utime + now.ru_stime - children.ru_utime - children.ru_stime
     share = busy / max(1, total)
+    time.sleep(0.5)  # the closed connections' backends exit, and their CPU reaches the postmaster's count
     print(
         f"  cores busy {share:.0%} of {os.cpu_count()} (stolen by the hypervisor "
         f"{stolen / max(1, total):.0%}); CPU a repository: worker processes "
         f"{workers_cpu / repos * 1000:.2f} ms, emulator "
-        f"{(cpu_seconds(urls['EMULATOR_PID']) - emulator) / repos * 1000:.2f} ms (the rest: PostgreSQL); "
+        f"{(cpu_seconds(urls['EMULATOR_PID']) - emulator) / repos * 1000:.2f} ms, PostgreSQL "
+        f"{(server_cpu_seconds(postmaster) - postgres) / repos * 1000:.2f} ms; "
         f"with every core busy at this cost: {repos / elapsed / max(share, 1e-9):.0f} repos/s",
         flush=True,
     )
@@ -158,9 +169,14 @@ def main() -> None:
         emulator_profile = None if options.profile is None else options.profile / "emulator.prof"
         with emulator_process(world, profile=emulator_profile) as urls:
             for processes in counts:
-                with database("postgresql", scratch) as url:
+                with postgres_database() as (url, postmaster):
                     elapsed, stored_by, per_repo, share = run(
-                        urls, url, options.repos, processes, options.workers, profile=options.profile
+                        urls,
+                        (url, postmaster),
+                        options.repos,
+                        processes,
+                        options.workers,
+                        profile=options.profile,
                     )
                 rate = options.repos / elapsed
                 scan_rates[processes] = max(scan_rates.get(processes, 0.0), options.repos / stored_by)

@@ -63,6 +63,13 @@ def database(backend: str, scratch: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{scratch / f'bench-{time.monotonic_ns()}.db'}"
         return
+    with postgres_database() as (url, _):
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[tuple[str, int]]:
+    """A database on a throwaway PostgreSQL server of its own; its URL, and the server's process id."""
     from tests.databases import Cluster, PostgresServer, find_bindir
 
     bindir = find_bindir()
@@ -73,7 +80,7 @@ def database(backend: str, scratch: Path) -> Iterator[str]:
     server = PostgresServer(url=cluster.url(), prefix="bench_")
     try:
         with server.database() as url:
-            yield url
+            yield url, int((cluster.data / "postmaster.pid").read_text().split()[0])
     finally:
         server.close()
         cluster.stop()
