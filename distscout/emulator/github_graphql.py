@@ -15,9 +15,10 @@ from typing import Any
 
 from distscout.emulator.budget import Limits, Window
 from distscout.emulator.github_common import github_error
+from distscout.emulator.graphql_cost import cost
 from distscout.emulator.graphql_parse import GraphqlSyntaxError, parse
 from distscout.emulator.graphql_resolve import Context, RateStatus, execute
-from distscout.emulator.graphql_schema import cost, validate
+from distscout.emulator.graphql_schema import fragments_of, validate
 from distscout.emulator.model import World
 from distscout.emulator.replies import Call, Reply, json_reply
 
@@ -54,10 +55,10 @@ def answer(call: Call, world: World, window: Window | None, limits: Limits) -> R
         return _errors(
             [{"message": problem.message, "locations": [{"line": problem.line, "column": problem.column}]}]
         )
-    problems = validate(document.selections)
+    problems = validate(document)
     if problems:
         return _errors(problems)
-    needed = cost(document.selections, limits.github_graphql_max_nodes)
+    needed = cost(document, limits.github_graphql_max_nodes)
     if needed.over_at is not None:
         message = (
             f"By the time this query traverses to the {needed.over_at} connection, it is requesting up to "
@@ -70,7 +71,7 @@ def answer(call: Call, world: World, window: Window | None, limits: Limits) -> R
         return _errors([{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}])
     window.used += points
     rate = RateStatus(points, window.limit, needed.nodes, window.remaining, window.used, window.reset_at)
-    context = Context(world, rate)
+    context = Context(world, rate, fragments_of(document))
     payload: dict[str, Any] = {"data": execute(document.selections, context)}
     if context.errors:
         payload["errors"] = context.errors

@@ -1,10 +1,12 @@
 """A small parser for the executable GraphQL subset distscout sends to GitHub (upstream-apis.md §3.7).
 
-One anonymous or named `query` (or a bare selection set): fields with an optional alias and arguments,
-nested selection sets, inline fragments `... on Type { }`, and argument values that are strings (JSON-style
+One anonymous or named `query` (or a bare selection set) and any named fragments (`fragment Name on Type
+{ }`, before or after it): fields with an optional alias and arguments, nested selection sets, inline
+fragments `... on Type { }`, fragment spreads `...Name`, and argument values that are strings (JSON-style
 escapes, or `\"\"\"block strings\"\"\"`), ints, floats, booleans, null, enums, lists and object literals.
-Commas are whitespace and `#` starts a comment. Variables, directives, named fragments, mutations and
+Commas are whitespace and `#` starts a comment. Variables, directives, a second operation, mutations and
 subscriptions are refused with a `GraphqlSyntaxError`, as is any query deeper or longer than the guards.
+How fragments and spreads fit together (defined, used, no cycle) is validation's (graphql_schema).
 """
 
 from __future__ import annotations
@@ -62,13 +64,30 @@ class InlineFragment:
     column: int
 
 
-Selection = Field | InlineFragment
+@dataclass(frozen=True, slots=True)
+class FragmentSpread:
+    name: str
+    line: int
+    column: int
+
+
+Selection = Field | InlineFragment | FragmentSpread
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentDefinition:
+    name: str
+    type_condition: str
+    selections: tuple[Selection, ...]
+    line: int
+    column: int
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
     name: str | None
     selections: tuple[Selection, ...]
+    fragments: tuple[FragmentDefinition, ...] = ()  # in document order; a name twice is validation's error
 
 
 class Token(NamedTuple):  # a tuple: the emulator makes a thousand for each batched query it answers
@@ -186,24 +205,45 @@ class _Parser:
         self._refuse_bad()
 
     def document(self) -> Document:
+        operation: tuple[str | None, tuple[Selection, ...]] | None = None
+        fragments: list[FragmentDefinition] = []
+        while operation is None or self._current.kind != "EOF":
+            start = self._current
+            if start.kind == "NAME" and start.value == "fragment":
+                fragments.append(self._fragment_definition())
+            elif operation is None:
+                operation = self._operation()
+            else:  # a second operation: GitHub would need an operationName to choose; distscout sends one
+                self._fail()
+        return Document(operation[0], operation[1], tuple(fragments))
+
+    def _operation(self) -> tuple[str | None, tuple[Selection, ...]]:
         name = None
         start = self._current
         if start.kind == "NAME" and start.value in ("mutation", "subscription"):
             raise GraphqlSyntaxError(
                 f"The emulator answers queries only, not a {start.value}", *self._where(start)
             )
-        if start.kind == "NAME" and start.value == "fragment":
-            self._unsupported("named fragments")
         if start.kind == "NAME" and start.value == "query":
             self._advance()
             if self._current.kind == "NAME":
                 name = self._advance().value
             if self._at("("):
                 self._unsupported("variables")
-        selections = self._selection_set(1)
-        if self._current.kind != "EOF":
+            self._no_directives()
+        return name, self._selection_set(1)
+
+    def _fragment_definition(self) -> FragmentDefinition:
+        start = self._advance()  # `fragment`
+        if self._current.kind == "NAME" and self._current.value == "on":
+            self._fail()  # `on` cannot name a fragment
+        name = self._name()
+        if self._current.kind != "NAME" or self._current.value != "on":
             self._fail()
-        return Document(name, selections)
+        self._advance()
+        condition = self._name()
+        self._no_directives()
+        return FragmentDefinition(name, condition, self._selection_set(1), *self._where(start))
 
     def _selection_set(self, depth: int) -> tuple[Selection, ...]:
         opening = self._expect("{")
@@ -227,7 +267,9 @@ class _Parser:
                 self._advance()
                 condition = self._name()
             elif self._current.kind == "NAME":
-                self._unsupported("named fragment spreads")
+                spread = self._advance().value
+                self._no_directives()
+                return FragmentSpread(spread, *self._where(start))
             self._no_directives()
             return InlineFragment(condition, self._selection_set(depth + 1), *self._where(start))
         name = self._name()

@@ -19,7 +19,15 @@ from typing import Any
 from urllib.parse import quote
 
 from distscout.emulator.github_common import node_id
-from distscout.emulator.graphql_parse import EnumValue, Field, InlineFragment, Selection, Value
+from distscout.emulator.graphql_parse import (
+    EnumValue,
+    Field,
+    FragmentDefinition,
+    FragmentSpread,
+    InlineFragment,
+    Selection,
+    Value,
+)
 from distscout.emulator.graphql_schema import INTERFACES, OBJECTS, SCALARS, FieldDef, possible_types
 from distscout.emulator.model import Release, Repo, World
 from distscout.emulator.replies import iso_seconds, stable_id
@@ -55,7 +63,17 @@ class RateStatus:
 class Context:
     world: World
     rate: RateStatus
+    fragments: Mapping[str, FragmentDefinition] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # The fields collected from one list of selections for one type, by the list's id: every entry of a
+    # tree, every release of a page is answered from the same list. The list is kept so its id stays its.
+    collected: dict[tuple[int, str], tuple[Sequence[Selection], dict[str, list[Field]]]] = field(
+        default_factory=dict
+    )
+    # The same, by the selections the list holds (each alias of a batch makes its own lists of one
+    # fragment's fields); the selections are the document's, alive while it runs.
+    by_content: dict[tuple[tuple[int, ...], str], dict[str, list[Field]]] = field(default_factory=dict)
+    inner: dict[int, list[Selection]] = field(default_factory=dict)  # selections under collected fields
 
 
 # -- what the resolvers hand each other ----------------------------------------------------------------------
@@ -123,7 +141,7 @@ def _object(
     selections: Sequence[Selection], type_name: str, value: Any, context: Context, path: Path
 ) -> dict[str, Any]:
     answer: dict[str, Any] = {}
-    for key, fields in _collect(selections, type_name).items():
+    for key, fields in _collected(selections, type_name, context).items():
         first = fields[0]
         if first.name == "__typename":
             answer[key] = type_name
@@ -142,7 +160,11 @@ def _object(
             )
             answer[key] = None
             continue
-        inner = [selection for each in fields for selection in each.selections]
+        inner = context.inner.get(id(fields))
+        if inner is None:  # the fields are the collected ones, kept in context.collected: their id is theirs
+            inner = context.inner[id(fields)] = [
+                selection for each in fields for selection in each.selections
+            ]
         answer[key] = _complete(result, OBJECTS[type_name][first.name], inner, context, here)
     return answer
 
@@ -160,18 +182,40 @@ def _one(value: Any, static_type: str, inner: list[Selection], context: Context,
     return _object(inner, concrete, value, context, path)
 
 
-def _collect(selections: Sequence[Selection], type_name: str) -> dict[str, list[Field]]:
-    """Fields by response key, fragments that apply to `type_name` merged in (GraphQL's CollectFields)."""
-    grouped: dict[str, list[Field]] = {}
+def _collected(selections: Sequence[Selection], type_name: str, context: Context) -> dict[str, list[Field]]:
+    known = context.collected.get((id(selections), type_name))
+    if known is not None:
+        return known[1]
+    content = (tuple(map(id, selections)), type_name)
+    grouped = context.by_content.get(content)
+    if grouped is None:
+        grouped = context.by_content[content] = {}
+        _collect(selections, type_name, context.fragments, grouped, set())
+    context.collected[id(selections), type_name] = (selections, grouped)
+    return grouped
+
+
+def _collect(
+    selections: Sequence[Selection],
+    type_name: str,
+    fragments: Mapping[str, FragmentDefinition],
+    grouped: dict[str, list[Field]],
+    spread: set[str],
+) -> None:
+    """Fields by response key, fragments that apply to `type_name` merged in, a named one once (GraphQL's
+    CollectFields)."""
     for selection in selections:
-        if isinstance(selection, InlineFragment):
+        if isinstance(selection, FragmentSpread):
+            fragment = fragments[selection.name]
+            if selection.name not in spread and type_name in possible_types(fragment.type_condition):
+                spread.add(selection.name)
+                _collect(fragment.selections, type_name, fragments, grouped, spread)
+        elif isinstance(selection, InlineFragment):
             condition = selection.type_condition
             if condition is None or type_name in possible_types(condition):
-                for key, fields in _collect(selection.selections, type_name).items():
-                    grouped.setdefault(key, []).extend(fields)
+                _collect(selection.selections, type_name, fragments, grouped, spread)
         else:
             grouped.setdefault(selection.key, []).append(selection)
-    return grouped
 
 
 def _type_of(value: Any) -> str:

@@ -1,16 +1,15 @@
 """The slice of GitHub's GraphQL schema the emulator answers, the static checks GitHub runs before it executes
-a query, and the query's cost in points (upstream-apis.md §3.7).
+a query (upstream-apis.md §3.7).
 
 Validation finds what graphql-ruby reports before execution: unknown fields, arguments and types, selections
 on scalars, objects without selections, wrongly typed argument values, connections without a valid
 `first`/`last` (1–100), and one response key (an alias) given to different fields or to one field with
-different arguments. Any of these: an `errors` list and no `data` (tests/contracts compares the refusals
-with graphql-core's over GitHub's published schema).
+different arguments; and the named fragments' rules (graphql_fragments), a fragment's type that does not
+exist, or a spread where its type cannot be. Any of these: an `errors` list and no `data` (tests/contracts
+compares the refusals with graphql-core's over GitHub's published schema). A fragment's fields are checked
+once, in its own type, however often it is spread.
 
-Cost, as GitHub counts it: every connection (a field taking `first`/`last`) needs one request for each node
-of the connections above it, i.e. the product of their `first`/`last` values; points are the sum divided by
-100, rounded, at least 1. Nodes: each connection may return up to that product times its own `first`; a
-query may ask for at most 500,000 (`Limits.github_graphql_max_nodes`).
+The query's cost in points is graphql_cost's.
 """
 
 from __future__ import annotations
@@ -19,7 +18,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from distscout.emulator.graphql_parse import EnumValue, Field, InlineFragment, Selection, Value
+from distscout.emulator.graphql_fragments import Located, check_fragments
+from distscout.emulator.graphql_parse import (
+    Document,
+    EnumValue,
+    Field,
+    FragmentDefinition,
+    FragmentSpread,
+    InlineFragment,
+    Selection,
+    Value,
+)
 
 MAX_PAGE = 100  # `first`/`last` bound on every connection
 
@@ -144,7 +153,7 @@ def possible_types(type_name: str) -> frozenset[str]:
     return INTERFACES[type_name][1] if type_name in INTERFACES else frozenset({type_name})
 
 
-def error(message: str, at: Field | InlineFragment, path: Iterable[str], code: str) -> dict[str, Any]:
+def error(message: str, at: Located, path: Iterable[str], code: str) -> dict[str, Any]:
     return {
         "message": message,
         "locations": [{"line": at.line, "column": at.column}],
@@ -153,24 +162,61 @@ def error(message: str, at: Field | InlineFragment, path: Iterable[str], code: s
     }
 
 
-def validate(selections: tuple[Selection, ...]) -> list[dict[str, Any]]:
+Fragments = Mapping[str, FragmentDefinition]
+
+
+def validate(document: Document) -> list[dict[str, Any]]:
     """Every static error in a query, in document order (empty when the query may run)."""
-    errors: list[dict[str, Any]] = []
-    _check_selections(selections, "Query", ["query"], errors)
+    fragments, errors = check_fragments(document)
+    if errors:
+        return errors
+    _check_selections(document.selections, "Query", ["query"], errors, fragments)
+    for fragment in fragments.values():
+        here = [f"fragment {fragment.name}"]
+        if _is_composite(fragment.type_condition):
+            _check_selections(fragment.selections, fragment.type_condition, here, errors, fragments)
+        else:
+            message = f"No such type {fragment.type_condition}, so it can't be a fragment condition"
+            errors.append(error(message, fragment, here, "undefinedType"))
     if not errors:  # fields that exist: can those answering under one key be merged?
-        _check_merging(selections, "Query", ["query"], errors)
+        _Merging(fragments, errors).check(document.selections, "Query", ["query"])
     return errors
 
 
-def _check_merging(
-    selections: Iterable[Selection], parent: str, path: list[str], errors: list[dict[str, Any]]
-) -> None:
+def fragments_of(document: Document) -> Fragments:
+    """A validated document's fragments by name."""
+    return {fragment.name: fragment for fragment in document.fragments}
+
+
+def _is_composite(type_name: str) -> bool:
+    return type_name in OBJECTS or type_name in INTERFACES
+
+
+class _Merging:
     """GraphQL's "fields can be merged" rule, as graphql-ruby reports it (`fieldConflict`): fields under one
     response key must be the same field with the same arguments, unless they sit on different object types
-    (fragments on Tree and Blob may both say `oid`); their selections are merged and checked in turn."""
-    by_key: dict[str, list[tuple[str, Field]]] = {}
-    _group(selections, parent, by_key)
-    for key, fields in by_key.items():
+    (fragments on Tree and Blob may both say `oid`); their selections are merged and checked in turn. A set
+    of selections met again (one fragment spread under every alias of a batch) is checked once."""
+
+    def __init__(self, fragments: Fragments, errors: list[dict[str, Any]]) -> None:
+        self.fragments = fragments
+        self.errors = errors
+        self.checked: set[tuple[str, tuple[int | str, ...]]] = set()
+
+    def check(
+        self, selections: list[Selection] | tuple[Selection, ...], parent: str, path: list[str]
+    ) -> None:
+        # a spread is known by its fragment's name, anything else by itself (alive as long as the document)
+        seen = (parent, tuple(s.name if isinstance(s, FragmentSpread) else id(s) for s in selections))
+        if seen in self.checked:
+            return
+        self.checked.add(seen)
+        by_key: dict[str, list[tuple[str, Field]]] = {}
+        self._group(selections, parent, by_key, set())
+        for key, fields in by_key.items():
+            self._check_key(key, fields, path)
+
+    def _check_key(self, key: str, fields: list[tuple[str, Field]], path: list[str]) -> None:
         first_parent, first = fields[0]
         for other_parent, other in fields[1:]:
             if first_parent != other_parent and first_parent in OBJECTS and other_parent in OBJECTS:
@@ -188,29 +234,45 @@ def _check_merging(
                 f"Field '{key}' has {kind} conflict: {conflict}?", other, [*path, key], "fieldConflict"
             )
             problem["extensions"].update(fieldName=key, conflicts=conflict)
-            errors.append(problem)
-            break
-        else:
-            definition = fields_of(first_parent).get(first.name)
-            inner = [selection for _, field in fields for selection in field.selections]
-            if definition is not None and inner:
-                _check_merging(inner, definition.type, [*path, key], errors)
+            self.errors.append(problem)
+            return
+        definition = fields_of(first_parent).get(first.name)
+        inner = [selection for _, field in fields for selection in field.selections]
+        if definition is not None and inner:
+            self.check(inner, definition.type, [*path, key])
 
-
-def _group(selections: Iterable[Selection], parent: str, by_key: dict[str, list[tuple[str, Field]]]) -> None:
-    for selection in selections:
-        if isinstance(selection, InlineFragment):
-            _group(selection.selections, selection.type_condition or parent, by_key)
-        elif selection.name != "__typename" or selection.key != "__typename":
-            by_key.setdefault(selection.key, []).append((parent, selection))
+    def _group(
+        self,
+        selections: Iterable[Selection],
+        parent: str,
+        by_key: dict[str, list[tuple[str, Field]]],
+        spread: set[str],
+    ) -> None:
+        for selection in selections:
+            if isinstance(selection, FragmentSpread):
+                if selection.name not in spread:  # a fragment spread twice in one set adds nothing
+                    spread.add(selection.name)
+                    fragment = self.fragments[selection.name]
+                    self._group(fragment.selections, fragment.type_condition, by_key, spread)
+            elif isinstance(selection, InlineFragment):
+                self._group(selection.selections, selection.type_condition or parent, by_key, spread)
+            elif selection.name != "__typename" or selection.key != "__typename":
+                by_key.setdefault(selection.key, []).append((parent, selection))
 
 
 def _check_selections(
-    selections: tuple[Selection, ...], parent: str, path: list[str], errors: list[dict[str, Any]]
+    selections: tuple[Selection, ...],
+    parent: str,
+    path: list[str],
+    errors: list[dict[str, Any]],
+    fragments: Fragments,
 ) -> None:
     for selection in selections:
+        if isinstance(selection, FragmentSpread):
+            _check_spread(selection, parent, path, errors, fragments)
+            continue
         if isinstance(selection, InlineFragment):
-            _check_fragment(selection, parent, path, errors)
+            _check_fragment(selection, parent, path, errors, fragments)
             continue
         here = [*path, selection.key]
         if selection.name == "__typename":
@@ -238,22 +300,32 @@ def _check_selections(
             )
             errors.append(error(message, selection, here, "selectionMismatch"))
         elif selection.selections:
-            _check_selections(selection.selections, definition.type, here, errors)
+            _check_selections(selection.selections, definition.type, here, errors, fragments)
 
 
 def _check_fragment(
-    fragment: InlineFragment, parent: str, path: list[str], errors: list[dict[str, Any]]
+    fragment: InlineFragment, parent: str, path: list[str], errors: list[dict[str, Any]], fragments: Fragments
 ) -> None:
     condition = fragment.type_condition or parent
     here = [*path, f"... on {condition}"]
-    if condition not in OBJECTS and condition not in INTERFACES:
+    if not _is_composite(condition):
         message = f"No such type {condition}, so it can't be a fragment condition"
         errors.append(error(message, fragment, here, "undefinedType"))
     elif not possible_types(condition) & possible_types(parent):
         message = f"Fragment on {condition} can't be spread inside {parent}"
         errors.append(error(message, fragment, here, "fragmentSpreadTypeMismatch"))
     else:
-        _check_selections(fragment.selections, condition, here, errors)
+        _check_selections(fragment.selections, condition, here, errors, fragments)
+
+
+def _check_spread(
+    spread: FragmentSpread, parent: str, path: list[str], errors: list[dict[str, Any]], fragments: Fragments
+) -> None:
+    """Only where it is spread: its fields are checked once, with its definition (validate)."""
+    condition = fragments[spread.name].type_condition
+    if _is_composite(condition) and not possible_types(condition) & possible_types(parent):
+        message = f"Fragment {spread.name} on {condition} can't be spread inside {parent}"
+        errors.append(error(message, spread, [*path, f"... {spread.name}"], "fragmentSpreadTypeMismatch"))
 
 
 def _check_arguments(
@@ -330,42 +402,3 @@ def _show(value: Value) -> str:
     if isinstance(value, str):
         return '"' + value + '"'
     return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-
-
-@dataclass(frozen=True, slots=True)
-class Cost:
-    requests: int  # connection requests, GitHub's intermediate count
-    nodes: int  # the most nodes the connections may return
-    over_at: str | None  # the connection at which the nodes first exceed the limit, if they do
-
-    @property
-    def points(self) -> int:
-        return max(1, (self.requests + 50) // 100)
-
-
-def cost(selections: tuple[Selection, ...], node_limit: int) -> Cost:
-    """Requests and nodes of a validated query (every connection has a valid `first` or `last`)."""
-    totals = [0, 0]
-    over_at: list[str] = []
-
-    def walk(items: tuple[Selection, ...], parent: str, multiplier: int) -> None:
-        for item in items:
-            if isinstance(item, InlineFragment):
-                walk(item.selections, item.type_condition or parent, multiplier)
-                continue
-            definition = fields_of(parent).get(item.name)
-            if definition is None:
-                continue  # __typename
-            inner = multiplier
-            if definition.connection:
-                page = item.arguments.get("first", item.arguments.get("last"))
-                inner = multiplier * (page if isinstance(page, int) else MAX_PAGE)
-                totals[0] += multiplier
-                totals[1] += inner
-                if totals[1] > node_limit and not over_at:
-                    over_at.append(item.name)
-            if item.selections:
-                walk(item.selections, definition.type, inner)
-
-    walk(selections, "Query", 1)
-    return Cost(totals[0], totals[1], over_at[0] if over_at else None)

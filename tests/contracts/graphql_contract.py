@@ -18,6 +18,8 @@ from typing import Any
 import graphql
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLResolveInfo,
@@ -52,13 +54,18 @@ class Limits:
 def limits(text: str, schema: GraphQLSchema | None = None) -> Limits:
     schema = schema or graphql_schema()
     found = Limits()
-    operation = graphql.parse(text).definitions[0]
-    assert isinstance(operation, graphql.OperationDefinitionNode)
+    definitions = graphql.parse(text).definitions
+    (operation,) = [d for d in definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
     query = schema.query_type
     assert query is not None
 
     def walk(selections: SelectionSetNode, parent: Any, multiplier: int) -> None:
         for selection in selections.selections:
+            if isinstance(selection, FragmentSpreadNode):  # counted wherever it is spread
+                fragment = fragments[selection.name.value]
+                walk(fragment.selection_set, schema.get_type(fragment.type_condition.name.value), multiplier)
+                continue
             if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner_type = schema.get_type(condition.name.value) if condition else parent
@@ -86,20 +93,27 @@ def limits(text: str, schema: GraphQLSchema | None = None) -> Limits:
     return found
 
 
-def _keys(selections: SelectionSetNode, candidate: GraphQLObjectType, schema: GraphQLSchema) -> set[str]:
+def _keys(
+    selections: SelectionSetNode,
+    candidate: GraphQLObjectType,
+    schema: GraphQLSchema,
+    fragments: dict[str, FragmentDefinitionNode],
+) -> set[str]:
     """The response keys a selection set yields on an object of type `candidate`."""
     keys: set[str] = set()
     for selection in selections.selections:
         if isinstance(selection, FieldNode):
             keys.add(selection.alias.value if selection.alias else selection.name.value)
-        elif isinstance(selection, InlineFragmentNode):
+        elif isinstance(selection, InlineFragmentNode | FragmentSpreadNode):
+            if isinstance(selection, FragmentSpreadNode):
+                selection = fragments[selection.name.value]  # noqa: PLW2901 - its definition stands for it
             named = selection.type_condition
             condition = schema.get_type(named.name.value) if named else None
             applies = condition is None or condition is candidate
             if isinstance(condition, GraphQLInterfaceType):
                 applies = schema.is_sub_type(condition, candidate)
             if applies:
-                keys |= _keys(selection.selection_set, candidate, schema)
+                keys |= _keys(selection.selection_set, candidate, schema, fragments)
     return keys
 
 
@@ -132,7 +146,7 @@ def answer_problems(text: str, data: Any, schema: GraphQLSchema | None = None) -
             keys: set[str] = set()
             for node in info.field_nodes:
                 if node.selection_set is not None:
-                    keys |= _keys(node.selection_set, candidate, schema)
+                    keys |= _keys(node.selection_set, candidate, schema, info.fragments)
             if isinstance(value, dict) and keys == set(value):
                 return candidate.name
         problems.append(f"{'/'.join(map(str, info.path.as_list()))}: no {abstract.name} answers {value!r}")

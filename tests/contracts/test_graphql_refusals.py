@@ -40,6 +40,20 @@ REFUSED = {
         f'{{ {WIDGET} {{ object(expression: "HEAD") {{ ... on Nothing {{ oid }} }} }} }}'
     ),
     "interface field not on the interface": f'{{ {WIDGET} {{ object(expression: "HEAD") {{ text }} }} }}',
+    "fragment not defined": f"{{ {WIDGET} {{ ...Missing }} }}",
+    "fragment not spread": f"{{ {WIDGET} {{ name }} }} fragment Spare on Repository {{ name }}",
+    "fragment name twice": (
+        f"{{ {WIDGET} {{ ...A }} }} fragment A on Repository {{ name }} fragment A on Repository {{ id }}"
+    ),
+    "fragments spreading each other": (
+        f"{{ {WIDGET} {{ ...A }} }} fragment A on Repository {{ ...B }} fragment B on Repository {{ ...A }}"
+    ),
+    "fragment on an unknown type, named": f"{{ {WIDGET} {{ ...T }} }} fragment T on Nothing {{ oid }}",
+    "fragment spread where its type cannot be": f"{{ {WIDGET} {{ ...B }} }} fragment B on Blob {{ text }}",
+    "conflict through a fragment": (
+        f"{{ {WIDGET} {{ name: nameWithOwner ...N }} }} fragment N on Repository {{ name }}"
+    ),
+    "unknown field in a fragment": f"{{ {WIDGET} {{ ...S }} }} fragment S on Repository {{ stars }}",
 }
 # GitHub's own limits, beyond the schema's rules (graphql-core cannot see them): the node/page check can.
 REFUSED_BY_LIMITS = {
@@ -53,6 +67,14 @@ ACCEPTED = {
         f'{{ {WIDGET} {{ object(expression: "HEAD") {{ ... on Tree {{ oid }} ... on Blob {{ oid }} }} }} }}'
     ),
     "metadata": q.document([("r0", q.repository("acme", "widget", q.METADATA))]),
+    "tree": q.document([("r0", q.repository("acme", "widget", q.tree("0" * 40)))]),
+    "fragment defined before the query, spread twice": (
+        f"fragment N on Repository {{ name }} {{ r0: {WIDGET} {{ ...N ...N }} r1: {WIDGET} {{ ...N }} }}"
+    ),
+    "fragments spreading fragments, on an interface": (
+        f'{{ {WIDGET} {{ object(expression: "HEAD") {{ ...Git }} }} }} '
+        "fragment Git on GitObject { oid ...AsCommit } fragment AsCommit on Commit { tree { oid } }"
+    ),
 }
 
 
