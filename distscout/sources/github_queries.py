@@ -4,6 +4,11 @@ Each function returns the selection for ONE repository; `github_graphql.GraphQLB
 under aliases in a single query (`r0: repository(owner: "…", name: "…") { … }`), followed by
 `rateLimit { cost remaining resetAt }`. The emulator answers exactly these shapes.
 
+What every repository of a batch asks alike is a named fragment (`...RepositoryMetadata`, the tree's levels
+`...TreeEntries1` … `...TreeEntries9`), defined once at the end of the query: a batch of 100 repositories'
+trees is 100 short aliases and nine definitions, not 100 copies of a nine-level selection, for GitHub to read
+and for the emulator too. `document` adds the definitions the aliases spread.
+
 Cost, as GitHub counts it: one request per connection (a field with `first:`), times the `first:` of every
 connection above it; the sum divided by 100, rounded, at least 1 point. So:
 - `METADATA`: one `releases(first: 100)` connection per repository: 50 repositories = 50 requests = 1 point.
@@ -16,6 +21,7 @@ connection above it; the sum divided by 100, rounded, at least 1 point. So:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 TREE_DEPTH = 9  # nested `entries` levels: paths with up to 8 slashes (MEMBER_MAX_DEPTH)
@@ -24,7 +30,7 @@ MAX_ASSETS = 100  # assets per release in one page; more → the REST source rea
 
 # The release list's fingerprint comes along with the metadata: a rescan whose newest releases kept their
 # ids and update times reuses the stored answer instead of asking for the assets again.
-METADATA = """
+_METADATA_FIELDS = """
 nameWithOwner
 isArchived
 owner { __typename login }
@@ -34,6 +40,24 @@ releases(first: 100, orderBy: {field: CREATED_AT, direction: DESC}) {
   nodes { databaseId tagName isDraft publishedAt updatedAt }
 }
 """
+_ENTRY_FIELDS = "path type oid size"
+
+
+def _entries_fragment(level: int) -> str:
+    """`TreeEntriesN`: a tree entry and, for a directory, its entries N - 1 levels deep."""
+    deeper = f" object {{ ... on Tree {{ entries {{ ...TreeEntries{level - 1} }} }} }}" if level > 1 else ""
+    return f"fragment TreeEntries{level} on TreeEntry {{ {_ENTRY_FIELDS}{deeper} }}"
+
+
+# Every fragment a selection may spread, by name; each spreads only the ones defined before it.
+FRAGMENTS = {
+    "RepositoryMetadata": f"fragment RepositoryMetadata on Repository {{{_METADATA_FIELDS}}}",
+    **{f"TreeEntries{level}": _entries_fragment(level) for level in range(1, TREE_DEPTH + 1)},
+}
+METADATA = "...RepositoryMetadata"
+_SPREAD = re.compile(r"\.\.\.\s*([_A-Za-z][_0-9A-Za-z]*)")  # `... on Tree` too: `on` is no fragment
+# a string literal spreads nothing, whatever it holds (a repository named `a...RepositoryMetadata`)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def literal(value: str) -> str:
@@ -55,11 +79,10 @@ def releases(count: int) -> str:
 
 
 def tree(tree_oid: str, depth: int = TREE_DEPTH) -> str:
-    """The whole tree `depth` levels deep, by the root tree's oid (a consistent snapshot)."""
-    inner = "path type oid size"
-    for _ in range(depth - 1):
-        inner = f"path type oid size object {{ ... on Tree {{ entries {{ {inner} }} }} }}"
-    return f"object(oid: {literal(tree_oid)}) {{ ... on Tree {{ oid entries {{ {inner} }} }} }}"
+    """The whole tree `depth` levels deep (1 to TREE_DEPTH), by the root tree's oid (a snapshot)."""
+    if not 1 <= depth <= TREE_DEPTH:
+        raise ValueError(f"a tree is read 1 to {TREE_DEPTH} levels deep, not {depth}")
+    return f"object(oid: {literal(tree_oid)}) {{ ... on Tree {{ oid entries {{ ...TreeEntries{depth} }} }} }}"
 
 
 def blobs(oids: Iterable[str]) -> str:
@@ -74,6 +97,19 @@ RATE_LIMIT = "rateLimit { cost remaining resetAt }"
 
 
 def document(aliased: Iterable[tuple[str, str]]) -> str:
-    """One query: each (alias, field) pair as `alias: field`, then the rate-limit status."""
+    """One query: each (alias, field) pair as `alias: field`, then the rate-limit status, then the fragments
+    the fields spread (GitHub refuses a fragment defined and not spread)."""
     body = " ".join(f"{alias}: {field}" for alias, field in aliased)
-    return f"query {{ {body} {RATE_LIMIT} }}"
+    return " ".join([f"query {{ {body} {RATE_LIMIT} }}", *_definitions(body)])
+
+
+def _definitions(text: str) -> list[str]:
+    """The definitions of the fragments `text` spreads, and of those they spread, each once."""
+    wanted: dict[str, str] = {}
+    pending = [_STRING.sub('""', text)]
+    while pending:
+        for name in _SPREAD.findall(pending.pop()):
+            if name in FRAGMENTS and name not in wanted:
+                wanted[name] = FRAGMENTS[name]
+                pending.append(FRAGMENTS[name])
+    return list(wanted.values())
