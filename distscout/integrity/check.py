@@ -47,6 +47,7 @@ from distscout.store.schema import (
     repo_distribution_manifest,
     repos,
 )
+from distscout.store.statistics import refresh_statistics
 from distscout.triage import NO_NAME_SOURCE, Verdict
 
 CLEAN, ISSUES, IN_PROGRESS = "clean", "issues", "in_progress"
@@ -87,6 +88,7 @@ def busy(connection: Connection, now: datetime, ignore_run: int | None = None) -
 def run_check(
     engine: Engine, output_dir: Path, now: datetime, *, ignore_run: int | None = None
 ) -> CheckReport:
+    refresh_statistics(engine)  # a freshly filled store's plans would grow with the fleet's square
     with engine.connect() as connection:
         if busy(connection, now, ignore_run):
             return CheckReport(IN_PROGRESS)
