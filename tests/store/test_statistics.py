@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from distscout.integrity.check import run_check
+from distscout.repos import parse_repo_ref
+from distscout.store.repos import add_repos
 from distscout.store.statistics import refresh_statistics
 from tests.store.helpers import Clock, tracked
 
@@ -27,7 +29,19 @@ def test_a_check_analyses_a_freshly_filled_store(postgres_url: str, tmp_path: Pa
     assert _planner_rows(engine, "repos") != len(FLEET)  # as a first pass leaves it: never analysed
     run_check(engine, tmp_path, datetime.now(UTC))
     assert _planner_rows(engine, "repos") == len(FLEET)
-    assert _planner_rows(engine, "scan_runs") == 0  # analysed too: empty, no longer "never analysed"
+    assert _planner_rows(engine, "scan_runs") == -1  # empty: "empty" would mislead while it fills
+    engine.dispose()
+
+
+def test_a_table_is_analysed_again_once_it_has_grown(postgres_url: str) -> None:
+    engine = tracked(postgres_url, FLEET, Clock())
+    assert "repos" in refresh_statistics(engine)
+    assert refresh_statistics(engine) == []  # nothing grew since
+    more = [f"more/repo-{i:04}" for i in range(600)]
+    with engine.begin() as connection:
+        add_repos(connection, [parse_repo_ref(name) for name in more], datetime.now(UTC))
+    assert refresh_statistics(engine) == ["repos"]
+    assert _planner_rows(engine, "repos") == len(FLEET) + len(more)
     engine.dispose()
 
 
