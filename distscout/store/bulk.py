@@ -67,6 +67,10 @@ def insert_rows(
     if not rows:
         return
     names = _names(table, rows)
+    compared = [unless_newer] if unless_newer is not None else []
+    if missing := [name for name in (*update, *compared) if name not in names]:
+        # excluded.<column> would be its default, not the row's (and a repeated key failed on PostgreSQL)
+        raise ValueError(f"{table.name}: rows without the columns they update or compare by {missing}")
     if unless_newer is not None and len({row[key] for row in rows}) < len(rows):
         # which of the key's rows is kept would differ: SQLite takes them in turn, one statement cannot
         raise ValueError(f"{table.name}: a key given twice with unless_newer")

@@ -118,6 +118,21 @@ def test_insert_rows_fails_as_an_insert_would(database_url: str) -> None:
         insert_rows(connection, capture_bodies, [{**body("a", b"x"), "nonsense": 1}], "digest")
 
 
+def test_rows_must_carry_what_they_update_or_compare_by(database_url: str) -> None:
+    """An absent column would be set to its default on both backends (and a repeated key raised a KeyError
+    on PostgreSQL): refused before any statement, whatever the backend."""
+    engine = tracked(database_url, [], Clock())
+    with engine.begin() as connection:
+        insert_rows(connection, capture_bodies, [body("a", b"x")], "digest")
+    without_etag = [{k: v for k, v in cache_row(key, '"e"').items() if k != "etag"} for key in ("k1", "k1")]
+    for update, newer in ((("etag",), None), (("link",), "etag")):
+        refused = pytest.raises(ValueError, match=r"rows without the columns .* \['etag'\]")
+        with refused, engine.begin() as connection:
+            insert_rows(connection, http_cache, without_etag, "key_hash", update=update, unless_newer=newer)
+    with engine.connect() as connection:
+        assert connection.execute(select(http_cache)).all() == []
+
+
 def cache_row(
     key: str, etag: str, stored_at: datetime = NOW, content_type: str = "application/json"
 ) -> dict[str, object]:
