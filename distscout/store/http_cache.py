@@ -139,8 +139,14 @@ class StoreConditionalCache:
         try:
             await asyncio.to_thread(self._write, pending)
         except Exception as exc:  # noqa: BLE001 — a cache: a lost write costs one full request later
-            # said once by the daemon when the database is away, not at every flush
-            level = logging.DEBUG if unavailable(exc, self._engine) else logging.WARNING
+            away = unavailable(exc, self._engine)
+            if away:  # buffered again for the next flush (a newer answer buffered meanwhile stays): the
+                # fleet's other processes would otherwise ask upstream for what this one already has
+                for key, answer in pending.items():
+                    self._pending.setdefault(key, answer)
+            # said once by the daemon when the database is away, not at every flush; a write the database
+            # refused (it is there) is dropped, or it would fail every flush after it
+            level = logging.DEBUG if away else logging.WARNING
             log.log(level, "could not store %d cached answers: %s", len(pending), why(exc))
 
     async def aflush(self) -> None:

@@ -200,3 +200,28 @@ async def test_scans_waiting_for_the_database_end_unstored_when_told_to_stop(
     assert stats.started >= 1 and stats.finished == 0 and dispatcher.writer.stored == 0
     assert stats.unstored == stats.started and stats.errors == 0, stats
     engine.dispose()
+
+
+@postgresql_only
+async def test_an_answer_shared_while_the_database_is_away_is_shared_once_it_is_back(
+    database_url: str,
+) -> None:
+    """An owner's listing is written at once for the fleet (`share`); the database away, it stays buffered
+    and goes with the next flush, instead of every other process asking upstream for it again."""
+    from distscout.http.cache import CachedAnswer
+
+    engine = tracked(database_url, [], Clock())
+    cache = StoreConditionalCache(engine)
+    listing = CachedAnswer('"listing"', b'[{"name": "widget"}]')
+    with engine.connect():
+        pass  # a pooled connection, which the outage ends
+    with database_away(database_url):
+        cache.store("https://api.github.com/orgs/acme/packages?package_type=npm", listing)
+        cache.share("https://api.github.com/orgs/acme/packages?package_type=npm")
+        await cache.settled()
+    await cache.aflush()
+    found = await StoreConditionalCache(engine).lookup(
+        "https://api.github.com/orgs/acme/packages?package_type=npm"
+    )
+    engine.dispose()
+    assert found is not None and found.etag == '"listing"' and found.body == listing.body
