@@ -14,7 +14,7 @@ fragment under each of its hundred aliases.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,11 +34,12 @@ MAX_SELECTIONS = 1_000_000  # spread out; distscout's biggest batch has a few te
 Located = Field | InlineFragment | FragmentSpread | FragmentDefinition
 
 
-def problem(message: str, at: Located, path: list[str], code: str, **extensions: str) -> dict[str, Any]:
+def error(message: str, at: Located, path: Iterable[str], code: str, **extensions: str) -> dict[str, Any]:
+    """A static error as graphql-ruby reports it: the fragments' rules here, the fields' (graphql_schema)."""
     return {
         "message": message,
         "locations": [{"line": at.line, "column": at.column}],
-        "path": path,
+        "path": list(path),
         "extensions": {"code": code, **extensions},
     }
 
@@ -59,7 +60,7 @@ def check_fragments(document: Document) -> tuple[Mapping[str, FragmentDefinition
     for fragment in document.fragments:
         if fragment.name in by_name:
             message = f'Fragment name "{fragment.name}" must be unique'
-            errors.append(problem(message, fragment, [], "fragmentNotUnique", fragmentName=fragment.name))
+            errors.append(error(message, fragment, [], "fragmentNotUnique", fragmentName=fragment.name))
         by_name.setdefault(fragment.name, fragment)
     used: set[str] = set()
     for path, selections in _bodies(document):
@@ -68,14 +69,12 @@ def check_fragments(document: Document) -> tuple[Mapping[str, FragmentDefinition
             if spread.name not in by_name:
                 message = f"Fragment {spread.name} was used, but not defined"
                 here = [*path, f"... {spread.name}"]
-                errors.append(
-                    problem(message, spread, here, "useAndDefineFragment", fragmentName=spread.name)
-                )
+                errors.append(error(message, spread, here, "useAndDefineFragment", fragmentName=spread.name))
     for name, fragment in by_name.items():
         if name not in used:
             message = f"Fragment {name} was defined, but not used"
             errors.append(
-                problem(message, fragment, [f"fragment {name}"], "useAndDefineFragment", fragmentName=name)
+                error(message, fragment, [f"fragment {name}"], "useAndDefineFragment", fragmentName=name)
             )
     if not errors:
         errors = _Sizes(by_name).check(document.selections)
@@ -113,10 +112,10 @@ class _Sizes:
         at = operation[0] if operation else None
         if at is not None and size.depth > MAX_DEPTH:
             message = f"Query has too many nested selections (more than {MAX_DEPTH} levels)"
-            return [problem(message, at, ["query"], "maxDepth")]
+            return [error(message, at, ["query"], "maxDepth")]
         if at is not None and size.selections > MAX_SELECTIONS:
             message = f"Query has too many selections once its fragments are spread (over {MAX_SELECTIONS:,})"
-            return [problem(message, at, ["query"], "maxSelections")]
+            return [error(message, at, ["query"], "maxSelections")]
         return []
 
     def _fragment(self, name: str, spread: FragmentSpread | None = None) -> _Size:
@@ -127,7 +126,7 @@ class _Sizes:
             if not any(e["extensions"].get("fragmentName") == name for e in self.errors):
                 message = f"Fragment {name} contains an infinite loop"
                 self.errors.append(
-                    problem(message, spread, [f"fragment {name}"], "infiniteLoop", fragmentName=name)
+                    error(message, spread, [f"fragment {name}"], "infiniteLoop", fragmentName=name)
                 )
             return _Size(0, 0)
         self.open.append(name)

@@ -6,7 +6,7 @@ fragments `... on Type { }`, fragment spreads `...Name`, and argument values tha
 escapes, or `\"\"\"block strings\"\"\"`), ints, floats, booleans, null, enums, lists and object literals.
 Commas are whitespace and `#` starts a comment. Variables, directives, a second operation, mutations and
 subscriptions are refused with a `GraphqlSyntaxError`, as is any query deeper or longer than the guards.
-How fragments and spreads fit together (defined, used, no cycle) is validation's (graphql_schema).
+How fragments and spreads fit together (defined, used, no cycle) is validation's (graphql_fragments).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from distscout.emulator.graphql_fragments import Located, check_fragments
+from distscout.emulator.graphql_fragments import check_fragments, error
 from distscout.emulator.graphql_parse import (
     Document,
     EnumValue,
@@ -151,15 +151,6 @@ def fields_of(type_name: str) -> dict[str, FieldDef]:
 
 def possible_types(type_name: str) -> frozenset[str]:
     return INTERFACES[type_name][1] if type_name in INTERFACES else frozenset({type_name})
-
-
-def error(message: str, at: Located, path: Iterable[str], code: str) -> dict[str, Any]:
-    return {
-        "message": message,
-        "locations": [{"line": at.line, "column": at.column}],
-        "path": list(path),
-        "extensions": {"code": code},
-    }
 
 
 Fragments = Mapping[str, FragmentDefinition]
