@@ -142,7 +142,13 @@ def _print_manifest_table(result: CheckoutScan, wide: bool) -> None:
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
-    signal.raise_signal(signal.SIGINT)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # started with SIGINT ignored (`scan --all &` in a script, nohup): a raised SIGINT would go nowhere,
+        # so interrupt here, as Ctrl-C's handler would (asyncio then cancels the scans and claims go back)
+        raise KeyboardInterrupt
+    signal.raise_signal(
+        signal.SIGINT
+    )  # through asyncio's own handler when it runs: the main task is cancelled
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -35,11 +36,20 @@ def cli_environment(server: EmulatorServer, database_url: str, **settings: str) 
     )
 
 
-def start_cli(env: dict[str, str], *args: str, quiet: bool = False) -> subprocess.Popen[str]:
-    """`distscout ARGS` as a process; `quiet` drops its output (a long-running worker's logs)."""
+def start_cli(
+    env: dict[str, str], *args: str, quiet: bool = False, ignore_sigint: bool = False
+) -> subprocess.Popen[str]:
+    """`distscout ARGS` as a process; `quiet` drops its output (a long-running worker's logs);
+    `ignore_sigint`: started as a shell starts `command &` or nohup does, with SIGINT ignored."""
     output = subprocess.DEVNULL if quiet else subprocess.PIPE
     return subprocess.Popen(
-        [sys.executable, "-c", CLI, *args], cwd=ROOT, env=env, stdout=output, stderr=output, text=True
+        [sys.executable, "-c", CLI, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=output,
+        text=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None,
     )
 
 

@@ -10,6 +10,7 @@ import subprocess
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from distscout.store.schema import active_scans, repos, scan_runs
@@ -81,10 +82,16 @@ def test_a_killed_scans_claims_come_back_within_a_few_beats(
     engine.dispose()
 
 
-def test_sigterm_stops_a_scan_like_ctrl_c(database_url: str, emulator_factory: EmulatorFactory) -> None:
+@pytest.mark.parametrize("sigint", ["default", "ignored"])
+def test_sigterm_stops_a_scan_like_ctrl_c(
+    database_url: str, emulator_factory: EmulatorFactory, sigint: str
+) -> None:
+    """Also when started with SIGINT ignored (`distscout scan --all &` in a script, nohup): the stop
+    must not go through a SIGINT that nothing hears (it ran to the end, 72 s after the SIGTERM)."""
     server = emulator_factory(_world(), {"github": {"latency_ms": 200}})
     engine = tracked(database_url, [r["url"] for r in _world()["repos"]], Clock.real())
-    scan = start_cli(cli_environment(server, database_url), "scan", "--all")
+    env = cli_environment(server, database_url)
+    scan = start_cli(env, "scan", "--all", ignore_sigint=sigint == "ignored")
     _wait_for_running_scans(engine, scan)
     scan.send_signal(signal.SIGTERM)
     _, err = scan.communicate(timeout=120)
