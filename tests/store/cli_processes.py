@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,15 +41,10 @@ def start_cli(
     """`distscout ARGS` as a process; `quiet` drops its output (a long-running worker's logs);
     `ignore_sigint`: started as a shell starts `command &` or nohup does, with SIGINT ignored."""
     output = subprocess.DEVNULL if quiet else subprocess.PIPE
-    return subprocess.Popen(
-        [sys.executable, "-c", CLI, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=output,
-        stderr=output,
-        text=True,
-        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None,
-    )
+    command = [sys.executable, "-c", CLI, *args]
+    if ignore_sigint:  # an ignored signal stays ignored across exec, as the shell's `&` leaves it
+        command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output, text=True)
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
