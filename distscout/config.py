@@ -30,6 +30,7 @@ from distscout.interpreters.ecosystems import ECOSYSTEMS
 from distscout.interpreters.github_packages import GITHUB_PACKAGES
 from distscout.interpreters.manifests import MANIFESTS
 from distscout.interpreters.release_assets import RELEASE_ASSETS
+from distscout.token_input import read_token_file, split_token_list, token_problem
 
 ALL_SOURCES = evidence_sources()
 _EMAIL = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}")
@@ -146,37 +147,32 @@ class Settings(BaseSettings):
     @field_validator("github_tokens", mode="before")
     @classmethod
     def _token_list(cls, value: Any) -> Any:
-        # From the environment a plain list: tokens hold neither commas nor spaces. Commas alone (`$A,$B`
-        # with neither set) are a mistake, not "no tokens": said, instead of scanning anonymously.
-        if not isinstance(value, str):
-            return value
-        tokens = tuple(t for t in re.split(r"[,\s]+", value) if t)
-        if value and not tokens:
-            raise ValueError("holds no token (comma-separated; leave it unset for none)")
-        return tokens
+        return split_token_list(value) if isinstance(value, str) else value
 
-    @field_validator("github_token", "github_tokens")
+    @field_validator("github_tokens_file", mode="before")
     @classmethod
-    def _expanded(cls, value: Any) -> Any:
+    def _no_tokens_file(cls, value: Any) -> Any:
+        return None if value == "" else value  # `DISTSCOUT_GITHUB_TOKENS_FILE=`: none, as for the list
+
+    @field_validator("github_token", "github_tokens", "gitlab_token")
+    @classmethod
+    def _a_token(cls, value: Any) -> Any:
         tokens = value if isinstance(value, tuple) else (value,) if value is not None else ()
-        for token in tokens:
-            _refuse_unexpanded(token.get_secret_value())
+        for number, token in enumerate(tokens, 1):
+            if problem := token_problem(token.get_secret_value()):
+                raise ValueError(f"{problem} (token {number})" if len(tokens) > 1 else problem)
         return value
 
     @field_validator("github_tokens_file")
     @classmethod
     def _readable_tokens_file(cls, value: Path | None) -> Path | None:
         if value is not None:
-            for token in read_token_file(value):  # raises ValueError saying what is wrong
-                _refuse_unexpanded(token)
+            read_token_file(value)  # raises ValueError saying what is wrong
         return value
 
     def github_token_pool(self) -> tuple[str, ...]:
         """Every GitHub token configured, in order, each once: `github_token`, `github_tokens`, the file's."""
-        single = (self.github_token,) if self.github_token else ()
-        listed = tuple(t.get_secret_value() for t in (*single, *self.github_tokens))
-        filed = read_token_file(self.github_tokens_file) if self.github_tokens_file else ()
-        return tuple(dict.fromkeys(t for t in (*listed, *filed) if t))
+        return tuple(dict.fromkeys(_every_github_token(self)))
 
     @field_validator("gitlab_instances")
     @classmethod
@@ -220,35 +216,16 @@ def _forges(github_api_url: str, gitlab_api_url: str, instances: tuple[str, ...]
     return public + tuple(self_hosted_gitlab(base) for base in instances)
 
 
-def _refuse_unexpanded(token: str) -> None:
-    """A `$` is in no GitHub token: it is a variable left as written (podman-compose 1.0 passes
-    `${GITHUB_TOKENS:-}` on as it is), which GitHub would refuse on every request as bad credentials."""
-    if "$" in token:
-        raise ValueError(
-            "holds a '$': an environment variable that was not expanded (podman-compose 1.0 leaves "
-            "${VAR:-} as written); set the token itself, or leave the setting unset for none"
-        )
-
-
-def read_token_file(path: Path) -> tuple[str, ...]:
-    """The tokens of a file, one a line (blank lines and `#` comments skipped)."""
-    try:
-        text = path.expanduser().read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"cannot read the GitHub tokens file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"the GitHub tokens file {path} is not UTF-8 text") from None
-    tokens = tuple(
-        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    )
-    if not tokens:
-        raise ValueError(f"the GitHub tokens file {path} holds no token (one a line)")
-    return tokens
-
-
 def masked_url(url: str) -> str:
     """`url` with any password replaced by ***, even when it does not parse as a URL."""
     return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+def _every_github_token(settings: Settings) -> tuple[str, ...]:
+    single = (settings.github_token,) if settings.github_token else ()
+    listed = tuple(t.get_secret_value() for t in (*single, *settings.github_tokens))
+    filed = read_token_file(settings.github_tokens_file) if settings.github_tokens_file else ()
+    return tuple(t for t in (*listed, *filed) if t)
 
 
 def setup_warnings(settings: Settings) -> list[str]:
@@ -258,6 +235,12 @@ def setup_warnings(settings: Settings) -> list[str]:
         warnings.append(
             "no polite_email: ecosyste.ms puts these requests in its anonymous tier (5,000 an hour instead "
             "of 15,000); set polite_email"
+        )
+    given = len(_every_github_token(settings))
+    if given > len(settings.github_token_pool()):
+        warnings.append(
+            f"the same GitHub token is given more than once ({given} given, "
+            f"{len(settings.github_token_pool())} different): each counts once in the pool"
         )
     if not settings.github_token_pool() and {RELEASE_ASSETS, GITHUB_PACKAGES, MANIFESTS} & set(
         settings.sources
