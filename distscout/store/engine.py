@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,29 @@ class StoreError(Exception):
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the writer, and vice versa
-    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    _write_ahead_log(cursor)  # readers do not block the writer, and vice versa
+    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def _write_ahead_log(cursor: Any) -> None:
+    """Switch a new file to WAL. Processes opening one new file at once (a fleet's first start) race to
+    switch it, and SQLite answers the losers "database is locked" at once, without its busy wait: 5 of
+    150 such openings failed. They try again until the winner has switched it (then it is a no-op)."""
+    for _ in range(_WAL_ATTEMPTS - 1):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.01)
+    cursor.execute("PRAGMA journal_mode = WAL")
+
+
+_WAL_ATTEMPTS = 3000  # 30 s at most, as long as busy_timeout waits for a lock
 
 
 def create_store_engine(url: str, *, pool_size: int = STORE_CONNECTIONS // 2) -> Engine:

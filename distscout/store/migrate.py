@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,7 +34,41 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the database to the newest schema; returns (revision before, revision after)."""
-    before = current_revision(engine)
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # only outside a transaction does this pragma take effect
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        try:
+            _one_at_a_time(connection)
+            before = MigrationContext.configure(connection).get_current_revision()
+            command.upgrade(alembic_config(connection), "head")
+            if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
+                raise RuntimeError(
+                    f"the migrated schema breaks a foreign key of {broken[0]}; nothing changed"
+                )
+            connection.commit()
+        finally:
+            connection.rollback()
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()
     return before, head_revision()
+
+
+# The key of PostgreSQL's advisory lock on migrating (any constant: the database is distscout's own).
+_MIGRATION_LOCK = 0x64697374  # "dist"
+
+
+def _one_at_a_time(connection: Connection) -> None:
+    """Hold the database's migration lock until this transaction ends. A fleet's processes start together
+    on a fresh database (compose.yaml's two workers and the web): each saw no schema, and all but one died
+    on the others' half-made tables. Now the others wait, then read the newest revision and do nothing.
+
+    SQLite: its write lock, taken at once (Python's sqlite3 otherwise runs DDL outside any transaction, so
+    a failed migration left half its changes). Its foreign keys are off meanwhile (`upgrade`), as SQLite's
+    own procedure for schema changes says: Alembic's batch mode rebuilds a table by dropping it, and with
+    them on, dropping `repos` deleted every row that cascades from it (a store at 0003 lost its scan runs)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
