@@ -92,6 +92,7 @@ def record_scans(
             if scan.verdict is not Verdict.FAILED
         ],
         now,
+        Backoff(cadence, {repo_id: row.distribution_failed_attempts for repo_id, row in state.items()}),
     )
     tag = version_tag()
     append_rows(
@@ -112,7 +113,10 @@ def record_scans(
 
 
 def rotate_many(
-    connection: Connection, items: Sequence[tuple[int, RepoRef, ScanResult]], now: datetime
+    connection: Connection,
+    items: Sequence[tuple[int, RepoRef, ScanResult]],
+    now: datetime,
+    backoff_state: Backoff,
 ) -> dict[int, tuple[int, int]]:
     """Rotate each (repo id, the repository as stored, scan): history snapshot, captures replaced, rows
     rebuilt.
@@ -143,7 +147,7 @@ def rotate_many(
         manifests += found[1]
         counts[plan.repo_id] = (len(found[0]), len(found[1]))
     replace_rows(connection, ids, registry, manifests)
-    _stamp(connection, [(p.repo_id, p.scan) for p in plans], now)
+    _stamp(connection, [(p.repo_id, p.scan) for p in plans], now, backoff_state)
     return counts
 
 
@@ -196,7 +200,33 @@ def _delete_replaced(connection: Connection, plans: list[_Plan], previous: dict[
 NOT_FOUND_MESSAGE = "not found: GitHub answers 404 for this repository (renames followed)"
 
 
-def _stamp(connection: Connection, items: list[tuple[int, ScanResult]], now: datetime) -> None:
+@dataclass(frozen=True)
+class Backoff:
+    """What a partial scan's retry depends on: the cadence (sidelined until it) and each repository's
+    consecutive unfinished scans before this one."""
+
+    cadence: timedelta
+    failed_before: dict[int, int]
+
+    def after_partial(self, repo_id: int, now: datetime) -> dict[str, object]:
+        """A partial scan is re-claimed ahead of cadence work, at once the first time (a blip), then
+        after 120 s × (n−1)² for the n-th partial in a row, sidelined until the cadence at the 10th: a source
+        that fails the same way every time (a listing past its page cap, an upstream answering one repository
+        5xx) was asked again in a loop, ten times in 25 s, and opened the upstream's breaker for the fleet."""
+        unfinished = self.failed_before.get(repo_id, 0) + 1
+        wait = BACKOFF_UNIT * (unfinished - 1) ** 2
+        if unfinished >= SIDELINE_AFTER:
+            wait = self.cadence
+        return {
+            "distribution_failed_attempts": unfinished,
+            "distribution_last_failed_at": now,
+            "distribution_retry_at": now + wait if wait else None,
+        }
+
+
+def _stamp(
+    connection: Connection, items: list[tuple[int, ScanResult]], now: datetime, backoff_state: Backoff
+) -> None:
     """The scheduler columns of each rotated repo, grouped by which columns change (a statement each)."""
     groups: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
     for repo_id, scan in items:
@@ -214,6 +244,8 @@ def _stamp(connection: Connection, items: list[tuple[int, ScanResult]], now: dat
             "distribution_claimed_until": None,
             **_metadata_values(scan),
         }
+        if scan.verdict is Verdict.PARTIAL:
+            values |= backoff_state.after_partial(repo_id, now)
         groups[tuple(values)].append(values)
     for rows in groups.values():
         update_rows(connection, repos, rows, "id")

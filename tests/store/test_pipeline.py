@@ -157,6 +157,38 @@ async def test_backoff_schedule_and_sideline(database_url: str, emulator_factory
     assert row_counts(engine)["repo_distribution"] == 0, "a failed scan stores nothing"
 
 
+async def test_a_repository_that_keeps_ending_partial_backs_off(
+    database_url: str, emulator_factory: EmulatorFactory
+) -> None:
+    """Re-claimed at once after one partial scan (a blip), then after 120 s × (n−1)² for the n-th partial in
+    a row, sidelined until the cadence at the 10th: a source failing the same way every time was asked
+    again in a loop (ten scans in 25 s, a reviewer's run), and opened the upstream's breaker for the fleet."""
+    world = _world(1)
+    server = emulator_factory(world, {"ecosystems": {"error_rate": 1.0}})
+    clock = Clock()
+    engine = tracked(database_url, [world["repos"][0]["url"]], clock)
+    windows = []
+    for attempt in range(1, 11):
+        (report,) = await scan_due(engine, server, clock)
+        assert report.verdict is Verdict.PARTIAL
+        state = _state(engine)
+        assert state["distribution_failed_attempts"] == attempt, "partial scans in a row"
+        retry_at = state["distribution_retry_at"]
+        windows.append(timedelta(0) if retry_at is None else retry_at - clock())
+        if attempt < 10 and windows[-1]:
+            clock.advance(seconds=windows[-1].total_seconds() - 1)
+            assert claim_next(engine, clock(), CADENCE) is None, "inside the backoff window"
+            clock.advance(seconds=1)
+    assert windows[:4] == [timedelta(0), timedelta(minutes=2), timedelta(minutes=8), timedelta(minutes=18)]
+    assert windows[9] == CADENCE, "the 10th: sidelined until the cadence"
+    assert claim_next(engine, clock() + CADENCE - timedelta(seconds=1), CADENCE) is None
+    server.set_faults(None)
+    clock.advance(seconds=CADENCE.total_seconds())
+    assert [r.verdict for r in await scan_due(engine, server, clock)] == [Verdict.COMPLETE]
+    state = _state(engine)
+    assert state["distribution_failed_attempts"] == 0 and state["distribution_retry_at"] is None
+
+
 async def test_archived_repos_are_never_claimed(database_url: str, corpus_emulator: EmulatorServer) -> None:
     clock = Clock()
     engine = tracked(database_url, ["dart-lang/path", "pallets/flask"], clock)
