@@ -156,7 +156,8 @@ async def collect(
 
 async def _lookup_pages(client: UpstreamClient, url: str) -> list[Fetched]:
     """Every page of a single lookup (pagy countless: `rel="next"` until a short page). The last one tells
-    how it ended: a page that fails makes the whole lookup fail, as a partial list is not the answer."""
+    how it ended: a page that fails makes the whole lookup fail, as a partial list is not the answer, and so
+    does a lookup longer than MAX_PAGES pages (as GitLab's lister, gitlab_lists.py)."""
     pages: list[Fetched] = []
     for page in range(1, MAX_PAGES + 1):
         params = {"repository_url": url, "per_page": str(PER_PAGE), "page": str(page)}
@@ -164,7 +165,10 @@ async def _lookup_pages(client: UpstreamClient, url: str) -> list[Fetched]:
         pages.append(fetched)
         full = isinstance(fetched.data, list) and len(fetched.data) >= PER_PAGE
         if not fetched.ok or not full or 'rel="next"' not in fetched.headers.get("link", ""):
-            break
+            return pages
+    # More packages than MAX_PAGES pages hold: not an answer (a package past the cap would read as absent).
+    error = f"more than {MAX_PAGES} pages of packages for {url}"
+    pages.append(Fetched(Outcome.TRANSIENT, url=LOOKUP_PATH, error=error))
     return pages
 
 

@@ -60,6 +60,8 @@ def not_visible_reason(fetched: Fetched) -> str:
 
 
 async def _list_packages(client: UpstreamClient, path: str, package_type: str) -> list[Fetched]:
+    """Every page of one listing; the last one tells how it ended. A listing longer than MAX_PAGES ends in a
+    failure, not an answer: a package past the cap would otherwise read as "not published" (design §2)."""
     pages: list[Fetched] = []
     for page in range(1, MAX_PAGES + 1):
         fetched = await client.get(
@@ -75,7 +77,10 @@ async def _list_packages(client: UpstreamClient, path: str, package_type: str) -
             fetched = replace(fetched, outcome=Outcome.NOT_VISIBLE, error=not_visible_reason(fetched))
         pages.append(fetched)
         if not fetched.ok or 'rel="next"' not in fetched.headers.get("link", ""):
-            break
+            return pages
+    # As GitLab's lister (gitlab_lists.py): the pages read stay captured, the listing is not an answer.
+    error = f"more than {MAX_PAGES} pages of {package_type} packages at {path}"
+    pages.append(Fetched(Outcome.TRANSIENT, url=path, error=error))
     return pages
 
 
