@@ -91,14 +91,15 @@ def build_upstreams(
         )
         return replace(chosen, attempts=1, max_wait=0.0) if probe else chosen
 
-    # GitHub's secondary limit: at most 100 requests in flight per token, REST and GraphQL together. The
-    # pool spreads requests over its tokens, so each of the two clients may keep 45 per token in flight.
+    # GitHub's secondary limit: at most 100 requests in flight per token, REST and GraphQL together: each of
+    # the two clients keeps at most 45 per token in flight (the pool's `take`), and its connections to match.
     github_connections = min(connections, GITHUB_IN_FLIGHT_PER_TOKEN * max(1, len(github_tokens)))
     github = replace(
         config("github", settings.github_api_url),
         tokens=github_tokens,
         default_headers=GITHUB_HEADERS,
         max_connections=github_connections,
+        in_flight_per_token=GITHUB_IN_FLIGHT_PER_TOKEN,
         points_per_minute=GITHUB_REST_POINTS_PER_MINUTE if settings.github_secondary_limit else 0,
     )
     key = settings.ecosystems_api_key

@@ -58,6 +58,7 @@ class UpstreamConfig:
     # another method `write_points` (REST: 5; a GraphQL query without mutations: 1).
     points_per_minute: int = 0
     write_points: int = 5
+    in_flight_per_token: int = 0  # requests a token may have in flight from this client at once; 0: any
     # A header that carries a secret (ecosyste.ms' `apikey`): sent with every request, never shown.
     secret_header: tuple[str, str] | None = field(default=None, repr=False)
 
@@ -109,7 +110,9 @@ class UpstreamClient:
         self.breaker = breaker or CircuitBreaker(config.name, clock=self.clock)
         self.cache = cache if cache is not None else MemoryConditionalCache()
         self.tokens = TokenPool(
-            (*((config.token,) if config.token else ()), *config.tokens), config.points_per_minute
+            (*((config.token,) if config.token else ()), *config.tokens),
+            config.points_per_minute,
+            in_flight_per_token=config.in_flight_per_token,
         )
         self._memo: dict[str, tuple[float, Fetched]] = {}
         self._inflight: dict[str, asyncio.Future[Fetched]] = {}
@@ -420,7 +423,13 @@ class UpstreamClient:
 
     async def _attempt_once(self, call: _Call) -> Fetched:
         points = 1 if call.method in ("GET", "HEAD", "OPTIONS") else self.config.write_points
-        call.credential = credential = self.tokens.choose(self.clock, call.scope, call.using, points)
+        call.credential = credential = await self.tokens.take(self.clock, call.scope, call.using, points)
+        try:
+            return await self._attempt_with(call, credential, points)
+        finally:
+            self.tokens.give_back(credential)
+
+    async def _attempt_with(self, call: _Call, credential: Credential, points: int) -> Fetched:
         # Waited out until it may go (others waiting on the same token may have gone first: look again).
         while (wait := credential.delay(self.clock, points)) > 0:
             if wait > self.config.max_wait:

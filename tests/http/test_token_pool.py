@@ -3,6 +3,7 @@ skipped until its reset, scope-needing requests sent with a token that has the s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -159,6 +160,9 @@ async def test_requests_in_flight_stay_under_githubs_hundred_per_token() -> None
     assert one.depsdev.config.max_connections == 64, "other upstreams keep what the workers need"
     pool = build_upstreams(Settings(github_token=None, github_tokens=TOKENS, workers=256))  # type: ignore[arg-type]
     assert pool.github.config.max_connections == 64, "three tokens: 300 allowed, the pool's own cap binds"
+    assert pool.graphql is not None
+    per_token = pool.github.config.in_flight_per_token + pool.graphql.client.config.in_flight_per_token
+    assert 0 < per_token <= 100, "and each token's share of them, whichever token the pool chooses"
     for upstreams in (one, pool):
         await upstreams.aclose()
 
@@ -231,3 +235,65 @@ async def test_a_revoked_token_in_the_pool_costs_one_request_not_evidence(
     async with upstreams_for(corpus_emulator, github_token=revoked) as upstreams:
         scan = await scan_repo(upstreams, repos[0], alone)
     assert scan.verdict is not Verdict.COMPLETE, "the only token refused: evidence not seen, never 'none'"
+
+
+async def test_a_burst_keeps_each_token_under_its_requests_in_flight() -> None:
+    """Budgets move only when answers come back: a burst went wholly to the token with the most left
+    (64 at once on one token from each client: 128, where GitHub allows 100 for REST and GraphQL)."""
+    in_flight, peak = Counter[str](), Counter[str]()
+    remaining = {"Bearer ghp_burst_a": 4990, "Bearer ghp_burst_b": 4000}
+    release = asyncio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        who = request.headers["authorization"]
+        in_flight[who] += 1
+        peak[who] = max(peak[who], in_flight[who])
+        if sum(in_flight.values()) >= 2 * 20 or request.url.path.startswith("/warm"):
+            release.set()  # every place taken: the burst is as wide as it can be
+        await release.wait()
+        in_flight[who] -= 1
+        remaining[who] -= 1
+        headers = {"x-ratelimit-remaining": str(remaining[who]), "x-ratelimit-limit": "5000"}
+        return httpx.Response(200, json={}, headers=headers | {"x-ratelimit-reset": "1700003600"})
+
+    config = UpstreamConfig(
+        name="github",
+        base_url="https://api.github.test",
+        tokens=("ghp_burst_a", "ghp_burst_b"),
+        conditional=False,
+        max_connections=64,
+        in_flight_per_token=20,
+    )
+    client = UpstreamClient(config, clock=FakeClock(), transport=httpx.MockTransport(answer))
+    await client.get("/warm/a")
+    await client.get("/warm/b")  # both budgets learnt: token a has the more left
+    release.clear()
+    peak.clear()
+    fetched = await asyncio.gather(*(client.get(f"/r{i}") for i in range(64)))
+    await client.aclose()
+    assert all(f.ok for f in fetched), "the requests past the places waited for one, then went"
+    assert peak == {"Bearer ghp_burst_a": 20, "Bearer ghp_burst_b": 20}
+
+
+async def test_a_request_cancelled_while_waiting_for_a_place_passes_its_turn_on() -> None:
+    pool = TokenPool(("ghp_only",), in_flight_per_token=1)
+    clock = FakeClock()
+    held = await pool.take(clock)
+    cancelled = asyncio.create_task(pool.take(clock))
+    after = asyncio.create_task(pool.take(clock))
+    await asyncio.sleep(0)
+    pool.give_back(held)  # wakes the first waiter, which is cancelled before it runs
+    cancelled.cancel()
+    credential = await asyncio.wait_for(after, timeout=60)  # a bound against a hang, not a speed limit
+    assert credential is held and held.in_flight == 1 and cancelled.cancelled()
+
+
+def test_a_token_refused_as_bad_credentials_is_no_part_of_the_pools_budget() -> None:
+    pool = TokenPool(("ghp_good", "ghp_revoked"))
+    clock = FakeClock()
+    good, revoked = pool.credentials
+    for credential, left in ((good, 1000), (revoked, 4000)):
+        credential.rate.observe(200, {"x-ratelimit-remaining": str(left), "x-ratelimit-limit": "5000"}, clock)
+    assert pool.summary().remaining == 5000
+    assert pool.refuse(revoked)
+    assert pool.summary().remaining == 1000, "the daemon paces on what the good token has left"
