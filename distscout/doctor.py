@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from distscout.config import Settings
+from distscout.doctor_database import CANARY_TRIES
 from distscout.forges import DEFAULT_FORGES, GITLAB, forge_of
 from distscout.http import Fetched, Outcome
 from distscout.repos import RepoRef, parse_repo_ref
@@ -28,7 +29,6 @@ from distscout.upstreams import Upstreams, build_upstreams
 
 ANONYMOUS_GITHUB_BUDGET = 60
 CLOCK_SKEW_TOLERANCE = 30.0  # seconds: rate-limit resets are epoch times read against this machine's clock
-CANARY_TRIES = 3  # single lookups spent looking for a repository that ecosyste.ms knows
 FALLBACK_PROBE = parse_repo_ref("ecosyste-ms/packages")  # asked when no repository is tracked yet
 PROBE_QUERY = "query { rateLimit { limit remaining resetAt } }"
 
@@ -59,6 +59,7 @@ class _Run:
     candidates: Sequence[RepoRef]
     clock: Callable[[], datetime]
     hosts: frozenset[str]  # the forges tracked repositories live on
+    database_problem: str | None = None  # why the database could not be read (then nothing is tracked)
     skews: list[tuple[str, float]] = field(default_factory=list)  # (upstream, their Date - our clock)
 
     def saw(self, upstream: str, fetched: Fetched) -> Fetched:
@@ -71,21 +72,27 @@ class _Run:
 async def run_doctor(
     settings: Settings,
     candidates: Sequence[RepoRef] = (),
+    *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     hosts: Iterable[str] = (),
     database_skew: float | None = None,
+    database_problem: str | None = None,
 ) -> list[Check]:
     """Every check, in a stable order. `candidates`: tracked repositories to try as the bulk canary;
     `hosts`: the forges the tracked repositories live on (the candidates' when none are given);
-    `database_skew`: the PostgreSQL server's clock against this machine's (store.workers.clock_skew)."""
+    `database_skew`: the PostgreSQL server's clock against this machine's (store.workers.clock_skew);
+    `database_problem`: why the database could not be read — a failing line: a scan stores nothing."""
     upstreams = build_upstreams(settings, probe=True)
     tracked = frozenset(hosts) | {ref.host for ref in candidates}
-    run = _Run(settings, upstreams, candidates or (FALLBACK_PROBE,), clock, tracked)
+    run = _Run(settings, upstreams, candidates or (FALLBACK_PROBE,), clock, tracked, database_problem)
     try:
         checks = await _github(run) + await _gitlab(run) + await _ecosystems(run) + await _depsdev(run)
     finally:
         await upstreams.aclose()
     database = [] if database_skew is None else [_database_clock(database_skew, settings.heartbeat_seconds)]
+    if database_problem is not None:
+        fix = "check database_url (DISTSCOUT_DATABASE_URL) and that its server answers: scans store nothing"
+        database = [Check("local", "database", Status.FAILING, database_problem, fix)]
     return [*checks, _clock(run.skews), *database]
 
 
@@ -250,7 +257,7 @@ async def _ecosystems(run: _Run) -> list[Check]:
         return [reach]
     checks = [reach, _tier(run.settings, first)]
     if batcher is not None:
-        checks.append(await _canary(batcher))
+        checks.append(await _canary(batcher, run.database_problem))
     return checks
 
 
@@ -269,7 +276,11 @@ def _tier(settings: Settings, fetched: Fetched) -> Check:
     return Check("ecosyste.ms", "tier", Status.OK, detail)
 
 
-async def _canary(batcher: EcosystemsBatcher) -> Check:
+async def _canary(batcher: EcosystemsBatcher, database_problem: str | None = None) -> Check:
+    if batcher.canary is None and database_problem is not None:
+        detail = "not tried: the database could not be read, so no tracked repository to prove it with"
+        fix = "make the database readable (the `database` line), then run doctor again"
+        return Check("ecosyste.ms", "bulk canary", Status.DEGRADED, detail, fix)
     if batcher.canary is None:
         detail = "not tried: no tracked repository that ecosyste.ms knows, to prove the bulk lookup with"
         fix = "track a repository published on a registry, then run doctor again"
@@ -313,8 +324,9 @@ def _reach(upstream: str, fetched: Fetched) -> Check:
 
 
 def _clock(skews: list[tuple[str, float]]) -> Check:
-    if not skews:
-        return Check("local", "clock", Status.OK, "not compared: no upstream sent a Date header")
+    if not skews:  # nothing to say it is right: not "ok"
+        fix = "run doctor again once an upstream answers"
+        return Check("local", "clock", Status.DEGRADED, "not compared: no upstream sent a Date header", fix)
     upstream, skew = max(skews, key=lambda pair: abs(pair[1]))
     if abs(skew) < 2:  # a Date header has whole seconds
         return Check("local", "clock", Status.OK, "in step with the upstreams' Date (within 1 s)")

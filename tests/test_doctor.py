@@ -183,3 +183,34 @@ async def test_a_clock_off_the_database_servers(emulator_factory: EmulatorFactor
         assert line.status is status and line.detail.startswith(said), line
         assert ("NTP" in line.fix) is (status is Status.DEGRADED)
     assert not [c for c in await run_doctor(settings, [WIDGET]) if c.check == "database clock"]
+
+
+@pytest.mark.parametrize("database", ["refused", "a file in the way"])
+def test_a_database_doctor_cannot_read_is_failing_not_passed(
+    emulator_factory: EmulatorFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str
+) -> None:
+    """A fleet whose database was away passed doctor ("degraded", exit 0), its canary line saying that no
+    tracked repository was known — which it could not know."""
+    server = emulator_factory(tiny_world())
+    for name, value in settings_for(server).model_dump(mode="json").items():
+        if name in ("depsdev_url", "ecosystems_url", "github_api_url", "polite_email"):
+            monkeypatch.setenv(f"DISTSCOUT_{name.upper()}", value)
+    monkeypatch.setenv("DISTSCOUT_GITHUB_TOKEN", "ghp_test")
+    (tmp_path / "file").write_text("")
+    url = {
+        "refused": "postgresql://distscout:s3cret@127.0.0.1:1/fleet",  # nothing listens on port 1
+        "a file in the way": f"sqlite:///{tmp_path / 'file' / 'doctor.db'}",
+    }[database]
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", url)
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1, result.output
+    checks = {(c["upstream"], c["check"]): c for c in json.loads(result.stdout)["checks"]}
+    line = checks[("local", "database")]
+    assert line["status"] == "failing" and "cannot use the database" in line["detail"]
+    assert "s3cret" not in result.output and "\n" not in line["detail"] and line["fix"]
+    assert "could not be read" in checks[("ecosyste.ms", "bulk canary")]["detail"]
+
+
+async def test_a_readable_database_adds_no_line(emulator_factory: EmulatorFactory) -> None:
+    found = await doctor(emulator_factory(tiny_world()))
+    assert ("local", "database") not in found

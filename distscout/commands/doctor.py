@@ -11,17 +11,16 @@ from distscout.commands import tables
 from distscout.commands.common import (
     JsonOption,
     WideOption,
-    database,
     emit_json,
     err,
     out,
     quiet_retries,
     settings,
 )
+from distscout.doctor_database import Tracked, database_problem, read_tracked
 
 if TYPE_CHECKING:
     from distscout.doctor import Check
-    from distscout.repos import RepoRef
 
 _STYLE = {"ok": "green", "degraded": "yellow", "failing": "red"}
 COLUMNS = (
@@ -46,9 +45,17 @@ def doctor(as_json: JsonOption = False, wide: WideOption = False) -> None:
     from distscout.doctor import Status, run_doctor, worst  # noqa: PLC0415 - lazy: start-up
 
     current = settings()
-    candidates, hosts, skew = _tracked()
+    tracked = _tracked(current.database_url)
     quiet_retries()
-    checks = asyncio.run(run_doctor(current, candidates, hosts=hosts, database_skew=skew))
+    checks = asyncio.run(
+        run_doctor(
+            current,
+            tracked.candidates,
+            hosts=tracked.hosts,
+            database_skew=tracked.skew,
+            database_problem=tracked.problem,
+        )
+    )
     if as_json:
         emit_json({"status": worst(checks).value, "checks": [check.as_dict() for check in checks]})
     else:
@@ -57,22 +64,19 @@ def doctor(as_json: JsonOption = False, wide: WideOption = False) -> None:
         raise typer.Exit(1)
 
 
-def _tracked() -> tuple[list[RepoRef], frozenset[str], float | None]:
-    """Tracked repositories to prove the bulk lookup with, the forges the fleet lives on, and the database
-    server's clock skew (PostgreSQL); none when the database cannot be read."""
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - lazy: start-up
-
-    from distscout.doctor import CANARY_TRIES  # noqa: PLC0415 - lazy: start-up
-    from distscout.store.repos import canary_candidates, tracked_hosts  # noqa: PLC0415 - lazy: start-up
-    from distscout.store.workers import clock_skew  # noqa: PLC0415 - lazy: start-up
+def _tracked(url: str) -> Tracked:
+    """What doctor reads from the database; why it could not, instead (a failing line: before, a fleet
+    whose database was away passed doctor as "degraded", exit 0)."""
+    from distscout.store.engine import open_engine  # noqa: PLC0415 - lazy: start-up
 
     try:
-        with database() as engine, engine.connect() as connection:
-            candidates, hosts = canary_candidates(connection, CANARY_TRIES), tracked_hosts(connection)
-            return candidates, hosts, clock_skew(connection)
-    except (SQLAlchemyError, typer.Exit):
-        err.print("doctor: the database could not be read; the bulk canary tries a public repository")
-        return [], frozenset(), None
+        engine = open_engine(url)
+        try:
+            return read_tracked(engine)
+        finally:
+            engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any reason is the line's detail, one line
+        return Tracked(problem=database_problem(url, exc))
 
 
 def show(checks: list[Check], wide: bool = False) -> None:

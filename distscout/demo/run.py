@@ -18,7 +18,8 @@ from pydantic import SecretStr
 from distscout.app import Application
 from distscout.config import Settings
 from distscout.demo import DEMO_FAULTS, DEMO_WORLD
-from distscout.doctor import CANARY_TRIES, Check, run_doctor
+from distscout.doctor import Check, run_doctor
+from distscout.doctor_database import CANARY_TRIES
 from distscout.emulator.faults import load_fault_plan
 from distscout.emulator.server import EmulatorServer
 from distscout.emulator.world import load_world

@@ -17,9 +17,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from distscout.config import Settings
-from distscout.doctor import CANARY_TRIES, Check, run_doctor, worst
-from distscout.repos import RepoRef
-from distscout.store.repos import canary_candidates, tracked_hosts
+from distscout.doctor import Check, run_doctor, worst
+from distscout.doctor_database import Tracked, database_problem, read_tracked
 
 MAX_AGE = timedelta(minutes=5)
 
@@ -47,13 +46,18 @@ class Preflight:
         }
 
     async def _run(self) -> None:
-        candidates, hosts = await asyncio.to_thread(self._tracked)
-        self.checks = await run_doctor(self.settings, candidates, hosts=hosts)
+        tracked = await asyncio.to_thread(self._tracked)
+        self.checks = await run_doctor(
+            self.settings,
+            tracked.candidates,
+            hosts=tracked.hosts,
+            database_skew=tracked.skew,
+            database_problem=tracked.problem,
+        )
         self.checked_at = self.now()
 
-    def _tracked(self) -> tuple[list[RepoRef], frozenset[str]]:
+    def _tracked(self) -> Tracked:
         try:
-            with self.engine.connect() as connection:
-                return canary_candidates(connection, CANARY_TRIES), tracked_hosts(connection)
-        except SQLAlchemyError:
-            return [], frozenset()
+            return read_tracked(self.engine)
+        except SQLAlchemyError as exc:  # the server's database away: the page says so, as `doctor` does
+            return Tracked(problem=database_problem(self.settings.database_url, exc))
