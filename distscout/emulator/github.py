@@ -12,7 +12,9 @@ The token quirks (quirks.py, `GithubQuirks`), as GitHub behaves for the kind of 
   without a token neither;
 - a token that cannot read packages (fine-grained, or classic without `read:packages`) is answered 403 by
   the owners' Packages listings, charged and with the rate-limit headers like any answer;
-- every answer's `Date` is the emulator's clock plus `clock_skew_s` (RFC 7231).
+- every answer's `Date` is the emulator's clock plus `clock_skew_s` (RFC 7231);
+- GraphQL's secondary-limit refusal is a 403, or a 200 whose `errors` say so with
+  `graphql_secondary_limit_status: 200` (upstream-apis.md §3.7: "200 or 403").
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ _NO_USER_AGENT = (
     "Request forbidden by administrative rules. Please make sure your request has a User-Agent header "
     "(https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."
 )
+_SECONDARY_LIMITED = "You have exceeded a secondary rate limit. Please wait a few minutes."
 _REDIRECT_DOCS = "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects"
 _PACKAGES_DOCS = "https://docs.github.com/rest/packages/packages"
 _NO_PACKAGES_SCOPE = "You need at least read:packages scope to list packages."
@@ -169,7 +172,8 @@ class GithubService(Service):
 
     def secondary_limit(self, call: Call, matched: Matched, now: float) -> Reply | None:
         """Over 900 points a minute to one REST endpoint, or 2,000 to GraphQL, per token: refused, without
-        `retry-after` (GitHub says one only sometimes; the caller then waits at least a minute)."""
+        `retry-after` (GitHub says one only sometimes; the caller then waits at least a minute). GraphQL's
+        refusal is a 403, or with the `graphql_secondary_limit_status` quirk a 200 whose `errors` say it."""
         caller = call.headers.get("authorization", "").strip() or f"ip:{call.client}"
         if github_graphql.is_graphql(call):
             key, points, limit = f"{caller} graphql", 1, self.limits.github_graphql_points_per_minute
@@ -179,9 +183,9 @@ class GithubService(Service):
             key, limit = f"{caller} {endpoint}", self.limits.github_rest_points_per_minute
         if self.per_minute.admit(key, points, limit, now):
             return None
-        return github_error(
-            403, "You have exceeded a secondary rate limit. Please wait a few minutes.", _RATE_DOCS
-        )
+        if github_graphql.is_graphql(call) and self.github_quirks.graphql_secondary_limit_status == 200:
+            return json_reply({"errors": [{"message": _SECONDARY_LIMITED}]})
+        return github_error(403, _SECONDARY_LIMITED, _RATE_DOCS)
 
     def reset(self) -> None:
         super().reset()

@@ -14,7 +14,9 @@ skewed clock) or a service as its documents describe it (`bulk_repository_urls: 
   token's scopes (default `repo`, `read:packages`); without `read:packages` the Packages listings answer 403.
   `clock_skew_s`: the `Date` header is this many seconds ahead of the emulator's clock (negative: behind).
   `revoked_tokens`: tokens answered 401 `Bad credentials` on every route, REST and GraphQL (revoked,
-  expired or mistyped ones).
+  expired or mistyped ones). `graphql_secondary_limit_status`: how `POST /graphql` refuses a token over
+  its secondary limit (2,000 points a minute): 403 (default) or 200, GitHub's other form (upstream-apis.md
+  §3.7: "Secondary → 200 or 403"), a body of `errors` whose message says "secondary rate limit" and no `data`.
 - ecosystems `bulk_repository_urls`: `as_deployed` (default: `POST bulk_lookup` with `repository_urls`
   answers `[]` whatever the URLs, as the service's model scope does) or `as_documented` (the matches its
   OpenAPI file promises).
@@ -41,6 +43,7 @@ class GithubQuirks:
     token_scopes: tuple[str, ...] = CLASSIC_SCOPES
     clock_skew_s: float = 0.0
     revoked_tokens: frozenset[str] = frozenset()
+    graphql_secondary_limit_status: int = 403  # or 200: GraphQL's secondary-limit refusal as an HTTP 200
 
     @property
     def can_read_packages(self) -> bool:
@@ -93,7 +96,13 @@ def parse_quirks(raw: Any, where: Where, service: str) -> Quirks:
 
 
 def _github(raw: Any, where: Where) -> GithubQuirks:
-    optional = ("token_kind", "token_scopes", "clock_skew_s", "revoked_tokens")
+    optional = (
+        "token_kind",
+        "token_scopes",
+        "clock_skew_s",
+        "revoked_tokens",
+        "graphql_secondary_limit_status",
+    )
     fields = as_object(raw, where, required=(), optional=optional)
     scopes = fields.get("token_scopes", list(CLASSIC_SCOPES))
     for i, scope in enumerate(as_list(scopes, where.key("token_scopes"), "a list of scope names")):
@@ -108,7 +117,15 @@ def _github(raw: Any, where: Where) -> GithubQuirks:
         token_scopes=tuple(scopes),
         clock_skew_s=as_number(fields.get("clock_skew_s", 0), where.key("clock_skew_s"), -86_400, 86_400),
         revoked_tokens=frozenset(revoked),
+        graphql_secondary_limit_status=_status(fields, "graphql_secondary_limit_status", (403, 200), where),
     )
+
+
+def _status(fields: dict[str, Any], name: str, allowed: tuple[int, ...], where: Where) -> int:
+    value = fields.get(name, allowed[0])
+    if isinstance(value, bool) or value not in allowed:
+        where.key(name).fail(f"expected {' or '.join(map(str, allowed))}, got {describe(value)}")
+    return int(value)
 
 
 def _choice(fields: dict[str, Any], name: str, allowed: tuple[str, ...], where: Where) -> Any:

@@ -11,16 +11,24 @@ One answer per question, in the outcomes the rest of distscout speaks:
   back to REST;
 - the primary budget is spent (HTTP 200 with a RATE_LIMITED error): `transient`, and the client waits for
   the reset before its next call;
-- one alias could not be resolved: `miss` for NOT_FOUND (as REST's 404), `transient` for anything else.
+- a secondary limit answered HTTP 200 (its error says "secondary rate limit", or "abuse detection" as GitHub
+  once worded it; upstream-apis.md §3.7: "200 or 403"): `transient`, and the token waits as for the 403 form
+  (its `retry-after`, else a minute doubling while refusals go on: `RateLimitState.secondary_limit`);
+- an alias is `miss` only when GitHub said so: its value null and a NOT_FOUND error at its path (as REST's
+  404). A null alias without that (an error naming no path — resource limits, timeouts — or of another
+  type, or no error at all) is no answer: `transient`. So is an alias whose value came back while an error
+  names a path inside it (a sub-field nulled by a timeout: `defaultBranchRef` null would read as "empty
+  repository"), and every alias of an answer carrying an error that names no path (it may be any of them).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from distscout.http import Outcome, UpstreamClient
+from distscout.http import Fetched, Outcome, UpstreamClient
 from distscout.http.coalesce import Coalescer
 from distscout.sources import github_queries
 
@@ -60,9 +68,11 @@ class GraphQLBatcher:
         self.queries = 0  # queries sent, and the points GitHub said they cost
         self.points = 0
         self.unavailable = ""  # set once the endpoint is known not to exist: every question goes to REST
+        self._secondary_refusals: dict[str, int] = {}  # 200-form secondary refusals in a row, per token
         self._coalescer: Coalescer[str, Answer] = Coalescer(
             lambda lane, fields: self._query(fields),
-            lambda exc: Answer(Outcome.TRANSIENT, error=f"GraphQL batch failed: {exc!r}"),
+            # the exception's type only: its text may quote a request header (a token that could not be sent)
+            lambda exc: Answer(Outcome.TRANSIENT, error=f"GraphQL batch failed: {type(exc).__name__}"),
             LANES,
             window,
             max_questions=MAX_ALIASES,
@@ -92,6 +102,10 @@ class GraphQLBatcher:
         payload = fetched.data if isinstance(fetched.data, dict) else {}
         errors = [e for e in payload.get("errors") or [] if isinstance(e, dict)]
         self._charge(payload.get("data"))
+        if _secondary_limited(payload, errors):
+            self._slow_down(fetched)
+            return [Answer(Outcome.TRANSIENT, error="GraphQL secondary rate limit")] * len(fields)
+        self._secondary_refusals.pop(fetched.credential, None)
         if any(e.get("type") == "RATE_LIMITED" for e in errors):
             self.client.budget_spent(fetched)
             return [Answer(Outcome.TRANSIENT, error="GraphQL rate limit spent")] * len(fields)
@@ -99,7 +113,19 @@ class GraphQLBatcher:
         if not isinstance(data, dict):
             message = "; ".join(str(e.get("message", "")) for e in errors) or "no data in the answer"
             return [Answer(Outcome.PERMANENT, error=f"GraphQL query rejected: {message}")] * len(fields)
-        return [_alias_answer(alias, data.get(alias), errors) for alias in aliases]
+        unplaced = [e for e in errors if not _path(e)]  # an error naming no path: any alias's, maybe
+        return [_alias_answer(alias, data.get(alias), errors, unplaced) for alias in aliases]
+
+    def _slow_down(self, fetched: Fetched) -> None:
+        """A secondary-limit refusal answered HTTP 200: the token that sent it waits as the client makes it
+        wait for the 403 form (`retry-after`, else a minute doubling with each refusal in a row). The
+        client read the 200 as a success and reset the count of refusals in a row: it is kept here."""
+        for credential in self.client.tokens.credentials:
+            if credential.label == fetched.credential:
+                rate = credential.rate
+                rate.secondary_hits = self._secondary_refusals.get(fetched.credential, 0)
+                rate.secondary_limit(fetched.headers, self.client.clock)
+                self._secondary_refusals[fetched.credential] = rate.secondary_hits
 
     def _charge(self, data: object) -> None:
         """Count the query's points (the client counted one request already) for the pacer."""
@@ -110,17 +136,38 @@ class GraphQLBatcher:
             self.client.charged += cost - 1
 
 
-def _alias_answer(alias: str, value: object, errors: list[dict[str, Any]]) -> Answer:
-    mine = [e for e in errors if isinstance(e.get("path"), list) and e["path"][:1] == [alias]]
-    if mine:
-        message = "; ".join(str(e.get("message", "")) for e in mine)
-        if any(e.get("type") == "NOT_FOUND" for e in mine) and value is None:
-            return Answer(Outcome.MISS, error=message)
-        if value is None:
-            return Answer(Outcome.TRANSIENT, error=message)
-    if value is None:
-        return Answer(Outcome.MISS, error="not found")
+def _alias_answer(
+    alias: str, value: object, errors: list[dict[str, Any]], unplaced: list[dict[str, Any]]
+) -> Answer:
+    """One alias's answer. Only GitHub's own word makes a miss: null, with NOT_FOUND at the alias's path."""
+    mine = [e for e in errors if _path(e)[:1] == [alias]]
+    if value is None and any(e.get("type") == "NOT_FOUND" and _path(e) == [alias] for e in mine):
+        return Answer(Outcome.MISS, error=_messages(e for e in mine if e.get("type") == "NOT_FOUND"))
+    if mine or unplaced:  # null for another reason, or a part of it left out: no answer, ask again
+        return Answer(Outcome.TRANSIENT, error=_messages([*mine, *unplaced]))
+    if value is None:  # null without a word of why: not evidence that the repository is gone
+        return Answer(Outcome.TRANSIENT, error="no answer for this alias (null without an error)")
     return Answer(Outcome.OK, data=value)
+
+
+def _path(error: dict[str, Any]) -> list[Any]:
+    path = error.get("path")
+    return path if isinstance(path, list) else []
+
+
+def _messages(errors: Iterable[dict[str, Any]]) -> str:
+    said = "; ".join(str(e.get("message") or e.get("type") or "") for e in errors)
+    return said or "GraphQL error"
+
+
+_SECONDARY_WORDS = ("secondary rate limit", "abuse detection")
+
+
+def _secondary_limited(payload: dict[str, Any], errors: list[dict[str, Any]]) -> bool:
+    """GitHub's secondary-limit refusal in a 200: a message naming it, at the top level (the REST-style
+    body) or in an error that names no path (an alias's error message may quote a repository's name)."""
+    messages = [payload.get("message"), *(e.get("message") for e in errors if not _path(e))]
+    return any(isinstance(m, str) and any(word in m.lower() for word in _SECONDARY_WORDS) for m in messages)
 
 
 def capture_body(value: object) -> bytes:

@@ -69,6 +69,8 @@ async def fetch_metadata_graphql(batcher: GraphQLBatcher, repo: RepoRef) -> Meta
     current = _named(repo, data.get("nameWithOwner"))
     owner = data.get("owner")
     branch = data.get("defaultBranchRef") if isinstance(data.get("defaultBranchRef"), dict) else None
+    if branch is not None and _tree_oid(branch) is None:  # a branch without its tree: not "empty", unread
+        return None, Answer(Outcome.TRANSIENT, error="default branch answered without its tree"), None
     metadata = RepoMetadata(
         ref=current,
         archived=data.get("isArchived") is True,

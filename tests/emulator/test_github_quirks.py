@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from distscout.emulator.budget import Limits
 from distscout.emulator.server import EmulatorServer
 from tests.emulator.fixtures import EmulatorFactory
 from tests.emulator.worlds import github, tiny_world
@@ -150,3 +151,21 @@ def test_an_injected_fault_carries_the_skewed_date_too(emulator_factory: Emulato
     assert answer.status_code >= 500
     assert _dates(answer) and parsedate_to_datetime(answer.headers["date"]).timestamp() == NOW + 90
     assert answer.headers["x-oauth-scopes"] == "repo, read:packages"
+
+
+def test_graphqls_secondary_limit_can_be_answered_200(emulator_factory: EmulatorFactory) -> None:
+    """upstream-apis.md §3.7: GraphQL's secondary limit answers 200 or 403. The 200 form: `errors` saying
+    so, no `data`, not charged, the primary budget far from spent; REST keeps its 403."""
+    faults = _quirks(graphql_secondary_limit_status=200)
+    limits = Limits(github_graphql_points_per_minute=1, github_rest_points_per_minute=1)
+    server = emulator_factory(tiny_world(), faults, clock=lambda: NOW, limits=limits)
+    with github(server) as api:
+        assert "data" in api.post("/graphql", json={"query": METADATA}).json()
+        refused = api.post("/graphql", json={"query": METADATA})
+        assert api.get("/repos/acme/widget").status_code == 200
+        assert api.get("/repos/acme/widget").status_code == 403
+    assert refused.status_code == 200 and "retry-after" not in refused.headers
+    body = refused.json()
+    assert "data" not in body and "secondary rate limit" in body["errors"][0]["message"]
+    assert int(refused.headers["x-ratelimit-remaining"]) > 0 and refused.headers["x-ratelimit-used"] == "1"
+    assert refused.headers["x-ratelimit-resource"] == "graphql"

@@ -28,6 +28,9 @@ def test_quirks_are_read() -> None:
     github = plan.quirks_for("github")
     assert isinstance(github, GithubQuirks) and not github.can_read_packages and github.clock_skew_s == -30
     assert github.revoked_tokens == frozenset({"ghp_x"})
+    assert github.graphql_secondary_limit_status == 403, "GitHub's 403 form unless told otherwise"
+    two_hundred = load_fault_plan({"github": {"quirks": {"graphql_secondary_limit_status": 200}}})
+    assert two_hundred.quirks_for("github").graphql_secondary_limit_status == 200  # type: ignore[union-attr]
     assert plan.quirks_for("ecosystems") == EcosystemsQuirks("as_documented")
     assert plan.quirks_for("depsdev").unknown_relation_type == frozenset({"pypi/acme-widget"})  # type: ignore[union-attr]
 
@@ -42,6 +45,8 @@ def test_quirks_are_read() -> None:
         ({"github": {"quirks": {"revoked_tokens": "ghp_x"}}}, "revoked_tokens: expected a list of tokens"),
         ({"github": {"quirks": {"revoked_tokens": ["ghp_x", ""]}}}, "revoked_tokens[1]: expected a token"),
         ({"github": {"quirks": {"revoked_tokens": [7]}}}, "expected a token, got"),
+        ({"github": {"quirks": {"graphql_secondary_limit_status": 429}}}, "status: expected 403 or 200"),
+        ({"github": {"quirks": {"graphql_secondary_limit_status": True}}}, "status: expected 403 or 200"),
         ({"ecosystems": {"quirks": {"bulk_repository_urls": "sometimes"}}}, "as_deployed, as_documented"),
         ({"ecosystems": {"quirks": {"nonsense": 1}}}, "nonsense"),
         ({"depsdev": {"quirks": {"unknown_relation_type": ["noslash"]}}}, "expected 'ecosystem/name'"),
