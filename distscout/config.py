@@ -218,7 +218,8 @@ def _forges(github_api_url: str, gitlab_api_url: str, instances: tuple[str, ...]
 
 def masked_url(url: str) -> str:
     """`url` with any password replaced by ***, even when it does not parse as a URL."""
-    return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+    # to the last `@`: a password holding an unencoded `@` or `/` was shown from there on
+    return re.sub(r"(//[^/:@]*:)[^?]*@", r"\1***@", url)
 
 
 def _every_github_token(settings: Settings) -> tuple[str, ...]:

@@ -53,6 +53,11 @@ _WAL_ATTEMPTS = 3000  # 30 s at most, as long as busy_timeout waits for a lock
 
 
 def create_store_engine(url: str, *, pool_size: int = STORE_CONNECTIONS // 2) -> Engine:
+    if _unencoded_at(url):
+        raise StoreError(
+            "the database URL holds more than one '@': percent-encode its password's special characters "
+            "(@ as %40, / as %2F, # as %23, : as %3A)"
+        )
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -81,6 +86,13 @@ def create_store_engine(url: str, *, pool_size: int = STORE_CONNECTIONS // 2) ->
     )
     event.listen(engine, "connect", _postgresql_session)
     return engine
+
+
+def _unencoded_at(url: str) -> bool:
+    """A server URL whose password holds an unencoded `@`: parsed, its tail became the host (and was shown
+    in the error as the host that failed to resolve)."""
+    scheme, _, rest = url.partition("://")
+    return not scheme.startswith("sqlite") and rest.partition("?")[0].count("@") > 1
 
 
 def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:

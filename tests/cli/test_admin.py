@@ -58,3 +58,15 @@ def test_bad_configuration_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("DISTSCOUT_WORKERS", "0")
     one_error_line(run(["config", "show"], code=2), "configuration", "workers")
     one_error_line(run(["stats"], code=2), "configuration", "workers")
+
+
+def test_a_password_with_an_unencoded_at_is_refused_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parsed as given, the password's tail became the host, and the error showed it as the host that
+    failed to resolve; `config show` showed it too."""
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", "postgresql://distscout:p@ss#w/rd@127.0.0.1:1/fleet")
+    line = one_error_line(run(["migrate"], code=1), "percent-encode", "%40")
+    assert "ss#w" not in line and "rd@" not in line
+    shown = run(["config", "show"]).stdout
+    assert "ss#w" not in shown and "postgresql://distscout:***@127.0.0.1:1/fleet" in shown
