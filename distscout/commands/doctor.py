@@ -17,10 +17,10 @@ from distscout.commands.common import (
     quiet_retries,
     settings,
 )
-from distscout.doctor_database import Tracked, database_problem, read_tracked
 
 if TYPE_CHECKING:
     from distscout.doctor import Check
+    from distscout.doctor_database import Tracked
 
 _STYLE = {"ok": "green", "degraded": "yellow", "failing": "red"}
 COLUMNS = (
@@ -67,6 +67,7 @@ def doctor(as_json: JsonOption = False, wide: WideOption = False) -> None:
 def _tracked(url: str) -> Tracked:
     """What doctor reads from the database; why it could not, instead (a failing line: before, a fleet
     whose database was away passed doctor as "degraded", exit 0)."""
+    from distscout.doctor_database import Tracked, database_problem, read_tracked  # noqa: PLC0415 - lazy
     from distscout.store.engine import open_engine  # noqa: PLC0415 - lazy: start-up
 
     try:

@@ -257,7 +257,7 @@ def show_fleet(values: dict[str, int], as_json: bool) -> None:
     if as_json:
         emit_json(values)
         return
-    columns = (short(""), short("repos", justify="right"))
+    columns = (text(""), short("repos", justify="right"))  # the labels wrap: the counts are never cut
     tables.print_table(out, "fleet", columns, [(_LABELS.get(k, k), str(v)) for k, v in values.items()])
 
 

@@ -13,6 +13,8 @@
   rank are left out; a note on stderr names what was left out and says `--wide` or `--json` shows all.
   `--wide` prints every column at its full width, whatever the terminal's. Only a single name longer
   than the terminal itself is folded onto a second line (never cut).
+- **Records when nothing else fits.** Where even the columns never left out cannot fit (a 40-column
+  terminal), each row is printed as a record of `header: value` lines, as psql's expanded display.
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ def print_table(
     groups = [[index] for index in range(len(columns))]
     if not wide:
         groups = _fitting(columns, natural, console.width)
+        if _least(columns, natural, groups) > console.width:
+            _print_records(console, title, columns, cells)
+            return
     table = Table(title=title if isinstance(title, Text) else Text(visible(title)))
     keys_fit = wide or _needed(columns, natural, groups) <= console.width
     for group in groups:
@@ -125,6 +130,20 @@ def print_table(
         )
 
 
+def _print_records(
+    console: Console, title: str | Text, columns: Sequence[Column], cells: list[list[Text]]
+) -> None:
+    """Each row as a record, a `header: value` line a column (psql's expanded display, which its `\\x auto`
+    chooses when a table is wider than the terminal): at a width where even the columns that are never left
+    out cannot fit, a table squeezed its cells to nothing or cut the numbers themselves."""
+    console.print(title if isinstance(title, Text) else Text(visible(title)), style="bold", soft_wrap=False)
+    for number, row in enumerate(cells, 1):
+        console.print(Text(f"-[ {number} ]-", style="dim"))
+        for column, value in zip(columns, row, strict=True):
+            label = (f"{column.header}: ", "bold") if column.header else ""
+            console.print(Text.assemble(label, value))  # a pipe gets the line whole, a terminal wraps it
+
+
 def _width(widths: Sequence[int]) -> int:
     return _BORDERS + sum(width + 3 for width in widths)
 
@@ -141,6 +160,18 @@ def _group_width(
 def _needed(columns: Sequence[Column], natural: Sequence[int], groups: list[list[int]]) -> int:
     """The narrowest the shown columns can be: KEY and SHORT whole, TEXT wrapped to TEXT_MIN."""
     return _width([_group_width(columns, natural, group, stacked=False) for group in groups])
+
+
+def _least(columns: Sequence[Column], natural: Sequence[int], groups: list[list[int]]) -> int:
+    """The narrowest the table can be at all: names folded to their header's width (a name wider than the
+    terminal folds), SHORT columns whole, TEXT wrapped to TEXT_MIN."""
+    widths = [
+        max(len(columns[i].header) for i in group)
+        if columns[group[0]].role is Role.KEY
+        else _group_width(columns, natural, group, stacked=False)
+        for group in groups
+    ]
+    return _width(widths)
 
 
 def _fitting(columns: Sequence[Column], natural: Sequence[int], width: int) -> list[list[int]]:

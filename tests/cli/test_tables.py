@@ -228,3 +228,31 @@ def test_the_spelled_out_constants_match_their_modules() -> None:
     assert tuple(EXPORT_TABLES) == TABLES
     assert (CLEAN, IN_PROGRESS) == (check.CLEAN, check.IN_PROGRESS)
     assert {p.value for p in Plan} == {m.value for m in WalkMode}
+
+
+def test_a_table_too_wide_for_any_folding_is_printed_as_records_every_value_whole() -> None:
+    """At 40 columns doctor's table squeezed its detail and fix columns to nothing (`│││`): where even the
+    columns never left out cannot fit, each row is a record of `header: value` lines (psql's `\\x auto`)."""
+    detail = "classic token with scopes [repo, read:packages]; 4,999 of 5,000 requests left"
+    fix = "set polite_email to join ecosyste.ms' polite pool: 3x the budget"
+    columns = (tables.short("upstream"), tables.short("check"), tables.short("status"))
+    columns += (tables.text("detail"), tables.text("fix"))
+    terminal = Console(file=StringIO(), width=40, force_terminal=True, color_system=None)
+    tables.print_table(terminal, "doctor: ok", columns, [("github", "token", "ok", detail, fix)])
+    printed = terminal.file.getvalue()  # type: ignore[attr-defined]
+    lines = printed.splitlines()
+    assert all(len(line) <= 40 for line in lines) and "│" not in printed
+    assert " ".join(printed.split()).count(detail) == 1 and fix in " ".join(printed.split())
+    assert "upstream: github" in lines and "status: ok" in lines
+    piped = Console(file=StringIO(), width=40, soft_wrap=True)  # a pipe: each record's line whole
+    tables.print_table(piped, "doctor: ok", columns, [("github", "token", "ok", detail, fix)])
+    assert f"detail: {detail}" in piped.file.getvalue().splitlines()  # type: ignore[attr-defined]
+
+
+def test_the_fleet_rollup_keeps_its_counts_whole_at_40_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", f"sqlite:///{tmp_path / 'fleet.db'}")
+    monkeypatch.setenv("COLUMNS", "40")
+    shown = run(["stats"]).stdout
+    assert "…" not in shown and "│ tracked repositories" in shown and "│     0 │" in shown
