@@ -100,17 +100,36 @@ def extend_leases(engine: Engine, now: datetime, lease: timedelta = DEFAULT_LEAS
     with engine.begin() as connection:
         extended = connection.execute(
             update(repos)
-            .where(repos.c.id == bindparam("r"), repos.c.distribution_claimed_by == bindparam("t"))
+            .where(
+                repos.c.id == bindparam("r"),
+                repos.c.distribution_claimed_by == bindparam("t"),
+                *_unless_locked(connection, repos.c.id, repos.c.id == bindparam("r")),
+            )
             .values(distribution_claimed_until=until),
             rows,
         ).rowcount
+        active = active_scans.c.repo_id == bindparam("r")
         connection.execute(
             update(active_scans)
-            .where(active_scans.c.repo_id == bindparam("r"), active_scans.c.worker == bindparam("t"))
+            .where(
+                active,
+                active_scans.c.worker == bindparam("t"),
+                *_unless_locked(connection, active_scans.c.repo_id, active),
+            )
             .values(until=until),
             rows,
         )
     return int(extended)
+
+
+def _unless_locked(connection: Connection, column: Any, row: Any) -> list[Any]:
+    """PostgreSQL: leave out a row another transaction holds. The group writer holds the rows of the scans
+    it is storing until it commits (and clears their leases then): a beat waiting on them could not beat
+    again, and a commit slower than three beats would have this live worker taken for dead by the fleet."""
+    if connection.dialect.name != "postgresql":
+        return []  # SQLite: one writer at a time, on one machine; a beat waits for it as any write does
+    unlocked = select(column).where(row).with_for_update(skip_locked=True)
+    return [column.in_(unlocked)]
 
 
 def _free(now: datetime) -> Any:

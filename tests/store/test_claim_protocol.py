@@ -157,3 +157,30 @@ async def test_the_daemon_fills_its_metadata_queries_whatever_its_worker_count(
     assert stats.finished == 100
     assert metadata_queries <= 3, metadata_queries  # 100 repositories, 50 a query
     engine.dispose()
+
+
+@postgresql_only
+def test_a_beat_does_not_wait_for_the_rows_a_group_commit_holds(database_url: str) -> None:
+    """The group writer holds the rows of the scans it stores until it commits. A beat that waited on them
+    could not beat again: a commit slower than three beats had this live worker taken for dead."""
+    from distscout.store.claims import HELD, extend_leases
+
+    clock = Clock()
+    engine = tracked(database_url, [f"fleet/r{i}" for i in range(3)], clock)
+    claims = claim_due(engine, clock(), CADENCE, limit=3)
+    stored, others = claims[0], claims[1:]
+    extended: list[int] = []
+    with engine.connect() as writer:  # as the group writer storing r0: its rows locked, not committed
+        writer.execute(select(repos.c.id).where(repos.c.id == stored.repo.id).with_for_update())
+        writer.execute(select(active_scans).where(active_scans.c.repo_id == stored.repo.id).with_for_update())
+        beat = threading.Thread(target=lambda: extended.append(extend_leases(engine, clock())))
+        beat.start()
+        beat.join(timeout=120)  # a bound against a hang, not a speed requirement
+        blocked = beat.is_alive()
+        writer.rollback()  # the locks go: a blocked beat ends now
+    beat.join()
+    assert not blocked, "the beat waited for the group writer's locks"
+    assert extended == [len(others)], "every lease but the one being stored pushed on"
+    release(engine, *claims)
+    assert not HELD.snapshot()
+    engine.dispose()
