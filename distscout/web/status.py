@@ -3,17 +3,20 @@ path segments, the worker status, and the integrity panel."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Path
+from sqlalchemy import Connection
 
 from distscout.integrity.check import run_check
 from distscout.integrity.plan import make_plan
 from distscout.repos import RepoRef, RepoRefError, parse_repo_ref
 from distscout.store.queries import due_count, recent_scans, repo_report
 from distscout.store.repos import find_repo
+from distscout.store.workers import list_workers
 from distscout.web.service import Service
+from distscout.worker.heartbeat import stale_after
 
 # As `distscout.repos` reads a segment; ".", ".." and a bare ".git" also match, and answer 422.
 _SEGMENT = r"^[A-Za-z0-9_.-]{1,100}$"
@@ -69,6 +72,7 @@ def worker_status(service: Service, scans: int = 20) -> dict[str, Any]:
         cadence = timedelta(days=settings.cadence_days)
         due = due_count(connection, service.now(), cadence, partial_first=settings.immediate_partial_reclaim)
         latest = recent_scans(connection, scans)
+        fleet = _registered(connection, service.now(), settings.heartbeat_seconds)
     dispatcher, upstreams = service.dispatcher, service.upstreams
     return {
         "workers_in_process": dispatcher is not None,
@@ -96,7 +100,22 @@ def worker_status(service: Service, scans: int = 20) -> dict[str, Any]:
             for credential in client.tokens.credentials
         ],
         "recent_scans": latest,
+        "fleet": fleet,
     }
+
+
+def _registered(connection: Connection, now: datetime, heartbeat_seconds: float) -> list[dict[str, Any]]:
+    """Every process registered by its heartbeat, on any machine, with how long ago it last beat: the one
+    place a fleet's operator sees its machines (a `--workers-only` process serves no page of its own)."""
+    stale = stale_after(heartbeat_seconds)
+    return [
+        row.as_dict()
+        | {
+            "beat_seconds_ago": round((now - row.beat_at).total_seconds(), 1),
+            "late": now - row.beat_at > stale,
+        }
+        for row in list_workers(connection)
+    ]
 
 
 def integrity_panel(service: Service) -> dict[str, Any]:

@@ -125,6 +125,26 @@ def test_workers_without_workers_in_process(client: TestClient) -> None:
     assert len(body["recent_scans"]) == 20 and body["recent_scans"][0]["verdict"] == "complete"
 
 
+def test_the_workers_page_lists_every_registered_process_with_its_last_beat(
+    client: TestClient, service: Service
+) -> None:
+    """A fleet's `--workers-only` processes serve no page: the web's is where an operator sees them."""
+    from datetime import timedelta
+
+    from distscout.store.schema import workers
+
+    now = service.now()
+    with service.engine.begin() as connection:  # two machines' processes; one stopped 5 minutes ago
+        for name, kind, beat in (("a", "serve", now - timedelta(minutes=5)), ("b", "scan", now)):
+            row = {"id": f"{name}:1", "kind": kind, "host": f"machine-{name}", "pid": 1}
+            connection.execute(workers.insert().values(**row, started_at=beat, beat_at=beat))
+    fleet = client.get("/api/workers").json()["fleet"]
+    assert [(w["kind"], w["late"]) for w in fleet] == [("serve", True), ("scan", False)]
+    assert all(w["host"] and w["pid"] for w in fleet) and fleet[0]["beat_seconds_ago"] >= 300
+    page = client.get("/workers").text
+    assert 'id="fleet"' in page and "late: its claims are taken back" in page
+
+
 def test_integrity_panel_and_recover_all(client: TestClient, service: Service) -> None:
     client.post("/api/admin/repos/synthetic/legacy-setup/recheck", headers=ADMIN)  # due again: no finding
     panel = client.get("/api/integrity").json()
