@@ -63,6 +63,7 @@ def serve(
     current = settings(workers=workers, start_interval=start_interval, host=host, port=port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns what matters
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line a migration: store.migrate says one
     if not no_workers:
         for warning in setup_warnings(current):
             logging.getLogger("distscout.serve").warning("%s", warning)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("distscout.store")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -47,6 +49,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                     f"the migrated schema breaks a foreign key of {broken[0]}; nothing changed"
                 )
             connection.commit()
+            if before != head_revision():
+                log.info("database migrated: %s → %s", before or "(empty)", head_revision())
         finally:
             connection.rollback()
             if sqlite:
