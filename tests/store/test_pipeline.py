@@ -132,23 +132,33 @@ async def test_partial_scan_keeps_the_failed_sources_previous_rows(
     assert _captured(engine) == captured, "and its captures; the sources that answered replaced theirs"
 
 
+async def _ten_windows(
+    engine: Any, server: EmulatorServer, clock: Clock, verdict: Verdict
+) -> list[timedelta]:
+    """Ten scans in a row ending `verdict`, each as soon as it is due: the wait each one left (0: none),
+    checked to hold (nothing claimed a second before it ends)."""
+    windows = []
+    for attempt in range(1, 11):
+        (report,) = await scan_due(engine, server, clock)
+        assert report.verdict is verdict
+        state = _state(engine)
+        assert state["distribution_failed_attempts"] == attempt, "unfinished scans in a row"
+        retry_at = state["distribution_retry_at"]
+        windows.append(timedelta(0) if retry_at is None else retry_at - clock())
+        if attempt < 10 and windows[-1]:
+            clock.advance(seconds=windows[-1].total_seconds() - 1)
+            assert claim_next(engine, clock(), CADENCE) is None, "inside the backoff window"
+            clock.advance(seconds=1)
+    return windows
+
+
 async def test_backoff_schedule_and_sideline(database_url: str, emulator_factory: EmulatorFactory) -> None:
     world = _world(1)
     down = {name: {"error_rate": 1.0} for name in ("depsdev", "ecosystems", "github")}
     server = emulator_factory(world, down)
     clock = Clock()
     engine = tracked(database_url, [world["repos"][0]["url"]], clock)
-    windows = []
-    for attempt in range(1, 11):
-        (report,) = await scan_due(engine, server, clock)
-        assert report.verdict is Verdict.FAILED
-        state = _state(engine)
-        assert state["distribution_failed_attempts"] == attempt
-        windows.append(state["distribution_retry_at"] - clock())
-        if attempt < 10:
-            clock.advance(seconds=windows[-1].total_seconds() - 1)
-            assert claim_next(engine, clock(), CADENCE) is None, "inside the backoff window"
-            clock.advance(seconds=1)
+    windows = await _ten_windows(engine, server, clock, Verdict.FAILED)
     assert windows[:3] == [timedelta(minutes=2), timedelta(minutes=8), timedelta(minutes=18)]
     assert windows[:9] == [backoff(n) for n in range(1, 10)]
     state = _state(engine)
@@ -167,18 +177,7 @@ async def test_a_repository_that_keeps_ending_partial_backs_off(
     server = emulator_factory(world, {"ecosystems": {"error_rate": 1.0}})
     clock = Clock()
     engine = tracked(database_url, [world["repos"][0]["url"]], clock)
-    windows = []
-    for attempt in range(1, 11):
-        (report,) = await scan_due(engine, server, clock)
-        assert report.verdict is Verdict.PARTIAL
-        state = _state(engine)
-        assert state["distribution_failed_attempts"] == attempt, "partial scans in a row"
-        retry_at = state["distribution_retry_at"]
-        windows.append(timedelta(0) if retry_at is None else retry_at - clock())
-        if attempt < 10 and windows[-1]:
-            clock.advance(seconds=windows[-1].total_seconds() - 1)
-            assert claim_next(engine, clock(), CADENCE) is None, "inside the backoff window"
-            clock.advance(seconds=1)
+    windows = await _ten_windows(engine, server, clock, Verdict.PARTIAL)
     assert windows[:4] == [timedelta(0), timedelta(minutes=2), timedelta(minutes=8), timedelta(minutes=18)]
     assert windows[9] == CADENCE, "the 10th: sidelined until the cadence"
     assert claim_next(engine, clock() + CADENCE - timedelta(seconds=1), CADENCE) is None
