@@ -142,13 +142,23 @@ def _print_manifest_table(result: CheckoutScan, wide: bool) -> None:
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        # started with SIGINT ignored (`scan --all &` in a script, nohup): a raised SIGINT would go nowhere,
-        # so interrupt here, as Ctrl-C's handler would (asyncio then cancels the scans and claims go back)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.raise_signal(signal.SIGINT)  # asyncio's own handler when it runs: the main task is cancelled
+        return
+    # Started with SIGINT ignored (`scan --all &` in a script): a raised SIGINT would go nowhere. Interrupt
+    # from the event loop's next turn, between callbacks, not in the middle of whatever code the signal
+    # landed in (a traceback, 1 run in 3): asyncio then cancels every task (the scans give their claims
+    # back) and the command's KeyboardInterrupt handler says what was stored.
+    import asyncio  # noqa: PLC0415 - lazy: start-up
+
+    loop = asyncio.events._get_running_loop()  # the loop this (main) thread runs, if any
+    if loop is None:
         raise KeyboardInterrupt
-    signal.raise_signal(
-        signal.SIGINT
-    )  # through asyncio's own handler when it runs: the main task is cancelled
+    loop.call_soon_threadsafe(_interrupt)
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt  # asyncio lets it out of run_until_complete, then cancels what still runs
 
 
 def main() -> None:
