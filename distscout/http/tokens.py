@@ -29,6 +29,7 @@ from distscout.http.minute import MinuteWindow
 from distscout.http.ratelimit import RateLimitState
 
 log = logging.getLogger("distscout.http")
+_SAID_REFUSED: set[str] = set()  # labels of the tokens said to be refused in this process
 
 
 def token_label(index: int, token: str) -> str:
@@ -152,9 +153,14 @@ class TokenPool:
             return False
         if not credential.refused:
             credential.refused = True
-            log.warning(
-                "token %s was refused as bad credentials: not used again by this process", credential.label
-            )
+            if (
+                credential.label not in _SAID_REFUSED
+            ):  # once a process: the REST and GraphQL pools both learn it
+                _SAID_REFUSED.add(credential.label)
+                log.warning(
+                    "token %s was refused as bad credentials: not used again by this process",
+                    credential.label,
+                )
         return any(not c.refused for c in self.credentials)
 
     def summary(self) -> RateLimitState:
