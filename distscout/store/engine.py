@@ -66,7 +66,7 @@ def create_store_engine(url: str, *, pool_size: int = STORE_CONNECTIONS // 2) ->
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _sqlite_folder(Path(parsed.database).expanduser(), url)
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -86,6 +86,24 @@ def create_store_engine(url: str, *, pool_size: int = STORE_CONNECTIONS // 2) ->
     )
     event.listen(engine, "connect", _postgresql_session)
     return engine
+
+
+def _sqlite_folder(path: Path, url: str) -> None:
+    """The folder of an SQLite file must be there, as sqlite3 and datasette expect: a mistyped path made a
+    new folder and an empty store, and `stats` said 0 repositories. Only distscout's own default folder is
+    made (a fresh machine's first run); a file in the way raises as the OS says (one line, commands)."""
+    from distscout.config import data_directory  # noqa: PLC0415 - the store needs no settings but this
+
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if folder.exists() or folder == data_directory():
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    raise StoreError(
+        f"cannot use the database {url}: the folder {folder} does not exist (create it first: distscout "
+        f"makes only its default one, {data_directory()})"
+    )
 
 
 def _unencoded_at(url: str) -> bool:

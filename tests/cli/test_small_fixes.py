@@ -64,3 +64,22 @@ def test_the_demo_names_the_distscout_it_would_run(monkeypatch: pytest.MonkeyPat
 def test_version_and_bare_command() -> None:
     assert run(["--version"]).stdout.strip() == "distscout 0.1.0"
     assert "Usage" in run([], code=2).stdout
+
+
+@pytest.mark.parametrize("args", [["stats"], ["repos", "list"]], ids=" ".join)
+def test_a_database_in_a_missing_folder_is_one_line_not_a_new_empty_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str]
+) -> None:
+    """A mistyped path made a new folder and an empty store: `stats` said 0 repositories, exit 0."""
+    monkeypatch.setenv("DISTSCOUT_DATABASE_URL", f"sqlite:///{tmp_path / 'tpyo' / 'fleet.db'}")
+    one_error_line(run(args, code=1), "does not exist", str(tmp_path / "tpyo"))
+    assert not (tmp_path / "tpyo").exists()
+
+
+def test_the_default_database_folder_is_made_on_a_fresh_machine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DISTSCOUT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert "tracked repositories" in run(["stats"]).stdout
+    assert (tmp_path / "data" / "distscout" / "distscout.db").is_file()
