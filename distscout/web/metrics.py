@@ -70,16 +70,20 @@ class Metrics:
         )
         self.live = LiveCollector(engine, settings, now)
         self.registry.register(self.live)
+        for action in ("recheck", "reprocess"):
+            self.recoveries.labels(action)
+
+    def watch(self, upstreams: Upstreams) -> None:
+        """Count the requests of these upstreams' clients and report their breakers. Scans and requests
+        start at 0 only here, where they can happen: a `--no-workers` web process exported
+        `distscout_scans_total{outcome="complete"} 0` for ever, which an alert on a stalled fleet reads
+        as a stalled worker."""
         for outcome in SCAN_OUTCOMES:
             self.scans.labels(outcome)
         for source in UPSTREAMS:
             self.requests.labels(source)
             self.latency.labels(source)
-        for action in ("recheck", "reprocess"):
-            self.recoveries.labels(action)
 
-    def watch(self, upstreams: Upstreams) -> None:
-        """Count the requests of these upstreams' clients and report their breakers."""
         for client in upstreams.all():
             client.observer = self.observe_request
         self.live.upstreams = upstreams

@@ -41,7 +41,16 @@ def test_exposition_parses_and_has_every_family(client: TestClient) -> None:
     assert samples(client)[("distscout_due_queue_depth", ())] == 0
 
 
+def test_a_process_without_workers_exports_no_scan_or_request_series(client: TestClient) -> None:
+    """Zeros from a web process that never scans read as a stalled fleet to an alert on the scan rate."""
+    found = samples(client)
+    assert not [
+        key for key in found if key[0] in ("distscout_scans_total", "distscout_upstream_requests_total")
+    ]
+
+
 def test_scans_by_outcome(client: TestClient, service: Service) -> None:
+    service.metrics.watch(Upstreams(*_clients(httpx.MockTransport(lambda request: httpx.Response(200)))))
     for verdict in (Verdict.COMPLETE, Verdict.COMPLETE, Verdict.PARTIAL, None):
         service.metrics.observe_scan(ScanReport("a/b", verdict, {}, 0, 0))
     found = samples(client)
@@ -55,11 +64,7 @@ async def test_requests_errors_latency_and_breakers(client: TestClient, service:
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(503 if "broken" in request.url.path else 200, json={"ok": True})
 
-    transport = httpx.MockTransport(answer)
-    clients = [
-        UpstreamClient(UpstreamConfig(name, "http://upstream.invalid", attempts=1), transport=transport)
-        for name in ("depsdev", "ecosystems", "github")
-    ]
+    clients = _clients(httpx.MockTransport(answer))
     service.metrics.watch(Upstreams(*clients))
     depsdev = clients[0]
     assert (await depsdev.get("/fine")).outcome is Outcome.OK
@@ -145,3 +150,10 @@ async def test_each_tokens_budget_by_label_never_the_token(client: TestClient, s
     assert found[("distscout_upstream_budget_limit", (("source", "github"), ("token", labels[1])))] == 5000
     for upstream in (github, *others):
         await upstream.aclose()
+
+
+def _clients(transport: httpx.MockTransport) -> list[UpstreamClient]:
+    return [
+        UpstreamClient(UpstreamConfig(name, "http://upstream.invalid", attempts=1), transport=transport)
+        for name in ("depsdev", "ecosystems", "github")
+    ]
