@@ -144,6 +144,13 @@ class UpstreamClient:
             if credential.label == fetched.credential:
                 credential.rate.wait_for_reset(fetched.headers, self.clock)
 
+    def secondary_limited(self, fetched: Fetched) -> None:
+        """The answer was a secondary-limit refusal though its status did not say so (GraphQL answers 200
+        for it): its token waits as for the 403 form (`retry-after`, else a minute doubling in a row)."""
+        for credential in self.tokens.credentials:
+            if credential.label == fetched.credential:
+                credential.rate.secondary_limit(fetched.headers, self.clock, in_a_success=True)
+
     async def get(
         self,
         path: str,

@@ -39,6 +39,7 @@ class RateLimitState:
     reset_at: float | None = None  # epoch seconds
     not_before: float | None = None  # monotonic seconds: no call before this
     secondary_hits: int = 0  # secondary-limit refusals in a row (GitHub)
+    ended_hits: int = 0  # the run the latest answer ended: resumed if that answer was a refusal after all
 
     def observe(self, status: int, headers: Mapping[str, str], clock: Clock) -> bool:
         """Record an answer's headers; True when the answer means "rate limited"."""
@@ -54,7 +55,7 @@ class RateLimitState:
             self.reset_at = reset
         retry_after = _number(headers.get("retry-after"))
         if status < 400:
-            self.secondary_hits = 0
+            self.ended_hits, self.secondary_hits = self.secondary_hits, 0
         spent = remaining == 0 and status in (403, 429)
         if retry_after is not None and status in (403, 429, 503):
             self.not_before = clock.monotonic() + max(0.0, retry_after)
@@ -62,9 +63,14 @@ class RateLimitState:
             self.not_before = clock.monotonic() + max(0.0, reset - clock.wall())
         return spent or status == 429
 
-    def secondary_limit(self, headers: Mapping[str, str], clock: Clock) -> None:
+    def secondary_limit(
+        self, headers: Mapping[str, str], clock: Clock, *, in_a_success: bool = False
+    ) -> None:
         """A secondary-limit refusal: wait its `retry-after` when it says one, else a minute, doubling with
-        each refusal in a row."""
+        each refusal in a row. `in_a_success`: the refusal came in an answer `observe` read as a success
+        (GraphQL's HTTP 200 form), which ended the run: it goes on from there."""
+        if in_a_success:
+            self.secondary_hits = self.ended_hits
         self.secondary_hits += 1
         retry_after = _number(headers.get("retry-after"))
         backoff = SECONDARY_FIRST_WAIT * 2 ** min(self.secondary_hits - 1, 8)

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from distscout.http import Fetched, Outcome, UpstreamClient
+from distscout.http import Outcome, UpstreamClient
 from distscout.http.coalesce import Coalescer
 from distscout.sources import github_queries
 
@@ -68,7 +68,6 @@ class GraphQLBatcher:
         self.queries = 0  # queries sent, and the points GitHub said they cost
         self.points = 0
         self.unavailable = ""  # set once the endpoint is known not to exist: every question goes to REST
-        self._secondary_refusals: dict[str, int] = {}  # 200-form secondary refusals in a row, per token
         self._coalescer: Coalescer[str, Answer] = Coalescer(
             lambda lane, fields: self._query(fields),
             # the exception's type only: its text may quote a request header (a token that could not be sent)
@@ -103,9 +102,8 @@ class GraphQLBatcher:
         errors = [e for e in payload.get("errors") or [] if isinstance(e, dict)]
         self._charge(payload.get("data"))
         if _secondary_limited(payload, errors):
-            self._slow_down(fetched)
+            self.client.secondary_limited(fetched)
             return [Answer(Outcome.TRANSIENT, error="GraphQL secondary rate limit")] * len(fields)
-        self._secondary_refusals.pop(fetched.credential, None)
         if any(e.get("type") == "RATE_LIMITED" for e in errors):
             self.client.budget_spent(fetched)
             return [Answer(Outcome.TRANSIENT, error="GraphQL rate limit spent")] * len(fields)
@@ -115,17 +113,6 @@ class GraphQLBatcher:
             return [Answer(Outcome.PERMANENT, error=f"GraphQL query rejected: {message}")] * len(fields)
         unplaced = [e for e in errors if not _path(e)]  # an error naming no path: any alias's, maybe
         return [_alias_answer(alias, data.get(alias), errors, unplaced) for alias in aliases]
-
-    def _slow_down(self, fetched: Fetched) -> None:
-        """A secondary-limit refusal answered HTTP 200: the token that sent it waits as the client makes it
-        wait for the 403 form (`retry-after`, else a minute doubling with each refusal in a row). The
-        client read the 200 as a success and reset the count of refusals in a row: it is kept here."""
-        for credential in self.client.tokens.credentials:
-            if credential.label == fetched.credential:
-                rate = credential.rate
-                rate.secondary_hits = self._secondary_refusals.get(fetched.credential, 0)
-                rate.secondary_limit(fetched.headers, self.client.clock)
-                self._secondary_refusals[fetched.credential] = rate.secondary_hits
 
     def _charge(self, data: object) -> None:
         """Count the query's points (the client counted one request already) for the pacer."""
