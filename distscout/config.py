@@ -30,7 +30,7 @@ from distscout.interpreters.ecosystems import ECOSYSTEMS
 from distscout.interpreters.github_packages import GITHUB_PACKAGES
 from distscout.interpreters.manifests import MANIFESTS
 from distscout.interpreters.release_assets import RELEASE_ASSETS
-from distscout.token_input import read_token_file, split_token_list, token_problem
+from distscout.token_input import read_token_file, refuse_malformed, split_token_list
 
 ALL_SOURCES = evidence_sources()
 _EMAIL = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}")
@@ -158,9 +158,7 @@ class Settings(BaseSettings):
     @classmethod
     def _a_token(cls, value: Any) -> Any:
         tokens = value if isinstance(value, tuple) else (value,) if value is not None else ()
-        for number, token in enumerate(tokens, 1):
-            if problem := token_problem(token.get_secret_value()):
-                raise ValueError(f"{problem} (token {number})" if len(tokens) > 1 else problem)
+        refuse_malformed([token.get_secret_value() for token in tokens])
         return value
 
     @field_validator("github_tokens_file")
@@ -237,15 +235,14 @@ def setup_warnings(settings: Settings) -> list[str]:
             "no polite_email: ecosyste.ms puts these requests in its anonymous tier (5,000 an hour instead "
             "of 15,000); set polite_email"
         )
-    given = len(_every_github_token(settings))
-    if given > len(settings.github_token_pool()):
+    given = _every_github_token(settings)  # the tokens file read once
+    pool = set(given)
+    if len(given) > len(pool):
         warnings.append(
-            f"the same GitHub token is given more than once ({given} given, "
-            f"{len(settings.github_token_pool())} different): each counts once in the pool"
+            f"the same GitHub token is given more than once ({len(given)} given, "
+            f"{len(pool)} different): each counts once in the pool"
         )
-    if not settings.github_token_pool() and {RELEASE_ASSETS, GITHUB_PACKAGES, MANIFESTS} & set(
-        settings.sources
-    ):
+    if not pool and {RELEASE_ASSETS, GITHUB_PACKAGES, MANIFESTS} & set(settings.sources):
         warnings.append(
             "no GitHub token: 60 requests an hour, REST only, GitHub Packages not visible; set GITHUB_TOKEN"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 # GitHub's tokens are letters, digits and `_` (ghp_…, github_pat_…, ghs_…; 40 hex digits of old); GitLab's
@@ -58,10 +59,14 @@ def split_token_list(value: str) -> tuple[str, ...]:
         tokens = tuple(t for t in re.split(r"[,\s]+", value) if t)
         if value and not tokens:  # `$A,$B` with neither set: a mistake, not "scan anonymously"
             raise ValueError("holds no token (comma-separated; leave it unset for none)")
+    return tokens  # each checked by `refuse_malformed`, as a list from config.toml is
+
+
+def refuse_malformed(tokens: Sequence[str]) -> None:
+    """A ValueError naming the first token that is no token, by its place in the list (never by itself)."""
     for number, token in enumerate(tokens, 1):
         if problem := token_problem(token):
             raise ValueError(f"{problem} (token {number})" if len(tokens) > 1 else problem)
-    return tokens
 
 
 def read_token_file(path: Path) -> tuple[str, ...]:

@@ -153,9 +153,8 @@ class TokenPool:
             return False
         if not credential.refused:
             credential.refused = True
-            if (
-                credential.label not in _SAID_REFUSED
-            ):  # once a process: the REST and GraphQL pools both learn it
+            # said once a process: the REST and GraphQL pools both learn it
+            if credential.label not in _SAID_REFUSED:
                 _SAID_REFUSED.add(credential.label)
                 log.warning(
                     "token %s was refused as bad credentials: not used again by this process",

@@ -36,6 +36,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the database to the newest schema; returns (revision before, revision after)."""
+    head = head_revision()
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:  # only outside a transaction does this pragma take effect
@@ -49,14 +50,14 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                     f"the migrated schema breaks a foreign key of {broken[0]}; nothing changed"
                 )
             connection.commit()
-            if before != head_revision():
-                log.info("database migrated: %s → %s", before or "(empty)", head_revision())
+            if before != head:
+                log.info("database migrated: %s → %s", before or "(empty)", head)
         finally:
             connection.rollback()
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys = ON")
                 connection.commit()
-    return before, head_revision()
+    return before, head
 
 
 # The key of PostgreSQL's advisory lock on migrating (any constant: the database is distscout's own).

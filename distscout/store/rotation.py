@@ -214,13 +214,13 @@ class Backoff:
         that fails the same way every time (a listing past its page cap, an upstream answering one repository
         5xx) was asked again in a loop, ten times in 25 s, and opened the upstream's breaker for the fleet."""
         unfinished = self.failed_before.get(repo_id, 0) + 1
-        wait = BACKOFF_UNIT * (unfinished - 1) ** 2
+        retry_at = now + backoff(unfinished - 1) if unfinished > 1 else None  # a failed scan's, one behind
         if unfinished >= SIDELINE_AFTER:
-            wait = self.cadence
+            retry_at = now + self.cadence
         return {
             "distribution_failed_attempts": unfinished,
             "distribution_last_failed_at": now,
-            "distribution_retry_at": now + wait if wait else None,
+            "distribution_retry_at": retry_at,
         }
 
 
